@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: PostgreSQL
+# PGXS build of the nmf extension: a C++17 core on Eigen (src/core) behind a C glue (src/pg).
+
+MODULE_big = nmf
+EXTENSION = nmf
+DATA = nmf--0.1.sql
+PGFILEDESC = "nmf - non-negative matrix factorization"
+
+CORE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp)))
+GLUE_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/pg/*.c)))
+OBJS = $(CORE_OBJS) $(GLUE_OBJS)
+
+REGRESS = matrix_io matrix_agg fit_mu model_io relations errors
+REGRESS_OPTS = --load-extension=nmf
+
+EIGEN_INCLUDE ?= /usr/include/eigen3
+
+# Our code compiles warning-free; the server and Eigen headers come in as system headers.
+PG_CPPFLAGS = -I$(srcdir)/src/core
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
+PG_CXXFLAGS = -std=c++17 -O2 -isystem $(EIGEN_INCLUDE) -fvisibility=hidden \
+	-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -DEIGEN_NO_DEBUG
+SHLIB_LINK += -lstdc++ -pthread
+
+# Debian's server is built with_llvm, so PGXS would also compile every source to LLVM bitcode
+# for JIT inlining, with clang and without our C++17 flags. Our functions are heavy calls that
+# inlining cannot speed up, so we skip the bitcode rather than keep two sets of C++ flags.
+override with_llvm = no
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# The core must never see PostgreSQL: fail the build if it names the server's API.
+.PHONY: check-core-wall
+check-core-wall:
+	@! grep -nE '\b(palloc|pfree|elog|ereport|CHECK_FOR_INTERRUPTS|postgres\.h)\b' src/core/*.cpp src/core/*.hpp src/core/*.h
+
+all: check-core-wall

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * The one door between the PostgreSQL glue (C) and the core (C++).
+ *
+ * Every function is noexcept: it returns a status and, on failure, writes a
+ * lower-case message without a final period into err->message. Nothing here
+ * allocates with palloc, raises, or reads PostgreSQL state except the
+ * interrupt flags the caller hands over, which the core only reads.
+ * Memory the core allocates is owned by the handle that returned it and
+ * released by the matching _free function.
+ */
+#ifndef NMF_API_H
+#define NMF_API_H
+
+#include "nmf_format.h"
+
+#ifdef __cplusplus
+#define NMFC_NOEXCEPT noexcept
+extern "C"
+{
+#else
+#define NMFC_NOEXCEPT
+#endif
+
+	/* Status codes; the glue maps each to one SQLSTATE (src/pg/errors.c). */
+	typedef enum NmfcStatus
+	{
+		NMFC_OK = 0,
+		NMFC_INVALID_ARGUMENT, /* 22023 an option or argument is out of range */
+		NMFC_INVALID_DATA,	   /* 22P03 a value's bytes are not a valid image */
+		NMFC_LIMIT_EXCEEDED,   /* 54000 a size passes a hard or configured limit */
+		NMFC_OUT_OF_MEMORY,	   /* 53200 std::bad_alloc */
+		NMFC_CANCELLED,		   /* 57014 an interrupt flag was seen set */
+		NMFC_INTERNAL		   /* XX000 a bug */
+	} NmfcStatus;
+
+#define NMFC_MESSAGE_LEN 256
+
+	typedef struct NmfcError
+	{
+		char message[NMFC_MESSAGE_LEN];
+	} NmfcError;
+
+	/*
+	 * Flags the core polls during long work; any one non-zero stops it with
+	 * NMFC_CANCELLED. The glue points them at QueryCancelPending and
+	 * ProcDiePending. NULL entries are skipped.
+	 */
+	typedef struct NmfcInterrupts
+	{
+		const volatile int *flags[2];
+	} NmfcInterrupts;
+
+	/* ---- values: validation of images (bytes include the length word) ---- */
+
+	/*
+	 * Each checks a whole image of `size` bytes at `flat` (8-aligned): magic,
+	 * version, reserved fields, dimensions, that the size equals exactly what
+	 * the header implies, and every element the layout promises. Only after
+	 * NMFC_OK may the nmf_format.h accessors be used on it.
+	 */
+	int nmfc_matrix_validate(const void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_state_validate(const void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_model_validate(const void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
+
+	/* Image sizes (length word included); -1 when a dimension is out of range. */
+	int64_t nmfc_matrix_size(int64_t rows, int64_t cols, int64_t nnz) NMFC_NOEXCEPT;
+	int64_t nmfc_model_size(int64_t rows, int64_t cols, int64_t rank,
+							int64_t history_len) NMFC_NOEXCEPT;
+
+	/* ---- building a matrix from triplets ---- */
+
+	/*
+	 * Sorts t[0..count) by (row, col) in place and sums duplicates, compacting
+	 * to *nnz triplets; reports the distinct row and column counts. Fails with
+	 * NMFC_INVALID_ARGUMENT when count is 0 and with NMFC_INVALID_DATA when a
+	 * sum overflows to infinity.
+	 */
+	int nmfc_triplets_sort_merge(NmfTriplet *t, int64_t count, int64_t *nnz, int64_t *rows,
+								 int64_t *cols, const NmfcInterrupts *intr,
+								 NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * Writes the matrix image of sorted, merged triplets into `flat`, which
+	 * has nmfc_matrix_size(rows, cols, nnz) bytes; sets every field but the
+	 * length word.
+	 */
+	int nmfc_matrix_write(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void *flat,
+						  size_t size, NmfcError *err) NMFC_NOEXCEPT;
+
+	/* ---- fitting ---- */
+
+	typedef struct NmfcOptions
+	{
+		int64_t rank;
+		int32_t solver;	 /* NMF_SOLVER_* */
+		int32_t loss;	 /* NMF_LOSS_* */
+		int32_t init;	 /* NMF_INIT_* */
+		int32_t missing; /* NMF_MISSING_* */
+		int32_t max_iter;
+		double tol;
+		int64_t seed;
+		double max_seconds; /* 0 = none */
+		double l1_w, l1_h, l2_w, l2_h;
+	} NmfcOptions;
+
+	/* Fills the defaults documented in the README for the given rank. */
+	void nmfc_options_default(NmfcOptions *opt, int64_t rank) NMFC_NOEXCEPT;
+
+	/* Option names <-> codes; a code of -1 means the name is unknown. */
+	int nmfc_solver_code(const char *name) NMFC_NOEXCEPT;
+	int nmfc_loss_code(const char *name) NMFC_NOEXCEPT;
+	int nmfc_init_code(const char *name) NMFC_NOEXCEPT;
+	int nmfc_missing_code(const char *name) NMFC_NOEXCEPT;
+	const char *nmfc_solver_name(int code) NMFC_NOEXCEPT;
+	const char *nmfc_loss_name(int code) NMFC_NOEXCEPT;
+	const char *nmfc_init_name(int code) NMFC_NOEXCEPT;
+	const char *nmfc_missing_name(int code) NMFC_NOEXCEPT;
+	/* Comma-separated list of accepted names, for error hints. */
+	const char *nmfc_solver_names(void) NMFC_NOEXCEPT;
+	const char *nmfc_loss_names(void) NMFC_NOEXCEPT;
+	const char *nmfc_init_names(void) NMFC_NOEXCEPT;
+	const char *nmfc_missing_names(void) NMFC_NOEXCEPT;
+
+	/* A validated matrix image seen as plain arrays (not owned). */
+	typedef struct NmfcMatrixView
+	{
+		int64_t rows, cols, nnz;
+		const int64_t *row_ptr;
+		const int32_t *col_idx;
+		const double *values;
+	} NmfcMatrixView;
+
+	typedef struct NmfcFit NmfcFit; /* opaque, owned by the core */
+
+	/*
+	 * Checks the options against the matrix (rank <= min(rows, cols), ranges,
+	 * combinations) without allocating. NMFC_INVALID_ARGUMENT names the option.
+	 */
+	int nmfc_options_validate(const NmfcMatrixView *x, const NmfcOptions *opt,
+							  NmfcError *err) NMFC_NOEXCEPT;
+
+	/* Bytes the core will allocate for a fit, for the memory limit check. */
+	int64_t nmfc_fit_memory(const NmfcMatrixView *x, const NmfcOptions *opt) NMFC_NOEXCEPT;
+
+	/*
+	 * Validates the options, allocates the factors and initialises them. The
+	 * matrix arrays must stay valid until nmfc_fit_free. On failure *out is
+	 * NULL.
+	 */
+	int nmfc_fit_create(const NmfcMatrixView *x, const NmfcOptions *opt,
+						const NmfcInterrupts *intr, NmfcFit **out, NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * One iteration (H then W, as in the paper) and the loss after it. Sets
+	 * *done when the fit has converged or reached max_iter or max_seconds;
+	 * then further calls do nothing.
+	 */
+	int nmfc_fit_step(NmfcFit *fit, int *done, NmfcError *err) NMFC_NOEXCEPT;
+
+	typedef struct NmfcSummary
+	{
+		int32_t iterations;
+		int32_t converged;
+		double loss;
+		double relative_error;
+		double seconds;
+		double x_norm_sq;
+		int64_t history_len;
+	} NmfcSummary;
+
+	void nmfc_fit_summary(const NmfcFit *fit, NmfcSummary *out) NMFC_NOEXCEPT;
+
+	/*
+	 * Normalises (W's columns sum to 1, H compensates), orders factors by
+	 * decreasing weight and writes the model image, ids copied from the
+	 * training matrix, into `flat` of nmfc_model_size(...) bytes.
+	 */
+	int nmfc_fit_write_model(NmfcFit *fit, const int64_t *row_ids, const int64_t *col_ids,
+							 void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
+
+	void nmfc_fit_free(NmfcFit *fit) NMFC_NOEXCEPT;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NMF_API_H */

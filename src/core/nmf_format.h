@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * Byte layouts of the nmf_matrix, nmf_matrix_state and nmf_model values.
+ *
+ * Each value is a varlena: a 4-byte length word, then the fields below. The
+ * structs include that word so every 8-byte field and array is 8-aligned when
+ * the value itself is (palloc, detoasted datums). The first bytes after the
+ * length word are a magic number and a format version: readers reject any
+ * other version, and every reserved field must be 0.
+ *
+ * Byte order is little-endian (checked at compile time in format.cpp), so the
+ * binary send form is the value's bytes after the length word, as is the
+ * bytea cast and the base64 text form.
+ *
+ * Plain C: shared by the C++ core (which validates and writes these images)
+ * and the PostgreSQL glue (which reads validated images in place).
+ */
+#ifndef NMF_FORMAT_H
+#define NMF_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C"
+{
+#endif
+
+#define NMF_FORMAT_VERSION 1
+
+#define NMF_MATRIX_MAGIC 0x584d4d4eu /* "NMMX" */
+#define NMF_STATE_MAGIC 0x54534d4eu	 /* "NMST" */
+#define NMF_MODEL_MAGIC 0x4c444d4eu	 /* "NMDL" */
+
+/* Hard limits that keep every size computation far from int64 overflow. */
+#define NMF_MAX_DIM ((int64_t)1 << 40)
+#define NMF_MAX_RANK 10000
+
+	/*
+	 * nmf_matrix: a sparse matrix in CSR form with the user's ids.
+	 * Follows the header, each array starting 8-aligned:
+	 *   int64  row_ids[rows]     strictly ascending: dense row i has id row_ids[i]
+	 *   int64  col_ids[cols]     strictly ascending
+	 *   int64  row_ptr[rows + 1] row_ptr[0] = 0, non-decreasing, row_ptr[rows] = nnz
+	 *   int32  col_idx[nnz]      in [0, cols), strictly ascending within a row;
+	 *                            zero-padded to a multiple of 8 bytes
+	 *   double values[nnz]       finite and >= 0 (stored zeros are observed cells)
+	 */
+	typedef struct NmfMatrixFlat
+	{
+		int32_t vl_len_;
+		uint32_t magic;
+		uint16_t version;
+		uint16_t flags; /* reserved, 0 */
+		uint32_t reserved;
+		int64_t rows; /* >= 1 */
+		int64_t cols; /* >= 1 */
+		int64_t nnz;  /* >= 0 */
+	} NmfMatrixFlat;
+
+	/*
+	 * nmf_matrix_state: the aggregate's partial state, unsorted triplets as
+	 * they arrived (duplicates not yet summed). Follows the header:
+	 *   NmfTriplet triplets[count]  values finite and >= 0
+	 */
+	typedef struct NmfStateFlat
+	{
+		int32_t vl_len_;
+		uint32_t magic;
+		uint16_t version;
+		uint16_t flags; /* reserved, 0 */
+		uint32_t reserved;
+		int64_t count; /* >= 0 */
+	} NmfStateFlat;
+
+	typedef struct NmfTriplet
+	{
+		int64_t row;
+		int64_t col;
+		double value;
+	} NmfTriplet;
+
+	/* Option codes stored in a model; names in nmf_api.h. */
+	enum
+	{
+		NMF_SOLVER_MU = 0,
+		NMF_SOLVER_COUNT
+	};
+	enum
+	{
+		NMF_LOSS_FROBENIUS = 0,
+		NMF_LOSS_COUNT
+	};
+	enum
+	{
+		NMF_INIT_RANDOM = 0,
+		NMF_INIT_COUNT
+	};
+	enum
+	{
+		NMF_MISSING_ZERO = 0,
+		NMF_MISSING_COUNT
+	};
+
+	/*
+	 * nmf_model: V (rows x cols) ~ W (rows x rank) . H (rank x cols).
+	 * Follows the header, each array 8-aligned:
+	 *   int64  row_ids[rows]            strictly ascending
+	 *   int64  col_ids[cols]            strictly ascending
+	 *   double w[rows * rank]           row i's rank weights contiguous; finite, >= 0
+	 *   double h[cols * rank]           column j's rank weights contiguous; finite, >= 0
+	 *   double history_loss[history_len]     loss after each recorded iteration
+	 *   double history_seconds[history_len]  solver seconds at that point, non-decreasing
+	 * W's columns sum to 1 (or are all zero) and factors are ordered by
+	 * decreasing weight (the sum of H's row).
+	 */
+	typedef struct NmfModelFlat
+	{
+		int32_t vl_len_;
+		uint32_t magic;
+		uint16_t version;
+		uint16_t flags; /* reserved, 0 */
+		uint32_t reserved;
+		int64_t rows; /* >= rank */
+		int64_t cols; /* >= rank */
+		int64_t rank; /* 1 .. NMF_MAX_RANK */
+		int64_t nnz;  /* stored cells of the training matrix, >= 0 */
+		/* options the model was fitted with */
+		int32_t solver;
+		int32_t loss;
+		int32_t init;
+		int32_t missing;
+		int32_t max_iter; /* >= 1 */
+		int32_t reserved2;
+		double tol;			/* finite, >= 0 */
+		int64_t seed;
+		double max_seconds; /* finite, >= 0; 0 = no limit */
+		double l1_w;		/* finite, >= 0 */
+		double l1_h;
+		double l2_w;
+		double l2_h;
+		/* fit summary */
+		int32_t iterations; /* 0 .. max_iter */
+		int32_t converged;	/* 0 or 1 */
+		double final_loss;	/* finite, >= 0 */
+		double relative_error;
+		double seconds;
+		double x_norm_sq; /* squared Frobenius norm of the counted cells */
+		int64_t history_len; /* 0 .. iterations */
+	} NmfModelFlat;
+
+	/* Bytes of padding that round n up to a multiple of 8. */
+	static inline int64_t nmf_pad8(int64_t n)
+	{
+		return (n + 7) & ~(int64_t)7;
+	}
+
+	/* Offsets of the arrays, valid only for a header already validated. */
+	static inline const int64_t *nmf_matrix_row_ids(const NmfMatrixFlat *m)
+	{
+		return (const int64_t *)(const void *)(m + 1);
+	}
+	static inline const int64_t *nmf_matrix_col_ids(const NmfMatrixFlat *m)
+	{
+		return nmf_matrix_row_ids(m) + m->rows;
+	}
+	static inline const int64_t *nmf_matrix_row_ptr(const NmfMatrixFlat *m)
+	{
+		return nmf_matrix_col_ids(m) + m->cols;
+	}
+	static inline const int32_t *nmf_matrix_col_idx(const NmfMatrixFlat *m)
+	{
+		return (const int32_t *)(const void *)(nmf_matrix_row_ptr(m) + m->rows + 1);
+	}
+	static inline const double *nmf_matrix_values(const NmfMatrixFlat *m)
+	{
+		return (const double *)(const void *)((const char *)nmf_matrix_col_idx(m) +
+											  nmf_pad8(m->nnz * 4));
+	}
+
+	static inline const NmfTriplet *nmf_state_triplets(const NmfStateFlat *s)
+	{
+		return (const NmfTriplet *)(const void *)(s + 1);
+	}
+
+	static inline const int64_t *nmf_model_row_ids(const NmfModelFlat *m)
+	{
+		return (const int64_t *)(const void *)(m + 1);
+	}
+	static inline const int64_t *nmf_model_col_ids(const NmfModelFlat *m)
+	{
+		return nmf_model_row_ids(m) + m->rows;
+	}
+	static inline const double *nmf_model_w(const NmfModelFlat *m)
+	{
+		return (const double *)(const void *)(nmf_model_col_ids(m) + m->cols);
+	}
+	static inline const double *nmf_model_h(const NmfModelFlat *m)
+	{
+		return nmf_model_w(m) + m->rows * m->rank;
+	}
+	static inline const double *nmf_model_history_loss(const NmfModelFlat *m)
+	{
+		return nmf_model_h(m) + m->cols * m->rank;
+	}
+	static inline const double *nmf_model_history_seconds(const NmfModelFlat *m)
+	{
+		return nmf_model_history_loss(m) + m->history_len;
+	}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NMF_FORMAT_H */
