@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: PostgreSQL
+#
+# The test command: bash test/run.sh (as root, on Debian 12).
+#
+# 1. test/setup.sh: Debian packages, make, make install.
+# 2. unit:       the core's GoogleTest tests (CMake + ctest, no server).
+# 3. regression: make installcheck (pg_regress, sql/ + expected/) against a
+#                throwaway cluster.
+# 4. scripts:    every test/t/*.py against the same cluster; each prints
+#                "ok N - name" / "not ok N - name" lines.
+# 5. server log: no backend crashed during 3 and 4 (a crash counts as one
+#    failure).
+#
+# Every suite runs even when an earlier one fails. The last line of the output
+# is the sum over all suites, "N passed, N failed"; the exit status is non-zero
+# when anything failed or a suite could not run (which counts as a failure).
+#
+# Environment:
+#   NMF_SKIP_SETUP=1    do not run test/setup.sh (use what is installed)
+#   NMF_SKIP_UNIT=1     skip the unit tests
+#   NMF_SKIP_REGRESS=1  skip pg_regress
+#   NMF_SKIP_SCRIPTS=1  skip the script tests
+#   NMF_SCRIPTS="cancel parallel_agg"   run only these test/t scripts
+#   NMF_SCRIPT_TIMEOUT  seconds per script (default 600)
+
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+
+PG_BIN=${NMF_PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
+PYTHON=/usr/bin/python3 # Debian's, with psycopg2; not a pyenv shim on PATH
+UNIT_SRC=${NMF_UNIT_SRC:-test/unit}
+UNIT_BUILD=${NMF_UNIT_BUILD:-build/unit}
+SCRIPT_DIR=${NMF_SCRIPT_DIR:-test/t}
+SCRIPT_TIMEOUT=${NMF_SCRIPT_TIMEOUT:-600}
+LOG_DIR=$ROOT/build/test-logs
+
+TOTAL_PASSED=0
+TOTAL_FAILED=0
+SUMMARY=()
+
+banner() { printf '\n==== %s ====\n' "$*"; }
+
+# record SUITE PASSED FAILED NOTE
+record()
+{
+	TOTAL_PASSED=$((TOTAL_PASSED + $2))
+	TOTAL_FAILED=$((TOTAL_FAILED + $3))
+	SUMMARY+=("$(printf '%-24s %5d passed %5d failed  %s' "$1" "$2" "$3" "$4")")
+}
+
+# A check that is not a test (setup, cluster, server log): only its failure counts.
+check_ok()
+{
+	SUMMARY+=("$(printf '%-24s ok  %s' "$1" "$2")")
+}
+
+skipped()
+{
+	echo "SKIPPED ($2=1)"
+	SUMMARY+=("$(printf '%-24s skipped (%s=1)' "$1" "$2")")
+}
+
+mkdir -p "$LOG_DIR"
+START=$SECONDS
+
+# ---------------------------------------------------------------- setup
+EXTENSION_OK=1
+if [[ ${NMF_SKIP_SETUP:-0} == 1 ]]; then
+	banner "setup"
+	skipped setup NMF_SKIP_SETUP
+else
+	banner "setup: packages, build, install"
+	if bash test/setup.sh; then
+		check_ok setup "packages, build, install"
+	else
+		EXTENSION_OK=0
+		record setup 0 1 "test/setup.sh failed (see above)"
+		# The unit tests need only the packages; try to have them at least.
+		NMF_SETUP_PACKAGES_ONLY=1 bash test/setup.sh >/dev/null 2>&1
+	fi
+fi
+
+# ---------------------------------------------------------------- unit
+banner "unit tests ($UNIT_SRC, GoogleTest via ctest)"
+if [[ ${NMF_SKIP_UNIT:-0} == 1 ]]; then
+	skipped unit NMF_SKIP_UNIT
+elif [[ ! -f $UNIT_SRC/CMakeLists.txt ]]; then
+	echo "no $UNIT_SRC/CMakeLists.txt"
+	record unit 0 1 "could not run: no $UNIT_SRC/CMakeLists.txt"
+elif ! cmake -S "$UNIT_SRC" -B "$UNIT_BUILD" >"$LOG_DIR/unit-cmake.log" 2>&1; then
+	cat "$LOG_DIR/unit-cmake.log"
+	record unit 0 1 "could not run: cmake configure failed"
+elif ! cmake --build "$UNIT_BUILD" -j2 2>&1 | tee "$LOG_DIR/unit-build.log" | tail -n 30; then
+	echo "(full build log: $LOG_DIR/unit-build.log)"
+	record unit 0 1 "could not run: the unit tests do not build"
+else
+	# A test that hangs must not hang CI: 600 s per test.
+	ctest --test-dir "$UNIT_BUILD" --output-on-failure --timeout 600 2>&1 |
+		tee "$LOG_DIR/unit-ctest.log"
+	line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' \
+		"$LOG_DIR/unit-ctest.log" | tail -n 1)
+	if [[ $line =~ ([0-9]+)\ tests?\ failed\ out\ of\ ([0-9]+) ]]; then
+		f=${BASH_REMATCH[1]} t=${BASH_REMATCH[2]}
+		if ((t == 0)); then
+			record unit 0 1 "could not run: ctest found no tests"
+		else
+			record unit $((t - f)) "$f" ""
+		fi
+	else
+		record unit 0 1 "could not run: no result line from ctest"
+	fi
+fi
+
+# ---------------------------------------------------------------- cluster
+NEED_CLUSTER=0
+[[ ${NMF_SKIP_REGRESS:-0} != 1 || ${NMF_SKIP_SCRIPTS:-0} != 1 ]] && ((EXTENSION_OK)) && NEED_CLUSTER=1
+CLUSTER_OK=0
+if ((NEED_CLUSTER)); then
+	banner "cluster"
+	# shellcheck source=test/cluster.sh
+	source test/cluster.sh
+	trap nmf_cluster_stop EXIT
+	trap 'exit 130' INT TERM
+	if nmf_cluster_start; then
+		CLUSTER_OK=1
+	else
+		record cluster 0 1 "could not start a throwaway cluster"
+	fi
+fi
+
+# Why the server suites cannot run, or "" when they can.
+server_blocker()
+{
+	if ((!EXTENSION_OK)); then
+		echo "the extension did not build or install"
+	elif ((!CLUSTER_OK)); then
+		echo "no cluster"
+	fi
+}
+
+# ---------------------------------------------------------------- regression
+banner "regression tests (make installcheck)"
+if [[ ${NMF_SKIP_REGRESS:-0} == 1 ]]; then
+	skipped regression NMF_SKIP_REGRESS
+elif [[ -n $(server_blocker) ]]; then
+	echo "not run: $(server_blocker)"
+	record regression 0 1 "could not run: $(server_blocker)"
+else
+	rm -f regression.diffs regression.out
+	timeout 1800 make installcheck PG_CONFIG="$PG_CONFIG" 2>&1 | tee "$LOG_DIR/installcheck.log"
+	rc=${PIPESTATUS[0]}
+	passed_line=$(grep -E 'All [0-9]+ tests passed' "$LOG_DIR/installcheck.log" | tail -n 1)
+	failed_line=$(grep -E '[0-9]+ of [0-9]+ tests failed' "$LOG_DIR/installcheck.log" | tail -n 1)
+	if [[ $passed_line =~ All\ ([0-9]+)\ tests\ passed ]]; then
+		record regression "${BASH_REMATCH[1]}" 0 ""
+	elif [[ $failed_line =~ ([0-9]+)\ of\ ([0-9]+)\ tests\ failed ]]; then
+		f=${BASH_REMATCH[1]} t=${BASH_REMATCH[2]}
+		record regression $((t - f)) "$f" "diffs printed above"
+	else
+		record regression 0 1 "could not run: make installcheck exited $rc without a result line"
+	fi
+	if [[ -s regression.diffs ]]; then
+		banner "regression.diffs"
+		head -n 3000 regression.diffs
+		(($(wc -l <regression.diffs) > 3000)) && echo "... (truncated; full file: $ROOT/regression.diffs)"
+	fi
+fi
+
+# ---------------------------------------------------------------- scripts
+banner "script tests ($SCRIPT_DIR/*.py)"
+if [[ ${NMF_SKIP_SCRIPTS:-0} == 1 ]]; then
+	skipped scripts NMF_SKIP_SCRIPTS
+else
+	shopt -s nullglob
+	scripts=("$SCRIPT_DIR"/*.py)
+	shopt -u nullglob
+	if [[ -n ${NMF_SCRIPTS:-} ]]; then
+		selected=()
+		for s in "${scripts[@]}"; do
+			[[ " $NMF_SCRIPTS " == *" $(basename "$s" .py) "* ]] && selected+=("$s")
+		done
+		scripts=("${selected[@]}")
+	fi
+	if ((${#scripts[@]} == 0)); then
+		echo "no script tests found"
+		record scripts 0 1 "could not run: no $SCRIPT_DIR/*.py"
+	fi
+	for s in "${scripts[@]}"; do
+		name=t/$(basename "$s")
+		log=$LOG_DIR/$(basename "$s" .py).log
+		echo "-- $name"
+		if [[ -n $(server_blocker) ]]; then
+			echo "not run: $(server_blocker)"
+			record "$name" 0 1 "could not run: $(server_blocker)"
+			continue
+		fi
+		t0=$SECONDS
+		timeout -k 10 "$SCRIPT_TIMEOUT" "$PYTHON" -u "$s" 2>&1 | tee "$log"
+		rc=${PIPESTATUS[0]}
+		ok=$(grep -cE '^ok [0-9]+' "$log")
+		notok=$(grep -cE '^not ok [0-9]+' "$log")
+		note="$((SECONDS - t0)) s"
+		if ((rc == 124 || rc == 137)); then
+			notok=$((notok + 1))
+			note+=", timed out after $SCRIPT_TIMEOUT s"
+		elif ((rc != 0 && notok == 0)); then
+			# It died without saying which case failed: that is a failure too.
+			notok=1
+			note+=", exited $rc without a 'not ok' line"
+		elif ((rc == 0 && ok + notok == 0)); then
+			notok=1
+			note+=", reported no case"
+		elif ((rc == 0 && notok > 0)); then
+			note+=", exited 0 despite 'not ok' lines"
+		fi
+		record "$name" "$ok" "$notok" "$note"
+	done
+fi
+
+# ---------------------------------------------------------------- server log
+if ((CLUSTER_OK)); then
+	banner "server log"
+	crashes=$(nmf_cluster_crashes)
+	if [[ -n $crashes ]]; then
+		echo "$crashes"
+		echo "-- last 60 lines of the server log:"
+		tail -n 60 "$NMF_CLUSTER_LOG"
+		record "server log" 0 1 "a backend crashed (see above)"
+	else
+		echo "no backend crash"
+		check_ok "server log" "no backend crash"
+	fi
+	cp "$NMF_CLUSTER_LOG" "$LOG_DIR/server.log" 2>/dev/null
+	nmf_cluster_stop
+fi
+
+# ---------------------------------------------------------------- summary
+banner "summary ($((SECONDS - START)) s; logs in $LOG_DIR)"
+printf '%s\n' "${SUMMARY[@]}"
+echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
+((TOTAL_FAILED == 0))
