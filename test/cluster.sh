@@ -71,7 +71,7 @@ nmf_cluster_start()
 				break
 			fi
 			echo "nmf_cluster_start: could not start on port $port, trying the next one" >&2
-			tail -n 5 "$NMF_CLUSTER_LOG" >&2 2>/dev/null
+			tail -n 5 "$NMF_CLUSTER_LOG" >&2 2>/dev/null || true
 		fi
 		port=$((port + 1))
 		tries=$((tries + 1))
@@ -113,7 +113,7 @@ nmf_cluster_stop()
 			# Our own postmaster did not stop in time: kill it by its pid.
 			local pid
 			pid=$(head -n 1 "$NMF_CLUSTER_DIR/data/postmaster.pid" 2>/dev/null)
-			[[ $pid =~ ^[0-9]+$ ]] && kill -9 "$pid" 2>/dev/null
+			[[ $pid =~ ^[0-9]+$ ]] && kill -9 "$pid" 2>/dev/null || true
 			sleep 1
 		fi
 	fi
