@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: PostgreSQL
+// A factorization in progress: the data, the factors, the scratch and the
+// record of the iterations so far. The glue drives it one step at a time.
+#ifndef NMF_FIT_HPP
+#define NMF_FIT_HPP
+
+#include <cstddef>
+#include <vector>
+
+#include "kernels.hpp"
+#include "nmf_api.h"
+#include "sparse.hpp"
+
+namespace nmf
+{
+
+class Fit
+{
+  public:
+	// Throws InvalidArgument (or LimitExceeded) naming the first bad option.
+	static void validate(const CsrView &x, const NmfcOptions &opt);
+
+	// Bytes a fit of x with opt allocates; saturates at INT64_MAX.
+	static int64_t memory(const CsrView &x, const NmfcOptions &opt) noexcept;
+
+	// Validates, builds the transpose and initialises the factors.
+	Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr);
+
+	// One iteration and the stopping rule; returns done(). After an exception
+	// the factors may be half updated, so the fit refuses to go on.
+	bool step();
+
+	bool
+	done() const noexcept
+	{
+		return done_;
+	}
+
+	NmfcSummary summary() const noexcept;
+
+	// Normalised, ordered model image into flat (model_size bytes); the fit
+	// itself is left unchanged.
+	void write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, size_t size) const;
+
+  private:
+	// Iterations between two checks of the convergence rule.
+	static constexpr int32_t kCheckEvery = 10;
+
+	void update_stopping();
+
+	CsrView x_;
+	CscMatrix xt_;
+	NmfcOptions opt_;
+	NmfcInterrupts intr_;
+	Matrix w_; // r x m: column i is row i of W
+	Matrix h_; // r x n: column j is column j of H
+	Workspace ws_;
+	std::vector<double> loss_history_;
+	std::vector<double> seconds_history_;
+	double x_norm_sq_ = 0.0;
+	double loss_ = 0.0; // after the last iteration (before the first: of the init)
+	double initial_loss_ = 0.0;
+	double seconds_ = 0.0;
+	int32_t iterations_ = 0;
+	bool converged_ = false;
+	bool done_ = false;
+	bool broken_ = false;
+};
+
+} // namespace nmf
+
+#endif

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: PostgreSQL
+// Validation of the nmf_matrix, nmf_matrix_state and nmf_model images.
+//
+// The glue reads a validated image in place through the nmf_format.h
+// accessors, so everything those accessors and the readers rely on is checked
+// here, in an order that never reads past `size`: the fixed header first,
+// then the size its fields imply, then every element.
+#include "format.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "errors.hpp"
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "the image formats are little-endian; a big-endian port needs byte swapping");
+static_assert(sizeof(double) == 8 && sizeof(int64_t) == 8, "the formats assume 8-byte scalars");
+static_assert(sizeof(NmfMatrixFlat) == 40, "NmfMatrixFlat layout changed");
+static_assert(offsetof(NmfMatrixFlat, magic) == 4 && offsetof(NmfMatrixFlat, rows) == 16 &&
+                  offsetof(NmfMatrixFlat, nnz) == 32,
+              "NmfMatrixFlat layout changed");
+static_assert(sizeof(NmfStateFlat) == 24 && offsetof(NmfStateFlat, count) == 16,
+              "NmfStateFlat layout changed");
+static_assert(sizeof(NmfTriplet) == 24 && offsetof(NmfTriplet, value) == 16,
+              "NmfTriplet layout changed");
+static_assert(sizeof(NmfModelFlat) == 176, "NmfModelFlat layout changed");
+static_assert(offsetof(NmfModelFlat, rows) == 16 && offsetof(NmfModelFlat, solver) == 48 &&
+                  offsetof(NmfModelFlat, tol) == 72 && offsetof(NmfModelFlat, l2_h) == 120 &&
+                  offsetof(NmfModelFlat, iterations) == 128 &&
+                  offsetof(NmfModelFlat, x_norm_sq) == 160 &&
+                  offsetof(NmfModelFlat, history_len) == 168,
+              "NmfModelFlat layout changed");
+
+namespace nmf
+{
+
+namespace
+{
+
+std::string
+hex32(uint32_t v)
+{
+	char buf[16];
+	std::snprintf(buf, sizeof(buf), "0x%08x", v);
+	return buf;
+}
+
+// Formats every failure of one image kind the same way.
+class Checker
+{
+  public:
+	Checker(const char *type, NmfcStatus status) : type_(type), status_(status)
+	{
+	}
+
+	template <class... A>
+	[[noreturn]] void
+	fail(const A &...parts) const
+	{
+		if (status_ == NMFC_INVALID_DATA)
+			throw InvalidData(message("invalid ", type_, ": ", parts...));
+		throw Error(status_, message("invalid ", type_, ": ", parts...));
+	}
+
+	void
+	check_size_at_least(size_t size, size_t header) const
+	{
+		if (size < header)
+			fail("size ", size, " is smaller than its header of ", header, " bytes");
+	}
+
+	void
+	check_magic_version(uint32_t magic, uint32_t expected, uint16_t version) const
+	{
+		if (magic != expected)
+			fail("magic ", hex32(magic), " is not ", hex32(expected));
+		if (version != NMF_FORMAT_VERSION)
+			fail("version ", version, " is not supported (expected ", NMF_FORMAT_VERSION, ")");
+	}
+
+	template <class T>
+	void
+	check_zero(const char *field, T v) const
+	{
+		if (v != 0)
+			fail(field, " = ", v, " is not 0");
+	}
+
+	void
+	check_range(const char *field, int64_t v, int64_t lo, int64_t hi) const
+	{
+		if (v < lo || v > hi)
+			fail(field, " = ", v, " is out of range [", lo, ", ", hi, "]");
+	}
+
+	void
+	check_nonneg(const char *field, double v) const
+	{
+		if (!std::isfinite(v) || !(v >= 0))
+			fail(field, " = ", v, " is not a finite number >= 0");
+	}
+
+	void
+	check_exact_size(size_t size, int64_t implied) const
+	{
+		if (implied < 0)
+			fail("the dimensions imply a size beyond the format's limits");
+		if (size != static_cast<uint64_t>(implied))
+			fail("size ", size, " does not match the ", implied, " bytes its header implies");
+	}
+
+	void
+	check_ascending_ids(const char *field, const int64_t *ids, int64_t n) const
+	{
+		for (int64_t i = 1; i < n; i++)
+			if (ids[i] <= ids[i - 1])
+				fail(field, "[", i, "] = ", ids[i], " is not greater than ", field, "[", i - 1,
+				     "] = ", ids[i - 1]);
+	}
+
+	void
+	check_nonneg_array(const char *field, const double *v, int64_t n) const
+	{
+		for (int64_t i = 0; i < n; i++)
+			if (!std::isfinite(v[i]) || !(v[i] >= 0))
+				fail(field, "[", i, "] = ", v[i], " is not a finite number >= 0");
+	}
+
+  private:
+	const char *type_;
+	NmfcStatus status_;
+};
+
+// pad8 of 4 * nnz, or -1 on overflow.
+int64_t
+col_idx_bytes(int64_t nnz) noexcept
+{
+	int64_t bytes;
+	if (!checked_mul(nnz, 4, &bytes) || !checked_add(bytes, 7, &bytes))
+		return -1;
+	return bytes & ~int64_t(7);
+}
+
+// Sum of 8-byte words plus fixed bytes, or -1 on overflow.
+int64_t
+add_words(int64_t total, int64_t words) noexcept
+{
+	int64_t bytes;
+	if (total < 0 || words < 0 || !checked_mul(words, 8, &bytes) ||
+	    !checked_add(total, bytes, &total))
+		return -1;
+	return total;
+}
+
+bool
+dim_ok(int64_t d) noexcept
+{
+	return d >= 1 && d <= NMF_MAX_DIM;
+}
+
+// nnz <= rows * cols; a product beyond int64 bounds nothing.
+bool
+nnz_fits(int64_t nnz, int64_t rows, int64_t cols) noexcept
+{
+	int64_t cells;
+	return nnz >= 0 && (!checked_mul(rows, cols, &cells) || nnz <= cells);
+}
+
+} // namespace
+
+int64_t
+matrix_size(int64_t rows, int64_t cols, int64_t nnz) noexcept
+{
+	if (!dim_ok(rows) || !dim_ok(cols) || !nnz_fits(nnz, rows, cols))
+		return -1;
+	int64_t idx = col_idx_bytes(nnz);
+	if (idx < 0)
+		return -1;
+	int64_t total = static_cast<int64_t>(sizeof(NmfMatrixFlat));
+	total = add_words(total, rows);     // row_ids
+	total = add_words(total, cols);     // col_ids
+	total = add_words(total, rows + 1); // row_ptr
+	if (total < 0 || !checked_add(total, idx, &total))
+		return -1;
+	return add_words(total, nnz); // values
+}
+
+int64_t
+state_size(int64_t count) noexcept
+{
+	int64_t bytes, total;
+	if (count < 0 || !checked_mul(count, static_cast<int64_t>(sizeof(NmfTriplet)), &bytes) ||
+	    !checked_add(static_cast<int64_t>(sizeof(NmfStateFlat)), bytes, &total))
+		return -1;
+	return total;
+}
+
+int64_t
+model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len) noexcept
+{
+	if (!dim_ok(rows) || !dim_ok(cols) || rank < 1 || rank > NMF_MAX_RANK || rank > rows ||
+	    rank > cols || history_len < 0 || history_len > INT32_MAX)
+		return -1;
+	int64_t w, h;
+	if (!checked_mul(rows, rank, &w) || !checked_mul(cols, rank, &h))
+		return -1;
+	int64_t total = static_cast<int64_t>(sizeof(NmfModelFlat));
+	total = add_words(total, rows);
+	total = add_words(total, cols);
+	total = add_words(total, w);
+	total = add_words(total, h);
+	total = add_words(total, history_len); // losses
+	return add_words(total, history_len);  // seconds
+}
+
+void
+validate_matrix(const void *flat, size_t size, NmfcStatus status)
+{
+	const Checker c("nmf_matrix", status);
+	c.check_size_at_least(size, sizeof(NmfMatrixFlat));
+	NmfMatrixFlat h;
+	std::memcpy(&h, flat, sizeof(h));
+	c.check_magic_version(h.magic, NMF_MATRIX_MAGIC, h.version);
+	c.check_zero("flags", h.flags);
+	c.check_zero("reserved", h.reserved);
+	c.check_range("rows", h.rows, 1, NMF_MAX_DIM);
+	c.check_range("cols", h.cols, 1, NMF_MAX_DIM);
+	if (h.nnz < 0)
+		c.fail("nnz = ", h.nnz, " is negative");
+	if (!nnz_fits(h.nnz, h.rows, h.cols))
+		c.fail("nnz = ", h.nnz, " is larger than rows * cols = ", h.rows * h.cols);
+	c.check_exact_size(size, matrix_size(h.rows, h.cols, h.nnz));
+
+	const NmfMatrixFlat *m = static_cast<const NmfMatrixFlat *>(flat);
+	c.check_ascending_ids("row_ids", nmf_matrix_row_ids(m), h.rows);
+	c.check_ascending_ids("col_ids", nmf_matrix_col_ids(m), h.cols);
+
+	// row_ptr entirely before col_idx, so each row's bounds are within nnz.
+	const int64_t *row_ptr = nmf_matrix_row_ptr(m);
+	if (row_ptr[0] != 0)
+		c.fail("row_ptr[0] = ", row_ptr[0], " is not 0");
+	for (int64_t i = 1; i <= h.rows; i++)
+		if (row_ptr[i] < row_ptr[i - 1])
+			c.fail("row_ptr[", i, "] = ", row_ptr[i], " is less than row_ptr[", i - 1,
+			       "] = ", row_ptr[i - 1]);
+	if (row_ptr[h.rows] != h.nnz)
+		c.fail("row_ptr[", h.rows, "] = ", row_ptr[h.rows], " is not nnz = ", h.nnz);
+
+	const int32_t *col_idx = nmf_matrix_col_idx(m);
+	for (int64_t i = 0; i < h.rows; i++)
+		for (int64_t p = row_ptr[i]; p < row_ptr[i + 1]; p++)
+		{
+			if (col_idx[p] < 0 || col_idx[p] >= h.cols)
+				c.fail("col_idx[", p, "] = ", col_idx[p], " is out of range [0, ", h.cols, ")");
+			if (p > row_ptr[i] && col_idx[p] <= col_idx[p - 1])
+				c.fail("col_idx[", p, "] = ", col_idx[p], " is not greater than col_idx[", p - 1,
+				       "] = ", col_idx[p - 1], " in row ", i);
+		}
+	// The padding is part of the bytes a binary send exposes: keep it canonical.
+	if (h.nnz % 2 != 0 && col_idx[h.nnz] != 0)
+		c.fail("padding after col_idx is not zero");
+
+	c.check_nonneg_array("values", nmf_matrix_values(m), h.nnz);
+}
+
+void
+validate_state(const void *flat, size_t size, NmfcStatus status)
+{
+	const Checker c("nmf_matrix_state", status);
+	c.check_size_at_least(size, sizeof(NmfStateFlat));
+	NmfStateFlat h;
+	std::memcpy(&h, flat, sizeof(h));
+	c.check_magic_version(h.magic, NMF_STATE_MAGIC, h.version);
+	c.check_zero("flags", h.flags);
+	c.check_zero("reserved", h.reserved);
+	if (h.count < 0)
+		c.fail("count = ", h.count, " is negative");
+	c.check_exact_size(size, state_size(h.count));
+
+	const NmfTriplet *t = nmf_state_triplets(static_cast<const NmfStateFlat *>(flat));
+	for (int64_t i = 0; i < h.count; i++)
+		if (!std::isfinite(t[i].value) || !(t[i].value >= 0))
+			c.fail("triplets[", i, "].value = ", t[i].value, " is not a finite number >= 0");
+}
+
+void
+validate_model(const void *flat, size_t size, NmfcStatus status)
+{
+	const Checker c("nmf_model", status);
+	c.check_size_at_least(size, sizeof(NmfModelFlat));
+	NmfModelFlat h;
+	std::memcpy(&h, flat, sizeof(h));
+	c.check_magic_version(h.magic, NMF_MODEL_MAGIC, h.version);
+	c.check_zero("flags", h.flags);
+	c.check_zero("reserved", h.reserved);
+	c.check_zero("reserved2", h.reserved2);
+	c.check_range("rows", h.rows, 1, NMF_MAX_DIM);
+	c.check_range("cols", h.cols, 1, NMF_MAX_DIM);
+	if (h.nnz < 0)
+		c.fail("nnz = ", h.nnz, " is negative");
+	if (!nnz_fits(h.nnz, h.rows, h.cols))
+		c.fail("nnz = ", h.nnz, " is larger than rows * cols = ", h.rows * h.cols);
+	c.check_range("rank", h.rank, 1, NMF_MAX_RANK);
+	if (h.rank > h.rows || h.rank > h.cols)
+		c.fail("rank = ", h.rank,
+		       " is larger than min(rows, cols) = ", h.rows < h.cols ? h.rows : h.cols);
+	c.check_range("solver", h.solver, 0, NMF_SOLVER_COUNT - 1);
+	c.check_range("loss", h.loss, 0, NMF_LOSS_COUNT - 1);
+	c.check_range("init", h.init, 0, NMF_INIT_COUNT - 1);
+	c.check_range("missing", h.missing, 0, NMF_MISSING_COUNT - 1);
+	c.check_range("max_iter", h.max_iter, 1, INT32_MAX);
+	c.check_nonneg("tol", h.tol);
+	c.check_nonneg("max_seconds", h.max_seconds);
+	c.check_nonneg("l1_w", h.l1_w);
+	c.check_nonneg("l1_h", h.l1_h);
+	c.check_nonneg("l2_w", h.l2_w);
+	c.check_nonneg("l2_h", h.l2_h);
+	c.check_range("iterations", h.iterations, 0, h.max_iter);
+	c.check_range("converged", h.converged, 0, 1);
+	c.check_nonneg("final_loss", h.final_loss);
+	c.check_nonneg("relative_error", h.relative_error);
+	c.check_nonneg("seconds", h.seconds);
+	c.check_nonneg("x_norm_sq", h.x_norm_sq);
+	c.check_range("history_len", h.history_len, 0, h.iterations);
+	c.check_exact_size(size, model_size(h.rows, h.cols, h.rank, h.history_len));
+
+	const NmfModelFlat *m = static_cast<const NmfModelFlat *>(flat);
+	c.check_ascending_ids("row_ids", nmf_model_row_ids(m), h.rows);
+	c.check_ascending_ids("col_ids", nmf_model_col_ids(m), h.cols);
+	c.check_nonneg_array("w", nmf_model_w(m), h.rows * h.rank);
+	c.check_nonneg_array("h", nmf_model_h(m), h.cols * h.rank);
+	c.check_nonneg_array("history_loss", nmf_model_history_loss(m), h.history_len);
+	const double *seconds = nmf_model_history_seconds(m);
+	c.check_nonneg_array("history_seconds", seconds, h.history_len);
+	for (int64_t i = 1; i < h.history_len; i++)
+		if (seconds[i] < seconds[i - 1])
+			c.fail("history_seconds[", i, "] = ", seconds[i], " is less than history_seconds[",
+			       i - 1, "] = ", seconds[i - 1]);
+}
+
+} // namespace nmf

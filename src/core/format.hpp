@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: PostgreSQL
+// Validation and sizes of the images laid out in nmf_format.h.
+#ifndef NMF_FORMAT_HPP
+#define NMF_FORMAT_HPP
+
+#include <cstddef>
+#include <cstdint>
+
+#include "nmf_api.h"
+
+namespace nmf
+{
+
+// Each throws InvalidData naming the first field found wrong; `flat` is
+// 8-aligned and holds `size` bytes, of which no byte past `size` is read.
+// The core checks its own output with status NMFC_INTERNAL: a bug, not bad data.
+void validate_matrix(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
+void validate_state(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
+void validate_model(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
+
+// Total bytes of an image, length word included; -1 when out of range.
+int64_t matrix_size(int64_t rows, int64_t cols, int64_t nnz) noexcept;
+int64_t state_size(int64_t count) noexcept;
+int64_t model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len) noexcept;
+
+// Overflow-checked int64 arithmetic: false on overflow.
+inline bool
+checked_mul(int64_t a, int64_t b, int64_t *out) noexcept
+{
+	return !__builtin_mul_overflow(a, b, out);
+}
+
+inline bool
+checked_add(int64_t a, int64_t b, int64_t *out) noexcept
+{
+	return !__builtin_add_overflow(a, b, out);
+}
+
+} // namespace nmf
+
+#endif

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: PostgreSQL
+// Building blocks shared by the solvers, the losses and the inits.
+//
+// Factors are stored transposed, one factor vector per column: W as r x m
+// (row i of W is column i, r contiguous doubles) and H as r x n (column j of
+// H contiguous). A sparse product then adds whole contiguous vectors, and the
+// r x r Gram matrices come from Eigen's rank updates. Work runs in blocks of
+// columns, fixed by r alone, so the summation order (and hence every bit of
+// the result) does not depend on how the blocks are later shared out.
+#ifndef NMF_KERNELS_HPP
+#define NMF_KERNELS_HPP
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cstdint>
+
+#include "errors.hpp"
+#include "sparse.hpp"
+
+namespace nmf
+{
+
+using Matrix = Eigen::MatrixXd;
+
+// Doubles per work buffer: small enough to stay in L2 beside the factors.
+constexpr int64_t kBlockElements = int64_t(1) << 16;
+// Columns per block at most, so interrupts are polled every few thousand.
+constexpr int64_t kMaxBlockColumns = 4096;
+
+inline int64_t
+block_columns(int64_t rank) noexcept
+{
+	return std::clamp<int64_t>(kBlockElements / rank, 1, kMaxBlockColumns);
+}
+
+// Scratch allocated once per fit: nothing is allocated inside an iteration.
+struct Workspace
+{
+	int64_t block = 1;
+	Matrix num;    // r x block: numerators, a block of W^T V or V H^T
+	Matrix den;    // r x block: denominators
+	Matrix gram_w; // r x r: W^T W in the paper's orientation
+	Matrix gram_h; // r x r: H H^T
+
+	Workspace() = default;
+	explicit Workspace(int64_t rank)
+	    : block(block_columns(rank)), num(rank, block), den(rank, block), gram_w(rank, rank),
+	      gram_h(rank, rank)
+	{
+	}
+
+	static int64_t
+	bytes(int64_t rank) noexcept
+	{
+		return (2 * rank * block_columns(rank) + 2 * rank * rank) *
+		       static_cast<int64_t>(sizeof(double));
+	}
+};
+
+// out.col(c) = sum over p in [ptr[k], ptr[k + 1]) of val[p] * f.col(idx[p]),
+// for k = first + c in [first, last). With V's CSR and f = H this is a block
+// of (V H^T)^T; with the CSC and f = W, a block of W^T V.
+inline void
+gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
+       const Matrix &f, Matrix &out)
+{
+	const int64_t r = f.rows();
+	const double *fd = f.data();
+	for (int64_t k = first; k < last; k++)
+	{
+		double *o = out.data() + (k - first) * r;
+		std::fill(o, o + r, 0.0);
+		for (int64_t p = ptr[k]; p < ptr[k + 1]; p++)
+		{
+			const double v = val[p];
+			const double *src = fd + static_cast<int64_t>(idx[p]) * r;
+			for (int64_t t = 0; t < r; t++)
+				o[t] += v * src[t];
+		}
+	}
+}
+
+// g += b b^T, lower triangle only (half the flops); gram_mirror completes it.
+template <class Block>
+inline void
+gram_add(Matrix &g, const Block &b)
+{
+	g.selfadjointView<Eigen::Lower>().rankUpdate(b);
+}
+
+inline void
+gram_mirror(Matrix &g)
+{
+	for (Eigen::Index j = 1; j < g.cols(); j++)
+		for (Eigen::Index i = 0; i < j; i++)
+			g(i, j) = g(j, i);
+}
+
+// The squared Frobenius norm of V - W H without forming it:
+// ||V||^2 - 2 <W, V H^T> + tr(W^T W . H H^T), clamped at 0 against rounding.
+inline double
+frobenius_from_parts(double x_norm_sq, double cross, const Matrix &gram_w, const Matrix &gram_h)
+{
+	const double loss = x_norm_sq - 2.0 * cross + (gram_w.array() * gram_h.array()).sum();
+	return loss > 0 ? loss : 0.0;
+}
+
+} // namespace nmf
+
+#endif

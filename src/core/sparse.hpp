@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: PostgreSQL
+// The training matrix V as the solvers see it: the caller's CSR arrays, not
+// copied, and a CSC transpose the fit owns, built once so that the products
+// with V and with its transpose both stream rows of contiguous memory.
+#ifndef NMF_SPARSE_HPP
+#define NMF_SPARSE_HPP
+
+#include <cstdint>
+#include <vector>
+
+#include "nmf_api.h"
+
+namespace nmf
+{
+
+// A non-owning CSR view of a validated nmf_matrix.
+struct CsrView
+{
+	int64_t rows = 0;
+	int64_t cols = 0;
+	int64_t nnz = 0;
+	const int64_t *row_ptr = nullptr;
+	const int32_t *col_idx = nullptr;
+	const double *values = nullptr;
+};
+
+// V's columns: rows of column j are row_idx[col_ptr[j] .. col_ptr[j + 1]), ascending.
+struct CscMatrix
+{
+	int64_t rows = 0;
+	int64_t cols = 0;
+	std::vector<int64_t> col_ptr;
+	std::vector<int32_t> row_idx;
+	std::vector<double> values;
+
+	// Bytes the transpose of an m x n matrix with nnz cells takes.
+	static int64_t
+	bytes(int64_t n, int64_t nnz) noexcept
+	{
+		return nnz * static_cast<int64_t>(sizeof(int32_t) + sizeof(double)) +
+		       (n + 1) * static_cast<int64_t>(sizeof(int64_t));
+	}
+};
+
+// Builds the CSC form of x by a counting sort over columns (stable in rows).
+CscMatrix transpose(const CsrView &x, const NmfcInterrupts &intr);
+
+} // namespace nmf
+
+#endif
