@@ -22,6 +22,7 @@
 #   NMF_SKIP_REGRESS=1  skip pg_regress
 #   NMF_SKIP_SCRIPTS=1  skip the script tests
 #   NMF_SCRIPTS="cancel parallel_agg"   run only these test/t scripts
+#   NMF_UNIT_SANITIZE=OFF  build the unit tests without ASan + UBSan
 #   NMF_SCRIPT_TIMEOUT  seconds per script (default 600)
 
 set -uo pipefail
@@ -35,6 +36,7 @@ PYTHON=/usr/bin/python3 # Debian's, with psycopg2; not a pyenv shim on PATH
 UNIT_SRC=${NMF_UNIT_SRC:-test/unit}
 UNIT_BUILD=${NMF_UNIT_BUILD:-build/unit}
 SCRIPT_DIR=${NMF_SCRIPT_DIR:-test/t}
+UNIT_SANITIZE=${NMF_UNIT_SANITIZE:-ON} # the unit tests run under ASan + UBSan
 SCRIPT_TIMEOUT=${NMF_SCRIPT_TIMEOUT:-600}
 LOG_DIR=$ROOT/build/test-logs
 
@@ -85,13 +87,14 @@ else
 fi
 
 # ---------------------------------------------------------------- unit
-banner "unit tests ($UNIT_SRC, GoogleTest via ctest)"
+banner "unit tests ($UNIT_SRC, GoogleTest via ctest, NMF_SANITIZE=$UNIT_SANITIZE)"
 if [[ ${NMF_SKIP_UNIT:-0} == 1 ]]; then
 	skipped unit NMF_SKIP_UNIT
 elif [[ ! -f $UNIT_SRC/CMakeLists.txt ]]; then
 	echo "no $UNIT_SRC/CMakeLists.txt"
 	record unit 0 1 "could not run: no $UNIT_SRC/CMakeLists.txt"
-elif ! cmake -S "$UNIT_SRC" -B "$UNIT_BUILD" >"$LOG_DIR/unit-cmake.log" 2>&1; then
+elif ! cmake -S "$UNIT_SRC" -B "$UNIT_BUILD" -DNMF_SANITIZE="$UNIT_SANITIZE" \
+	>"$LOG_DIR/unit-cmake.log" 2>&1; then
 	cat "$LOG_DIR/unit-cmake.log"
 	record unit 0 1 "could not run: cmake configure failed"
 elif ! cmake --build "$UNIT_BUILD" -j2 2>&1 | tee "$LOG_DIR/unit-build.log" | tail -n 30; then
