@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: PostgreSQL
+// Validation of the image formats: every forged or damaged image is refused
+// with NMFC_INVALID_DATA and a message, never read out of bounds.
+#include <functional>
+#include <limits>
+#include <string>
+
+#include "test_util.hpp"
+
+using nmf_test::Image;
+
+namespace
+{
+
+NmfMatrixFlat *
+mhead(Image &img)
+{
+	return static_cast<NmfMatrixFlat *>(img.data());
+}
+
+NmfModelFlat *
+model_head(Image &img)
+{
+	return static_cast<NmfModelFlat *>(img.data());
+}
+
+// Rows 10, 20, 30 and columns 1, 2, 3, 4: five cells, an odd count, so the
+// col_idx array carries 4 bytes of padding.
+Image
+small_matrix()
+{
+	return nmf_test::matrix_from_triplets(
+	    {{10, 1, 1.0}, {10, 3, 2.0}, {20, 2, 0.0}, {30, 1, 4.0}, {30, 4, 5.0}});
+}
+
+Image
+small_model()
+{
+	NmfcOptions opt;
+	nmfc_options_default(&opt, 2);
+	opt.max_iter = 5;
+	return nmf_test::fit_model(small_matrix(), opt);
+}
+
+int
+validate_matrix(const Image &img, std::string *message = nullptr)
+{
+	NmfcError err;
+	const int status = nmfc_matrix_validate(img.data(), img.size(), &err);
+	if (message != nullptr)
+		*message = err.message;
+	return status;
+}
+
+int
+validate_model(const Image &img, std::string *message = nullptr)
+{
+	NmfcError err;
+	const int status = nmfc_model_validate(img.data(), img.size(), &err);
+	if (message != nullptr)
+		*message = err.message;
+	return status;
+}
+
+// Applies a damage to a fresh valid image and expects a refusal whose
+// message contains `needle`.
+void
+expect_matrix_refused(const char *what, const std::function<void(Image &)> &damage,
+                      const char *needle)
+{
+	Image img = small_matrix();
+	damage(img);
+	std::string message;
+	EXPECT_EQ(validate_matrix(img, &message), NMFC_INVALID_DATA) << what;
+	EXPECT_EQ(message.rfind("invalid nmf_matrix: ", 0), 0u) << what << ": " << message;
+	EXPECT_NE(message.find(needle), std::string::npos) << what << ": " << message;
+	EXPECT_NE(message.back(), '.') << what;
+}
+
+void
+expect_model_refused(const char *what, const std::function<void(Image &)> &damage,
+                     const char *needle)
+{
+	Image img = small_model();
+	damage(img);
+	std::string message;
+	EXPECT_EQ(validate_model(img, &message), NMFC_INVALID_DATA) << what;
+	EXPECT_EQ(message.rfind("invalid nmf_model: ", 0), 0u) << what << ": " << message;
+	EXPECT_NE(message.find(needle), std::string::npos) << what << ": " << message;
+}
+
+int64_t *
+row_ids(Image &img)
+{
+	return const_cast<int64_t *>(nmf_matrix_row_ids(mhead(img)));
+}
+int64_t *
+col_ids(Image &img)
+{
+	return const_cast<int64_t *>(nmf_matrix_col_ids(mhead(img)));
+}
+int64_t *
+row_ptr(Image &img)
+{
+	return const_cast<int64_t *>(nmf_matrix_row_ptr(mhead(img)));
+}
+int32_t *
+col_idx(Image &img)
+{
+	return const_cast<int32_t *>(nmf_matrix_col_idx(mhead(img)));
+}
+double *
+values(Image &img)
+{
+	return const_cast<double *>(nmf_matrix_values(mhead(img)));
+}
+
+} // namespace
+
+TEST(Format, Sizes)
+{
+	// 40 header + 8 * (3 + 4 + 4) ids and row_ptr + 24 col_idx padded + 40 values.
+	EXPECT_EQ(nmfc_matrix_size(3, 4, 5), 40 + 88 + 24 + 40);
+	EXPECT_EQ(nmfc_matrix_size(1, 1, 0), 40 + 8 + 8 + 16);
+	EXPECT_EQ(nmfc_matrix_size(0, 1, 0), -1);
+	EXPECT_EQ(nmfc_matrix_size(1, -1, 0), -1);
+	EXPECT_EQ(nmfc_matrix_size(2, 2, 5), -1) << "nnz > rows * cols";
+	EXPECT_EQ(nmfc_matrix_size(1, 1, -1), -1);
+	EXPECT_EQ(nmfc_matrix_size(NMF_MAX_DIM + 1, 1, 0), -1);
+	EXPECT_EQ(nmfc_matrix_size(NMF_MAX_DIM, NMF_MAX_DIM, INT64_MAX / 2), -1) << "overflow";
+	EXPECT_GT(nmfc_matrix_size(NMF_MAX_DIM, NMF_MAX_DIM, 0), 0);
+
+	// 176 header + 8 * (3 + 4) ids + 8 * (3 + 4) * 2 factors + 16 * 5 history.
+	EXPECT_EQ(nmfc_model_size(3, 4, 2, 5), 176 + 56 + 112 + 80);
+	EXPECT_EQ(nmfc_model_size(3, 4, 4, 0), -1) << "rank > min(rows, cols)";
+	EXPECT_EQ(nmfc_model_size(3, 4, 0, 0), -1);
+	EXPECT_EQ(nmfc_model_size(3, 4, 1, -1), -1);
+	EXPECT_EQ(nmfc_model_size(NMF_MAX_DIM, NMF_MAX_DIM, NMF_MAX_RANK + 1, 0), -1);
+	// The hard limits keep the largest model size within int64.
+	EXPECT_EQ(nmfc_model_size(NMF_MAX_DIM, NMF_MAX_DIM, NMF_MAX_RANK, INT32_MAX),
+	          176 + 16 * NMF_MAX_DIM * (1 + NMF_MAX_RANK) + 16 * int64_t(INT32_MAX));
+	EXPECT_EQ(nmfc_model_size(3, 4, 1, int64_t(INT32_MAX) + 1), -1);
+}
+
+TEST(Format, ValidImagesPass)
+{
+	Image m = small_matrix();
+	std::string message;
+	EXPECT_EQ(validate_matrix(m, &message), NMFC_OK) << message;
+	Image model = small_model();
+	EXPECT_EQ(validate_model(model, &message), NMFC_OK) << message;
+}
+
+TEST(Format, MatrixDamageIsRefused)
+{
+	expect_matrix_refused(
+	    "wrong magic", [](Image &i) { mhead(i)->magic = NMF_MODEL_MAGIC; }, "magic");
+	expect_matrix_refused(
+	    "wrong version", [](Image &i) { mhead(i)->version = 2; }, "version");
+	expect_matrix_refused(
+	    "flags", [](Image &i) { mhead(i)->flags = 1; }, "flags");
+	expect_matrix_refused(
+	    "reserved", [](Image &i) { mhead(i)->reserved = 7; }, "reserved");
+	expect_matrix_refused(
+	    "truncated", [](Image &i) { i.resize(i.size() - 1); }, "size");
+	expect_matrix_refused(
+	    "extra byte", [](Image &i) { i.resize(i.size() + 1); }, "size");
+	expect_matrix_refused(
+	    "header cut", [](Image &i) { i.resize(20); }, "header");
+	expect_matrix_refused(
+	    "unsorted row ids", [](Image &i) { row_ids(i)[1] = 5; }, "row_ids[1]");
+	expect_matrix_refused(
+	    "duplicate col ids", [](Image &i) { col_ids(i)[2] = col_ids(i)[1]; }, "col_ids[2]");
+	expect_matrix_refused(
+	    "row_ptr decreasing",
+	    [](Image &i)
+	    {
+		    row_ptr(i)[1] = 3;
+		    row_ptr(i)[2] = 2;
+	    },
+	    "row_ptr[2] = 2 is less than row_ptr[1] = 3");
+	expect_matrix_refused(
+	    "row_ptr[0]", [](Image &i) { row_ptr(i)[0] = 1; }, "row_ptr[0]");
+	expect_matrix_refused(
+	    "row_ptr end", [](Image &i) { row_ptr(i)[3] = 4; }, "row_ptr[3]");
+	expect_matrix_refused(
+	    "col_idx out of range", [](Image &i) { col_idx(i)[1] = 4; },
+	    "col_idx[1] = 4 is out of range");
+	expect_matrix_refused(
+	    "col_idx negative", [](Image &i) { col_idx(i)[0] = -1; }, "col_idx[0]");
+	expect_matrix_refused(
+	    "col_idx not ascending", [](Image &i) { col_idx(i)[4] = 0; }, "col_idx[4]");
+	expect_matrix_refused(
+	    "padding", [](Image &i) { col_idx(i)[5] = 1; }, "padding");
+	expect_matrix_refused(
+	    "NaN value", [](Image &i) { values(i)[2] = std::numeric_limits<double>::quiet_NaN(); },
+	    "values[2] = nan");
+	expect_matrix_refused(
+	    "infinite value", [](Image &i) { values(i)[0] = std::numeric_limits<double>::infinity(); },
+	    "values[0] = inf");
+	expect_matrix_refused(
+	    "negative value", [](Image &i) { values(i)[3] = -1; }, "values[3] = -1");
+	expect_matrix_refused(
+	    "negative rows", [](Image &i) { mhead(i)->rows = -3; }, "rows = -3");
+	expect_matrix_refused(
+	    "zero cols", [](Image &i) { mhead(i)->cols = 0; }, "cols = 0");
+	expect_matrix_refused(
+	    "negative nnz", [](Image &i) { mhead(i)->nnz = -5; }, "nnz = -5");
+	expect_matrix_refused(
+	    "nnz > rows * cols", [](Image &i) { mhead(i)->nnz = 13; }, "nnz = 13");
+	expect_matrix_refused(
+	    "huge dims",
+	    [](Image &i)
+	    {
+		    mhead(i)->rows = NMF_MAX_DIM;
+		    mhead(i)->cols = NMF_MAX_DIM;
+		    mhead(i)->nnz = INT64_MAX - 3;
+	    },
+	    "size");
+	expect_matrix_refused(
+	    "dims past the limit", [](Image &i) { mhead(i)->rows = INT64_MAX; }, "rows");
+}
+
+TEST(Format, ModelDamageIsRefused)
+{
+	expect_model_refused(
+	    "wrong magic", [](Image &i) { model_head(i)->magic ^= 1; }, "magic");
+	expect_model_refused(
+	    "wrong version", [](Image &i) { model_head(i)->version = 0; }, "version");
+	expect_model_refused(
+	    "reserved2", [](Image &i) { model_head(i)->reserved2 = 1; }, "reserved2");
+	expect_model_refused(
+	    "truncated", [](Image &i) { i.resize(i.size() - 1); }, "size");
+	expect_model_refused(
+	    "extra byte", [](Image &i) { i.resize(i.size() + 1); }, "size");
+	expect_model_refused(
+	    "rank", [](Image &i) { model_head(i)->rank = 4; }, "rank");
+	expect_model_refused(
+	    "solver", [](Image &i) { model_head(i)->solver = NMF_SOLVER_COUNT; }, "solver");
+	expect_model_refused(
+	    "max_iter", [](Image &i) { model_head(i)->max_iter = 0; }, "max_iter");
+	expect_model_refused(
+	    "tol", [](Image &i) { model_head(i)->tol = -1; }, "tol = -1");
+	expect_model_refused(
+	    "l2_h", [](Image &i) { model_head(i)->l2_h = std::numeric_limits<double>::infinity(); },
+	    "l2_h");
+	expect_model_refused(
+	    "converged", [](Image &i) { model_head(i)->converged = 2; }, "converged");
+	expect_model_refused(
+	    "iterations", [](Image &i) { model_head(i)->iterations = 6; }, "iterations");
+	expect_model_refused(
+	    "history_len", [](Image &i) { model_head(i)->history_len = 6; }, "history_len");
+	expect_model_refused(
+	    "final_loss",
+	    [](Image &i) { model_head(i)->final_loss = std::numeric_limits<double>::quiet_NaN(); },
+	    "final_loss");
+	expect_model_refused(
+	    "unsorted col ids",
+	    [](Image &i)
+	    {
+		    int64_t *ids = const_cast<int64_t *>(nmf_model_col_ids(model_head(i)));
+		    std::swap(ids[0], ids[1]);
+	    },
+	    "col_ids[1]");
+	expect_model_refused(
+	    "negative w", [](Image &i) { const_cast<double *>(nmf_model_w(model_head(i)))[3] = -2; },
+	    "w[3] = -2");
+	expect_model_refused(
+	    "NaN h",
+	    [](Image &i) { const_cast<double *>(nmf_model_h(model_head(i)))[0] = std::nan(""); },
+	    "h[0]");
+	expect_model_refused(
+	    "history seconds decreasing",
+	    [](Image &i)
+	    {
+		    double *s = const_cast<double *>(nmf_model_history_seconds(model_head(i)));
+		    s[4] = s[3] / 2;
+	    },
+	    "history_seconds[4]");
+}
+
+TEST(Format, StateImages)
+{
+	const int64_t count = 3;
+	Image state(sizeof(NmfStateFlat) + count * sizeof(NmfTriplet));
+	NmfStateFlat *s = static_cast<NmfStateFlat *>(state.data());
+	s->magic = NMF_STATE_MAGIC;
+	s->version = NMF_FORMAT_VERSION;
+	s->count = count;
+	NmfTriplet *t = const_cast<NmfTriplet *>(nmf_state_triplets(s));
+	t[0] = {INT64_MIN, INT64_MAX, 0.0};
+	t[1] = {5, 5, 1.5};
+	t[2] = {5, 5, 2.5};
+	NmfcError err;
+	EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_OK) << err.message;
+
+	t[1].value = -0.5;
+	EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_INVALID_DATA);
+	EXPECT_NE(std::string(err.message).find("triplets[1].value = -0.5"), std::string::npos)
+	    << err.message;
+	t[1].value = 1.5;
+
+	s->count = -1;
+	EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_INVALID_DATA);
+	EXPECT_NE(std::string(err.message).find("count"), std::string::npos) << err.message;
+	s->count = INT64_MAX / 8;
+	EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_INVALID_DATA);
+	s->count = 2;
+	EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_INVALID_DATA);
+	s->count = count;
+	s->magic = NMF_MATRIX_MAGIC;
+	EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_INVALID_DATA);
+	EXPECT_EQ(nmfc_state_validate(state.data(), 4, &err), NMFC_INVALID_DATA);
+}
+
+// Random damage must end in OK or INVALID_DATA, never in a crash or an
+// out-of-bounds read (this test is meant to run under AddressSanitizer).
+void
+fuzz(const Image &valid, int (*validate)(const void *, size_t, NmfcError *), int trials,
+     uint64_t seed)
+{
+	std::mt19937_64 rng(seed);
+	int refused = 0;
+	for (int trial = 0; trial < trials; trial++)
+	{
+		Image img = valid;
+		const int flips = 1 + static_cast<int>(rng() % 4);
+		for (int f = 0; f < flips; f++)
+		{
+			// Bias towards the header, where a flip changes how the rest is read.
+			const size_t span = rng() % 2 == 0 ? std::min<size_t>(img.size(), 200) : img.size();
+			img.bytes()[rng() % span] ^= static_cast<unsigned char>(1u << (rng() % 8));
+		}
+		if (rng() % 16 == 0)
+			img.resize(rng() % (img.size() + 1));
+		NmfcError err;
+		const int status = validate(img.data(), img.size(), &err);
+		ASSERT_TRUE(status == NMFC_OK || status == NMFC_INVALID_DATA)
+		    << "status " << status << " at trial " << trial << ": " << err.message;
+		refused += status == NMFC_INVALID_DATA;
+	}
+	EXPECT_GT(refused, trials / 2);
+}
+
+TEST(Format, RandomByteFlipsOfAModelNeverCrash)
+{
+	fuzz(small_model(), nmfc_model_validate, 20000, 1);
+}
+
+TEST(Format, RandomByteFlipsOfAMatrixNeverCrash)
+{
+	fuzz(small_matrix(), nmfc_matrix_validate, 20000, 2);
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: PostgreSQL
+// Helpers shared by the unit tests: aligned images, matrices from triplets
+// and whole fits, all through the public C API as the glue uses it.
+#ifndef NMF_TEST_UTIL_HPP
+#define NMF_TEST_UTIL_HPP
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <cstring>
+#include <gtest/gtest.h>
+#include <random>
+#include <vector>
+
+#include "nmf_api.h"
+
+namespace nmf_test
+{
+
+// An image in 8-aligned storage, as palloc gives; size is exact.
+class Image
+{
+  public:
+	Image() = default;
+	explicit Image(size_t size) : words_((size + 7) / 8 + 1, 0), size_(size)
+	{
+		// The varlena length word the core ignores: any value must do.
+		const int32_t len = static_cast<int32_t>(size << 2);
+		std::memcpy(words_.data(), &len, sizeof(len));
+	}
+	void *
+	data()
+	{
+		return words_.data();
+	}
+	const void *
+	data() const
+	{
+		return words_.data();
+	}
+	unsigned char *
+	bytes()
+	{
+		return reinterpret_cast<unsigned char *>(words_.data());
+	}
+	size_t
+	size() const
+	{
+		return size_;
+	}
+	// Same storage, another claimed size (to test truncation and extra bytes).
+	void
+	resize(size_t size)
+	{
+		words_.resize((size + 7) / 8 + 1, 0);
+		size_ = size;
+	}
+	bool
+	same_bytes(const Image &other) const
+	{
+		return size_ == other.size_ && std::memcmp(data(), other.data(), size_) == 0;
+	}
+
+  private:
+	std::vector<uint64_t> words_;
+	size_t size_ = 0;
+};
+
+inline Image
+matrix_from_triplets(std::vector<NmfTriplet> t)
+{
+	NmfcError err;
+	int64_t nnz = 0, rows = 0, cols = 0;
+	EXPECT_EQ(nmfc_triplets_sort_merge(t.data(), static_cast<int64_t>(t.size()), &nnz, &rows, &cols,
+	                                   nullptr, &err),
+	          NMFC_OK)
+	    << err.message;
+	const int64_t size = nmfc_matrix_size(rows, cols, nnz);
+	EXPECT_GT(size, 0);
+	Image img(static_cast<size_t>(size));
+	EXPECT_EQ(nmfc_matrix_write(t.data(), nnz, rows, cols, img.data(), img.size(), &err), NMFC_OK)
+	    << err.message;
+	return img;
+}
+
+// Every cell stored; row ids 100 + i, column ids 200 + j.
+inline Image
+dense_matrix(const Eigen::MatrixXd &v)
+{
+	std::vector<NmfTriplet> t;
+	for (Eigen::Index i = 0; i < v.rows(); i++)
+		for (Eigen::Index j = 0; j < v.cols(); j++)
+			t.push_back(NmfTriplet{100 + i, 200 + j, v(i, j)});
+	return matrix_from_triplets(t);
+}
+
+// A random sparse matrix with every row and column present.
+inline Image
+random_sparse(int64_t m, int64_t n, double density, uint64_t seed, Eigen::MatrixXd *dense)
+{
+	std::mt19937_64 rng(seed);
+	std::uniform_real_distribution<double> u(0.0, 1.0);
+	Eigen::MatrixXd v = Eigen::MatrixXd::Zero(m, n);
+	std::vector<NmfTriplet> t;
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t j = 0; j < n; j++)
+			if (u(rng) < density || i == j % m || j == i % n)
+			{
+				v(i, j) = std::floor(1 + 5 * u(rng));
+				t.push_back(NmfTriplet{i, j, v(i, j)});
+			}
+	if (dense != nullptr)
+		*dense = v;
+	return matrix_from_triplets(t);
+}
+
+inline NmfcMatrixView
+view_of(const Image &img)
+{
+	const NmfMatrixFlat *m = static_cast<const NmfMatrixFlat *>(img.data());
+	NmfcMatrixView v;
+	v.rows = m->rows;
+	v.cols = m->cols;
+	v.nnz = m->nnz;
+	v.row_ptr = nmf_matrix_row_ptr(m);
+	v.col_idx = nmf_matrix_col_idx(m);
+	v.values = nmf_matrix_values(m);
+	return v;
+}
+
+// Runs a fit to the end; returns the model image and the summary.
+inline Image
+fit_model(const Image &matrix, const NmfcOptions &opt, NmfcSummary *summary = nullptr)
+{
+	const NmfMatrixFlat *m = static_cast<const NmfMatrixFlat *>(matrix.data());
+	const NmfcMatrixView v = view_of(matrix);
+	NmfcError err;
+	NmfcFit *fit = nullptr;
+	EXPECT_EQ(nmfc_fit_create(&v, &opt, nullptr, &fit, &err), NMFC_OK) << err.message;
+	if (fit == nullptr)
+		return Image();
+	int done = 0;
+	while (!done)
+		EXPECT_EQ(nmfc_fit_step(fit, &done, &err), NMFC_OK) << err.message;
+	NmfcSummary s;
+	nmfc_fit_summary(fit, &s);
+	const int64_t size = nmfc_model_size(m->rows, m->cols, opt.rank, s.history_len);
+	Image model(static_cast<size_t>(size));
+	EXPECT_EQ(nmfc_fit_write_model(fit, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), model.data(),
+	                               model.size(), &err),
+	          NMFC_OK)
+	    << err.message;
+	nmfc_fit_free(fit);
+	if (summary != nullptr)
+		*summary = s;
+	return model;
+}
+
+// W (rows x rank) and H (rank x cols) of a model image, in the usual orientation.
+inline void
+model_factors(const Image &model, Eigen::MatrixXd *w, Eigen::MatrixXd *h)
+{
+	const NmfModelFlat *m = static_cast<const NmfModelFlat *>(model.data());
+	*w = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+	    nmf_model_w(m), m->rows, m->rank);
+	*h = Eigen::Map<const Eigen::MatrixXd>(nmf_model_h(m), m->rank, m->cols);
+}
+
+} // namespace nmf_test
+
+#endif
