@@ -3,7 +3,7 @@
 //
 // Every entry point that can fail runs its body through guarded(), which
 // turns each exception into a status and a message in the caller's buffer:
-// nothing thrown in the core ever reaches the C glue, whose ereport would
+// nothing thrown in the core ever reaches the C glue, whose error reporting would
 // otherwise longjmp over live C++ frames.
 #include "nmf_api.h"
 

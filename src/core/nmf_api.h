@@ -4,7 +4,7 @@
  *
  * Every function is noexcept: it returns a status and, on failure, writes a
  * lower-case message without a final period into err->message. Nothing here
- * allocates with palloc, raises, or reads PostgreSQL state except the
+ * allocates in server memory contexts, raises, or reads PostgreSQL state except the
  * interrupt flags the caller hands over, which the core only reads.
  * Memory the core allocates is owned by the handle that returned it and
  * released by the matching _free function.

@@ -4,7 +4,7 @@
  *
  * Each value is a varlena: a 4-byte length word, then the fields below. The
  * structs include that word so every 8-byte field and array is 8-aligned when
- * the value itself is (palloc, detoasted datums). The first bytes after the
+ * the value itself is (server allocations, detoasted datums). The first bytes after the
  * length word are a magic number and a format version: readers reject any
  * other version, and every reserved field must be 0.
  *
