@@ -4,6 +4,12 @@
 #ifndef NMF_ERRORS_HPP
 #define NMF_ERRORS_HPP
 
+// Every core source includes this header: the core must never see the
+// server's headers, whose macros and longjmp-based errors it cannot live with.
+#ifdef POSTGRES_H
+#error "the nmf core must not include PostgreSQL server headers"
+#endif
+
 #include <charconv>
 #include <stdexcept>
 #include <string>
