@@ -16,7 +16,7 @@ REGRESS_OPTS = --load-extension=nmf
 EIGEN_INCLUDE ?= /usr/include/eigen3
 
 # Our code compiles warning-free; the server and Eigen headers come in as system headers.
-PG_CPPFLAGS = -I$(srcdir)/src/core
+PG_CPPFLAGS = -I$(srcdir)/src/core -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 PG_CXXFLAGS = -std=c++17 -O2 -isystem $(EIGEN_INCLUDE) -fvisibility=hidden \
 	-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -DEIGEN_NO_DEBUG

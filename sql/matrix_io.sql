@@ -1,0 +1,49 @@
+-- nmf_matrix: the dense constructor, the text, binary and bytea forms, nmf_matrix_info.
+
+-- the seed's 3x3 example: every cell stored, ids 1..3
+SELECT nmf_matrix_info(nmf_matrix('{{5,4,1},{4,5,1},{2,1,5}}'::float8[]));
+-- zeros are stored cells too (observed zeros)
+SELECT nmf_matrix_info(nmf_matrix('{{0,1},{2,0}}'::float8[]));
+-- a 1x1 matrix
+SELECT nmf_matrix_info(nmf_matrix('{{7}}'::float8[]));
+
+-- text form: base64 of the binary form, and it reads back to the same bytes
+CREATE TABLE mio AS SELECT nmf_matrix('{{5,4,1},{4,5,1},{2,1,5}}'::float8[]) AS m;
+SELECT m::text::nmf_matrix::bytea = m::bytea AS text_round_trip FROM mio;
+SELECT decode(m::text, 'base64') = m::bytea AS text_is_base64 FROM mio;
+SELECT m::bytea::nmf_matrix::bytea = m::bytea AS bytea_round_trip FROM mio;
+-- the first bytes are the magic number "NMMX" and format version 1
+SELECT substring(m::bytea FROM 1 FOR 6) AS header FROM mio;
+SELECT octet_length(m::bytea) AS bytes FROM mio;
+
+-- dense constructor errors
+SELECT nmf_matrix('{1,2,3}'::float8[]);
+SELECT nmf_matrix('{{{1}}}'::float8[]);
+SELECT nmf_matrix('{{1,NULL},{3,4}}'::float8[]);
+SELECT nmf_matrix('{{1,-2},{3,4}}'::float8[]);
+SELECT nmf_matrix('{{1,NaN},{3,4}}'::float8[]);
+SELECT nmf_matrix('{{1,Infinity},{3,4}}'::float8[]);
+SELECT nmf_matrix('{}'::float8[]);
+SELECT nmf_matrix(NULL::float8[]) IS NULL AS strict_null;
+
+-- text input errors
+SELECT 'not base64!'::nmf_matrix;
+SELECT '{{1,2},{3,4}}'::nmf_matrix;
+SELECT ''::nmf_matrix;
+SELECT 'AAAA'::nmf_matrix;
+-- a forged bytea: a good header, then a truncated body
+SELECT substring(m::bytea FROM 1 FOR 40)::nmf_matrix FROM mio;
+-- one byte too many
+SELECT (m::bytea || '\x00'::bytea)::nmf_matrix FROM mio;
+-- a wrong magic number
+SELECT overlay(m::bytea PLACING '\x00'::bytea FROM 1 FOR 1)::nmf_matrix FROM mio;
+-- a wrong version
+SELECT overlay(m::bytea PLACING '\x0200'::bytea FROM 5 FOR 2)::nmf_matrix FROM mio;
+-- a reserved field set
+SELECT overlay(m::bytea PLACING '\x01'::bytea FROM 7 FOR 1)::nmf_matrix FROM mio;
+-- the last value (a double at the end) set to -1.0
+SELECT overlay(m::bytea PLACING '\x000000000000f0bf'::bytea FROM octet_length(m::bytea) - 7 FOR 8)::nmf_matrix FROM mio;
+-- and to NaN
+SELECT overlay(m::bytea PLACING '\x000000000000f87f'::bytea FROM octet_length(m::bytea) - 7 FOR 8)::nmf_matrix FROM mio;
+SELECT 1 AS still_alive;
+DROP TABLE mio;

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * Settings: nmf.max_memory bounds what one call may allocate, checked before
+ * the big allocations.
+ */
+#include "nmfpg.h"
+
+#include <limits.h>
+
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+void _PG_init(void);
+
+/* In kB, like work_mem. */
+int nmfpg_max_memory_kb = 4 * 1024 * 1024;
+
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("nmf.max_memory",
+							"Largest memory one nmf call may allocate for a matrix or a fit.",
+							"Checked before allocating; a larger request is refused with an error.",
+							&nmfpg_max_memory_kb, 4 * 1024 * 1024, 1024, INT_MAX, PGC_USERSET,
+							GUC_UNIT_KB, NULL, NULL, NULL);
+	MarkGUCPrefixReserved("nmf");
+}
+
+static char *
+pretty_bytes(int64 bytes)
+{
+	if (bytes >= (int64) 10 * 1024 * 1024 * 1024)
+		return psprintf(INT64_FORMAT " GB", bytes / (1024 * 1024 * 1024));
+	if (bytes >= (int64) 10 * 1024 * 1024)
+		return psprintf(INT64_FORMAT " MB", bytes / (1024 * 1024));
+	if (bytes >= (int64) 10 * 1024)
+		return psprintf(INT64_FORMAT " kB", bytes / 1024);
+	return psprintf(INT64_FORMAT " bytes", bytes);
+}
+
+void
+nmfpg_check_memory(int64 bytes, const char *what)
+{
+	int64 limit = (int64) nmfpg_max_memory_kb * 1024;
+
+	if (bytes < 0 || bytes > limit)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("%s needs %s, more than nmf.max_memory = %s", what,
+							   bytes < 0 ? "more than int64 can count" : pretty_bytes(bytes),
+							   pretty_bytes(limit)),
+						errhint("Raise nmf.max_memory, or lower the rank or the matrix size.")));
+}

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * The varlena images of the three types, shared by their I/O functions: one
+ * validator per type (in the core) guards every way a value comes in (text,
+ * binary, bytea cast), so all three paths accept exactly the same bytes.
+ */
+#include "nmfpg.h"
+
+#include "common/base64.h"
+
+/* Copies bytes that follow the length word into a fresh, aligned value and validates it. */
+struct varlena *
+nmfpg_image_from_bytes(const char *data, int64 len, nmfpg_validate_fn validate, int sqlstate)
+{
+	struct varlena *image;
+	NmfcError err;
+	int64 size = len + VARHDRSZ;
+
+	if (len < 0 || (Size) size > MaxAllocSize)
+		ereport(ERROR, (errcode(sqlstate), errmsg("value of " INT64_FORMAT " bytes is too large", len)));
+	image = (struct varlena *) palloc(size);
+	SET_VARSIZE(image, size);
+	memcpy(VARDATA(image), data, len);
+	nmfpg_raise(validate(image, (size_t) size, &err), &err, sqlstate);
+	return image;
+}
+
+char *
+nmfpg_image_to_base64(const struct varlena *image)
+{
+	int len = (int) VARSIZE(image) - VARHDRSZ;
+	int64 out_len = pg_b64_enc_len(len);
+	char *out;
+	int written;
+
+	/* base64 grows a value by a third: a model near 1 GB has no text form. */
+	if (len > (int) (MaxAllocSize / 4 * 3) - 4)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("value of %d bytes is too large for its text form", len),
+						errhint("Use the binary form (COPY ... (FORMAT binary) or a bytea cast).")));
+	out = palloc(out_len + 1);
+	written = pg_b64_encode(VARDATA_ANY(image), len, out, (int) out_len);
+	if (written < 0)
+		elog(ERROR, "base64 encoding failed");
+	out[written] = '\0';
+	return out;
+}
+
+struct varlena *
+nmfpg_image_from_base64(const char *text, nmfpg_validate_fn validate, const char *typname)
+{
+	size_t text_len = strlen(text);
+	int dec_len;
+	char *bytes;
+	int n;
+
+	if (text_len > MaxAllocSize)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("input for type %s is too long", typname)));
+	dec_len = pg_b64_dec_len((int) text_len);
+	bytes = palloc(dec_len + 1);
+	n = pg_b64_decode(text, (int) text_len, bytes, dec_len);
+	if (n < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						errmsg("invalid input syntax for type %s: not base64", typname),
+						text[0] == '{' ? errhint("A dense matrix is built with nmf_matrix('{{...}}'::float8[]).") : 0));
+	return nmfpg_image_from_bytes(bytes, n, validate, ERRCODE_INVALID_TEXT_REPRESENTATION);
+}
+
+/* Detoasts and makes sure the image's 8-byte fields are aligned, copying if not. */
+struct varlena *
+nmfpg_detoast_aligned(Datum d)
+{
+	struct varlena *v = PG_DETOAST_DATUM(d);
+
+	if (((uintptr_t) v) % 8 != 0)
+	{
+		struct varlena *copy = (struct varlena *) palloc(VARSIZE(v));
+
+		memcpy(copy, v, VARSIZE(v));
+		v = copy;
+	}
+	return v;
+}
+
+/*
+ * A matrix argument is validated in full: it costs one pass over the cells,
+ * little beside a fit, and the solvers index arrays with its contents.
+ */
+const NmfMatrixFlat *
+nmfpg_matrix_arg(Datum d)
+{
+	struct varlena *v = nmfpg_detoast_aligned(d);
+	NmfcError err;
+
+	nmfpg_raise(nmfc_matrix_validate(v, VARSIZE(v), &err), &err, ERRCODE_DATA_CORRUPTED);
+	return (const NmfMatrixFlat *) v;
+}
+
+/*
+ * A model was validated when it came in; here the header and total size are
+ * checked again (O(1)), so every array read below stays inside the value.
+ */
+const NmfModelFlat *
+nmfpg_model_arg(Datum d)
+{
+	struct varlena *v = nmfpg_detoast_aligned(d);
+	const NmfModelFlat *m = (const NmfModelFlat *) v;
+
+	if (VARSIZE(v) < sizeof(NmfModelFlat) || m->magic != NMF_MODEL_MAGIC ||
+		m->version != NMF_FORMAT_VERSION ||
+		nmfc_model_size(m->rows, m->cols, m->rank, m->history_len) != (int64) VARSIZE(v))
+		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("corrupted nmf_model value")));
+	return m;
+}
+
+NmfcMatrixView
+nmfpg_matrix_view(const NmfMatrixFlat *m)
+{
+	NmfcMatrixView view;
+
+	view.rows = m->rows;
+	view.cols = m->cols;
+	view.nnz = m->nnz;
+	view.row_ptr = nmf_matrix_row_ptr(m);
+	view.col_idx = nmf_matrix_col_idx(m);
+	view.values = nmf_matrix_values(m);
+	return view;
+}

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * The nmf_matrix(row_id, col_id, value) aggregate.
+ *
+ * Its state, nmf_matrix_state, is a real type (not internal) so that
+ * PostgreSQL's parallel query and Citus can split the scan: partial states
+ * travel as values (Citus ships the text form). Inside one process the state
+ * is an expanded object holding a growing triplet array, appended to in place
+ * (as array_append does with expanded arrays), so a row costs O(1) amortised
+ * and nothing is copied per row. The final function sorts and merges once.
+ */
+#include "nmfpg.h"
+
+#include <math.h>
+
+#include "libpq/pqformat.h"
+#include "utils/expandeddatum.h"
+#include "utils/memutils.h"
+
+PG_FUNCTION_INFO_V1(nmf_matrix_state_in);
+PG_FUNCTION_INFO_V1(nmf_matrix_state_out);
+PG_FUNCTION_INFO_V1(nmf_matrix_state_recv);
+PG_FUNCTION_INFO_V1(nmf_matrix_state_send);
+PG_FUNCTION_INFO_V1(nmf_matrix_state_add);
+PG_FUNCTION_INFO_V1(nmf_matrix_state_combine);
+PG_FUNCTION_INFO_V1(nmf_matrix_final);
+
+#define STATE_INITIAL_CAPACITY 1024
+
+typedef struct StateExpanded
+{
+	ExpandedObjectHeader hdr;
+	int64 count;
+	int64 capacity;
+	NmfTriplet *triplets; /* in hdr.eoh_context */
+} StateExpanded;
+
+static Size
+state_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	StateExpanded *st = (StateExpanded *) eohptr;
+	int64 size = (int64) sizeof(NmfStateFlat) + st->count * (int64) sizeof(NmfTriplet);
+
+	nmfpg_check_image_size(size, "the partial nmf_matrix_state");
+	return (Size) size;
+}
+
+static void
+state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	StateExpanded *st = (StateExpanded *) eohptr;
+	NmfStateFlat *flat = (NmfStateFlat *) result;
+
+	memset(flat, 0, sizeof(NmfStateFlat));
+	SET_VARSIZE(flat, allocated_size);
+	flat->magic = NMF_STATE_MAGIC;
+	flat->version = NMF_FORMAT_VERSION;
+	flat->count = st->count;
+	memcpy(flat + 1, st->triplets, st->count * sizeof(NmfTriplet));
+}
+
+static const ExpandedObjectMethods state_methods = {state_get_flat_size, state_flatten_into};
+
+static StateExpanded *
+state_new(MemoryContext parent, int64 capacity)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "nmf_matrix_state", ALLOCSET_DEFAULT_SIZES);
+	StateExpanded *st = MemoryContextAllocZero(cxt, sizeof(StateExpanded));
+
+	EOH_init_header(&st->hdr, &state_methods, cxt);
+	capacity = Max(capacity, STATE_INITIAL_CAPACITY);
+	nmfpg_check_memory(capacity * (int64) sizeof(NmfTriplet), "the nmf_matrix aggregate state");
+	st->triplets = MemoryContextAllocHuge(cxt, capacity * sizeof(NmfTriplet));
+	st->capacity = capacity;
+	return st;
+}
+
+/* Doubles the array when full: amortised O(1) per appended cell. */
+static void
+state_reserve(StateExpanded *st, int64 extra)
+{
+	int64 need = st->count + extra;
+	int64 capacity = st->capacity;
+
+	if (need <= capacity)
+		return;
+	while (capacity < need)
+		capacity *= 2;
+	nmfpg_check_memory(capacity * (int64) sizeof(NmfTriplet), "the nmf_matrix aggregate state");
+	st->triplets = repalloc_huge(st->triplets, capacity * sizeof(NmfTriplet));
+	st->capacity = capacity;
+}
+
+static void
+state_append(StateExpanded *st, const NmfTriplet *t, int64 n)
+{
+	state_reserve(st, n);
+	memcpy(st->triplets + st->count, t, n * sizeof(NmfTriplet));
+	st->count += n;
+}
+
+/* The triplets of a state datum, expanded or flat (flat ones are validated on input). */
+static const NmfTriplet *
+state_triplets(Datum d, int64 *count)
+{
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		StateExpanded *st = (StateExpanded *) DatumGetEOHP(d);
+
+		*count = st->count;
+		return st->triplets;
+	}
+	else
+	{
+		const NmfStateFlat *flat = (const NmfStateFlat *) nmfpg_detoast_aligned(d);
+
+		*count = flat->count;
+		return nmf_state_triplets(flat);
+	}
+}
+
+/* The state to append to: ours in place if read-write, else a new one in the aggregate's context. */
+static StateExpanded *
+state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
+{
+	Datum d;
+	const NmfTriplet *t;
+	int64 count;
+	StateExpanded *st;
+
+	if (PG_ARGISNULL(argno))
+		return state_new(aggcxt, STATE_INITIAL_CAPACITY);
+	d = PG_GETARG_DATUM(argno);
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+		return (StateExpanded *) DatumGetEOHP(d);
+	t = state_triplets(d, &count);
+	st = state_new(aggcxt, count);
+	state_append(st, t, count);
+	return st;
+}
+
+static MemoryContext
+aggregate_context(FunctionCallInfo fcinfo, const char *fn)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("%s can only be called by the nmf_matrix aggregate", fn)));
+	return aggcxt;
+}
+
+void
+nmfpg_check_cell(int64 row, int64 col, double value)
+{
+	if (isnan(value) || isinf(value))
+		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
+						errmsg("value at row " INT64_FORMAT ", column " INT64_FORMAT " is %s", row,
+							   col, isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity")),
+						errhint("NMF needs finite, non-negative values.")));
+	if (value < 0)
+		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						errmsg("value at row " INT64_FORMAT ", column " INT64_FORMAT
+							   " is negative: %g",
+							   row, col, value),
+						errhint("NMF needs finite, non-negative values.")));
+}
+
+Datum
+nmf_matrix_state_add(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_add");
+	static const char *const arg_names[] = {NULL, "row_id", "col_id", "value"};
+	StateExpanded *st;
+	NmfTriplet t;
+
+	for (int i = 1; i <= 3; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							errmsg("nmf_matrix: %s must not be NULL", arg_names[i]),
+							errhint("Filter NULLs out with WHERE, or COALESCE them.")));
+	t.row = PG_GETARG_INT64(1);
+	t.col = PG_GETARG_INT64(2);
+	t.value = PG_GETARG_FLOAT8(3);
+	nmfpg_check_cell(t.row, t.col, t.value);
+
+	st = state_for_update(fcinfo, 0, aggcxt);
+	if (st->count == st->capacity)
+		state_reserve(st, 1);
+	st->triplets[st->count++] = t;
+	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
+}
+
+/* Not strict: either side may be NULL (an empty partial scan). */
+Datum
+nmf_matrix_state_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_combine");
+	StateExpanded *st;
+	const NmfTriplet *t;
+	int64 count;
+
+	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	st = state_for_update(fcinfo, 0, aggcxt);
+	if (!PG_ARGISNULL(1))
+	{
+		t = state_triplets(PG_GETARG_DATUM(1), &count);
+		state_append(st, t, count);
+	}
+	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
+}
+
+struct varlena *
+nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count)
+{
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcError err;
+	int64 nnz, rows, cols, size;
+	struct varlena *image;
+
+	if (count == 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("matrix has no cells")));
+	nmfpg_raise(nmfc_triplets_sort_merge(t, count, &nnz, &rows, &cols, &intr, &err), &err,
+				ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+	size = nmfc_matrix_size(rows, cols, nnz);
+	nmfpg_check_image_size(size, "the nmf_matrix");
+	nmfpg_check_memory(size, "the nmf_matrix");
+	image = (struct varlena *) palloc0(size);
+	nmfpg_raise(nmfc_matrix_write(t, nnz, rows, cols, image, (size_t) size, &err), &err,
+				ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+	SET_VARSIZE(image, size);
+	return image;
+}
+
+/*
+ * Sorts the state's own array in place (FINALFUNC_MODIFY = READ_WRITE says
+ * so), then merges duplicates, which are summed.
+ */
+Datum
+nmf_matrix_final(PG_FUNCTION_ARGS)
+{
+	Datum d;
+	NmfTriplet *t;
+	int64 count;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	d = PG_GETARG_DATUM(0);
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		StateExpanded *st = (StateExpanded *) DatumGetEOHP(d);
+
+		t = st->triplets;
+		count = st->count;
+	}
+	else
+	{
+		const NmfTriplet *src = state_triplets(d, &count);
+
+		t = MemoryContextAllocHuge(CurrentMemoryContext, Max(count, 1) * sizeof(NmfTriplet));
+		memcpy(t, src, count * sizeof(NmfTriplet));
+	}
+	PG_RETURN_POINTER(nmfpg_matrix_from_triplets(t, count));
+}
+
+Datum
+nmf_matrix_state_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(
+		nmfpg_image_from_base64(PG_GETARG_CSTRING(0), nmfc_state_validate, "nmf_matrix_state"));
+}
+
+Datum
+nmf_matrix_state_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(nmfpg_image_to_base64(nmfpg_detoast_aligned(PG_GETARG_DATUM(0))));
+}
+
+Datum
+nmf_matrix_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo buf = (StringInfo) PG_GETARG_POINTER(0);
+	struct varlena *image = nmfpg_image_from_bytes(buf->data + buf->cursor, buf->len - buf->cursor,
+												   nmfc_state_validate,
+												   ERRCODE_INVALID_BINARY_REPRESENTATION);
+
+	buf->cursor = buf->len;
+	PG_RETURN_POINTER(image);
+}
+
+Datum
+nmf_matrix_state_send(PG_FUNCTION_ARGS)
+{
+	struct varlena *image = nmfpg_detoast_aligned(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA(image), VARSIZE(image) - VARHDRSZ);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * The nmf_model type: text (base64), binary and bytea forms, all validated by
+ * the core's nmfc_model_validate; and nmf_info, the model's summary as jsonb.
+ */
+#include "nmfpg.h"
+
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+
+PG_FUNCTION_INFO_V1(nmf_model_in);
+PG_FUNCTION_INFO_V1(nmf_model_out);
+PG_FUNCTION_INFO_V1(nmf_model_recv);
+PG_FUNCTION_INFO_V1(nmf_model_send);
+PG_FUNCTION_INFO_V1(nmf_model_from_bytea);
+PG_FUNCTION_INFO_V1(nmf_model_to_bytea);
+PG_FUNCTION_INFO_V1(nmf_info);
+
+Datum
+nmf_model_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(
+		nmfpg_image_from_base64(PG_GETARG_CSTRING(0), nmfc_model_validate, "nmf_model"));
+}
+
+Datum
+nmf_model_out(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_CSTRING(nmfpg_image_to_base64(nmfpg_detoast_aligned(PG_GETARG_DATUM(0))));
+}
+
+Datum
+nmf_model_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo buf = (StringInfo) PG_GETARG_POINTER(0);
+	struct varlena *image = nmfpg_image_from_bytes(buf->data + buf->cursor, buf->len - buf->cursor,
+												   nmfc_model_validate,
+												   ERRCODE_INVALID_BINARY_REPRESENTATION);
+
+	buf->cursor = buf->len;
+	PG_RETURN_POINTER(image);
+}
+
+Datum
+nmf_model_send(PG_FUNCTION_ARGS)
+{
+	struct varlena *image = nmfpg_detoast_aligned(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA(image), VARSIZE(image) - VARHDRSZ);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+nmf_model_from_bytea(PG_FUNCTION_ARGS)
+{
+	bytea *b = PG_GETARG_BYTEA_PP(0);
+
+	PG_RETURN_POINTER(nmfpg_image_from_bytes(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
+											 nmfc_model_validate,
+											 ERRCODE_INVALID_BINARY_REPRESENTATION));
+}
+
+/* The bytea is the image after the length word: the same bytes as the send form. */
+Datum
+nmf_model_to_bytea(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(PG_DETOAST_DATUM(PG_GETARG_DATUM(0)));
+}
+
+static void
+append_json_string(StringInfo s, const char *key, const char *value)
+{
+	appendStringInfo(s, "\"%s\": \"%s\"", key, value ? value : "unknown");
+}
+
+Datum
+nmf_info(PG_FUNCTION_ARGS)
+{
+	const NmfModelFlat *m = NMFPG_MODEL_P(0);
+	const double *h = nmf_model_h(m);
+	StringInfoData s;
+
+	initStringInfo(&s);
+	appendStringInfo(&s,
+					 "{\"rows\": " INT64_FORMAT ", \"cols\": " INT64_FORMAT ", \"nnz\": " INT64_FORMAT
+					 ", \"rank\": " INT64_FORMAT ", ",
+					 m->rows, m->cols, m->nnz, m->rank);
+	append_json_string(&s, "solver", nmfc_solver_name(m->solver));
+	appendStringInfoString(&s, ", \"options\": {");
+	append_json_string(&s, "loss", nmfc_loss_name(m->loss));
+	appendStringInfoString(&s, ", ");
+	append_json_string(&s, "init", nmfc_init_name(m->init));
+	appendStringInfoString(&s, ", ");
+	append_json_string(&s, "missing", nmfc_missing_name(m->missing));
+	appendStringInfo(&s,
+					 ", \"max_iter\": %d, \"tol\": %s, \"seed\": " INT64_FORMAT,
+					 m->max_iter, nmfpg_json_number(m->tol), m->seed);
+	appendStringInfo(&s, ", \"max_seconds\": %s", nmfpg_json_number(m->max_seconds));
+	appendStringInfo(&s, ", \"l1_w\": %s", nmfpg_json_number(m->l1_w));
+	appendStringInfo(&s, ", \"l1_h\": %s", nmfpg_json_number(m->l1_h));
+	appendStringInfo(&s, ", \"l2_w\": %s", nmfpg_json_number(m->l2_w));
+	appendStringInfo(&s, ", \"l2_h\": %s}", nmfpg_json_number(m->l2_h));
+	appendStringInfo(&s, ", \"iterations\": %d, \"converged\": %s", m->iterations,
+					 m->converged ? "true" : "false");
+	appendStringInfo(&s, ", \"loss\": %s", nmfpg_json_number(m->final_loss));
+	appendStringInfo(&s, ", \"relative_error\": %s", nmfpg_json_number(m->relative_error));
+	appendStringInfo(&s, ", \"seconds\": %s", nmfpg_json_number(m->seconds));
+
+	/* A factor's weight is the sum of its row of H (W's columns sum to 1). */
+	appendStringInfoString(&s, ", \"factor_weights\": [");
+	for (int64 f = 0; f < m->rank; f++)
+	{
+		double weight = 0.0;
+
+		for (int64 j = 0; j < m->cols; j++)
+			weight += h[j * m->rank + f];
+		appendStringInfo(&s, "%s%s", f ? ", " : "", nmfpg_json_number(weight));
+	}
+	appendStringInfo(&s, "], \"format_version\": %d}", (int) m->version);
+	PG_RETURN_DATUM(nmfpg_jsonb_from_cstring(s.data));
+}

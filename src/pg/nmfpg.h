@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * Shared declarations of the PostgreSQL glue. Only src/pg includes postgres.h;
+ * the core is reached through nmf_api.h alone.
+ */
+#ifndef NMFPG_H
+#define NMFPG_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/memutils.h"
+#include "nmf_api.h"
+
+/* guc.c */
+extern int nmfpg_max_memory_kb;
+extern void nmfpg_check_memory(int64 bytes, const char *what);
+
+/* errors.c: raise a core status as an ERROR; never returns unless status is NMFC_OK. */
+extern void nmfpg_raise(int status, const NmfcError *err, int invalid_data_errcode);
+extern NmfcInterrupts nmfpg_interrupts(void);
+extern void nmfpg_check_image_size(int64 size, const char *what);
+
+/* image.c: the varlena images of nmf_matrix, nmf_matrix_state and nmf_model. */
+typedef int (*nmfpg_validate_fn)(const void *flat, size_t size, NmfcError *err);
+
+extern struct varlena *nmfpg_image_from_bytes(const char *data, int64 len,
+											  nmfpg_validate_fn validate, int errcode);
+extern char *nmfpg_image_to_base64(const struct varlena *image);
+extern struct varlena *nmfpg_image_from_base64(const char *text, nmfpg_validate_fn validate,
+											   const char *typname);
+extern struct varlena *nmfpg_detoast_aligned(Datum d);
+
+extern const NmfMatrixFlat *nmfpg_matrix_arg(Datum d);
+extern const NmfModelFlat *nmfpg_model_arg(Datum d);
+extern NmfcMatrixView nmfpg_matrix_view(const NmfMatrixFlat *m);
+
+/* matrix_agg.c: build a matrix value from triplets the caller owns (sorted in place). */
+extern struct varlena *nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count);
+extern void nmfpg_check_cell(int64 row, int64 col, double value);
+
+/* json.c: a growing JSON object text turned into jsonb. */
+extern Datum nmfpg_jsonb_from_cstring(const char *json);
+extern const char *nmfpg_json_number(double x);
+
+#define NMFPG_MATRIX_P(n) nmfpg_matrix_arg(PG_GETARG_DATUM(n))
+#define NMFPG_MODEL_P(n) nmfpg_model_arg(PG_GETARG_DATUM(n))
+
+#endif /* NMFPG_H */

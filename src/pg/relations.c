@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * W and H as relations keyed by the user's ids: long form (id, factor, weight)
+ * for joins and filters, wide form (id, weights float8[]) for one row per id.
+ * Factors are numbered from 1, in the model's order (decreasing weight).
+ */
+#include "nmfpg.h"
+
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(nmf_w);
+PG_FUNCTION_INFO_V1(nmf_h);
+PG_FUNCTION_INFO_V1(nmf_w_wide);
+PG_FUNCTION_INFO_V1(nmf_h_wide);
+
+/* ids[count] and factors[count * rank], each id's weights contiguous. */
+typedef struct FactorSide
+{
+	const int64 *ids;
+	const double *factors;
+	int64 count;
+	int64 rank;
+} FactorSide;
+
+static FactorSide
+side_of(const NmfModelFlat *m, bool w_side)
+{
+	FactorSide side;
+
+	side.ids = w_side ? nmf_model_row_ids(m) : nmf_model_col_ids(m);
+	side.factors = w_side ? nmf_model_w(m) : nmf_model_h(m);
+	side.count = w_side ? m->rows : m->cols;
+	side.rank = m->rank;
+	return side;
+}
+
+static Datum
+emit_long(FunctionCallInfo fcinfo, bool w_side)
+{
+	const NmfModelFlat *m = NMFPG_MODEL_P(0);
+	FactorSide side = side_of(m, w_side);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum values[3];
+	bool nulls[3] = {false, false, false};
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int64 i = 0; i < side.count; i++)
+	{
+		const double *row = side.factors + i * side.rank;
+
+		for (int64 f = 0; f < side.rank; f++)
+		{
+			values[0] = Int64GetDatum(side.ids[i]);
+			values[1] = Int32GetDatum((int32) (f + 1));
+			values[2] = Float8GetDatum(row[f]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+	return (Datum) 0;
+}
+
+static Datum
+emit_wide(FunctionCallInfo fcinfo, bool w_side)
+{
+	const NmfModelFlat *m = NMFPG_MODEL_P(0);
+	FactorSide side = side_of(m, w_side);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum *weights = palloc(side.rank * sizeof(Datum));
+	Datum values[2];
+	bool nulls[2] = {false, false};
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int64 i = 0; i < side.count; i++)
+	{
+		const double *row = side.factors + i * side.rank;
+		ArrayType *a;
+
+		for (int64 f = 0; f < side.rank; f++)
+			weights[f] = Float8GetDatum(row[f]);
+		a = construct_array(weights, (int) side.rank, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+							TYPALIGN_DOUBLE);
+		values[0] = Int64GetDatum(side.ids[i]);
+		values[1] = PointerGetDatum(a);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		pfree(a);
+		CHECK_FOR_INTERRUPTS();
+	}
+	return (Datum) 0;
+}
+
+Datum
+nmf_w(PG_FUNCTION_ARGS)
+{
+	return emit_long(fcinfo, true);
+}
+
+Datum
+nmf_h(PG_FUNCTION_ARGS)
+{
+	return emit_long(fcinfo, false);
+}
+
+Datum
+nmf_w_wide(PG_FUNCTION_ARGS)
+{
+	return emit_wide(fcinfo, true);
+}
+
+Datum
+nmf_h_wide(PG_FUNCTION_ARGS)
+{
+	return emit_wide(fcinfo, false);
+}
