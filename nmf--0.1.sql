@@ -150,3 +150,20 @@ CREATE FUNCTION nmf_info(model nmf_model) RETURNS jsonb
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_info(nmf_model) IS
 	'what was fitted: dimensions, rank, solver, options, iterations, converged, loss, relative error, seconds';
+
+CREATE FUNCTION nmf_loss_history(model nmf_model)
+	RETURNS TABLE (iteration int, loss float8, seconds float8)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_loss_history(nmf_model) IS
+	'the objective after each iteration of the fit, and the solver''s seconds at that point';
+
+-- ---------------------------------------------------------------- progress
+
+CREATE FUNCTION nmf_progress_read()
+	RETURNS TABLE (pid int, started timestamptz, solver text, rows bigint, cols bigint, rank int,
+		iteration int, max_iter int, loss float8, seconds float8)
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+CREATE VIEW nmf_progress AS SELECT * FROM nmf_progress_read();
+COMMENT ON VIEW nmf_progress IS
+	'fits running now, one row per backend: iteration, loss, seconds (needs shared_preload_libraries = ''nmf'')';
+GRANT SELECT ON nmf_progress TO PUBLIC;

@@ -29,6 +29,7 @@ fit_holder_release(void *arg)
 	{
 		nmfc_fit_free(holder->fit);
 		holder->fit = NULL;
+		nmfpg_progress_end();
 	}
 }
 
@@ -125,10 +126,13 @@ nmf_fit(PG_FUNCTION_ARGS)
 	nmfpg_raise(nmfc_fit_create(&x, &opt, &intr, &holder->fit, &err), &err,
 				ERRCODE_INVALID_PARAMETER_VALUE);
 
+	nmfpg_progress_begin(nmfc_solver_name(opt.solver), x.rows, x.cols, opt.rank, opt.max_iter);
 	while (!done)
 	{
 		CHECK_FOR_INTERRUPTS();
 		nmfpg_raise(nmfc_fit_step(holder->fit, &done, &err), &err, ERRCODE_DATA_EXCEPTION);
+		nmfc_fit_summary(holder->fit, &summary);
+		nmfpg_progress_update(summary.iterations, summary.loss, summary.seconds);
 	}
 
 	nmfc_fit_summary(holder->fit, &summary);

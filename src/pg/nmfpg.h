@@ -16,6 +16,13 @@
 extern int nmfpg_max_memory_kb;
 extern void nmfpg_check_memory(int64 bytes, const char *what);
 
+/* progress.c: per-backend progress of a running fit, in shared memory when preloaded. */
+extern void nmfpg_progress_init(void);
+extern void nmfpg_progress_begin(const char *solver, int64 rows, int64 cols, int64 rank,
+								 int32 max_iter);
+extern void nmfpg_progress_update(int32 iteration, double loss, double seconds);
+extern void nmfpg_progress_end(void);
+
 /* errors.c: raise a core status as an ERROR; never returns unless status is NMFC_OK. */
 extern void nmfpg_raise(int status, const NmfcError *err, int invalid_data_errcode);
 extern NmfcInterrupts nmfpg_interrupts(void);
