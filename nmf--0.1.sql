@@ -117,12 +117,11 @@ CREATE FUNCTION nmf(matrix nmf_matrix, rank int,
 	solver text DEFAULT 'mu', loss text DEFAULT 'frobenius', init text DEFAULT 'random',
 	missing text DEFAULT 'zero', max_iter int DEFAULT 200, tol float8 DEFAULT 1e-4,
 	seed bigint DEFAULT 0, max_seconds float8 DEFAULT 0,
-	l1_w float8 DEFAULT 0, l1_h float8 DEFAULT 0, l2_w float8 DEFAULT 0, l2_h float8 DEFAULT 0,
-	verbose boolean DEFAULT false)
+	l1_w float8 DEFAULT 0, l1_h float8 DEFAULT 0, l2_w float8 DEFAULT 0, l2_h float8 DEFAULT 0)
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME', 'nmf_fit' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf(nmf_matrix, int, text, text, text, text, int, float8, bigint, float8,
-	float8, float8, float8, float8, boolean) IS
+	float8, float8, float8, float8) IS
 	'factorizes a matrix V ~ W H with W, H >= 0 (Lee & Seung multiplicative updates)';
 
 -- ---------------------------------------------------------------- reading a model
@@ -151,35 +150,3 @@ CREATE FUNCTION nmf_info(model nmf_model) RETURNS jsonb
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_info(nmf_model) IS
 	'what was fitted: dimensions, rank, solver, options, iterations, converged, loss, relative error, seconds';
-
-CREATE FUNCTION nmf_loss_history(model nmf_model)
-	RETURNS TABLE (iteration int, loss float8, seconds float8)
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_loss_history(nmf_model) IS
-	'the objective after each iteration of the fit, and the solver''s seconds at that point';
-
--- ---------------------------------------------------------------- progress
-
-CREATE FUNCTION nmf_progress_read()
-	RETURNS TABLE (pid int, started timestamptz, solver text, rows bigint, cols bigint, rank int,
-		iteration int, max_iter int, loss float8, seconds float8)
-	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
-CREATE VIEW nmf_progress AS SELECT * FROM nmf_progress_read();
-COMMENT ON VIEW nmf_progress IS
-	'fits running now, one row per backend: iteration, loss, seconds (needs shared_preload_libraries = ''nmf'')';
-GRANT SELECT ON nmf_progress TO PUBLIC;
-
--- ---------------------------------------------------------------- big data: tables in, tables out
-
-CREATE FUNCTION nmf_fit(source text, row_col text, col_col text, value_col text,
-	w_table text, h_table text, rank int,
-	solver text DEFAULT 'mu', loss text DEFAULT 'frobenius', init text DEFAULT 'random',
-	missing text DEFAULT 'zero', max_iter int DEFAULT 200, tol float8 DEFAULT 1e-4,
-	seed bigint DEFAULT 0, max_seconds float8 DEFAULT 0,
-	l1_w float8 DEFAULT 0, l1_h float8 DEFAULT 0, l2_w float8 DEFAULT 0, l2_h float8 DEFAULT 0,
-	verbose boolean DEFAULT false, models_table text DEFAULT 'nmf_models')
-	RETURNS jsonb
-	AS 'MODULE_PATHNAME', 'nmf_fit_table' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION nmf_fit(text, text, text, text, text, text, int, text, text, text, text, int,
-	float8, bigint, float8, float8, float8, float8, float8, boolean, text) IS
-	'streams a table or query into a matrix, fits it like nmf() and writes W and H into new tables';

@@ -76,8 +76,10 @@ void
 nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt, bool *verbose)
 {
 #define ARG(o) (rank_arg + (o))
+/* Options a declaration from an older version lacks take their defaults. */
+#define HAS(o) (ARG(o) < PG_NARGS())
 	for (int o = 0; o < OPT_COUNT; o++)
-		if (PG_ARGISNULL(ARG(o)))
+		if (HAS(o) && PG_ARGISNULL(ARG(o)))
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 							errmsg("nmf: %s must not be NULL", option_names[o])));
 	nmfc_options_default(opt, PG_GETARG_INT32(ARG(OPT_RANK)));
@@ -95,7 +97,8 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt,
 	opt->l1_h = PG_GETARG_FLOAT8(ARG(OPT_L1_H));
 	opt->l2_w = PG_GETARG_FLOAT8(ARG(OPT_L2_W));
 	opt->l2_h = PG_GETARG_FLOAT8(ARG(OPT_L2_H));
-	*verbose = PG_GETARG_BOOL(ARG(OPT_VERBOSE));
+	*verbose = HAS(OPT_VERBOSE) ? PG_GETARG_BOOL(ARG(OPT_VERBOSE)) : false;
+#undef HAS
 #undef ARG
 }
 
