@@ -18,13 +18,25 @@ namespace apply
 namespace
 {
 
+// Four partial sums: with one running sum every add waits for the previous
+// one. (A 20,000 x 20 score pass is then bound by reading H, ~0.4 ms.) Every
+// predicted value goes through this one function, so a cell's score is the
+// same bits whichever function reports it.
 inline double
 dot(const double *a, const double *b, int64_t r) noexcept
 {
-	double s = 0;
-	for (int64_t f = 0; f < r; f++)
-		s += a[f] * b[f];
-	return s;
+	double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	int64_t f = 0;
+	for (; f + 4 <= r; f += 4)
+	{
+		s0 += a[f] * b[f];
+		s1 += a[f + 1] * b[f + 1];
+		s2 += a[f + 2] * b[f + 2];
+		s3 += a[f + 3] * b[f + 3];
+	}
+	for (; f < r; f++)
+		s0 += a[f] * b[f];
+	return (s0 + s1) + (s2 + s3);
 }
 
 // Higher score first; equal scores by lower index (= lower id), so the
