@@ -10,7 +10,8 @@ CORE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp)))
 GLUE_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/pg/*.c)))
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
-REGRESS = matrix_io matrix_agg fit_mu model_io relations history fit_table errors
+REGRESS = matrix_io matrix_agg fit_mu model_io relations history fit_table errors \
+	apply_predict apply_recommend apply_transform apply_score apply_cv
 REGRESS_OPTS = --load-extension=nmf
 
 EIGEN_INCLUDE ?= /usr/include/eigen3
