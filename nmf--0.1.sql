@@ -112,17 +112,20 @@ COMMENT ON FUNCTION nmf_matrix_info(nmf_matrix) IS
 -- ---------------------------------------------------------------- fitting
 
 -- Volatile: a fit is costly and may stop on max_seconds, so a query that
--- names its result twice must not run it twice.
+-- names its result twice must not run it twice. Not strict: warm_start,
+-- w_init, h_init and learning_rate may be NULL (the others may not).
 CREATE FUNCTION nmf(matrix nmf_matrix, rank int,
-	solver text DEFAULT 'mu', loss text DEFAULT 'frobenius', init text DEFAULT 'random',
+	solver text DEFAULT 'hals', loss text DEFAULT 'frobenius', init text DEFAULT 'random',
 	missing text DEFAULT 'zero', max_iter int DEFAULT 200, tol float8 DEFAULT 1e-4,
 	seed bigint DEFAULT 0, max_seconds float8 DEFAULT 0,
-	l1_w float8 DEFAULT 0, l1_h float8 DEFAULT 0, l2_w float8 DEFAULT 0, l2_h float8 DEFAULT 0)
+	l1_w float8 DEFAULT 0, l1_h float8 DEFAULT 0, l2_w float8 DEFAULT 0, l2_h float8 DEFAULT 0,
+	learning_rate float8 DEFAULT NULL, warm_start nmf_model DEFAULT NULL,
+	w_init float8[] DEFAULT NULL, h_init float8[] DEFAULT NULL)
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME', 'nmf_fit' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf(nmf_matrix, int, text, text, text, text, int, float8, bigint, float8,
-	float8, float8, float8, float8) IS
-	'factorizes a matrix V ~ W H with W, H >= 0 (Lee & Seung multiplicative updates)';
+	float8, float8, float8, float8, float8, nmf_model, float8[], float8[]) IS
+	'factorizes a matrix V ~ W H with W, H >= 0; solvers hals (default), mu (frobenius or kl) and gd';
 
 -- ---------------------------------------------------------------- reading a model
 
@@ -150,3 +153,9 @@ CREATE FUNCTION nmf_info(model nmf_model) RETURNS jsonb
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_info(nmf_model) IS
 	'what was fitted: dimensions, rank, solver, options, iterations, converged, loss, relative error, seconds';
+
+CREATE FUNCTION nmf_loss_history(model nmf_model)
+	RETURNS TABLE (iteration int, loss float8, seconds float8)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_loss_history(nmf_model) IS
+	'the loss after each iteration of the fit and the solver seconds spent up to it';

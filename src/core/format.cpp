@@ -25,12 +25,13 @@ static_assert(sizeof(NmfStateFlat) == 24 && offsetof(NmfStateFlat, count) == 16,
               "NmfStateFlat layout changed");
 static_assert(sizeof(NmfTriplet) == 24 && offsetof(NmfTriplet, value) == 16,
               "NmfTriplet layout changed");
-static_assert(sizeof(NmfModelFlat) == 176, "NmfModelFlat layout changed");
+static_assert(sizeof(NmfModelFlat) == 184, "NmfModelFlat layout changed");
 static_assert(offsetof(NmfModelFlat, rows) == 16 && offsetof(NmfModelFlat, solver) == 48 &&
                   offsetof(NmfModelFlat, tol) == 72 && offsetof(NmfModelFlat, l2_h) == 120 &&
-                  offsetof(NmfModelFlat, iterations) == 128 &&
-                  offsetof(NmfModelFlat, x_norm_sq) == 160 &&
-                  offsetof(NmfModelFlat, history_len) == 168,
+                  offsetof(NmfModelFlat, learning_rate) == 128 &&
+                  offsetof(NmfModelFlat, iterations) == 136 &&
+                  offsetof(NmfModelFlat, x_norm_sq) == 168 &&
+                  offsetof(NmfModelFlat, history_len) == 176,
               "NmfModelFlat layout changed");
 
 namespace nmf
@@ -317,6 +318,7 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	c.check_nonneg("l1_h", h.l1_h);
 	c.check_nonneg("l2_w", h.l2_w);
 	c.check_nonneg("l2_h", h.l2_h);
+	c.check_nonneg("learning_rate", h.learning_rate);
 	c.check_range("iterations", h.iterations, 0, h.max_iter);
 	c.check_range("converged", h.converged, 0, 1);
 	c.check_nonneg("final_loss", h.final_loss);

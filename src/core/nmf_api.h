@@ -102,6 +102,20 @@ extern "C"
 		int64_t seed;
 		double max_seconds; /* 0 = none */
 		double l1_w, l1_h, l2_w, l2_h;
+		double learning_rate; /* solver gd: the fixed step; 0 = adaptive (Armijo) */
+
+		/*
+		 * Read only while nmfc_fit_create runs. init = NMF_INIT_CUSTOM: W (m x r)
+		 * and H (r x n), each row-major, rows of W in the matrix's row order.
+		 * init = NMF_INIT_WARM_START: a validated model image of warm_start_size
+		 * bytes; its ids are matched with the matrix view's row_ids and col_ids.
+		 */
+		const double *w_init;
+		int64_t w_init_rows, w_init_cols;
+		const double *h_init;
+		int64_t h_init_rows, h_init_cols;
+		const void *warm_start;
+		size_t warm_start_size;
 	} NmfcOptions;
 
 	/* Fills the defaults documented in the README for the given rank. */
@@ -129,6 +143,8 @@ extern "C"
 		const int64_t *row_ptr;
 		const int32_t *col_idx;
 		const double *values;
+		const int64_t *row_ids; /* ascending; needed only for a warm start */
+		const int64_t *col_ids;
 	} NmfcMatrixView;
 
 	typedef struct NmfcFit NmfcFit; /* opaque, owned by the core */

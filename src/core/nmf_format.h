@@ -84,21 +84,30 @@ extern "C"
 	enum
 	{
 		NMF_SOLVER_MU = 0,
+		NMF_SOLVER_HALS = 1,
+		NMF_SOLVER_GD = 2,
 		NMF_SOLVER_COUNT
 	};
 	enum
 	{
 		NMF_LOSS_FROBENIUS = 0,
+		NMF_LOSS_KL = 1,
 		NMF_LOSS_COUNT
 	};
 	enum
 	{
 		NMF_INIT_RANDOM = 0,
+		NMF_INIT_NNDSVD = 1,
+		NMF_INIT_NNDSVDA = 2,
+		NMF_INIT_NNDSVDAR = 3,
+		NMF_INIT_CUSTOM = 4,	 /* w_init and h_init given */
+		NMF_INIT_WARM_START = 5, /* a previous model given */
 		NMF_INIT_COUNT
 	};
 	enum
 	{
 		NMF_MISSING_ZERO = 0,
+		NMF_MISSING_IGNORE = 1,
 		NMF_MISSING_COUNT
 	};
 
@@ -139,6 +148,7 @@ extern "C"
 		double l1_h;
 		double l2_w;
 		double l2_h;
+		double learning_rate; /* finite, >= 0; solver gd's fixed step, 0 = adaptive */
 		/* fit summary */
 		int32_t iterations; /* 0 .. max_iter */
 		int32_t converged;	/* 0 or 1 */

@@ -8,7 +8,10 @@
  */
 #include "nmfpg.h"
 
+#include <math.h>
+
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -48,12 +51,17 @@ enum
 	ARG_L1_H,
 	ARG_L2_W,
 	ARG_L2_H,
+	ARG_LEARNING_RATE, /* the arguments from here on may be NULL */
+	ARG_WARM_START,
+	ARG_W_INIT,
+	ARG_H_INIT,
 	ARG_COUNT
 };
 
 static const char *const arg_names[ARG_COUNT] = {
 	"matrix", "rank", "solver",		 "loss", "init", "missing", "max_iter",
-	"tol",	  "seed", "max_seconds", "l1_w", "l1_h", "l2_w",	"l2_h"};
+	"tol",	  "seed", "max_seconds", "l1_w", "l1_h", "l2_w",	"l2_h",
+	"learning_rate", "warm_start", "w_init", "h_init"};
 
 static int
 option_code(FunctionCallInfo fcinfo, int argno, int (*lookup)(const char *), const char *names)
@@ -68,10 +76,31 @@ option_code(FunctionCallInfo fcinfo, int argno, int (*lookup)(const char *), con
 	return code;
 }
 
+/*
+ * A 2-D float8 array without NULLs, as a row-major buffer (the array's own
+ * data when it can be read in place).
+ */
+static const double *
+matrix_arg(FunctionCallInfo fcinfo, int argno, int64_t *rows, int64_t *cols)
+{
+	ArrayType *a = PG_GETARG_ARRAYTYPE_P(argno);
+	int ndim = ARR_NDIM(a);
+
+	if (ndim != 2)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("%s must be a 2-D float8 array, not %d-D", arg_names[argno], ndim)));
+	if (ARR_HASNULL(a) && array_contains_nulls(a))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("%s must not contain NULLs", arg_names[argno])));
+	*rows = ARR_DIMS(a)[0];
+	*cols = ARR_DIMS(a)[1];
+	return (const double *) ARR_DATA_PTR(a);
+}
+
 static void
 parse_options(FunctionCallInfo fcinfo, NmfcOptions *opt)
 {
-	for (int i = 0; i < ARG_COUNT; i++)
+	for (int i = 0; i < ARG_LEARNING_RATE; i++)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -92,6 +121,37 @@ parse_options(FunctionCallInfo fcinfo, NmfcOptions *opt)
 	opt->l1_h = PG_GETARG_FLOAT8(ARG_L1_H);
 	opt->l2_w = PG_GETARG_FLOAT8(ARG_L2_W);
 	opt->l2_h = PG_GETARG_FLOAT8(ARG_L2_H);
+
+	/* NULL: the adaptive step; a given step must be a positive number. */
+	if (!PG_ARGISNULL(ARG_LEARNING_RATE))
+	{
+		opt->learning_rate = PG_GETARG_FLOAT8(ARG_LEARNING_RATE);
+		if (!(opt->learning_rate > 0) || isinf(opt->learning_rate))
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("learning_rate %g is not a finite number > 0",
+								   opt->learning_rate),
+							errhint("Leave learning_rate NULL for the adaptive step.")));
+	}
+
+	/*
+	 * Initial factors replace the init; init keeps its default ('random') or
+	 * names them ('custom', 'warm_start'), and the core refuses the rest.
+	 */
+	if (!PG_ARGISNULL(ARG_WARM_START))
+	{
+		const NmfModelFlat *model = NMFPG_MODEL_P(ARG_WARM_START);
+
+		opt->warm_start = model;
+		opt->warm_start_size = VARSIZE(model);
+		if (opt->init == NMF_INIT_RANDOM)
+			opt->init = NMF_INIT_WARM_START;
+	}
+	if (!PG_ARGISNULL(ARG_W_INIT))
+		opt->w_init = matrix_arg(fcinfo, ARG_W_INIT, &opt->w_init_rows, &opt->w_init_cols);
+	if (!PG_ARGISNULL(ARG_H_INIT))
+		opt->h_init = matrix_arg(fcinfo, ARG_H_INIT, &opt->h_init_rows, &opt->h_init_cols);
+	if ((opt->w_init || opt->h_init) && opt->init == NMF_INIT_RANDOM)
+		opt->init = NMF_INIT_CUSTOM;
 }
 
 Datum

@@ -123,6 +123,8 @@ nmfpg_matrix_view(const NmfMatrixFlat *m)
 	view.cols = m->cols;
 	view.nnz = m->nnz;
 	view.row_ptr = nmf_matrix_row_ptr(m);
+	view.row_ids = nmf_matrix_row_ids(m);
+	view.col_ids = nmf_matrix_col_ids(m);
 	view.col_idx = nmf_matrix_col_idx(m);
 	view.values = nmf_matrix_values(m);
 	return view;

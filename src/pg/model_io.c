@@ -101,7 +101,10 @@ nmf_info(PG_FUNCTION_ARGS)
 	appendStringInfo(&s, ", \"l1_w\": %s", nmfpg_json_number(m->l1_w));
 	appendStringInfo(&s, ", \"l1_h\": %s", nmfpg_json_number(m->l1_h));
 	appendStringInfo(&s, ", \"l2_w\": %s", nmfpg_json_number(m->l2_w));
-	appendStringInfo(&s, ", \"l2_h\": %s}", nmfpg_json_number(m->l2_h));
+	appendStringInfo(&s, ", \"l2_h\": %s", nmfpg_json_number(m->l2_h));
+	/* solver gd's fixed step; null for its adaptive step and for the other solvers */
+	appendStringInfo(&s, ", \"learning_rate\": %s}",
+					 m->learning_rate > 0 ? nmfpg_json_number(m->learning_rate) : "null");
 	appendStringInfo(&s, ", \"iterations\": %d, \"converged\": %s", m->iterations,
 					 m->converged ? "true" : "false");
 	appendStringInfo(&s, ", \"loss\": %s", nmfpg_json_number(m->final_loss));

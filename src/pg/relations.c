@@ -16,6 +16,7 @@ PG_FUNCTION_INFO_V1(nmf_w);
 PG_FUNCTION_INFO_V1(nmf_h);
 PG_FUNCTION_INFO_V1(nmf_w_wide);
 PG_FUNCTION_INFO_V1(nmf_h_wide);
+PG_FUNCTION_INFO_V1(nmf_loss_history);
 
 /* ids[count] and factors[count * rank], each id's weights contiguous. */
 typedef struct FactorSide
@@ -115,4 +116,26 @@ Datum
 nmf_h_wide(PG_FUNCTION_ARGS)
 {
 	return emit_wide(fcinfo, false);
+}
+
+/* The loss after each iteration and the solver seconds spent up to it. */
+Datum
+nmf_loss_history(PG_FUNCTION_ARGS)
+{
+	const NmfModelFlat *m = NMFPG_MODEL_P(0);
+	const double *loss = nmf_model_history_loss(m);
+	const double *seconds = nmf_model_history_seconds(m);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum values[3];
+	bool nulls[3] = {false, false, false};
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int64 i = 0; i < m->history_len; i++)
+	{
+		values[0] = Int32GetDatum((int32) (i + 1));
+		values[1] = Float8GetDatum(loss[i]);
+		values[2] = Float8GetDatum(seconds[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
 }
