@@ -73,8 +73,9 @@ Fit::validate(const CsrView &x, const NmfcOptions &opt)
 		throw LimitExceeded(
 		    message("matrix has ", x.rows, " rows, more than the limit of ", INT32_MAX));
 
-	if (opt.max_iter < 1)
-		throw InvalidArgument(message("max_iter ", opt.max_iter, " is less than 1"));
+	// max_iter = 0: no iteration, the model holds the initial factors.
+	if (opt.max_iter < 0)
+		throw InvalidArgument(message("max_iter ", opt.max_iter, " is negative"));
 	check_nonneg("tol", opt.tol);
 	check_nonneg("max_seconds", opt.max_seconds);
 	check_nonneg("l1_w", opt.l1_w);
@@ -188,6 +189,20 @@ Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
 	if (!std::isfinite(loss_))
 		throw InvalidArgument("the loss of the initial factors is not finite: values are too large");
 	initial_loss_ = loss_;
+	if (p_.opt.max_iter == 0)
+	{
+		done_ = true;
+		frobenius_ = final_frobenius();
+	}
+}
+
+double
+Fit::final_frobenius()
+{
+	if (p_.opt.loss == NMF_LOSS_FROBENIUS)
+		return loss_;
+	return p_.masked() ? solver::masked_frobenius_loss(p_, w_, h_)
+	                   : solver::frobenius_loss(p_, w_, h_, ws_);
 }
 
 void
@@ -248,9 +263,7 @@ Fit::step()
 	seconds_history_.push_back(seconds_);
 	update_stopping();
 	if (done_)
-		frobenius_ = p_.opt.loss == NMF_LOSS_FROBENIUS ? loss_
-		             : p_.masked()                    ? solver::masked_frobenius_loss(p_, w_, h_)
-		                                              : solver::frobenius_loss(p_, w_, h_, ws_);
+		frobenius_ = final_frobenius();
 	broken_ = false;
 	return done_;
 }

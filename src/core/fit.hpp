@@ -54,6 +54,7 @@ class Fit
 	void update_stopping();
 
 	void initialise();
+	double final_frobenius();
 	double iterate();
 
 	CscMatrix xt_;

@@ -311,7 +311,7 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	c.check_range("loss", h.loss, 0, NMF_LOSS_COUNT - 1);
 	c.check_range("init", h.init, 0, NMF_INIT_COUNT - 1);
 	c.check_range("missing", h.missing, 0, NMF_MISSING_COUNT - 1);
-	c.check_range("max_iter", h.max_iter, 1, INT32_MAX);
+	c.check_range("max_iter", h.max_iter, 0, INT32_MAX);
 	c.check_nonneg("tol", h.tol);
 	c.check_nonneg("max_seconds", h.max_seconds);
 	c.check_nonneg("l1_w", h.l1_w);

@@ -134,8 +134,8 @@ TEST(ApiGuard, BadOptionsAreNamed)
 	opt.missing = NMF_MISSING_COUNT;
 	expect_refused(opt, NMFC_INVALID_ARGUMENT, "missing code 2 is unknown");
 	opt = defaults(1);
-	opt.max_iter = 0;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "max_iter 0 is less than 1");
+	opt.max_iter = -1;
+	expect_refused(opt, NMFC_INVALID_ARGUMENT, "max_iter -1 is negative");
 	opt = defaults(1);
 	opt.tol = -1;
 	expect_refused(opt, NMFC_INVALID_ARGUMENT, "tol -1 is not a finite number >= 0");

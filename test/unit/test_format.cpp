@@ -238,7 +238,7 @@ TEST(Format, ModelDamageIsRefused)
 	expect_model_refused(
 	    "solver", [](Image &i) { model_head(i)->solver = NMF_SOLVER_COUNT; }, "solver");
 	expect_model_refused(
-	    "max_iter", [](Image &i) { model_head(i)->max_iter = 0; }, "max_iter");
+	    "max_iter", [](Image &i) { model_head(i)->max_iter = -1; }, "max_iter");
 	expect_model_refused(
 	    "tol", [](Image &i) { model_head(i)->tol = -1; }, "tol = -1");
 	expect_model_refused(

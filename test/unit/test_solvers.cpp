@@ -430,3 +430,18 @@ TEST(Solvers, WarmStartMatchesIdsAndFillsNewOnes)
 	EXPECT_EQ(nmfc_fit_create(&v, &warm, nullptr, &fit, &err), NMFC_INVALID_ARGUMENT);
 	EXPECT_STREQ(err.message, "the warm_start model has rank 4, not the rank 3 asked for");
 }
+
+TEST(Solvers, MaxIterZeroKeepsTheInit)
+{
+	const Image matrix = nmf_test::dense_matrix(seed_matrix());
+	NmfcOptions opt = options(1, NMF_SOLVER_HALS);
+	opt.init = NMF_INIT_NNDSVD;
+	opt.max_iter = 0;
+	NmfcSummary s;
+	const Image model = nmf_test::fit_model(matrix, opt, &s);
+	EXPECT_EQ(s.iterations, 0);
+	EXPECT_EQ(s.history_len, 0);
+	EXPECT_EQ(header(model)->max_iter, 0);
+	// NNDSVD at rank 1 is the leading singular pair: already the optimum.
+	expect_seed_optimum(model, "nndsvd, no iteration");
+}
