@@ -10,7 +10,7 @@ CORE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp)))
 GLUE_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/pg/*.c)))
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
-REGRESS = matrix_io matrix_agg fit_mu model_io relations errors
+REGRESS = matrix_io matrix_agg fit_mu fit_hals fit_kl fit_gd fit_missing init options model_io relations errors
 REGRESS_OPTS = --load-extension=nmf
 
 EIGEN_INCLUDE ?= /usr/include/eigen3
