@@ -94,15 +94,20 @@ hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f
 			poll_interrupts(p.intr);
 		std::fill(bk, bk + r, 0.0);
 		g.setZero();
-		for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
+		// The line's vectors of O are copied a block at a time into ws.den so
+		// that their Gram is one vectorised rank update per block.
+		for (int64_t q0 = s.ptr[k]; q0 < s.ptr[k + 1]; q0 += ws.block)
 		{
-			const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
-			for (int64_t t = 0; t < r; t++)
+			const int64_t len = std::min(ws.block, s.ptr[k + 1] - q0);
+			for (int64_t c = 0; c < len; c++)
 			{
-				bk[t] += s.val[q] * o[t];
-				for (int64_t u = 0; u <= t; u++)
-					g(t, u) += o[t] * o[u];
+				const double *o = other.data() + static_cast<int64_t>(s.idx[q0 + c]) * r;
+				const double x = s.val[q0 + c];
+				std::copy(o, o + r, ws.den.data() + c * r);
+				for (int64_t t = 0; t < r; t++)
+					bk[t] += x * o[t];
 			}
+			gram_add(g, ws.den.leftCols(len));
 		}
 		gram_mirror(g);
 		g.diagonal().array() += s.l2;

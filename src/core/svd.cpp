@@ -6,7 +6,7 @@
 //
 // With l = min(r + kOversample, m, n) columns: a seeded Gaussian n x l start,
 // then repeatedly Y = orth(V Q), Q = orth(V^T Y), until the leading r
-// singular values of V^T Y change by less than kRelTol (or kMaxSteps).
+// singular values of V^T Y change by less than kRelTol (or after kMaxSteps).
 // When l = min(m, n) the subspace is the whole space and one step is exact.
 // Each step costs O(nnz l + (m + n) l^2); the result is the SVD of the small
 // l x n projection Y^T V, lifted back by Y. Deterministic: one seeded stream,
@@ -26,8 +26,10 @@ namespace
 {
 
 constexpr int64_t kOversample = 10;
-constexpr int kMaxSteps = 60;
-constexpr double kRelTol = 1e-13;
+// Steps at most (scikit-learn's randomized_svd takes 4 to 7): an init needs
+// the leading triplets well, not to the last bit, where the spectrum is flat.
+constexpr int kMaxSteps = 15;
+constexpr double kRelTol = 1e-12;
 
 // Orthonormal rows for the rows of a (l x k, l <= k) by Householder QR of a^T.
 void
