@@ -10,7 +10,8 @@ CORE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp)))
 GLUE_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/pg/*.c)))
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
-REGRESS = matrix_io matrix_agg fit_mu model_io relations history fit_table errors \
+REGRESS = matrix_io matrix_agg fit_mu fit_hals fit_kl fit_gd fit_missing init options model_io \
+	relations history fit_table errors \
 	apply_predict apply_recommend apply_transform apply_score apply_cv
 REGRESS_OPTS = --load-extension=nmf
 
@@ -31,6 +32,10 @@ override with_llvm = no
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# PGXS tracks no header dependencies here: rebuild everything when a header changes
+# (a stale object that read an old struct layout would misread values).
+$(OBJS): $(wildcard src/core/*.h src/core/*.hpp src/pg/*.h)
 
 # The core must never see PostgreSQL: fail the build if it names the server's API.
 .PHONY: check-core-wall

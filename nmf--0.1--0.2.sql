@@ -11,18 +11,21 @@ DROP FUNCTION nmf(nmf_matrix, int, text, text, text, text, int, float8, bigint, 
 	float8, float8, float8, float8);
 
 -- Volatile: a fit is costly and may stop on max_seconds, so a query that
--- names its result twice must not run it twice.
+-- names its result twice must not run it twice. Not strict: warm_start,
+-- w_init, h_init and learning_rate may be NULL (the others may not).
 CREATE FUNCTION nmf(matrix nmf_matrix, rank int,
-	solver text DEFAULT 'mu', loss text DEFAULT 'frobenius', init text DEFAULT 'random',
+	solver text DEFAULT 'hals', loss text DEFAULT 'frobenius', init text DEFAULT 'random',
 	missing text DEFAULT 'zero', max_iter int DEFAULT 200, tol float8 DEFAULT 1e-4,
 	seed bigint DEFAULT 0, max_seconds float8 DEFAULT 0,
 	l1_w float8 DEFAULT 0, l1_h float8 DEFAULT 0, l2_w float8 DEFAULT 0, l2_h float8 DEFAULT 0,
+	learning_rate float8 DEFAULT NULL, warm_start nmf_model DEFAULT NULL,
+	w_init float8[] DEFAULT NULL, h_init float8[] DEFAULT NULL,
 	verbose boolean DEFAULT false)
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME', 'nmf_fit' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf(nmf_matrix, int, text, text, text, text, int, float8, bigint, float8,
-	float8, float8, float8, float8, boolean) IS
-	'factorizes a matrix V ~ W H with W, H >= 0 (Lee & Seung multiplicative updates)';
+	float8, float8, float8, float8, float8, nmf_model, float8[], float8[], boolean) IS
+	'factorizes a matrix V ~ W H with W, H >= 0; solvers hals (default), mu (frobenius or kl) and gd';
 
 -- ---------------------------------------------------------------- reading a model
 
@@ -48,15 +51,19 @@ GRANT SELECT ON nmf_progress TO PUBLIC;
 
 CREATE FUNCTION nmf_fit(source text, row_col text, col_col text, value_col text,
 	w_table text, h_table text, rank int,
-	solver text DEFAULT 'mu', loss text DEFAULT 'frobenius', init text DEFAULT 'random',
+	solver text DEFAULT 'hals', loss text DEFAULT 'frobenius', init text DEFAULT 'random',
 	missing text DEFAULT 'zero', max_iter int DEFAULT 200, tol float8 DEFAULT 1e-4,
 	seed bigint DEFAULT 0, max_seconds float8 DEFAULT 0,
 	l1_w float8 DEFAULT 0, l1_h float8 DEFAULT 0, l2_w float8 DEFAULT 0, l2_h float8 DEFAULT 0,
+	learning_rate float8 DEFAULT NULL, warm_start nmf_model DEFAULT NULL,
+	w_init float8[] DEFAULT NULL, h_init float8[] DEFAULT NULL,
 	verbose boolean DEFAULT false, models_table text DEFAULT 'nmf_models')
 	RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'nmf_fit_table' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+-- (Not strict, like nmf(): the optional arguments may be NULL.)
 COMMENT ON FUNCTION nmf_fit(text, text, text, text, text, text, int, text, text, text, text, int,
-	float8, bigint, float8, float8, float8, float8, float8, boolean, text) IS
+	float8, bigint, float8, float8, float8, float8, float8, float8, nmf_model, float8[], float8[],
+	boolean, text) IS
 	'streams a table or query into a matrix, fits it like nmf() and writes W and H into new tables';
 
 -- ================================================================ using a model

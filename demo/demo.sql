@@ -44,11 +44,13 @@ SELECT jsonb_pretty(nmf_matrix_info(nmf_matrix(user_id, movie_id, rating))) AS n
 FROM ratings;
 
 \echo
-\echo '=== 4. Fit at rank 5 (Lee & Seung multiplicative updates, Frobenius loss):'
+\echo '=== 4. Fit at rank 5 (solver hals, the default; a film a user has not rated is unknown,'
+\echo '    not a 0, so only the stored ratings count: missing => ''ignore''):'
 \echo '    CREATE TABLE movie_model AS SELECT nmf(nmf_matrix(user_id, movie_id, rating::float8),'
-\echo '        rank => 5, seed => 42, max_iter => 500) AS model FROM ratings;'
+\echo '        rank => 5, missing => ''ignore'', seed => 42, max_iter => 500) AS model FROM ratings;'
 CREATE TABLE movie_model AS
-SELECT nmf(nmf_matrix(user_id, movie_id, rating::float8), rank => 5, seed => 42, max_iter => 500)
+SELECT nmf(nmf_matrix(user_id, movie_id, rating::float8), rank => 5, missing => 'ignore',
+	seed => 42, max_iter => 500)
 	AS model
 FROM ratings;
 SELECT jsonb_pretty(nmf_info(model)) AS nmf_info FROM movie_model;

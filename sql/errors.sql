@@ -24,8 +24,12 @@ SELECT nmf(x, 1, solver => 'als') FROM x3;
 SELECT nmf(x, 1, loss => 'l1') FROM x3;
 SELECT nmf(x, 1, init => 'svd') FROM x3;
 SELECT nmf(x, 1, missing => 'mean') FROM x3;
+-- options that do not go together, bad initial factors (22023)
+SELECT nmf(x, 1, solver => 'hals', loss => 'kl') FROM x3;
+SELECT nmf(x, 1, solver => 'mu', learning_rate => 1) FROM x3;
+SELECT nmf(x, 1, w_init => '{{1},{1}}', h_init => '{{1,1,1}}') FROM x3;
 -- options out of range (22023)
-SELECT nmf(x, 1, max_iter => 0) FROM x3;
+SELECT nmf(x, 1, max_iter => -1) FROM x3;
 SELECT nmf(x, 1, tol => -1) FROM x3;
 SELECT nmf(x, 1, tol => 'NaN') FROM x3;
 SELECT nmf(x, 1, max_seconds => -1) FROM x3;

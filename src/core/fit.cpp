@@ -13,6 +13,7 @@
 #include "errors.hpp"
 #include "format.hpp"
 #include "solvers.hpp"
+#include "svd.hpp"
 
 namespace nmf
 {
@@ -72,14 +73,60 @@ Fit::validate(const CsrView &x, const NmfcOptions &opt)
 		throw LimitExceeded(
 		    message("matrix has ", x.rows, " rows, more than the limit of ", INT32_MAX));
 
-	if (opt.max_iter < 1)
-		throw InvalidArgument(message("max_iter ", opt.max_iter, " is less than 1"));
+	// max_iter = 0: no iteration, the model holds the initial factors.
+	if (opt.max_iter < 0)
+		throw InvalidArgument(message("max_iter ", opt.max_iter, " is negative"));
 	check_nonneg("tol", opt.tol);
 	check_nonneg("max_seconds", opt.max_seconds);
 	check_nonneg("l1_w", opt.l1_w);
 	check_nonneg("l1_h", opt.l1_h);
 	check_nonneg("l2_w", opt.l2_w);
 	check_nonneg("l2_h", opt.l2_h);
+	check_nonneg("learning_rate", opt.learning_rate);
+	validate_combinations(x, opt);
+}
+
+// Options that are each valid but do not go together.
+void
+Fit::validate_combinations(const CsrView &x, const NmfcOptions &opt)
+{
+	if (opt.loss == NMF_LOSS_KL && opt.solver != NMF_SOLVER_MU)
+		throw InvalidArgument("loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' "
+		                      "minimise the frobenius loss");
+	if (opt.learning_rate != 0 && opt.solver != NMF_SOLVER_GD)
+		throw InvalidArgument("learning_rate applies only to solver 'gd'; leave it NULL "
+		                      "for the other solvers");
+
+	const bool custom = opt.init == NMF_INIT_CUSTOM;
+	if ((opt.w_init != nullptr || opt.h_init != nullptr) && !custom)
+		throw InvalidArgument("w_init and h_init need init 'custom'");
+	if (custom)
+	{
+		if (opt.w_init == nullptr || opt.h_init == nullptr)
+			throw InvalidArgument("init 'custom' needs both w_init and h_init");
+		if (opt.w_init_rows != x.rows || opt.w_init_cols != opt.rank)
+			throw InvalidArgument(message("w_init is ", opt.w_init_rows, " x ", opt.w_init_cols,
+			                              ", expected rows x rank = ", x.rows, " x ", opt.rank));
+		if (opt.h_init_rows != opt.rank || opt.h_init_cols != x.cols)
+			throw InvalidArgument(message("h_init is ", opt.h_init_rows, " x ", opt.h_init_cols,
+			                              ", expected rank x cols = ", opt.rank, " x ", x.cols));
+	}
+
+	const bool warm = opt.init == NMF_INIT_WARM_START;
+	if (opt.warm_start != nullptr && !warm)
+		throw InvalidArgument("a warm_start model needs init 'warm_start'");
+	if (warm)
+	{
+		if (opt.warm_start == nullptr || opt.warm_start_size < sizeof(NmfModelFlat))
+			throw InvalidArgument("init 'warm_start' needs a warm_start model");
+		if (x.row_ids == nullptr || x.col_ids == nullptr)
+			throw InvalidArgument("a warm start needs the matrix's row and column ids");
+		NmfModelFlat head;
+		std::memcpy(&head, opt.warm_start, sizeof(head));
+		if (head.rank != opt.rank)
+			throw InvalidArgument(message("the warm_start model has rank ", head.rank,
+			                              ", not the rank ", opt.rank, " asked for"));
+	}
 }
 
 int64_t
@@ -88,7 +135,7 @@ Fit::memory(const CsrView &x, const NmfcOptions &opt) noexcept
 	constexpr int64_t kDouble = sizeof(double);
 	if (x.rows < 0 || x.cols < 0 || x.nnz < 0)
 		return std::numeric_limits<int64_t>::max();
-	const int64_t r = std::max<int64_t>(opt.rank, 1);
+	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
 	int64_t total = static_cast<int64_t>(sizeof(Fit));
 	// The transpose, and the column cursors used while building it.
 	total = sat_mul_add(x.nnz, sizeof(int32_t) + sizeof(double), total);
@@ -97,31 +144,102 @@ Fit::memory(const CsrView &x, const NmfcOptions &opt) noexcept
 	// W, H, the scratch and the history.
 	total = sat_mul_add(sat_mul_add(r, x.rows, 0), kDouble, total);
 	total = sat_mul_add(sat_mul_add(r, x.cols, 0), kDouble, total);
-	total = sat_mul_add(1, Workspace::bytes(std::min<int64_t>(r, NMF_MAX_RANK)), total);
+	if (x.rows > NMF_MAX_DIM || x.cols > NMF_MAX_DIM)
+		return std::numeric_limits<int64_t>::max();
+	total = sat_mul_add(1, Workspace::bytes(r, grad_columns(x, opt)), total);
 	total = sat_mul_add(std::max<int64_t>(opt.max_iter, 0), 2 * kDouble, total);
+	// The nndsvd inits' SVD is freed before the first iteration, but counts.
+	if (opt.init == NMF_INIT_NNDSVD || opt.init == NMF_INIT_NNDSVDA ||
+	    opt.init == NMF_INIT_NNDSVDAR)
+		total = sat_mul_add(1, truncated_svd_bytes(x.rows, x.cols, r), total);
 	return total;
 }
 
-Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
-    : x_(x), opt_(opt), intr_(intr)
+int64_t
+Fit::grad_columns(const CsrView &x, const NmfcOptions &opt) noexcept
 {
-	validate(x_, opt_);
-	xt_ = transpose(x_, intr_);
+	return opt.solver == NMF_SOLVER_GD ? std::max(x.rows, x.cols) : 0;
+}
 
-	for (int64_t p = 0; p < x_.nnz; p++)
-		x_norm_sq_ += x_.values[p] * x_.values[p];
-	if (!std::isfinite(x_norm_sq_))
+Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
+{
+	validate(x, opt);
+	p_.x = x;
+	p_.opt = opt;
+	p_.intr = intr;
+	xt_ = transpose(x, intr);
+	p_.xt = &xt_;
+
+	for (int64_t q = 0; q < x.nnz; q++)
+		p_.x_norm_sq += x.values[q] * x.values[q];
+	if (!std::isfinite(p_.x_norm_sq))
 		throw InvalidArgument("the squared norm of the matrix overflows: values are too large");
 
-	w_.resize(opt_.rank, x_.rows);
-	h_.resize(opt_.rank, x_.cols);
-	ws_ = Workspace(opt_.rank);
-	loss_history_.reserve(static_cast<size_t>(opt_.max_iter));
-	seconds_history_.reserve(static_cast<size_t>(opt_.max_iter));
+	w_.resize(opt.rank, x.rows);
+	h_.resize(opt.rank, x.cols);
+	ws_ = Workspace(opt.rank, grad_columns(x, opt));
+	loss_history_.reserve(static_cast<size_t>(opt.max_iter));
+	seconds_history_.reserve(static_cast<size_t>(opt.max_iter));
 
-	init::random(x_, opt_.seed, w_, h_, intr_);
-	loss_ = solver::frobenius_loss(x_, w_, h_, x_norm_sq_, ws_, intr_);
+	initialise();
+	// The pointers of the initial factors are not ours to keep.
+	p_.opt.w_init = p_.opt.h_init = nullptr;
+	p_.opt.warm_start = nullptr;
+	loss_ = solver::loss(p_, w_, h_, ws_);
+	if (!std::isfinite(loss_))
+		throw InvalidArgument("the loss of the initial factors is not finite: values are too large");
 	initial_loss_ = loss_;
+	if (p_.opt.max_iter == 0)
+	{
+		done_ = true;
+		frobenius_ = final_frobenius();
+	}
+}
+
+double
+Fit::final_frobenius()
+{
+	if (p_.opt.loss == NMF_LOSS_FROBENIUS)
+		return loss_;
+	return p_.masked() ? solver::masked_frobenius_loss(p_, w_, h_)
+	                   : solver::frobenius_loss(p_, w_, h_, ws_);
+}
+
+void
+Fit::initialise()
+{
+	switch (p_.opt.init)
+	{
+		case NMF_INIT_RANDOM:
+			init::random(p_, w_, h_);
+			break;
+		case NMF_INIT_NNDSVD:
+		case NMF_INIT_NNDSVDA:
+		case NMF_INIT_NNDSVDAR:
+			init::nndsvd(p_, w_, h_);
+			break;
+		case NMF_INIT_CUSTOM:
+			init::custom(p_, w_, h_);
+			break;
+		default:
+			init::warm_start(p_, w_, h_);
+			break;
+	}
+}
+
+double
+Fit::iterate()
+{
+	switch (p_.opt.solver)
+	{
+		case NMF_SOLVER_MU:
+			return p_.opt.loss == NMF_LOSS_KL ? solver::mu_kl_iteration(p_, w_, h_, ws_)
+			                                  : solver::mu_iteration(p_, w_, h_, ws_);
+		case NMF_SOLVER_GD:
+			return solver::gd_iteration(p_, w_, h_, ws_);
+		default:
+			return solver::hals_iteration(p_, w_, h_, ws_);
+	}
 }
 
 bool
@@ -134,8 +252,7 @@ Fit::step()
 
 	broken_ = true;
 	const auto start = std::chrono::steady_clock::now();
-	const double loss =
-	    solver::mu_frobenius_iteration(x_, xt_, opt_, x_norm_sq_, w_, h_, ws_, intr_);
+	const double loss = iterate();
 	seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 	if (!std::isfinite(loss))
 		throw InvalidArgument("the loss is no longer finite: values are too large");
@@ -145,6 +262,8 @@ Fit::step()
 	loss_history_.push_back(loss_);
 	seconds_history_.push_back(seconds_);
 	update_stopping();
+	if (done_)
+		frobenius_ = final_frobenius();
 	broken_ = false;
 	return done_;
 }
@@ -152,7 +271,10 @@ Fit::step()
 // The stopping rule is scikit-learn's (1.2, _fit_multiplicative_update), so
 // that tol means what NMF users know: every kCheckEvery iterations, converged
 // when the error ||V - W H||_F fell by less than tol times its value at the
-// init over those iterations. A rule on one iteration's relative decrease of
+// init over those iterations (for loss 'kl', the error is the square root of
+// the divergence, as scikit-learn's). The change is taken in absolute value:
+// solver gd with a fixed learning_rate may increase the loss, and a growing
+// loss has not converged. A rule on one iteration's relative decrease of
 // the loss stops far too early: where the residual is large the loss is flat
 // near the optimum, so the decrease falls below 1e-4 while the factors are
 // still 1e-3 away (the seed's example stops after 3 iterations). A loss of
@@ -165,7 +287,7 @@ Fit::update_stopping()
 		converged_ = done_ = true;
 		return;
 	}
-	if (opt_.tol > 0 && iterations_ % kCheckEvery == 0)
+	if (p_.opt.tol > 0 && iterations_ % kCheckEvery == 0)
 	{
 		const double before =
 		    iterations_ == kCheckEvery
@@ -174,13 +296,13 @@ Fit::update_stopping()
 		const double decrease =
 		    (std::sqrt(before) - std::sqrt(loss_)) /
 		    std::max(std::sqrt(initial_loss_), std::numeric_limits<double>::min());
-		if (decrease < opt_.tol)
+		if (std::fabs(decrease) < p_.opt.tol)
 		{
 			converged_ = done_ = true;
 			return;
 		}
 	}
-	if (iterations_ >= opt_.max_iter || (opt_.max_seconds > 0 && seconds_ >= opt_.max_seconds))
+	if (iterations_ >= p_.opt.max_iter || (p_.opt.max_seconds > 0 && seconds_ >= p_.opt.max_seconds))
 		done_ = true;
 }
 
@@ -191,9 +313,11 @@ Fit::summary() const noexcept
 	s.iterations = iterations_;
 	s.converged = converged_ ? 1 : 0;
 	s.loss = loss_;
-	s.relative_error = x_norm_sq_ > 0 ? std::sqrt(loss_) / std::sqrt(x_norm_sq_) : 0.0;
+	const double x_norm_sq = p_.x_norm_sq;
+	const double frobenius = done_ ? frobenius_ : loss_;
+	s.relative_error = x_norm_sq > 0 ? std::sqrt(frobenius) / std::sqrt(x_norm_sq) : 0.0;
 	s.seconds = seconds_;
-	s.x_norm_sq = x_norm_sq_;
+	s.x_norm_sq = p_.x_norm_sq;
 	s.history_len = static_cast<int64_t>(loss_history_.size());
 	return s;
 }
@@ -201,9 +325,9 @@ Fit::summary() const noexcept
 void
 Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, size_t size) const
 {
-	const int64_t r = opt_.rank;
-	const int64_t m = x_.rows;
-	const int64_t n = x_.cols;
+	const int64_t r = p_.opt.rank;
+	const int64_t m = p_.x.rows;
+	const int64_t n = p_.x.cols;
 	const NmfcSummary s = summary();
 	const int64_t expected = model_size(m, n, r, s.history_len);
 	if (row_ids == nullptr || col_ids == nullptr || flat == nullptr)
@@ -224,23 +348,24 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	NmfModelFlat header;
 	std::memset(&header, 0, sizeof(header));
 	header.magic = NMF_MODEL_MAGIC;
-	header.version = NMF_FORMAT_VERSION;
+	header.version = NMF_MODEL_VERSION;
 	header.rows = m;
 	header.cols = n;
 	header.rank = r;
-	header.nnz = x_.nnz;
-	header.solver = opt_.solver;
-	header.loss = opt_.loss;
-	header.init = opt_.init;
-	header.missing = opt_.missing;
-	header.max_iter = opt_.max_iter;
-	header.tol = opt_.tol;
-	header.seed = opt_.seed;
-	header.max_seconds = opt_.max_seconds;
-	header.l1_w = opt_.l1_w;
-	header.l1_h = opt_.l1_h;
-	header.l2_w = opt_.l2_w;
-	header.l2_h = opt_.l2_h;
+	header.nnz = p_.x.nnz;
+	header.solver = p_.opt.solver;
+	header.loss = p_.opt.loss;
+	header.init = p_.opt.init;
+	header.missing = p_.opt.missing;
+	header.max_iter = p_.opt.max_iter;
+	header.tol = p_.opt.tol;
+	header.seed = p_.opt.seed;
+	header.max_seconds = p_.opt.max_seconds;
+	header.l1_w = p_.opt.l1_w;
+	header.l1_h = p_.opt.l1_h;
+	header.l2_w = p_.opt.l2_w;
+	header.l2_h = p_.opt.l2_h;
+	header.learning_rate = p_.opt.learning_rate;
 	header.iterations = s.iterations;
 	header.converged = s.converged;
 	header.final_loss = s.loss;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernels.hpp"
+#include "solvers.hpp"
 #include "nmf_api.h"
 #include "sparse.hpp"
 
@@ -19,6 +20,7 @@ class Fit
   public:
 	// Throws InvalidArgument (or LimitExceeded) naming the first bad option.
 	static void validate(const CsrView &x, const NmfcOptions &opt);
+	static void validate_combinations(const CsrView &x, const NmfcOptions &opt);
 
 	// Bytes a fit of x with opt allocates; saturates at INT64_MAX.
 	static int64_t memory(const CsrView &x, const NmfcOptions &opt) noexcept;
@@ -46,19 +48,25 @@ class Fit
 	// Iterations between two checks of the convergence rule.
 	static constexpr int32_t kCheckEvery = 10;
 
+	// Columns of the stored gradient: max(m, n) for solver gd, else none.
+	static int64_t grad_columns(const CsrView &x, const NmfcOptions &opt) noexcept;
+
 	void update_stopping();
 
-	CsrView x_;
+	void initialise();
+	double final_frobenius();
+	double iterate();
+
 	CscMatrix xt_;
-	NmfcOptions opt_;
-	NmfcInterrupts intr_;
+	Problem p_;
+
 	Matrix w_; // r x m: column i is row i of W
 	Matrix h_; // r x n: column j is column j of H
 	Workspace ws_;
 	std::vector<double> loss_history_;
 	std::vector<double> seconds_history_;
-	double x_norm_sq_ = 0.0;
 	double loss_ = 0.0; // after the last iteration (before the first: of the init)
+	double frobenius_ = 0.0; // ||V - W H||^2 over the counted cells, set when done
 	double initial_loss_ = 0.0;
 	double seconds_ = 0.0;
 	int32_t iterations_ = 0;

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 #include <string>
 
 #include "errors.hpp"
@@ -25,12 +26,13 @@ static_assert(sizeof(NmfStateFlat) == 24 && offsetof(NmfStateFlat, count) == 16,
               "NmfStateFlat layout changed");
 static_assert(sizeof(NmfTriplet) == 24 && offsetof(NmfTriplet, value) == 16,
               "NmfTriplet layout changed");
-static_assert(sizeof(NmfModelFlat) == 176, "NmfModelFlat layout changed");
+static_assert(sizeof(NmfModelFlat) == 184, "NmfModelFlat layout changed");
 static_assert(offsetof(NmfModelFlat, rows) == 16 && offsetof(NmfModelFlat, solver) == 48 &&
                   offsetof(NmfModelFlat, tol) == 72 && offsetof(NmfModelFlat, l2_h) == 120 &&
-                  offsetof(NmfModelFlat, iterations) == 128 &&
-                  offsetof(NmfModelFlat, x_norm_sq) == 160 &&
-                  offsetof(NmfModelFlat, history_len) == 168,
+                  offsetof(NmfModelFlat, learning_rate) == 128 &&
+                  offsetof(NmfModelFlat, iterations) == 136 &&
+                  offsetof(NmfModelFlat, x_norm_sq) == 168 &&
+                  offsetof(NmfModelFlat, history_len) == 176,
               "NmfModelFlat layout changed");
 
 namespace nmf
@@ -72,12 +74,13 @@ class Checker
 	}
 
 	void
-	check_magic_version(uint32_t magic, uint32_t expected, uint16_t version) const
+	check_magic_version(uint32_t magic, uint32_t expected, uint16_t version,
+	                    uint16_t expected_version = NMF_FORMAT_VERSION) const
 	{
 		if (magic != expected)
 			fail("magic ", hex32(magic), " is not ", hex32(expected));
-		if (version != NMF_FORMAT_VERSION)
-			fail("version ", version, " is not supported (expected ", NMF_FORMAT_VERSION, ")");
+		if (version != expected_version)
+			fail("version ", version, " is not supported (expected ", expected_version, ")");
 	}
 
 	template <class T>
@@ -292,7 +295,7 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	c.check_size_at_least(size, sizeof(NmfModelFlat));
 	NmfModelFlat h;
 	std::memcpy(&h, flat, sizeof(h));
-	c.check_magic_version(h.magic, NMF_MODEL_MAGIC, h.version);
+	c.check_magic_version(h.magic, NMF_MODEL_MAGIC, h.version, NMF_MODEL_VERSION);
 	c.check_zero("flags", h.flags);
 	c.check_zero("reserved", h.reserved);
 	c.check_zero("reserved2", h.reserved2);
@@ -310,13 +313,14 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	c.check_range("loss", h.loss, 0, NMF_LOSS_COUNT - 1);
 	c.check_range("init", h.init, 0, NMF_INIT_COUNT - 1);
 	c.check_range("missing", h.missing, 0, NMF_MISSING_COUNT - 1);
-	c.check_range("max_iter", h.max_iter, 1, INT32_MAX);
+	c.check_range("max_iter", h.max_iter, 0, INT32_MAX);
 	c.check_nonneg("tol", h.tol);
 	c.check_nonneg("max_seconds", h.max_seconds);
 	c.check_nonneg("l1_w", h.l1_w);
 	c.check_nonneg("l1_h", h.l1_h);
 	c.check_nonneg("l2_w", h.l2_w);
 	c.check_nonneg("l2_h", h.l2_h);
+	c.check_nonneg("learning_rate", h.learning_rate);
 	c.check_range("iterations", h.iterations, 0, h.max_iter);
 	c.check_range("converged", h.converged, 0, 1);
 	c.check_nonneg("final_loss", h.final_loss);
@@ -338,6 +342,53 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 		if (seconds[i] < seconds[i - 1])
 			c.fail("history_seconds[", i, "] = ", seconds[i], " is less than history_seconds[",
 			       i - 1, "] = ", seconds[i - 1]);
+}
+
+int
+model_version(const void *flat, size_t size) noexcept
+{
+	NmfModelFlat h;
+	if (size < offsetof(NmfModelFlat, version) + sizeof(h.version))
+		return -1;
+	std::memcpy(&h, flat, offsetof(NmfModelFlat, version) + sizeof(h.version));
+	return h.magic == NMF_MODEL_MAGIC ? h.version : -1;
+}
+
+// Version 1 lacks learning_rate (8 bytes at its offset); everything before it
+// keeps its place, everything after moves up by 8. The result is validated
+// in full as a current model, so a version 1 value is checked as strictly.
+void
+upgrade_model_v1(const void *flat, size_t size, void *out, size_t out_size, NmfcStatus status)
+{
+	constexpr size_t at = offsetof(NmfModelFlat, learning_rate);
+	constexpr size_t gap = sizeof(NmfModelFlat) - NMF_MODEL_V1_HEADER;
+	static_assert(gap == sizeof(double), "version 2 adds exactly learning_rate");
+	const Checker c("nmf_model", status);
+	c.check_size_at_least(size, NMF_MODEL_V1_HEADER);
+	if (model_version(flat, size) != 1)
+		c.fail("not a version 1 model");
+	if (out_size != size + gap)
+		throw InvalidArgument("the upgraded model needs exactly 8 more bytes");
+	const char *in = static_cast<const char *>(flat);
+	char *o = static_cast<char *>(out);
+	std::memcpy(o, in, at);
+	std::memset(o + at, 0, gap);
+	std::memcpy(o + at + gap, in + at, size - at);
+	const uint16_t version = NMF_MODEL_VERSION;
+	std::memcpy(o + offsetof(NmfModelFlat, version), &version, sizeof(version));
+	validate_model(out, out_size, status);
+}
+
+void
+validate_model_any(const void *flat, size_t size, NmfcStatus status)
+{
+	if (model_version(flat, size) != 1)
+	{
+		validate_model(flat, size, status);
+		return;
+	}
+	std::vector<char> upgraded(size + sizeof(double));
+	upgrade_model_v1(flat, size, upgraded.data(), upgraded.size(), status);
 }
 
 } // namespace nmf

@@ -17,6 +17,13 @@ namespace nmf
 void validate_matrix(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
 void validate_state(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
 void validate_model(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
+// Current models only; validate_model_any also takes version 1 (nmf 0.1).
+void validate_model_any(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
+// The version of a model image, -1 when it is too short or not a model.
+int model_version(const void *flat, size_t size) noexcept;
+// A version 1 image into a current one of size + 8 bytes, validated in full.
+void upgrade_model_v1(const void *flat, size_t size, void *out, size_t out_size,
+                      NmfcStatus status = NMFC_INVALID_DATA);
 
 // Total bytes of an image, length word included; -1 when out of range.
 int64_t matrix_size(int64_t rows, int64_t cols, int64_t nnz) noexcept;

@@ -37,22 +37,27 @@ block_columns(int64_t rank) noexcept
 struct Workspace
 {
 	int64_t block = 1;
-	Matrix num;    // r x block: numerators, a block of W^T V or V H^T
-	Matrix den;    // r x block: denominators
-	Matrix gram_w; // r x r: W^T W in the paper's orientation
-	Matrix gram_h; // r x r: H H^T
+	Matrix num;        // r x block: numerators, a block of W^T V or V H^T
+	Matrix den;        // r x block: denominators
+	Matrix gram_w;     // r x r: W^T W in the paper's orientation
+	Matrix gram_h;     // r x r: H H^T
+	Matrix gram_line;  // r x r: a Gram plus its ridge, or one line's masked Gram
+	Eigen::VectorXd sums; // r: a factor's sums over its rows or columns
+	Matrix grad;       // r x max(m, n), solver gd only: the gradient of a half-step
+	double step_w = 1.0; // solver gd's adaptive steps, carried between iterations
+	double step_h = 1.0;
 
 	Workspace() = default;
-	explicit Workspace(int64_t rank)
+	Workspace(int64_t rank, int64_t grad_cols)
 	    : block(block_columns(rank)), num(rank, block), den(rank, block), gram_w(rank, rank),
-	      gram_h(rank, rank)
+	      gram_h(rank, rank), gram_line(rank, rank), sums(rank), grad(rank, grad_cols)
 	{
 	}
 
 	static int64_t
-	bytes(int64_t rank) noexcept
+	bytes(int64_t rank, int64_t grad_cols) noexcept
 	{
-		return (2 * rank * block_columns(rank) + 2 * rank * rank) *
+		return (2 * rank * block_columns(rank) + 3 * rank * rank + rank + rank * grad_cols) *
 		       static_cast<int64_t>(sizeof(double));
 	}
 };
@@ -78,6 +83,16 @@ gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
 				o[t] += v * src[t];
 		}
 	}
+}
+
+// The dot product of two r-vectors, in index order.
+inline double
+dot(const double *a, const double *b, int64_t r) noexcept
+{
+	double s = 0.0;
+	for (int64_t t = 0; t < r; t++)
+		s += a[t] * b[t];
+	return s;
 }
 
 // g += b b^T, lower triangle only (half the flops); gram_mirror completes it.

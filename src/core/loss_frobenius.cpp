@@ -1,23 +1,26 @@
 // SPDX-License-Identifier: PostgreSQL
-// The Frobenius loss ||V - W H||^2 on sparse V, by the Gram identity
+// The Frobenius loss ||V - W H||^2 on sparse V. Absent cells as zeros, by the
+// Gram identity
 //   ||V - W H||^2 = ||V||^2 - 2 <W, V H^T> + tr(W^T W . H H^T)
-// at O(nnz r + (m + n) r^2), never forming the dense residual. The solvers
-// get the same quantity for free from the products of their W update.
+// at O(nnz r + (m + n) r^2), never forming the dense residual (the solvers
+// get the same quantity for free from the products of their W update).
+// Masked (missing = 'ignore'): the residual at the stored cells, O(nnz r).
+// And the dispatch to the loss the options name.
 #include "solvers.hpp"
 
 namespace nmf::solver
 {
 
 double
-frobenius_loss(const CsrView &v, const Matrix &w, const Matrix &h, double x_norm_sq, Workspace &ws,
-               const NmfcInterrupts &intr)
+frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 {
 	const int64_t b = ws.block;
+	const CsrView &v = p.x;
 
 	ws.gram_h.setZero();
 	for (int64_t j0 = 0; j0 < v.cols; j0 += b)
 	{
-		poll_interrupts(intr);
+		poll_interrupts(p.intr);
 		gram_add(ws.gram_h, h.middleCols(j0, std::min(b, v.cols - j0)));
 	}
 	gram_mirror(ws.gram_h);
@@ -26,7 +29,7 @@ frobenius_loss(const CsrView &v, const Matrix &w, const Matrix &h, double x_norm
 	double cross = 0.0;
 	for (int64_t i0 = 0; i0 < v.rows; i0 += b)
 	{
-		poll_interrupts(intr);
+		poll_interrupts(p.intr);
 		const int64_t len = std::min(b, v.rows - i0);
 		gather(v.row_ptr, v.col_idx, v.values, i0, i0 + len, h, ws.num);
 		const auto wb = w.middleCols(i0, len);
@@ -35,7 +38,37 @@ frobenius_loss(const CsrView &v, const Matrix &w, const Matrix &h, double x_norm
 	}
 	gram_mirror(ws.gram_w);
 
-	return frobenius_from_parts(x_norm_sq, cross, ws.gram_w, ws.gram_h);
+	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
+}
+
+double
+masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h)
+{
+	const CsrView &v = p.x;
+	const int64_t r = w.rows();
+	double loss = 0.0;
+	for (int64_t i = 0; i < v.rows; i++)
+	{
+		if (i % 4096 == 0)
+			poll_interrupts(p.intr);
+		const double *wi = w.data() + i * r;
+		for (int64_t q = v.row_ptr[i]; q < v.row_ptr[i + 1]; q++)
+		{
+			const double e = v.values[q] - dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r);
+			loss += e * e;
+		}
+	}
+	return loss;
+}
+
+double
+loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
+{
+	if (p.opt.loss == NMF_LOSS_KL)
+		return kl_loss(p, w, h, ws);
+	if (p.masked())
+		return masked_frobenius_loss(p, w, h);
+	return frobenius_loss(p, w, h, ws);
 }
 
 } // namespace nmf::solver

@@ -98,6 +98,8 @@ csr_view(const NmfcMatrixView *x)
 	v.row_ptr = x->row_ptr;
 	v.col_idx = x->col_idx;
 	v.values = x->values;
+	v.row_ids = x->row_ids;
+	v.col_ids = x->col_ids;
 	return v;
 }
 
@@ -111,10 +113,11 @@ options(const NmfcOptions *opt)
 
 // Names of option codes: index = code. Lookups are case-sensitive, as the
 // glue passes the user's string through unchanged.
-constexpr const char *kSolverNames[] = {"mu"};
-constexpr const char *kLossNames[] = {"frobenius"};
-constexpr const char *kInitNames[] = {"random"};
-constexpr const char *kMissingNames[] = {"zero"};
+constexpr const char *kSolverNames[] = {"mu", "hals", "gd"};
+constexpr const char *kLossNames[] = {"frobenius", "kl"};
+constexpr const char *kInitNames[] = {"random", "nndsvd", "nndsvda", "nndsvdar", "custom",
+                                      "warm_start"};
+constexpr const char *kMissingNames[] = {"zero", "ignore"};
 static_assert(std::size(kSolverNames) == NMF_SOLVER_COUNT, "a solver has no name");
 static_assert(std::size(kLossNames) == NMF_LOSS_COUNT, "a loss has no name");
 static_assert(std::size(kInitNames) == NMF_INIT_COUNT, "an init has no name");
@@ -159,7 +162,20 @@ extern "C"
 	int
 	nmfc_model_validate(const void *flat, size_t size, NmfcError *err) noexcept
 	{
-		return guarded(err, [&] { nmf::validate_model(flat, size); });
+		return guarded(err, [&] { nmf::validate_model_any(flat, size); });
+	}
+
+	int
+	nmfc_model_version(const void *flat, size_t size) noexcept
+	{
+		return flat == nullptr ? -1 : nmf::model_version(flat, size);
+	}
+
+	int
+	nmfc_model_upgrade(const void *flat, size_t size, void *out, size_t out_size,
+	                   NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { nmf::upgrade_model_v1(flat, size, out, out_size); });
 	}
 
 	int64_t
@@ -205,7 +221,7 @@ extern "C"
 			return;
 		std::memset(opt, 0, sizeof(*opt));
 		opt->rank = rank;
-		opt->solver = NMF_SOLVER_MU;
+		opt->solver = NMF_SOLVER_HALS;
 		opt->loss = NMF_LOSS_FROBENIUS;
 		opt->init = NMF_INIT_RANDOM;
 		opt->missing = NMF_MISSING_ZERO;
@@ -214,6 +230,7 @@ extern "C"
 		opt->seed = 0;
 		opt->max_seconds = 0;
 		opt->l1_w = opt->l1_h = opt->l2_w = opt->l2_h = 0;
+		opt->learning_rate = 0;
 	}
 
 	int
@@ -262,22 +279,22 @@ extern "C"
 	const char *
 	nmfc_solver_names(void) noexcept
 	{
-		return "mu";
+		return "hals, mu, gd";
 	}
 	const char *
 	nmfc_loss_names(void) noexcept
 	{
-		return "frobenius";
+		return "frobenius, kl";
 	}
 	const char *
 	nmfc_init_names(void) noexcept
 	{
-		return "random";
+		return "random, nndsvd, nndsvda, nndsvdar, custom, warm_start";
 	}
 	const char *
 	nmfc_missing_names(void) noexcept
 	{
-		return "zero";
+		return "zero, ignore";
 	}
 
 	int

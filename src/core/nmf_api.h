@@ -61,7 +61,18 @@ extern "C"
 	 */
 	int nmfc_matrix_validate(const void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
 	int nmfc_state_validate(const void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
+	/* Models of every version this library reads (1: nmf 0.1, 2: current). */
 	int nmfc_model_validate(const void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
+
+	/* A model image's version; -1 when too short or not a model. */
+	int nmfc_model_version(const void *flat, size_t size) NMFC_NOEXCEPT;
+
+	/*
+	 * A version 1 model image (length word included) into a current one of
+	 * size + 8 bytes at `out`, validated in full; the length word is the caller's.
+	 */
+	int nmfc_model_upgrade(const void *flat, size_t size, void *out, size_t out_size,
+						   NmfcError *err) NMFC_NOEXCEPT;
 
 	/* Image sizes (length word included); -1 when a dimension is out of range. */
 	int64_t nmfc_matrix_size(int64_t rows, int64_t cols, int64_t nnz) NMFC_NOEXCEPT;
@@ -102,6 +113,20 @@ extern "C"
 		int64_t seed;
 		double max_seconds; /* 0 = none */
 		double l1_w, l1_h, l2_w, l2_h;
+		double learning_rate; /* solver gd: the fixed step; 0 = adaptive (Armijo) */
+
+		/*
+		 * Read only while nmfc_fit_create runs. init = NMF_INIT_CUSTOM: W (m x r)
+		 * and H (r x n), each row-major, rows of W in the matrix's row order.
+		 * init = NMF_INIT_WARM_START: a validated model image of warm_start_size
+		 * bytes; its ids are matched with the matrix view's row_ids and col_ids.
+		 */
+		const double *w_init;
+		int64_t w_init_rows, w_init_cols;
+		const double *h_init;
+		int64_t h_init_rows, h_init_cols;
+		const void *warm_start;
+		size_t warm_start_size;
 	} NmfcOptions;
 
 	/* Fills the defaults documented in the README for the given rank. */
@@ -129,6 +154,8 @@ extern "C"
 		const int64_t *row_ptr;
 		const int32_t *col_idx;
 		const double *values;
+		const int64_t *row_ids; /* ascending; needed only for a warm start */
+		const int64_t *col_ids;
 	} NmfcMatrixView;
 
 	typedef struct NmfcFit NmfcFit; /* opaque, owned by the core */

@@ -26,7 +26,15 @@ extern "C"
 {
 #endif
 
-#define NMF_FORMAT_VERSION 1
+#define NMF_FORMAT_VERSION 1 /* nmf_matrix and nmf_matrix_state */
+
+/*
+ * nmf_model's version. Version 1 (nmf 0.1) had no learning_rate field: its
+ * header is NMF_MODEL_V1_HEADER bytes, 8 fewer, and its arrays are the same.
+ * Readers accept version 1 and upgrade it in memory (nmfc_model_upgrade).
+ */
+#define NMF_MODEL_VERSION 2
+#define NMF_MODEL_V1_HEADER 176
 
 #define NMF_MATRIX_MAGIC 0x584d4d4eu /* "NMMX" */
 #define NMF_STATE_MAGIC 0x54534d4eu	 /* "NMST" */
@@ -84,21 +92,30 @@ extern "C"
 	enum
 	{
 		NMF_SOLVER_MU = 0,
+		NMF_SOLVER_HALS = 1,
+		NMF_SOLVER_GD = 2,
 		NMF_SOLVER_COUNT
 	};
 	enum
 	{
 		NMF_LOSS_FROBENIUS = 0,
+		NMF_LOSS_KL = 1,
 		NMF_LOSS_COUNT
 	};
 	enum
 	{
 		NMF_INIT_RANDOM = 0,
+		NMF_INIT_NNDSVD = 1,
+		NMF_INIT_NNDSVDA = 2,
+		NMF_INIT_NNDSVDAR = 3,
+		NMF_INIT_CUSTOM = 4,	 /* w_init and h_init given */
+		NMF_INIT_WARM_START = 5, /* a previous model given */
 		NMF_INIT_COUNT
 	};
 	enum
 	{
 		NMF_MISSING_ZERO = 0,
+		NMF_MISSING_IGNORE = 1,
 		NMF_MISSING_COUNT
 	};
 
@@ -139,6 +156,7 @@ extern "C"
 		double l1_h;
 		double l2_w;
 		double l2_h;
+		double learning_rate; /* finite, >= 0; solver gd's fixed step, 0 = adaptive */
 		/* fit summary */
 		int32_t iterations; /* 0 .. max_iter */
 		int32_t converged;	/* 0 or 1 */

@@ -9,13 +9,19 @@
 // (o and / elementwise). Each is gradient descent with the per-element step
 // H / (W^T W H), which is why it stays non-negative and never increases the
 // loss. Regularisation enters the denominators as scikit-learn 1.2 does:
-// + l1 + l2 * (the factor). A denominator that is exactly 0 becomes EPSILON,
-// again as scikit-learn, only to avoid dividing by zero.
+// + l1 + l2 * (the factor), i.e. the objective is
+// 1/2 ||V - W H||^2 + l1_w sum(W) + l2_w / 2 ||W||^2 + (the same for H).
+// A denominator that is exactly 0 becomes kEpsilon, again as scikit-learn,
+// only to avoid dividing by zero.
 //
-// Cost per iteration O(nnz r + (m + n) r^2): W^T V over V's columns (CSC)
-// and V H^T over its rows (CSR), both adding contiguous r-vectors; the r x r
-// Grams W^T W and H H^T and their products with a block of the factor by Eigen.
-// The loss after the iteration comes from the same products, at no extra pass.
+// Absent cells as zeros: O(nnz r + (m + n) r^2) per iteration. W^T V over
+// V's columns (CSC) and V H^T over its rows (CSR) add contiguous r-vectors;
+// the r x r Grams and their products with a block of the factor by Eigen; the
+// loss after the iteration comes from the same products, at no extra pass.
+//
+// missing = 'ignore' (only stored cells count, M the mask): the products
+// become W^T (M o V) and W^T (M o W H), line by line over the stored cells,
+// O(nnz r) per iteration, plus one pass for the masked loss.
 #include "solvers.hpp"
 
 namespace nmf::solver
@@ -23,9 +29,6 @@ namespace nmf::solver
 
 namespace
 {
-
-// float32 machine epsilon, scikit-learn's EPSILON in _nmf.py.
-constexpr double kEpsilon = 0x1.0p-23;
 
 void
 multiply_update(double *f, const double *num, const double *den, int64_t n, double l1, double l2)
@@ -39,49 +42,74 @@ multiply_update(double *f, const double *num, const double *den, int64_t n, doub
 	}
 }
 
+// The masked half: line k's numerator sum v o_i and denominator
+// sum (o_i . f_k) o_i over its stored cells.
+void
+mu_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
+{
+	const int64_t r = f.rows();
+	double *num = ws.num.data();
+	double *den = ws.den.data();
+	for (int64_t k = 0; k < s.count; k++)
+	{
+		if (k % ws.block == 0)
+			poll_interrupts(p.intr);
+		double *fk = f.data() + k * r;
+		std::fill(num, num + r, 0.0);
+		std::fill(den, den + r, 0.0);
+		for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
+		{
+			const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
+			const double wh = dot(o, fk, r);
+			for (int64_t t = 0; t < r; t++)
+			{
+				num[t] += s.val[q] * o[t];
+				den[t] += wh * o[t];
+			}
+		}
+		multiply_update(fk, num, den, r, s.l1, s.l2);
+	}
+}
+
 } // namespace
 
 double
-mu_frobenius_iteration(const CsrView &v, const CscMatrix &vt, const NmfcOptions &opt,
-                       double x_norm_sq, Matrix &w, Matrix &h, Workspace &ws,
-                       const NmfcInterrupts &intr)
+mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other, Matrix &f,
+        Matrix &gram_f, Workspace &ws)
 {
-	const int64_t r = w.rows();
+	const int64_t r = f.rows();
 	const int64_t b = ws.block;
-
-	// H <- H o (W^T V) / (W^T W H), a block of H's columns at a time; the
-	// Gram of the new H builds up as the blocks are done.
-	ws.gram_h.setZero();
-	for (int64_t j0 = 0; j0 < v.cols; j0 += b)
-	{
-		poll_interrupts(intr);
-		const int64_t len = std::min(b, v.cols - j0);
-		gather(vt.col_ptr.data(), vt.row_idx.data(), vt.values.data(), j0, j0 + len, w, ws.num);
-		auto hb = h.middleCols(j0, len);
-		ws.den.leftCols(len).noalias() = ws.gram_w * hb;
-		multiply_update(hb.data(), ws.num.data(), ws.den.data(), r * len, opt.l1_h, opt.l2_h);
-		gram_add(ws.gram_h, hb);
-	}
-	gram_mirror(ws.gram_h);
-
-	// W <- W o (V H^T) / (W H H^T), a block of W's rows at a time; the cross
-	// term <W, V H^T> of the loss uses the numerator just computed.
-	ws.gram_w.setZero();
 	double cross = 0.0;
-	for (int64_t i0 = 0; i0 < v.rows; i0 += b)
+	gram_f.setZero();
+	for (int64_t k0 = 0; k0 < s.count; k0 += b)
 	{
-		poll_interrupts(intr);
-		const int64_t len = std::min(b, v.rows - i0);
-		gather(v.row_ptr, v.col_idx, v.values, i0, i0 + len, h, ws.num);
-		auto wb = w.middleCols(i0, len);
-		ws.den.leftCols(len).noalias() = ws.gram_h * wb;
-		multiply_update(wb.data(), ws.num.data(), ws.den.data(), r * len, opt.l1_w, opt.l2_w);
-		cross += (wb.array() * ws.num.leftCols(len).array()).sum();
-		gram_add(ws.gram_w, wb);
+		poll_interrupts(p.intr);
+		const int64_t len = std::min(b, s.count - k0);
+		gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num);
+		auto fb = f.middleCols(k0, len);
+		ws.den.leftCols(len).noalias() = gram_other * fb;
+		multiply_update(fb.data(), ws.num.data(), ws.den.data(), r * len, s.l1, s.l2);
+		cross += (fb.array() * ws.num.leftCols(len).array()).sum();
+		gram_add(gram_f, fb);
 	}
-	gram_mirror(ws.gram_w);
+	gram_mirror(gram_f);
+	return cross;
+}
 
-	return frobenius_from_parts(x_norm_sq, cross, ws.gram_w, ws.gram_h);
+double
+mu_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
+{
+	if (p.masked())
+	{
+		mu_masked_half(p, half_h(p), w, h, ws);
+		mu_masked_half(p, half_w(p), h, w, ws);
+		return masked_frobenius_loss(p, w, h);
+	}
+	// ws.gram_w is W^T W on entry; the H half leaves H H^T for the W half,
+	// whose cross term <W, V H^T> gives the loss.
+	mu_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws);
+	const double cross = mu_half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws);
+	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
 }
 
 } // namespace nmf::solver

@@ -1,5 +1,10 @@
 // SPDX-License-Identifier: PostgreSQL
 // Entry points of the inits, losses and solvers the fit drives.
+//
+// Every solver iteration updates H (W fixed), then W (the new H fixed), and
+// returns the loss after it. Both halves are the same computation on the two
+// sides of V: a Half names the side (V's columns to update H from W, V's rows
+// to update W from H) and the penalties of the factor being updated.
 #ifndef NMF_SOLVERS_HPP
 #define NMF_SOLVERS_HPP
 
@@ -10,26 +15,111 @@
 namespace nmf
 {
 
+// The data of a fit as its solvers see it.
+struct Problem
+{
+	CsrView x;                   // V by rows
+	const CscMatrix *xt = nullptr; // V by columns
+	NmfcOptions opt{};
+	NmfcInterrupts intr{};
+	double x_norm_sq = 0.0; // ||V||^2 over the stored cells (all that count, either mode)
+
+	bool
+	masked() const noexcept
+	{
+		return opt.missing == NMF_MISSING_IGNORE;
+	}
+};
+
+// One half-iteration: the factor F (r x count) is updated with the other
+// factor O fixed; line k of V (a column for H, a row for W) lists the cells
+// (idx[p], val[p]) for p in [ptr[k], ptr[k + 1]), idx indexing O's columns.
+struct Half
+{
+	const int64_t *ptr = nullptr;
+	const int32_t *idx = nullptr;
+	const double *val = nullptr;
+	int64_t count = 0;
+	double l1 = 0.0;
+	double l2 = 0.0;
+	bool masked = false;
+};
+
+// H's half: V's columns, W fixed.
+inline Half
+half_h(const Problem &p)
+{
+	return Half{p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), p.x.cols,
+	            p.opt.l1_h, p.opt.l2_h, p.masked()};
+}
+
+// W's half: V's rows, H fixed.
+inline Half
+half_w(const Problem &p)
+{
+	return Half{p.x.row_ptr, p.x.col_idx, p.x.values, p.x.rows, p.opt.l1_w, p.opt.l2_w,
+	            p.masked()};
+}
+
+// float32 machine epsilon, scikit-learn's EPSILON in _nmf.py: what replaces
+// an exact zero that would be divided by.
+constexpr double kEpsilon = 0x1.0p-23;
+
 namespace init
 {
 
-// Seeded random factors scaled to the data, as scikit-learn's init='random'.
-void random(const CsrView &v, int64_t seed, Matrix &w, Matrix &h, const NmfcInterrupts &intr);
+// The mean of the counted cells: all m * n (absent ones are 0) with
+// missing = 'zero', the stored ones with missing = 'ignore'.
+double counted_mean(const Problem &p) noexcept;
+
+// Seeded random factors avg * |N(0, 1)|, avg = sqrt(mean / r), as
+// scikit-learn's init='random'.
+void random(const Problem &p, Matrix &w, Matrix &h);
+
+// Boutsidis & Gallopoulos' NNDSVD (init = nndsvd, nndsvda, nndsvdar).
+void nndsvd(const Problem &p, Matrix &w, Matrix &h);
+
+// init = custom (w_init, h_init) and warm_start (a previous model).
+void custom(const Problem &p, Matrix &w, Matrix &h);
+void warm_start(const Problem &p, Matrix &w, Matrix &h);
 
 } // namespace init
 
 namespace solver
 {
 
-// ||V - W H||^2 of the current factors; leaves ws.gram_w and ws.gram_h set.
-double frobenius_loss(const CsrView &v, const Matrix &w, const Matrix &h, double x_norm_sq,
-                      Workspace &ws, const NmfcInterrupts &intr);
+// ||V - W H||^2 with absent cells as zeros; leaves ws.gram_w and ws.gram_h set.
+double frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
 
-// One Lee & Seung iteration (H, then W); expects ws.gram_w = W^T W of the
-// current W, leaves it for the next iteration, and returns the new loss.
-double mu_frobenius_iteration(const CsrView &v, const CscMatrix &vt, const NmfcOptions &opt,
-                              double x_norm_sq, Matrix &w, Matrix &h, Workspace &ws,
-                              const NmfcInterrupts &intr);
+// The sum over the stored cells only of (V - W H)^2.
+double masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h);
+
+// The generalised KL divergence sum V log(V / W H) - V + W H over the
+// counted cells (every cell with missing = 'zero').
+double kl_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
+
+// The loss the options name, of the current factors. Leaves ws.gram_w and
+// ws.gram_h set when the loss is the Frobenius one with absent cells as zeros,
+// which the iterations below expect on entry and leave for the next one.
+double loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
+
+// One iteration of each solver; each returns the loss after it.
+double mu_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
+double mu_kl_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
+double hals_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
+double gd_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
+
+// Multiplicative Frobenius half-step F <- F o B / (G F + l1 + l2 F), exposed
+// for the test of the seed's point against gd_elementwise_step. Absent cells
+// as zeros: gram_other = O O^T; accumulates F's new Gram into gram_f and
+// returns <F_new, B>.
+double mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other,
+               Matrix &f, Matrix &gram_f, Workspace &ws);
+
+// F <- max(0, F - eta o grad F) with a step per element (eta r x count), for
+// absent cells as zeros and no penalty: the additive rule of the seed paper.
+void gd_elementwise_step(const Problem &p, const Half &s, const Matrix &other,
+                         const Matrix &gram_other, const Matrix &eta, Matrix &f, Workspace &ws);
 
 } // namespace solver
 

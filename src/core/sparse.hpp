@@ -22,6 +22,8 @@ struct CsrView
 	const int64_t *row_ptr = nullptr;
 	const int32_t *col_idx = nullptr;
 	const double *values = nullptr;
+	const int64_t *row_ids = nullptr; // ascending; only a warm start reads them
+	const int64_t *col_ids = nullptr;
 };
 
 // V's columns: rows of column j are row_idx[col_ptr[j] .. col_ptr[j + 1]), ascending.

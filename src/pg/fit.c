@@ -9,7 +9,10 @@
  */
 #include "nmfpg.h"
 
+#include <math.h>
+
 #include "miscadmin.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -50,13 +53,19 @@ enum
 	OPT_L1_H,
 	OPT_L2_W,
 	OPT_L2_H,
+	OPT_LEARNING_RATE, /* from here to OPT_H_INIT, NULL means not given */
+	OPT_WARM_START,
+	OPT_W_INIT,
+	OPT_H_INIT,
 	OPT_VERBOSE,
 	OPT_COUNT
 };
 
+StaticAssertDecl(OPT_COUNT == NMFPG_FIT_OPTIONS, "nmfpg.h must count nmf()'s options");
+
 static const char *const option_names[OPT_COUNT] = {
-	"rank",	  "solver", "loss", "init", "missing", "max_iter", "tol",
-	"seed",	  "max_seconds", "l1_w", "l1_h", "l2_w", "l2_h", "verbose"};
+	"rank", "solver", "loss", "init", "missing", "max_iter", "tol", "seed", "max_seconds", "l1_w",
+	"l1_h", "l2_w", "l2_h", "learning_rate", "warm_start", "w_init", "h_init", "verbose"};
 
 static int
 option_code(FunctionCallInfo fcinfo, int argno, const char *option, int (*lookup)(const char *),
@@ -72,6 +81,27 @@ option_code(FunctionCallInfo fcinfo, int argno, const char *option, int (*lookup
 	return code;
 }
 
+/*
+ * A 2-D float8 array without NULLs, as a row-major buffer (the array's own
+ * data when it can be read in place).
+ */
+static const double *
+matrix_arg(FunctionCallInfo fcinfo, int argno, const char *name, int64_t *rows, int64_t *cols)
+{
+	ArrayType *a = PG_GETARG_ARRAYTYPE_P(argno);
+	int ndim = ARR_NDIM(a);
+
+	if (ndim != 2)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("%s must be a 2-D float8 array, not %d-D", name, ndim)));
+	if (ARR_HASNULL(a) && array_contains_nulls(a))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("%s must not contain NULLs", name)));
+	*rows = ARR_DIMS(a)[0];
+	*cols = ARR_DIMS(a)[1];
+	return (const double *) ARR_DATA_PTR(a);
+}
+
 void
 nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt, bool *verbose)
 {
@@ -79,7 +109,7 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt,
 /* Options a declaration from an older version lacks take their defaults. */
 #define HAS(o) (ARG(o) < PG_NARGS())
 	for (int o = 0; o < OPT_COUNT; o++)
-		if (HAS(o) && PG_ARGISNULL(ARG(o)))
+		if (HAS(o) && PG_ARGISNULL(ARG(o)) && (o < OPT_LEARNING_RATE || o > OPT_H_INIT))
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 							errmsg("nmf: %s must not be NULL", option_names[o])));
 	nmfc_options_default(opt, PG_GETARG_INT32(ARG(OPT_RANK)));
@@ -97,6 +127,39 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt,
 	opt->l1_h = PG_GETARG_FLOAT8(ARG(OPT_L1_H));
 	opt->l2_w = PG_GETARG_FLOAT8(ARG(OPT_L2_W));
 	opt->l2_h = PG_GETARG_FLOAT8(ARG(OPT_L2_H));
+
+	/* NULL: the adaptive step; a given step must be a positive number. */
+	if (HAS(OPT_LEARNING_RATE) && !PG_ARGISNULL(ARG(OPT_LEARNING_RATE)))
+	{
+		opt->learning_rate = PG_GETARG_FLOAT8(ARG(OPT_LEARNING_RATE));
+		if (!(opt->learning_rate > 0) || isinf(opt->learning_rate))
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("learning_rate %g is not a finite number > 0",
+								   opt->learning_rate),
+							errhint("Leave learning_rate NULL for the adaptive step.")));
+	}
+
+	/*
+	 * Initial factors replace the init; init keeps its default ('random') or
+	 * names them ('custom', 'warm_start'), and the core refuses the rest.
+	 */
+	if (HAS(OPT_WARM_START) && !PG_ARGISNULL(ARG(OPT_WARM_START)))
+	{
+		const NmfModelFlat *model = NMFPG_MODEL_P(ARG(OPT_WARM_START));
+
+		opt->warm_start = model;
+		opt->warm_start_size = VARSIZE(model);
+		if (opt->init == NMF_INIT_RANDOM)
+			opt->init = NMF_INIT_WARM_START;
+	}
+	if (HAS(OPT_W_INIT) && !PG_ARGISNULL(ARG(OPT_W_INIT)))
+		opt->w_init = matrix_arg(fcinfo, ARG(OPT_W_INIT), "w_init", &opt->w_init_rows,
+								 &opt->w_init_cols);
+	if (HAS(OPT_H_INIT) && !PG_ARGISNULL(ARG(OPT_H_INIT)))
+		opt->h_init = matrix_arg(fcinfo, ARG(OPT_H_INIT), "h_init", &opt->h_init_rows,
+								 &opt->h_init_cols);
+	if ((opt->w_init || opt->h_init) && opt->init == NMF_INIT_RANDOM)
+		opt->init = NMF_INIT_CUSTOM;
 	*verbose = HAS(OPT_VERBOSE) ? PG_GETARG_BOOL(ARG(OPT_VERBOSE)) : false;
 #undef HAS
 #undef ARG

@@ -37,7 +37,7 @@ enum
 	ARG_H_TABLE,
 	ARG_RANK,
 	/* nmf()'s options follow the rank, then: */
-	ARG_MODELS_TABLE = ARG_RANK + 14
+	ARG_MODELS_TABLE = ARG_RANK + NMFPG_FIT_OPTIONS
 };
 
 #define FETCH_ROWS 10000

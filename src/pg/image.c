@@ -98,17 +98,40 @@ nmfpg_matrix_arg(Datum d)
 }
 
 /*
+ * A model of an older format version (nmf 0.1's) as a current one, in a new
+ * value; a current one as it is. The upgrade validates the result in full.
+ */
+struct varlena *
+nmfpg_model_current(struct varlena *v, int sqlstate)
+{
+	NmfcError err;
+	struct varlena *up;
+	Size size;
+
+	if (nmfc_model_version(v, VARSIZE(v)) != 1)
+		return v;
+	size = VARSIZE(v) + sizeof(double);
+	if (size > MaxAllocSize)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("an nmf_model of format version 1 this large cannot be upgraded")));
+	up = (struct varlena *) palloc(size);
+	nmfpg_raise(nmfc_model_upgrade(v, VARSIZE(v), up, size, &err), &err, sqlstate);
+	SET_VARSIZE(up, size);
+	return up;
+}
+
+/*
  * A model was validated when it came in; here the header and total size are
  * checked again (O(1)), so every array read below stays inside the value.
  */
 const NmfModelFlat *
 nmfpg_model_arg(Datum d)
 {
-	struct varlena *v = nmfpg_detoast_aligned(d);
+	struct varlena *v = nmfpg_model_current(nmfpg_detoast_aligned(d), ERRCODE_DATA_CORRUPTED);
 	const NmfModelFlat *m = (const NmfModelFlat *) v;
 
 	if (VARSIZE(v) < sizeof(NmfModelFlat) || m->magic != NMF_MODEL_MAGIC ||
-		m->version != NMF_FORMAT_VERSION ||
+		m->version != NMF_MODEL_VERSION ||
 		nmfc_model_size(m->rows, m->cols, m->rank, m->history_len) != (int64) VARSIZE(v))
 		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("corrupted nmf_model value")));
 	return m;
@@ -123,6 +146,8 @@ nmfpg_matrix_view(const NmfMatrixFlat *m)
 	view.cols = m->cols;
 	view.nnz = m->nnz;
 	view.row_ptr = nmf_matrix_row_ptr(m);
+	view.row_ids = nmf_matrix_row_ids(m);
+	view.col_ids = nmf_matrix_col_ids(m);
 	view.col_idx = nmf_matrix_col_idx(m);
 	view.values = nmf_matrix_values(m);
 	return view;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: PostgreSQL */
 /*
  * The nmf_model type: text (base64), binary and bytea forms, all validated by
- * the core's nmfc_model_validate; and nmf_info, the model's summary as jsonb.
+ * the core's nmfc_model_validate (a value of format version 1, nmf 0.1's, comes
+ * in upgraded to the current version); and nmf_info, the model's summary as jsonb.
  */
 #include "nmfpg.h"
 
@@ -19,8 +20,9 @@ PG_FUNCTION_INFO_V1(nmf_info);
 Datum
 nmf_model_in(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(
-		nmfpg_image_from_base64(PG_GETARG_CSTRING(0), nmfc_model_validate, "nmf_model"));
+	PG_RETURN_POINTER(nmfpg_model_current(
+		nmfpg_image_from_base64(PG_GETARG_CSTRING(0), nmfc_model_validate, "nmf_model"),
+		ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
 
 Datum
@@ -38,7 +40,7 @@ nmf_model_recv(PG_FUNCTION_ARGS)
 												   ERRCODE_INVALID_BINARY_REPRESENTATION);
 
 	buf->cursor = buf->len;
-	PG_RETURN_POINTER(image);
+	PG_RETURN_POINTER(nmfpg_model_current(image, ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
 
 Datum
@@ -57,9 +59,10 @@ nmf_model_from_bytea(PG_FUNCTION_ARGS)
 {
 	bytea *b = PG_GETARG_BYTEA_PP(0);
 
-	PG_RETURN_POINTER(nmfpg_image_from_bytes(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
-											 nmfc_model_validate,
-											 ERRCODE_INVALID_BINARY_REPRESENTATION));
+	PG_RETURN_POINTER(nmfpg_model_current(
+		nmfpg_image_from_bytes(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), nmfc_model_validate,
+							   ERRCODE_INVALID_BINARY_REPRESENTATION),
+		ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
 
 /* The bytea is the image after the length word: the same bytes as the send form. */
@@ -101,7 +104,10 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	appendStringInfo(&s, ", \"l1_w\": %s", nmfpg_json_number(m->l1_w));
 	appendStringInfo(&s, ", \"l1_h\": %s", nmfpg_json_number(m->l1_h));
 	appendStringInfo(&s, ", \"l2_w\": %s", nmfpg_json_number(m->l2_w));
-	appendStringInfo(&s, ", \"l2_h\": %s}", nmfpg_json_number(m->l2_h));
+	appendStringInfo(&s, ", \"l2_h\": %s", nmfpg_json_number(m->l2_h));
+	/* solver gd's fixed step; null for its adaptive step and for the other solvers */
+	appendStringInfo(&s, ", \"learning_rate\": %s}",
+					 m->learning_rate > 0 ? nmfpg_json_number(m->learning_rate) : "null");
 	appendStringInfo(&s, ", \"iterations\": %d, \"converged\": %s", m->iterations,
 					 m->converged ? "true" : "false");
 	appendStringInfo(&s, ", \"loss\": %s", nmfpg_json_number(m->final_loss));

@@ -39,6 +39,7 @@ extern struct varlena *nmfpg_image_from_base64(const char *text, nmfpg_validate_
 extern struct varlena *nmfpg_detoast_aligned(Datum d);
 
 extern const NmfMatrixFlat *nmfpg_matrix_arg(Datum d);
+extern struct varlena *nmfpg_model_current(struct varlena *v, int sqlstate);
 extern const NmfModelFlat *nmfpg_model_arg(Datum d);
 extern NmfcMatrixView nmfpg_matrix_view(const NmfMatrixFlat *m);
 
@@ -47,6 +48,7 @@ extern struct varlena *nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count);
 extern void nmfpg_check_cell(int64 row, int64 col, double value);
 
 /* fit.c: nmf()'s options and the fit driver, shared with nmf_fit() (fit_table.c). */
+#define NMFPG_FIT_OPTIONS 18 /* the rank and the options after it, in nmf()'s order */
 extern void nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt,
 									bool *verbose);
 extern int64 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt);

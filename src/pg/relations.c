@@ -116,3 +116,4 @@ nmf_h_wide(PG_FUNCTION_ARGS)
 {
 	return emit_wide(fcinfo, false);
 }
+

@@ -51,7 +51,7 @@ TEST(ApiGuard, OptionDefaults)
 	std::memset(&opt, 0x5A, sizeof(opt));
 	nmfc_options_default(&opt, 4);
 	EXPECT_EQ(opt.rank, 4);
-	EXPECT_EQ(opt.solver, NMF_SOLVER_MU);
+	EXPECT_EQ(opt.solver, NMF_SOLVER_HALS);
 	EXPECT_EQ(opt.loss, NMF_LOSS_FROBENIUS);
 	EXPECT_EQ(opt.init, NMF_INIT_RANDOM);
 	EXPECT_EQ(opt.missing, NMF_MISSING_ZERO);
@@ -60,6 +60,10 @@ TEST(ApiGuard, OptionDefaults)
 	EXPECT_EQ(opt.seed, 0);
 	EXPECT_EQ(opt.max_seconds, 0);
 	EXPECT_EQ(opt.l1_w + opt.l1_h + opt.l2_w + opt.l2_h, 0);
+	EXPECT_EQ(opt.learning_rate, 0);
+	EXPECT_EQ(opt.w_init, nullptr);
+	EXPECT_EQ(opt.h_init, nullptr);
+	EXPECT_EQ(opt.warm_start, nullptr);
 	nmfc_options_default(nullptr, 4);
 }
 
@@ -67,23 +71,34 @@ TEST(ApiGuard, OptionNames)
 {
 	EXPECT_EQ(nmfc_solver_code("mu"), NMF_SOLVER_MU);
 	EXPECT_EQ(nmfc_solver_code("MU"), -1);
-	EXPECT_EQ(nmfc_solver_code("hals"), -1);
+	EXPECT_EQ(nmfc_solver_code("hals"), NMF_SOLVER_HALS);
+	EXPECT_EQ(nmfc_solver_code("gd"), NMF_SOLVER_GD);
+	EXPECT_EQ(nmfc_solver_code("cd"), -1);
+	EXPECT_EQ(nmfc_loss_code("kl"), NMF_LOSS_KL);
+	EXPECT_EQ(nmfc_init_code("nndsvdar"), NMF_INIT_NNDSVDAR);
+	EXPECT_EQ(nmfc_init_code("warm_start"), NMF_INIT_WARM_START);
 	EXPECT_EQ(nmfc_solver_code(nullptr), -1);
 	EXPECT_EQ(nmfc_loss_code("frobenius"), NMF_LOSS_FROBENIUS);
 	EXPECT_EQ(nmfc_loss_code(""), -1);
 	EXPECT_EQ(nmfc_init_code("random"), NMF_INIT_RANDOM);
 	EXPECT_EQ(nmfc_missing_code("zero"), NMF_MISSING_ZERO);
-	EXPECT_EQ(nmfc_missing_code("ignore"), -1);
+	EXPECT_EQ(nmfc_missing_code("ignore"), NMF_MISSING_IGNORE);
+	EXPECT_EQ(nmfc_missing_code("mean"), -1);
 	EXPECT_STREQ(nmfc_solver_name(NMF_SOLVER_MU), "mu");
 	EXPECT_STREQ(nmfc_loss_name(NMF_LOSS_FROBENIUS), "frobenius");
 	EXPECT_STREQ(nmfc_init_name(NMF_INIT_RANDOM), "random");
 	EXPECT_STREQ(nmfc_missing_name(NMF_MISSING_ZERO), "zero");
 	EXPECT_EQ(nmfc_solver_name(NMF_SOLVER_COUNT), nullptr);
 	EXPECT_EQ(nmfc_loss_name(-1), nullptr);
-	EXPECT_STREQ(nmfc_solver_names(), "mu");
-	EXPECT_STREQ(nmfc_loss_names(), "frobenius");
-	EXPECT_STREQ(nmfc_init_names(), "random");
-	EXPECT_STREQ(nmfc_missing_names(), "zero");
+	EXPECT_STREQ(nmfc_solver_names(), "hals, mu, gd");
+	EXPECT_STREQ(nmfc_loss_names(), "frobenius, kl");
+	EXPECT_STREQ(nmfc_init_names(), "random, nndsvd, nndsvda, nndsvdar, custom, warm_start");
+	EXPECT_STREQ(nmfc_missing_names(), "zero, ignore");
+	// Every code has its name in the list.
+	for (int c = 0; c < NMF_SOLVER_COUNT; c++)
+		EXPECT_NE(std::strstr(nmfc_solver_names(), nmfc_solver_name(c)), nullptr);
+	for (int c = 0; c < NMF_INIT_COUNT; c++)
+		EXPECT_NE(std::strstr(nmfc_init_names(), nmfc_init_name(c)), nullptr);
 }
 
 TEST(ApiGuard, BadOptionsAreNamed)
@@ -96,17 +111,31 @@ TEST(ApiGuard, BadOptionsAreNamed)
 	opt.solver = 3;
 	expect_refused(opt, NMFC_INVALID_ARGUMENT, "solver code 3 is unknown");
 	opt = defaults(1);
+	opt.loss = NMF_LOSS_KL;
+	expect_refused(opt, NMFC_INVALID_ARGUMENT, "loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' minimise the frobenius loss");
+	opt.solver = NMF_SOLVER_GD;
+	expect_refused(opt, NMFC_INVALID_ARGUMENT, "loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' minimise the frobenius loss");
+	opt = defaults(1);
+	opt.learning_rate = 0.1;
+	expect_refused(opt, NMFC_INVALID_ARGUMENT, "learning_rate applies only to solver 'gd'; leave it NULL for the other solvers");
+	opt = defaults(1);
+	opt.init = NMF_INIT_CUSTOM;
+	expect_refused(opt, NMFC_INVALID_ARGUMENT, "init 'custom' needs both w_init and h_init");
+	opt = defaults(1);
+	opt.init = NMF_INIT_WARM_START;
+	expect_refused(opt, NMFC_INVALID_ARGUMENT, "init 'warm_start' needs a warm_start model");
+	opt = defaults(1);
 	opt.loss = -1;
 	expect_refused(opt, NMFC_INVALID_ARGUMENT, "loss code -1 is unknown");
 	opt = defaults(1);
-	opt.init = 1;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "init code 1 is unknown");
+	opt.init = NMF_INIT_COUNT;
+	expect_refused(opt, NMFC_INVALID_ARGUMENT, "init code 6 is unknown");
 	opt = defaults(1);
-	opt.missing = 1;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "missing code 1 is unknown");
+	opt.missing = NMF_MISSING_COUNT;
+	expect_refused(opt, NMFC_INVALID_ARGUMENT, "missing code 2 is unknown");
 	opt = defaults(1);
-	opt.max_iter = 0;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "max_iter 0 is less than 1");
+	opt.max_iter = -1;
+	expect_refused(opt, NMFC_INVALID_ARGUMENT, "max_iter -1 is negative");
 	opt = defaults(1);
 	opt.tol = -1;
 	expect_refused(opt, NMFC_INVALID_ARGUMENT, "tol -1 is not a finite number >= 0");
@@ -125,7 +154,7 @@ TEST(ApiGuard, BadOptionsAreNamed)
 
 	// A rank past the hard limit, on a matrix that would allow it.
 	std::vector<int64_t> row_ptr(20001, 0);
-	NmfcMatrixView big = {20000, 20000, 0, row_ptr.data(), nullptr, nullptr};
+	NmfcMatrixView big = {20000, 20000, 0, row_ptr.data(), nullptr, nullptr, nullptr, nullptr};
 	opt = defaults(NMF_MAX_RANK + 1);
 	NmfcError err;
 	EXPECT_EQ(nmfc_options_validate(&big, &opt, &err), NMFC_LIMIT_EXCEEDED);
@@ -224,6 +253,6 @@ TEST(ApiGuard, MemoryEstimateCoversTheFactors)
 	EXPECT_GE(bytes, factors + transpose + 200 * 16);
 	EXPECT_LT(bytes, 2 * (factors + transpose) + 2 * 8 * 10 * 4096 + 10000);
 	NmfcOptions huge = defaults(10);
-	NmfcMatrixView vast = {INT64_MAX / 2, INT64_MAX / 2, INT64_MAX / 2, nullptr, nullptr, nullptr};
+	NmfcMatrixView vast = {INT64_MAX / 2, INT64_MAX / 2, INT64_MAX / 2, nullptr, nullptr, nullptr, nullptr, nullptr};
 	EXPECT_EQ(nmfc_fit_memory(&vast, &huge), INT64_MAX) << "saturates instead of overflowing";
 }

@@ -16,6 +16,7 @@ defaults(int64_t rank)
 {
 	NmfcOptions opt;
 	nmfc_options_default(&opt, rank);
+	opt.solver = NMF_SOLVER_MU;
 	return opt;
 }
 

@@ -130,15 +130,15 @@ TEST(Format, Sizes)
 	EXPECT_EQ(nmfc_matrix_size(NMF_MAX_DIM, NMF_MAX_DIM, INT64_MAX / 2), -1) << "overflow";
 	EXPECT_GT(nmfc_matrix_size(NMF_MAX_DIM, NMF_MAX_DIM, 0), 0);
 
-	// 176 header + 8 * (3 + 4) ids + 8 * (3 + 4) * 2 factors + 16 * 5 history.
-	EXPECT_EQ(nmfc_model_size(3, 4, 2, 5), 176 + 56 + 112 + 80);
+	// 184 header + 8 * (3 + 4) ids + 8 * (3 + 4) * 2 factors + 16 * 5 history.
+	EXPECT_EQ(nmfc_model_size(3, 4, 2, 5), 184 + 56 + 112 + 80);
 	EXPECT_EQ(nmfc_model_size(3, 4, 4, 0), -1) << "rank > min(rows, cols)";
 	EXPECT_EQ(nmfc_model_size(3, 4, 0, 0), -1);
 	EXPECT_EQ(nmfc_model_size(3, 4, 1, -1), -1);
 	EXPECT_EQ(nmfc_model_size(NMF_MAX_DIM, NMF_MAX_DIM, NMF_MAX_RANK + 1, 0), -1);
 	// The hard limits keep the largest model size within int64.
 	EXPECT_EQ(nmfc_model_size(NMF_MAX_DIM, NMF_MAX_DIM, NMF_MAX_RANK, INT32_MAX),
-	          176 + 16 * NMF_MAX_DIM * (1 + NMF_MAX_RANK) + 16 * int64_t(INT32_MAX));
+	          184 + 16 * NMF_MAX_DIM * (1 + NMF_MAX_RANK) + 16 * int64_t(INT32_MAX));
 	EXPECT_EQ(nmfc_model_size(3, 4, 1, int64_t(INT32_MAX) + 1), -1);
 }
 
@@ -238,12 +238,15 @@ TEST(Format, ModelDamageIsRefused)
 	expect_model_refused(
 	    "solver", [](Image &i) { model_head(i)->solver = NMF_SOLVER_COUNT; }, "solver");
 	expect_model_refused(
-	    "max_iter", [](Image &i) { model_head(i)->max_iter = 0; }, "max_iter");
+	    "max_iter", [](Image &i) { model_head(i)->max_iter = -1; }, "max_iter");
 	expect_model_refused(
 	    "tol", [](Image &i) { model_head(i)->tol = -1; }, "tol = -1");
 	expect_model_refused(
 	    "l2_h", [](Image &i) { model_head(i)->l2_h = std::numeric_limits<double>::infinity(); },
 	    "l2_h");
+	expect_model_refused(
+	    "learning_rate", [](Image &i) { model_head(i)->learning_rate = -0.5; },
+	    "learning_rate = -0.5");
 	expect_model_refused(
 	    "converged", [](Image &i) { model_head(i)->converged = 2; }, "converged");
 	expect_model_refused(

@@ -124,6 +124,8 @@ view_of(const Image &img)
 	v.row_ptr = nmf_matrix_row_ptr(m);
 	v.col_idx = nmf_matrix_col_idx(m);
 	v.values = nmf_matrix_values(m);
+	v.row_ids = nmf_matrix_row_ids(m);
+	v.col_ids = nmf_matrix_col_ids(m);
 	return v;
 }
 
