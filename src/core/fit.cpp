@@ -397,11 +397,15 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 			const int64_t k = order[static_cast<size_t>(t)];
 			h[j * r + t] = h_(k, j) * scale(k);
 		}
+	// With max_iter = 0 the history is empty and its data() may be null.
 	const size_t history_bytes = static_cast<size_t>(s.history_len) * sizeof(double);
-	std::memcpy(const_cast<double *>(nmf_model_history_loss(model)), loss_history_.data(),
-	            history_bytes);
-	std::memcpy(const_cast<double *>(nmf_model_history_seconds(model)), seconds_history_.data(),
-	            history_bytes);
+	if (history_bytes > 0)
+	{
+		std::memcpy(const_cast<double *>(nmf_model_history_loss(model)), loss_history_.data(),
+		            history_bytes);
+		std::memcpy(const_cast<double *>(nmf_model_history_seconds(model)),
+		            seconds_history_.data(), history_bytes);
+	}
 
 	// What we hand out must pass what every reader checks; if not, a bug.
 	validate_model(flat, size, NMFC_INTERNAL);
