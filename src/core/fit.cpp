@@ -187,7 +187,8 @@ Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
 	p_.opt.warm_start = nullptr;
 	loss_ = solver::loss(p_, w_, h_, ws_);
 	if (!std::isfinite(loss_))
-		throw InvalidArgument("the loss of the initial factors is not finite: values are too large");
+		throw InvalidArgument(
+		    "the loss of the initial factors is not finite: values are too large");
 	initial_loss_ = loss_;
 	if (p_.opt.max_iter == 0)
 	{
@@ -210,20 +211,20 @@ Fit::initialise()
 {
 	switch (p_.opt.init)
 	{
-		case NMF_INIT_RANDOM:
-			init::random(p_, w_, h_);
-			break;
-		case NMF_INIT_NNDSVD:
-		case NMF_INIT_NNDSVDA:
-		case NMF_INIT_NNDSVDAR:
-			init::nndsvd(p_, w_, h_);
-			break;
-		case NMF_INIT_CUSTOM:
-			init::custom(p_, w_, h_);
-			break;
-		default:
-			init::warm_start(p_, w_, h_);
-			break;
+	case NMF_INIT_RANDOM:
+		init::random(p_, w_, h_);
+		break;
+	case NMF_INIT_NNDSVD:
+	case NMF_INIT_NNDSVDA:
+	case NMF_INIT_NNDSVDAR:
+		init::nndsvd(p_, w_, h_);
+		break;
+	case NMF_INIT_CUSTOM:
+		init::custom(p_, w_, h_);
+		break;
+	default:
+		init::warm_start(p_, w_, h_);
+		break;
 	}
 }
 
@@ -232,13 +233,13 @@ Fit::iterate()
 {
 	switch (p_.opt.solver)
 	{
-		case NMF_SOLVER_MU:
-			return p_.opt.loss == NMF_LOSS_KL ? solver::mu_kl_iteration(p_, w_, h_, ws_)
-			                                  : solver::mu_iteration(p_, w_, h_, ws_);
-		case NMF_SOLVER_GD:
-			return solver::gd_iteration(p_, w_, h_, ws_);
-		default:
-			return solver::hals_iteration(p_, w_, h_, ws_);
+	case NMF_SOLVER_MU:
+		return p_.opt.loss == NMF_LOSS_KL ? solver::mu_kl_iteration(p_, w_, h_, ws_)
+		                                  : solver::mu_iteration(p_, w_, h_, ws_);
+	case NMF_SOLVER_GD:
+		return solver::gd_iteration(p_, w_, h_, ws_);
+	default:
+		return solver::hals_iteration(p_, w_, h_, ws_);
 	}
 }
 
@@ -302,7 +303,8 @@ Fit::update_stopping()
 			return;
 		}
 	}
-	if (iterations_ >= p_.opt.max_iter || (p_.opt.max_seconds > 0 && seconds_ >= p_.opt.max_seconds))
+	if (iterations_ >= p_.opt.max_iter ||
+	    (p_.opt.max_seconds > 0 && seconds_ >= p_.opt.max_seconds))
 		done_ = true;
 }
 
@@ -397,11 +399,15 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 			const int64_t k = order[static_cast<size_t>(t)];
 			h[j * r + t] = h_(k, j) * scale(k);
 		}
+	// With max_iter = 0 the history is empty and its data() may be null.
 	const size_t history_bytes = static_cast<size_t>(s.history_len) * sizeof(double);
-	std::memcpy(const_cast<double *>(nmf_model_history_loss(model)), loss_history_.data(),
-	            history_bytes);
-	std::memcpy(const_cast<double *>(nmf_model_history_seconds(model)), seconds_history_.data(),
-	            history_bytes);
+	if (history_bytes > 0)
+	{
+		std::memcpy(const_cast<double *>(nmf_model_history_loss(model)), loss_history_.data(),
+		            history_bytes);
+		std::memcpy(const_cast<double *>(nmf_model_history_seconds(model)), seconds_history_.data(),
+		            history_bytes);
+	}
 
 	// What we hand out must pass what every reader checks; if not, a bug.
 	validate_model(flat, size, NMFC_INTERNAL);

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "kernels.hpp"
-#include "solvers.hpp"
 #include "nmf_api.h"
+#include "solvers.hpp"
 #include "sparse.hpp"
 
 namespace nmf
@@ -65,7 +65,7 @@ class Fit
 	Workspace ws_;
 	std::vector<double> loss_history_;
 	std::vector<double> seconds_history_;
-	double loss_ = 0.0; // after the last iteration (before the first: of the init)
+	double loss_ = 0.0;      // after the last iteration (before the first: of the init)
 	double frobenius_ = 0.0; // ||V - W H||^2 over the counted cells, set when done
 	double initial_loss_ = 0.0;
 	double seconds_ = 0.0;

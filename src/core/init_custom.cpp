@@ -89,8 +89,8 @@ warm_start(const Problem &p, Matrix &w, Matrix &h)
 	for (int64_t t = 0; t < r; t++)
 		d(t) = w_norm(t) > 0 && h_norm(t) > 0 ? std::pow(h_norm(t) / w_norm(t), 0.25) : 1.0;
 	copy_matched(p.x.row_ids, p.x.rows, nmf_model_row_ids(model), mw, model->rows, d, w);
-	copy_matched(p.x.col_ids, p.x.cols, nmf_model_col_ids(model), mh, model->cols,
-	             d.cwiseInverse(), h);
+	copy_matched(p.x.col_ids, p.x.cols, nmf_model_col_ids(model), mh, model->cols, d.cwiseInverse(),
+	             h);
 }
 
 } // namespace nmf::init

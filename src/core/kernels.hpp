@@ -37,14 +37,14 @@ block_columns(int64_t rank) noexcept
 struct Workspace
 {
 	int64_t block = 1;
-	Matrix num;        // r x block: numerators, a block of W^T V or V H^T
-	Matrix den;        // r x block: denominators
-	Matrix gram_w;     // r x r: W^T W in the paper's orientation
-	Matrix gram_h;     // r x r: H H^T
-	Matrix gram_line;  // r x r: a Gram plus its ridge, or one line's masked Gram
+	Matrix num;           // r x block: numerators, a block of W^T V or V H^T
+	Matrix den;           // r x block: denominators
+	Matrix gram_w;        // r x r: W^T W in the paper's orientation
+	Matrix gram_h;        // r x r: H H^T
+	Matrix gram_line;     // r x r: a Gram plus its ridge, or one line's masked Gram
 	Eigen::VectorXd sums; // r: a factor's sums over its rows or columns
-	Matrix grad;       // r x max(m, n), solver gd only: the gradient of a half-step
-	double step_w = 1.0; // solver gd's adaptive steps, carried between iterations
+	Matrix grad;          // r x max(m, n), solver gd only: the gradient of a half-step
+	double step_w = 1.0;  // solver gd's adaptive steps, carried between iterations
 	double step_h = 1.0;
 
 	Workspace() = default;

@@ -54,7 +54,8 @@ masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h)
 		const double *wi = w.data() + i * r;
 		for (int64_t q = v.row_ptr[i]; q < v.row_ptr[i + 1]; q++)
 		{
-			const double e = v.values[q] - dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r);
+			const double e =
+			    v.values[q] - dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r);
 			loss += e * e;
 		}
 	}

@@ -115,8 +115,8 @@ options(const NmfcOptions *opt)
 // glue passes the user's string through unchanged.
 constexpr const char *kSolverNames[] = {"mu", "hals", "gd"};
 constexpr const char *kLossNames[] = {"frobenius", "kl"};
-constexpr const char *kInitNames[] = {"random", "nndsvd", "nndsvda", "nndsvdar", "custom",
-                                      "warm_start"};
+constexpr const char *kInitNames[] = {"random",   "nndsvd", "nndsvda",
+                                      "nndsvdar", "custom", "warm_start"};
 constexpr const char *kMissingNames[] = {"zero", "ignore"};
 static_assert(std::size(kSolverNames) == NMF_SOLVER_COUNT, "a solver has no name");
 static_assert(std::size(kLossNames) == NMF_LOSS_COUNT, "a loss has no name");

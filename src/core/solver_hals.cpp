@@ -58,8 +58,8 @@ cd_sweep(const Matrix &g, const double *b, double l1, double *f, int64_t r)
 // Absent cells as zeros: one sweep per column; returns <F_new, B> (without
 // l1) and leaves F's new Gram in gram_f.
 double
-hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other,
-          Matrix &f, Matrix &gram_f, Workspace &ws)
+hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other, Matrix &f,
+          Matrix &gram_f, Workspace &ws)
 {
 	const int64_t r = f.rows();
 	const int64_t b = ws.block;

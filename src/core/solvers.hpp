@@ -18,7 +18,7 @@ namespace nmf
 // The data of a fit as its solvers see it.
 struct Problem
 {
-	CsrView x;                   // V by rows
+	CsrView x;                     // V by rows
 	const CscMatrix *xt = nullptr; // V by columns
 	NmfcOptions opt{};
 	NmfcInterrupts intr{};
@@ -50,15 +50,14 @@ inline Half
 half_h(const Problem &p)
 {
 	return Half{p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), p.x.cols,
-	            p.opt.l1_h, p.opt.l2_h, p.masked()};
+	            p.opt.l1_h,           p.opt.l2_h,           p.masked()};
 }
 
 // W's half: V's rows, H fixed.
 inline Half
 half_w(const Problem &p)
 {
-	return Half{p.x.row_ptr, p.x.col_idx, p.x.values, p.x.rows, p.opt.l1_w, p.opt.l2_w,
-	            p.masked()};
+	return Half{p.x.row_ptr, p.x.col_idx, p.x.values, p.x.rows, p.opt.l1_w, p.opt.l2_w, p.masked()};
 }
 
 // float32 machine epsilon, scikit-learn's EPSILON in _nmf.py: what replaces

@@ -71,10 +71,8 @@ truncated_svd(const Problem &p, int64_t r, Matrix &u, Eigen::VectorXd &s, Matrix
 		orthonormalize_rows(yt);
 		gather(p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), 0, n, yt,
 		       zt); // (V^T Y)^T = Y^T V
-		const Eigen::VectorXd sv = Eigen::JacobiSVD<Matrix>(zt * zt.transpose())
-		                               .singularValues()
-		                               .head(r)
-		                               .cwiseSqrt();
+		const Eigen::VectorXd sv =
+		    Eigen::JacobiSVD<Matrix>(zt * zt.transpose()).singularValues().head(r).cwiseSqrt();
 		const double change = (sv - prev).cwiseAbs().maxCoeff();
 		prev = sv;
 		if (l == std::min(m, n) || change <= kRelTol * sv(0))
@@ -86,8 +84,8 @@ truncated_svd(const Problem &p, int64_t r, Matrix &u, Eigen::VectorXd &s, Matrix
 	// Y^T V = Ub S Vb^T, so V ~ Y Ub S Vb^T.
 	Eigen::JacobiSVD<Matrix> small(zt.transpose(), Eigen::ComputeThinU | Eigen::ComputeThinV);
 	s = small.singularValues().head(r);
-	v = small.matrixU().leftCols(r);                             // n x r
-	u = yt.transpose() * small.matrixV().leftCols(r);            // m x r
+	v = small.matrixU().leftCols(r);                  // n x r
+	u = yt.transpose() * small.matrixV().leftCols(r); // m x r
 	for (int64_t k = 0; k < r; k++)
 	{
 		Eigen::Index top = 0;

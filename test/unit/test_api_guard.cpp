@@ -112,12 +112,18 @@ TEST(ApiGuard, BadOptionsAreNamed)
 	expect_refused(opt, NMFC_INVALID_ARGUMENT, "solver code 3 is unknown");
 	opt = defaults(1);
 	opt.loss = NMF_LOSS_KL;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' minimise the frobenius loss");
+	expect_refused(opt, NMFC_INVALID_ARGUMENT,
+	               "loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' minimise the "
+	               "frobenius loss");
 	opt.solver = NMF_SOLVER_GD;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' minimise the frobenius loss");
+	expect_refused(opt, NMFC_INVALID_ARGUMENT,
+	               "loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' minimise the "
+	               "frobenius loss");
 	opt = defaults(1);
 	opt.learning_rate = 0.1;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "learning_rate applies only to solver 'gd'; leave it NULL for the other solvers");
+	expect_refused(
+	    opt, NMFC_INVALID_ARGUMENT,
+	    "learning_rate applies only to solver 'gd'; leave it NULL for the other solvers");
 	opt = defaults(1);
 	opt.init = NMF_INIT_CUSTOM;
 	expect_refused(opt, NMFC_INVALID_ARGUMENT, "init 'custom' needs both w_init and h_init");
@@ -253,6 +259,7 @@ TEST(ApiGuard, MemoryEstimateCoversTheFactors)
 	EXPECT_GE(bytes, factors + transpose + 200 * 16);
 	EXPECT_LT(bytes, 2 * (factors + transpose) + 2 * 8 * 10 * 4096 + 10000);
 	NmfcOptions huge = defaults(10);
-	NmfcMatrixView vast = {INT64_MAX / 2, INT64_MAX / 2, INT64_MAX / 2, nullptr, nullptr, nullptr, nullptr, nullptr};
+	NmfcMatrixView vast = {INT64_MAX / 2, INT64_MAX / 2, INT64_MAX / 2, nullptr,
+	                       nullptr,       nullptr,       nullptr,       nullptr};
 	EXPECT_EQ(nmfc_fit_memory(&vast, &huge), INT64_MAX) << "saturates instead of overflowing";
 }

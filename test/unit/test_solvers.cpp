@@ -123,8 +123,8 @@ TEST(Solvers, SeedExampleEverySolverEveryInit)
 			opt.init = init;
 			opt.max_iter = 2000;
 			opt.tol = 1e-9;
-			const std::string what = std::string(nmfc_solver_name(solver)) + " from " +
-			                         nmfc_init_name(init);
+			const std::string what =
+			    std::string(nmfc_solver_name(solver)) + " from " + nmfc_init_name(init);
 			expect_seed_optimum(nmf_test::fit_model(matrix, opt), what.c_str());
 		}
 	// Custom factors, and a warm start from a model of the same matrix.
