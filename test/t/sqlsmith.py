@@ -25,6 +25,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 import psycopg2  # noqa: E402
@@ -189,9 +190,12 @@ def body(tap):
             os.environ.get("PGHOST", "127.0.0.1"), os.environ.get("PGPORT", "5432"), db.name, ROLE)
         t0 = time.monotonic()
         # --dump-all-queries writes each query to stdout; we only count those that name nmf.
+        # Its progress and reports (stderr) go to a file: a pipe read only at the
+        # end would fill up and block it.
+        err_file = tempfile.TemporaryFile(mode="w+", errors="replace")
         proc = subprocess.Popen(["sqlsmith", "--target=" + target, "--max-queries=%d" % QUERIES,
                                  "--seed=%d" % SEED, "--exclude-catalog", "--verbose", "--dump-all-queries"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+                                stdout=subprocess.PIPE, stderr=err_file, text=True, errors="replace")
         sent, calls, query = 0, 0, []
         for line in proc.stdout:
             query.append(line)
@@ -200,8 +204,10 @@ def body(tap):
                 if CALLS.search("".join(query)):
                     calls += 1
                 query = []
-        err = proc.stderr.read()
         rc = proc.wait()
+        err_file.seek(0)
+        err = err_file.read()
+        err_file.close()
         secs = time.monotonic() - t0
         rate = re.findall(r"error rate: ([0-9.]+)", err)
         tap.ok(rc == 0 and sent >= QUERIES,
