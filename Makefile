@@ -3,14 +3,15 @@
 
 MODULE_big = nmf
 EXTENSION = nmf
-DATA = nmf--0.1.sql
+DATA = nmf--0.1.sql nmf--0.1--0.2.sql
 PGFILEDESC = "nmf - non-negative matrix factorization"
 
 CORE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp)))
 GLUE_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/pg/*.c)))
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
-REGRESS = matrix_io matrix_agg fit_mu model_io relations errors
+REGRESS = matrix_io matrix_agg fit_mu model_io relations history fit_table errors \
+	apply_predict apply_recommend apply_transform apply_score apply_cv
 REGRESS_OPTS = --load-extension=nmf
 
 EIGEN_INCLUDE ?= /usr/include/eigen3

@@ -64,7 +64,9 @@ nmf_cluster_start()
 		if _nmf_port_free "$port" && [[ ! -e /tmp/.s.PGSQL.$port.lock ]]; then
 			opts="-c listen_addresses=127.0.0.1 -p $port -k $NMF_CLUSTER_DIR"
 			opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-			opts+=" -c max_parallel_workers_per_gather=2 ${NMF_PG_OPTS:-}"
+			opts+=" -c max_parallel_workers_per_gather=2"
+			# preloaded so that the nmf_progress view works (shared memory)
+			opts+=" -c shared_preload_libraries=nmf ${NMF_PG_OPTS:-}"
 			# -w waits until the server accepts connections; a port taken in the
 			# meantime makes the start fail, and we move on to the next one.
 			if _nmf_as_postgres "$NMF_PG_BIN/pg_ctl" -D "$NMF_CLUSTER_DIR/data" \

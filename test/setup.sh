@@ -26,7 +26,7 @@ PACKAGES=(
 	build-essential g++ make cmake
 	postgresql-15 postgresql-server-dev-15
 	libeigen3-dev libgtest-dev
-	python3 python3-psycopg2 python3-numpy python3-sklearn
+	python3 python3-psycopg2 python3-numpy python3-sklearn python3-matplotlib
 	clang libclang-rt-14-dev sqlsmith valgrind
 )
 

@@ -4,7 +4,8 @@
  * core one iteration per call, checking for interrupts between iterations
  * (the core also polls the cancel flags inside an iteration). The core's fit
  * handle is freed by a memory-context callback, so an ERROR or a cancel
- * anywhere releases it.
+ * anywhere releases it. nmf_fit() (fit_table.c) shares the options and the
+ * driver.
  */
 #include "nmfpg.h"
 
@@ -29,69 +30,154 @@ fit_holder_release(void *arg)
 	{
 		nmfc_fit_free(holder->fit);
 		holder->fit = NULL;
+		nmfpg_progress_end();
 	}
 }
 
+/* nmf()'s options, in its argument order, counted from the rank. */
 enum
 {
-	ARG_MATRIX,
-	ARG_RANK,
-	ARG_SOLVER,
-	ARG_LOSS,
-	ARG_INIT,
-	ARG_MISSING,
-	ARG_MAX_ITER,
-	ARG_TOL,
-	ARG_SEED,
-	ARG_MAX_SECONDS,
-	ARG_L1_W,
-	ARG_L1_H,
-	ARG_L2_W,
-	ARG_L2_H,
-	ARG_COUNT
+	OPT_RANK,
+	OPT_SOLVER,
+	OPT_LOSS,
+	OPT_INIT,
+	OPT_MISSING,
+	OPT_MAX_ITER,
+	OPT_TOL,
+	OPT_SEED,
+	OPT_MAX_SECONDS,
+	OPT_L1_W,
+	OPT_L1_H,
+	OPT_L2_W,
+	OPT_L2_H,
+	OPT_VERBOSE,
+	OPT_COUNT
 };
 
-static const char *const arg_names[ARG_COUNT] = {
-	"matrix", "rank", "solver",		 "loss", "init", "missing", "max_iter",
-	"tol",	  "seed", "max_seconds", "l1_w", "l1_h", "l2_w",	"l2_h"};
+static const char *const option_names[OPT_COUNT] = {
+	"rank",	  "solver", "loss", "init", "missing", "max_iter", "tol",
+	"seed",	  "max_seconds", "l1_w", "l1_h", "l2_w", "l2_h", "verbose"};
 
 static int
-option_code(FunctionCallInfo fcinfo, int argno, int (*lookup)(const char *), const char *names)
+option_code(FunctionCallInfo fcinfo, int argno, const char *option, int (*lookup)(const char *),
+			const char *names)
 {
 	char *name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	int code = lookup(name);
 
 	if (code < 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("unknown %s \"%s\"", arg_names[argno], name),
+						errmsg("unknown %s \"%s\"", option, name),
 						errhint("Valid values: %s.", names)));
 	return code;
 }
 
-static void
-parse_options(FunctionCallInfo fcinfo, NmfcOptions *opt)
+void
+nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt, bool *verbose)
 {
-	for (int i = 0; i < ARG_COUNT; i++)
-		if (PG_ARGISNULL(i))
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("nmf: %s must not be NULL", arg_names[i]),
-					 i == ARG_MATRIX
-						 ? errhint("nmf_matrix() returns NULL when it aggregates no rows.")
-						 : 0));
-	nmfc_options_default(opt, PG_GETARG_INT32(ARG_RANK));
-	opt->solver = option_code(fcinfo, ARG_SOLVER, nmfc_solver_code, nmfc_solver_names());
-	opt->loss = option_code(fcinfo, ARG_LOSS, nmfc_loss_code, nmfc_loss_names());
-	opt->init = option_code(fcinfo, ARG_INIT, nmfc_init_code, nmfc_init_names());
-	opt->missing = option_code(fcinfo, ARG_MISSING, nmfc_missing_code, nmfc_missing_names());
-	opt->max_iter = PG_GETARG_INT32(ARG_MAX_ITER);
-	opt->tol = PG_GETARG_FLOAT8(ARG_TOL);
-	opt->seed = PG_GETARG_INT64(ARG_SEED);
-	opt->max_seconds = PG_GETARG_FLOAT8(ARG_MAX_SECONDS);
-	opt->l1_w = PG_GETARG_FLOAT8(ARG_L1_W);
-	opt->l1_h = PG_GETARG_FLOAT8(ARG_L1_H);
-	opt->l2_w = PG_GETARG_FLOAT8(ARG_L2_W);
-	opt->l2_h = PG_GETARG_FLOAT8(ARG_L2_H);
+#define ARG(o) (rank_arg + (o))
+/* Options a declaration from an older version lacks take their defaults. */
+#define HAS(o) (ARG(o) < PG_NARGS())
+	for (int o = 0; o < OPT_COUNT; o++)
+		if (HAS(o) && PG_ARGISNULL(ARG(o)))
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							errmsg("nmf: %s must not be NULL", option_names[o])));
+	nmfc_options_default(opt, PG_GETARG_INT32(ARG(OPT_RANK)));
+	opt->solver = option_code(fcinfo, ARG(OPT_SOLVER), "solver", nmfc_solver_code,
+							  nmfc_solver_names());
+	opt->loss = option_code(fcinfo, ARG(OPT_LOSS), "loss", nmfc_loss_code, nmfc_loss_names());
+	opt->init = option_code(fcinfo, ARG(OPT_INIT), "init", nmfc_init_code, nmfc_init_names());
+	opt->missing = option_code(fcinfo, ARG(OPT_MISSING), "missing", nmfc_missing_code,
+							   nmfc_missing_names());
+	opt->max_iter = PG_GETARG_INT32(ARG(OPT_MAX_ITER));
+	opt->tol = PG_GETARG_FLOAT8(ARG(OPT_TOL));
+	opt->seed = PG_GETARG_INT64(ARG(OPT_SEED));
+	opt->max_seconds = PG_GETARG_FLOAT8(ARG(OPT_MAX_SECONDS));
+	opt->l1_w = PG_GETARG_FLOAT8(ARG(OPT_L1_W));
+	opt->l1_h = PG_GETARG_FLOAT8(ARG(OPT_L1_H));
+	opt->l2_w = PG_GETARG_FLOAT8(ARG(OPT_L2_W));
+	opt->l2_h = PG_GETARG_FLOAT8(ARG(OPT_L2_H));
+	*verbose = HAS(OPT_VERBOSE) ? PG_GETARG_BOOL(ARG(OPT_VERBOSE)) : false;
+#undef HAS
+#undef ARG
+}
+
+/* verbose => true: where the fit is, what it gained lately, and a bound on what is left. */
+static void
+report_progress(const NmfcSummary *s, const NmfcOptions *opt, double loss_before, int every,
+				bool done)
+{
+	double per_iteration = s->iterations > 0 ? s->seconds / s->iterations : 0.0;
+	double left = per_iteration * (opt->max_iter - s->iterations);
+	double change = loss_before > 0 ? 100.0 * (s->loss - loss_before) / loss_before : 0.0;
+
+	if (opt->max_seconds > 0 && left > opt->max_seconds - s->seconds)
+		left = Max(opt->max_seconds - s->seconds, 0.0);
+	if (done)
+		ereport(NOTICE, (errmsg("nmf: %s after %d iterations, loss %.6g, %.3f s",
+								s->converged ? "converged" : "stopped", s->iterations, s->loss,
+								s->seconds)));
+	else if (loss_before <= 0)
+		ereport(NOTICE, (errmsg("nmf: iteration %d of %d, loss %.6g, %.3f s, at most %.3g s to go",
+								s->iterations, opt->max_iter, s->loss, s->seconds, left)));
+	else
+		ereport(NOTICE,
+				(errmsg("nmf: iteration %d of %d, loss %.6g (%+.3g%% over the last %d), %.3f s, "
+						"at most %.3g s to go",
+						s->iterations, opt->max_iter, s->loss, change, every, s->seconds, left)));
+}
+
+int64
+nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt)
+{
+	return nmfc_fit_memory(x, opt) + nmfc_model_size(x->rows, x->cols, opt->rank, opt->max_iter);
+}
+
+NmfModelFlat *
+nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col_ids,
+				 const NmfcOptions *opt, bool verbose, int64 *image_size)
+{
+	const int every = 10;
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcError err;
+	NmfcSummary summary;
+	FitHolder *holder;
+	NmfModelFlat *model;
+	double loss_before = 0.0;
+	int64 size;
+	int done = 0;
+
+	holder = palloc0(sizeof(FitHolder));
+	holder->callback.func = fit_holder_release;
+	holder->callback.arg = holder;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &holder->callback);
+	nmfpg_raise(nmfc_fit_create(x, opt, &intr, &holder->fit, &err), &err,
+				ERRCODE_INVALID_PARAMETER_VALUE);
+
+	nmfpg_progress_begin(nmfc_solver_name(opt->solver), x->rows, x->cols, opt->rank, opt->max_iter);
+	while (!done)
+	{
+		CHECK_FOR_INTERRUPTS();
+		nmfpg_raise(nmfc_fit_step(holder->fit, &done, &err), &err, ERRCODE_DATA_EXCEPTION);
+		nmfc_fit_summary(holder->fit, &summary);
+		nmfpg_progress_update(summary.iterations, summary.loss, summary.seconds);
+		if (verbose && (summary.iterations == 1 || summary.iterations % every == 0 || done))
+		{
+			report_progress(&summary, opt, loss_before, every, done);
+			loss_before = summary.loss;
+		}
+	}
+
+	size = nmfc_model_size(x->rows, x->cols, opt->rank, summary.history_len);
+	model = (NmfModelFlat *) MemoryContextAllocHuge(CurrentMemoryContext, size);
+	memset(model, 0, size);
+	nmfpg_raise(nmfc_fit_write_model(holder->fit, row_ids, col_ids, model, (size_t) size, &err),
+				&err, ERRCODE_INTERNAL_ERROR);
+	if ((Size) size <= MaxAllocSize)
+		SET_VARSIZE(model, size);
+	fit_holder_release(holder);
+	*image_size = size;
+	return model;
 }
 
 Datum
@@ -100,45 +186,21 @@ nmf_fit(PG_FUNCTION_ARGS)
 	NmfcOptions opt;
 	const NmfMatrixFlat *m;
 	NmfcMatrixView x;
-	NmfcInterrupts intr = nmfpg_interrupts();
 	NmfcError err;
-	NmfcSummary summary;
-	FitHolder *holder;
-	int64 model_bound, size;
-	struct varlena *model;
-	int done = 0;
+	int64 size;
+	bool verbose;
 
-	parse_options(fcinfo, &opt);
-	m = NMFPG_MATRIX_P(ARG_MATRIX);
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: matrix must not be NULL"),
+						errhint("nmf_matrix() returns NULL when it aggregates no rows.")));
+	nmfpg_parse_fit_options(fcinfo, 1, &opt, &verbose);
+	m = NMFPG_MATRIX_P(0);
 	x = nmfpg_matrix_view(m);
 	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
 
 	/* Everything big is sized before anything is allocated. */
-	model_bound = nmfc_model_size(x.rows, x.cols, opt.rank, opt.max_iter);
-	nmfpg_check_image_size(model_bound, "the nmf_model");
-	nmfpg_check_memory(nmfc_fit_memory(&x, &opt) + model_bound, "the fit");
-
-	holder = palloc0(sizeof(FitHolder));
-	holder->callback.func = fit_holder_release;
-	holder->callback.arg = holder;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, &holder->callback);
-	nmfpg_raise(nmfc_fit_create(&x, &opt, &intr, &holder->fit, &err), &err,
-				ERRCODE_INVALID_PARAMETER_VALUE);
-
-	while (!done)
-	{
-		CHECK_FOR_INTERRUPTS();
-		nmfpg_raise(nmfc_fit_step(holder->fit, &done, &err), &err, ERRCODE_DATA_EXCEPTION);
-	}
-
-	nmfc_fit_summary(holder->fit, &summary);
-	size = nmfc_model_size(x.rows, x.cols, opt.rank, summary.history_len);
-	model = (struct varlena *) MemoryContextAllocHuge(CurrentMemoryContext, size);
-	memset(model, 0, size);
-	nmfpg_raise(nmfc_fit_write_model(holder->fit, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m),
-									 model, (size_t) size, &err),
-				&err, ERRCODE_INTERNAL_ERROR);
-	SET_VARSIZE(model, size);
-	fit_holder_release(holder);
-	PG_RETURN_POINTER(model);
+	nmfpg_check_image_size(nmfc_model_size(x.rows, x.cols, opt.rank, opt.max_iter), "the nmf_model");
+	nmfpg_check_memory(nmfpg_fit_memory_bound(&x, &opt), "the fit");
+	PG_RETURN_POINTER(nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt,
+									   verbose, &size));
 }

@@ -25,6 +25,7 @@ _PG_init(void)
 							&nmfpg_max_memory_kb, 4 * 1024 * 1024, 1024, INT_MAX, PGC_USERSET,
 							GUC_UNIT_KB, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("nmf");
+	nmfpg_progress_init();
 }
 
 static char *

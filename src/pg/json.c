@@ -4,7 +4,9 @@
 
 #include <math.h>
 
+#include "lib/stringinfo.h"
 #include "utils/float.h"
+#include "utils/json.h"
 #include "utils/fmgrprotos.h"
 
 Datum
@@ -18,4 +20,15 @@ const char *
 nmfpg_json_number(double x)
 {
 	return isfinite(x) ? float8out_internal(x) : "null";
+}
+
+/* A JSON string literal, quoted and escaped. */
+const char *
+nmfpg_json_string(const char *s)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	escape_json(&buf, s);
+	return buf.data;
 }

@@ -75,10 +75,10 @@ append_json_string(StringInfo s, const char *key, const char *value)
 	appendStringInfo(s, "\"%s\": \"%s\"", key, value ? value : "unknown");
 }
 
-Datum
-nmf_info(PG_FUNCTION_ARGS)
+/* nmf_info's JSON text, also the summary nmf_fit() stores. */
+char *
+nmfpg_model_info_json(const NmfModelFlat *m)
 {
-	const NmfModelFlat *m = NMFPG_MODEL_P(0);
 	const double *h = nmf_model_h(m);
 	StringInfoData s;
 
@@ -119,5 +119,11 @@ nmf_info(PG_FUNCTION_ARGS)
 		appendStringInfo(&s, "%s%s", f ? ", " : "", nmfpg_json_number(weight));
 	}
 	appendStringInfo(&s, "], \"format_version\": %d}", (int) m->version);
-	PG_RETURN_DATUM(nmfpg_jsonb_from_cstring(s.data));
+	return s.data;
+}
+
+Datum
+nmf_info(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_DATUM(nmfpg_jsonb_from_cstring(nmfpg_model_info_json(NMFPG_MODEL_P(0))));
 }

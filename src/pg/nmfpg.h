@@ -16,6 +16,13 @@
 extern int nmfpg_max_memory_kb;
 extern void nmfpg_check_memory(int64 bytes, const char *what);
 
+/* progress.c: per-backend progress of a running fit, in shared memory when preloaded. */
+extern void nmfpg_progress_init(void);
+extern void nmfpg_progress_begin(const char *solver, int64 rows, int64 cols, int64 rank,
+								 int32 max_iter);
+extern void nmfpg_progress_update(int32 iteration, double loss, double seconds);
+extern void nmfpg_progress_end(void);
+
 /* errors.c: raise a core status as an ERROR; never returns unless status is NMFC_OK. */
 extern void nmfpg_raise(int status, const NmfcError *err, int invalid_data_errcode);
 extern NmfcInterrupts nmfpg_interrupts(void);
@@ -39,9 +46,21 @@ extern NmfcMatrixView nmfpg_matrix_view(const NmfMatrixFlat *m);
 extern struct varlena *nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count);
 extern void nmfpg_check_cell(int64 row, int64 col, double value);
 
+/* fit.c: nmf()'s options and the fit driver, shared with nmf_fit() (fit_table.c). */
+extern void nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt,
+									bool *verbose);
+extern int64 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt);
+extern NmfModelFlat *nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids,
+									  const int64 *col_ids, const NmfcOptions *opt, bool verbose,
+									  int64 *image_size);
+
+/* model_io.c */
+extern char *nmfpg_model_info_json(const NmfModelFlat *m);
+
 /* json.c: a growing JSON object text turned into jsonb. */
 extern Datum nmfpg_jsonb_from_cstring(const char *json);
 extern const char *nmfpg_json_number(double x);
+extern const char *nmfpg_json_string(const char *s);
 
 #define NMFPG_MATRIX_P(n) nmfpg_matrix_arg(PG_GETARG_DATUM(n))
 #define NMFPG_MODEL_P(n) nmfpg_model_arg(PG_GETARG_DATUM(n))

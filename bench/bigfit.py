@@ -1,0 +1,99 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: PostgreSQL
+"""nmf_fit on a source too big for one SQL value (issue: big models).
+
+Makes an UNLOGGED table of NMF_BIG_CELLS cells (default 100,000,000: its
+matrix alone, 12 bytes a cell, is past the 1 GB a value can hold), fits it
+with nmf_fit(rank => 20, max_iter => 5) straight into W and H tables, and
+checks that the tables hold exactly the source's ids. The backend's private
+memory (RssAnon) is sampled every 50 ms against the estimate nmf_fit reports.
+Run by bench/bigfit.sh, which starts a throwaway cluster.
+"""
+
+import os
+import sys
+import threading
+import time
+
+import psycopg2
+
+CELLS = int(os.environ.get("NMF_BIG_CELLS", "100000000"))
+USERS = int(os.environ.get("NMF_BIG_USERS", "1000003"))
+ITEMS = int(os.environ.get("NMF_BIG_ITEMS", "20011"))
+CHUNK = 10_000_000
+
+
+def rss_anon_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1])
+    return 0
+
+
+def main():
+    conn = psycopg2.connect(dbname=os.environ.get("PGDATABASE", "postgres"))
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute("CREATE EXTENSION IF NOT EXISTS nmf")
+    cur.execute("DROP TABLE IF EXISTS big, big_w, big_h, nmf_models")
+    cur.execute("CREATE UNLOGGED TABLE big (u bigint, it bigint, v float8)")
+    t0 = time.time()
+    for lo in range(0, CELLS, CHUNK):
+        hi = min(lo + CHUNK, CELLS) - 1
+        # ids spread by multiplication modulo primes; a cell may repeat (summed)
+        cur.execute("INSERT INTO big SELECT i %% %d, (i * 2654435761) %% %d, (i %% 5 + 1)::float8"
+                    " FROM generate_series(%d::bigint, %d) i" % (USERS, ITEMS, lo, hi))
+    cur.execute("SELECT pg_size_pretty(pg_total_relation_size('big'))")
+    size = cur.fetchone()[0]
+    print("source: %d cells in table big (%s), made in %.0f s" % (CELLS, size, time.time() - t0),
+          flush=True)
+
+    pid_conn = psycopg2.connect(dbname=os.environ.get("PGDATABASE", "postgres"))
+    pid_conn.autocommit = True
+    pc = pid_conn.cursor()
+    pc.execute("SELECT pg_backend_pid()")
+    pid = pc.fetchone()[0]
+    base = rss_anon_kb(pid)
+    peak = [base]
+    stop = threading.Event()
+
+    def sample():
+        while not stop.is_set():
+            peak[0] = max(peak[0], rss_anon_kb(pid))
+            time.sleep(0.05)
+
+    th = threading.Thread(target=sample)
+    th.start()
+    t0 = time.time()
+    pc.execute("SET nmf.max_memory = '16GB'")
+    pc.execute("SELECT nmf_fit('big', 'u', 'it', 'v', 'big_w', 'big_h', rank => 20, max_iter => 5,"
+               " solver => 'mu', tol => 0)")
+    result = pc.fetchone()[0]
+    elapsed = time.time() - t0
+    stop.set()
+    th.join()
+    info = result["info"]
+    print("nmf_fit: %.0f s in all, %.1f s in the solver, %d x %d matrix, %d cells, rank %d,"
+          " %d iterations" % (elapsed, info["seconds"], info["rows"], info["cols"], info["nnz"],
+                              info["rank"], info["iterations"]))
+    est = result["estimated_bytes"] / 1024.0
+    grown = peak[0] - base
+    print("memory: estimate %.0f MB; backend RssAnon %d MB -> peak %d MB, grew %.0f MB = %.2f x"
+          " the estimate" % (est / 1024, base / 1024, peak[0] / 1024, grown / 1024, grown / est))
+    cur.execute("SELECT (SELECT count(*) FROM big_w), (SELECT count(*) FROM big_h)")
+    w_rows, h_rows = cur.fetchone()
+    cur.execute("SELECT (SELECT array_agg(DISTINCT id ORDER BY id) FROM big_w)"
+                " = (SELECT array_agg(DISTINCT u ORDER BY u) FROM big),"
+                " (SELECT array_agg(DISTINCT id ORDER BY id) FROM big_h)"
+                " = (SELECT array_agg(DISTINCT it ORDER BY it) FROM big)")
+    w_ok, h_ok = cur.fetchone()
+    print("tables: big_w %d rows, big_h %d rows; ids match the source: W %s, H %s"
+          % (w_rows, h_rows, w_ok, h_ok))
+    ok = w_ok and h_ok and result["source_rows"] == CELLS and grown <= 1.5 * est
+    print("RESULT: %s" % ("ok" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: PostgreSQL
+// Fold-in of new rows with H held fixed: per row, non-negative least squares
+//   min_{w >= 0} ||x - w H||^2  =  min 1/2 w'Gw - b'w  (+ const),  G = H H', b = H x'
+// solved by cyclic coordinate descent on the r x r Gram matrix.
+//
+// With absent cells as zeros (the classic model), G = H H' over every model
+// column is built once (O(n r^2)) and b only gathers the row's stored cells
+// (O(nnz_row r)). Masked (only stored cells count), each row has its own
+// G_i = sum over its known stored cells of h_j h_j' (O(nnz_row r^2)).
+// Either way a sweep of coordinate descent costs O(r^2).
+#include "apply.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+
+namespace nmf
+{
+namespace apply
+{
+
+namespace
+{
+
+// Coordinate descent stops when no weight moved by more than this fraction
+// of the largest weight in a sweep: far below what a double of the scores
+// can show, reached in tens of sweeps on a well-conditioned Gram matrix.
+constexpr double kNnlsTol = 1e-12;
+// A bound on sweeps for an ill-conditioned G, where descent is slow; the
+// objective still decreases at every step, so stopping early is safe.
+constexpr int kNnlsMaxSweeps = 2000;
+
+using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+} // namespace
+
+void
+nnls_cd(const double *g, const double *b, int64_t r, double *w)
+{
+	// grad = G w - b, kept current as coordinates move.
+	std::vector<double> grad(static_cast<size_t>(r));
+	for (int64_t f = 0; f < r; f++)
+	{
+		double s = -b[f];
+		for (int64_t e = 0; e < r; e++)
+			s += g[e * r + f] * w[e];
+		grad[static_cast<size_t>(f)] = s;
+	}
+	for (int sweep = 0; sweep < kNnlsMaxSweeps; sweep++)
+	{
+		double moved = 0, largest = 0;
+		for (int64_t f = 0; f < r; f++)
+		{
+			const double gff = g[f * r + f];
+			// A factor that is zero on every counted column cannot help: 0.
+			const double next =
+				gff > 0 ? std::max(0.0, w[f] - grad[static_cast<size_t>(f)] / gff) : 0.0;
+			const double delta = next - w[f];
+			if (delta != 0)
+			{
+				w[f] = next;
+				const double *gf = g + f * r;
+				for (int64_t e = 0; e < r; e++)
+					grad[static_cast<size_t>(e)] += gf[e] * delta;
+			}
+			moved = std::max(moved, std::fabs(delta));
+			largest = std::max(largest, w[f]);
+		}
+		if (moved <= kNnlsTol * largest)
+			break;
+	}
+}
+
+TransformCounts
+transform(const ModelView &m, const CsrView &x, const int64_t *x_col_ids, bool masked, double *out,
+		  const NmfcInterrupts &intr)
+{
+	const int64_t r = m.rank;
+	const Eigen::Map<const RowMajor> h(m.h, m.cols, r);
+	TransformCounts counts;
+
+	// Model column of each column of x, or -1.
+	std::vector<int64_t> col_of(static_cast<size_t>(x.cols));
+	for (int64_t c = 0; c < x.cols; c++)
+	{
+		col_of[static_cast<size_t>(c)] = find_id(m.col_ids, m.cols, x_col_ids[c]);
+		if (col_of[static_cast<size_t>(c)] < 0)
+			counts.unknown_cols++;
+	}
+
+	Eigen::MatrixXd gram(r, r);
+	if (!masked)
+		gram.noalias() = h.transpose() * h;
+	Eigen::VectorXd b(r);
+	int64_t since_poll = 0;
+	for (int64_t i = 0; i < x.rows; i++)
+	{
+		b.setZero();
+		if (masked)
+			gram.setZero();
+		for (int64_t p = x.row_ptr[i]; p < x.row_ptr[i + 1]; p++)
+		{
+			const int64_t j = col_of[static_cast<size_t>(x.col_idx[p])];
+			if (j < 0)
+			{
+				counts.unknown_cells++;
+				continue;
+			}
+			const auto hj = h.row(j).transpose();
+			b.noalias() += x.values[p] * hj;
+			if (masked)
+				gram.selfadjointView<Eigen::Lower>().rankUpdate(hj);
+		}
+		if (masked)
+			gram.triangularView<Eigen::StrictlyUpper>() = gram.transpose();
+		double *wi = out + i * r;
+		std::fill(wi, wi + r, 0.0);
+		nnls_cd(gram.data(), b.data(), r, wi);
+
+		since_poll += (x.row_ptr[i + 1] - x.row_ptr[i] + 1) * r * (masked ? r : 1) + r * r;
+		if (since_poll >= kPollElements)
+		{
+			poll_interrupts(intr);
+			since_poll = 0;
+		}
+	}
+	return counts;
+}
+
+} // namespace apply
+} // namespace nmf

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * Arguments of the functions that use a model: NULL checks, k, on_unknown,
+ * bigint[] elements, and models and matrices detoasted once per query.
+ */
+#include "nmfpg_apply.h"
+
+#include "access/detoast.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+
+void
+nmfpg_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *fn, const char *name)
+{
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("%s: %s must not be NULL", fn, name)));
+}
+
+void
+nmfpg_check_k(const char *fn, int32 k)
+{
+	if (k < 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("%s: k must be at least 1, not %d", fn, k)));
+}
+
+bool
+nmfpg_on_unknown_error(FunctionCallInfo fcinfo, int argno, const char *fn)
+{
+	char *s;
+
+	nmfpg_arg_not_null(fcinfo, argno, fn, "on_unknown");
+	s = text_to_cstring(PG_GETARG_TEXT_PP(argno));
+	if (strcmp(s, "null") == 0)
+		return false;
+	if (strcmp(s, "error") == 0)
+		return true;
+	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("%s: unknown on_unknown \"%s\"", fn, s),
+					errhint("Valid values: null, error.")));
+	return false; /* not reached */
+}
+
+void
+nmfpg_unknown_id(const char *fn, const char *what, int64 id)
+{
+	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("%s: %s id " INT64_FORMAT " is not in the model", fn, what, id),
+					errhint("Pass on_unknown => 'null' to get NULL or no rows instead.")));
+	pg_unreachable();
+}
+
+/*
+ * One cached value per argument: the TOAST pointer that identifies it (a
+ * TOAST value never changes, an update writes a new one) and the detoasted,
+ * checked copy in the function's memory context.
+ */
+typedef struct ArgCache
+{
+	bool valid;
+	Oid toastrelid;
+	Oid valueid;
+	const void *image;
+} ArgCache;
+
+#define ARG_CACHE_SLOTS 8
+
+static const void *
+cached_arg(FunctionCallInfo fcinfo, int argno, const void *(*load)(Datum))
+{
+	Datum d = PG_GETARG_DATUM(argno);
+	struct varlena *raw = (struct varlena *) DatumGetPointer(d);
+	struct varatt_external ext;
+	ArgCache *cache;
+	MemoryContext old;
+
+	if (!VARATT_IS_EXTERNAL_ONDISK(raw) || argno >= ARG_CACHE_SLOTS)
+		return load(d);
+	VARATT_EXTERNAL_GET_POINTER(ext, raw);
+	if (fcinfo->flinfo->fn_extra == NULL)
+		fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, ARG_CACHE_SLOTS * sizeof(ArgCache));
+	cache = (ArgCache *) fcinfo->flinfo->fn_extra + argno;
+	if (cache->valid && cache->toastrelid == ext.va_toastrelid && cache->valueid == ext.va_valueid)
+		return cache->image;
+	if (cache->valid)
+	{
+		pfree((void *) cache->image);
+		cache->valid = false;
+	}
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	cache->image = load(d);
+	MemoryContextSwitchTo(old);
+	cache->toastrelid = ext.va_toastrelid;
+	cache->valueid = ext.va_valueid;
+	cache->valid = true;
+	return cache->image;
+}
+
+static const void *
+load_model(Datum d)
+{
+	return nmfpg_model_arg(d);
+}
+
+static const void *
+load_matrix(Datum d)
+{
+	return nmfpg_matrix_arg(d);
+}
+
+const NmfModelFlat *
+nmfpg_model_arg_cached(FunctionCallInfo fcinfo, int argno)
+{
+	return (const NmfModelFlat *) cached_arg(fcinfo, argno, load_model);
+}
+
+const NmfMatrixFlat *
+nmfpg_matrix_arg_cached(FunctionCallInfo fcinfo, int argno)
+{
+	return (const NmfMatrixFlat *) cached_arg(fcinfo, argno, load_matrix);
+}
+
+const int64 *
+nmfpg_int8_array(Datum d, int64 *count, uint8 **isnull)
+{
+	ArrayType *a = DatumGetArrayTypeP(d);
+	int n = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	Datum *elems;
+	bool *nulls;
+	int64 *out;
+	uint8 *flags;
+
+	Assert(ARR_ELEMTYPE(a) == INT8OID);
+	*count = n;
+	*isnull = NULL;
+	/* A detoasted array without NULLs holds its int8s aligned and contiguous. */
+	if (!ARR_HASNULL(a))
+		return (const int64 *) ARR_DATA_PTR(a);
+	deconstruct_array(a, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls,
+					  &n);
+	out = palloc(Max(n, 1) * sizeof(int64));
+	flags = palloc(Max(n, 1) * sizeof(uint8));
+	for (int i = 0; i < n; i++)
+	{
+		out[i] = nulls[i] ? 0 : DatumGetInt64(elems[i]);
+		flags[i] = nulls[i] ? 1 : 0;
+	}
+	pfree(elems);
+	pfree(nulls);
+	*isnull = flags;
+	return out;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * Helpers shared by the glue of the functions that use a model (predict.c,
+ * recommend.c, similar.c, transform.c, score.c); defined in apply_args.c.
+ *
+ * The rule they enforce: a NULL model, matrix or id means "no value" and
+ * gives NULL (or no rows); a NULL for any other argument (k, side, metric,
+ * on_unknown, folds, ...) is an error 22004.
+ */
+#ifndef NMFPG_APPLY_H
+#define NMFPG_APPLY_H
+
+#include "nmfpg.h"
+
+/* Raises 22004 naming the argument when argument argno is NULL. */
+extern void nmfpg_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *fn,
+							   const char *name);
+
+/* k >= 1, else 22023. */
+extern void nmfpg_check_k(const char *fn, int32 k);
+
+/*
+ * The on_unknown option: false for 'null' (an unknown id gives NULL or no
+ * rows), true for 'error'; anything else is 22023.
+ */
+extern bool nmfpg_on_unknown_error(FunctionCallInfo fcinfo, int argno, const char *fn);
+
+/* Raises 22023: "<fn>: <what> id <id> is not in the model". */
+extern void nmfpg_unknown_id(const char *fn, const char *what, int64 id) pg_attribute_noreturn();
+
+/*
+ * A model or matrix argument, detoasted once per value per query: when the
+ * same on-disk TOAST value comes again (a model joined with many rows), the
+ * copy kept in fn_extra (one per argument position) is reused.
+ */
+extern const NmfModelFlat *nmfpg_model_arg_cached(FunctionCallInfo fcinfo, int argno);
+extern const NmfMatrixFlat *nmfpg_matrix_arg_cached(FunctionCallInfo fcinfo, int argno);
+
+/*
+ * The elements of a bigint[] argument as a C array of count values; *isnull
+ * is NULL when no element is NULL, else count flags (the value is 0 there).
+ */
+extern const int64 *nmfpg_int8_array(Datum d, int64 *count, uint8 **isnull);
+
+#endif /* NMFPG_APPLY_H */

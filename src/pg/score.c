@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * Evaluation in SQL: nmf_score, the error of a model over the stored cells
+ * of a matrix, and nmf_split, the seeded split of a matrix's stored cells
+ * into a training and a test matrix that nmf_cv (in SQL) builds on.
+ */
+#include "nmfpg_apply.h"
+
+#include <math.h>
+
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+
+PG_FUNCTION_INFO_V1(nmf_score);
+PG_FUNCTION_INFO_V1(nmf_split);
+
+/* A number, or JSON null when there were no cells to average over. */
+static const char *
+number_or_null(double num, double den)
+{
+	return den > 0 ? nmfpg_json_number(num / den) : "null";
+}
+
+/*
+ * nmf_score(model, matrix) → jsonb: rmse, mae, frobenius, relative_error,
+ * cells, unknown_cells over the matrix's stored cells whose ids the model knows.
+ */
+Datum
+nmf_score(PG_FUNCTION_ARGS)
+{
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcModelView v = nmfc_model_view(nmfpg_model_arg_cached(fcinfo, 0));
+	const NmfMatrixFlat *x = NMFPG_MATRIX_P(1);
+	NmfcMatrixView xv = nmfpg_matrix_view(x);
+	NmfcError err;
+	NmfcScore s;
+	StringInfoData json;
+
+	nmfpg_raise(nmfc_score(&v, &xv, nmf_matrix_row_ids(x), nmf_matrix_col_ids(x), &s, &intr, &err),
+				&err, ERRCODE_DATA_CORRUPTED);
+	initStringInfo(&json);
+	appendStringInfo(&json, "{\"rmse\": %s", s.cells > 0 ? nmfpg_json_number(sqrt(s.sse / s.cells)) : "null");
+	appendStringInfo(&json, ", \"mae\": %s", number_or_null(s.sae, (double) s.cells));
+	appendStringInfo(&json, ", \"frobenius\": %s", nmfpg_json_number(sqrt(s.sse)));
+	appendStringInfo(&json, ", \"relative_error\": %s",
+					 s.x_sq > 0 ? nmfpg_json_number(sqrt(s.sse / s.x_sq)) : "null");
+	appendStringInfo(&json, ", \"cells\": " INT64_FORMAT ", \"unknown_cells\": " INT64_FORMAT "}",
+					 s.cells, s.unknown_cells);
+	PG_RETURN_DATUM(nmfpg_jsonb_from_cstring(json.data));
+}
+
+/*
+ * nmf_split(matrix, folds, fold, seed) → (train, test): the stored cells in
+ * fold `fold` (1-based) are the test matrix, the others the training matrix;
+ * a side without cells is NULL. A NULL matrix gives (NULL, NULL).
+ */
+Datum
+nmf_split(PG_FUNCTION_ARGS)
+{
+	NmfcInterrupts intr = nmfpg_interrupts();
+	TupleDesc desc;
+	const NmfMatrixFlat *x;
+	NmfcMatrixView xv;
+	NmfcError err;
+	NmfTriplet *t;
+	int64 n_train, n_test;
+	Datum values[2] = {0, 0};
+	bool nulls[2] = {true, true};
+
+	nmfpg_arg_not_null(fcinfo, 1, "nmf_split", "folds");
+	nmfpg_arg_not_null(fcinfo, 2, "nmf_split", "fold");
+	nmfpg_arg_not_null(fcinfo, 3, "nmf_split", "seed");
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "nmf_split must return a composite type");
+	desc = BlessTupleDesc(desc);
+	if (PG_ARGISNULL(0))
+		PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+
+	x = NMFPG_MATRIX_P(0);
+	xv = nmfpg_matrix_view(x);
+	nmfpg_check_memory(Max(xv.nnz, 1) * (int64) sizeof(NmfTriplet), "nmf_split");
+	t = MemoryContextAllocHuge(CurrentMemoryContext, Max(xv.nnz, 1) * sizeof(NmfTriplet));
+	nmfpg_raise(nmfc_split(&xv, nmf_matrix_row_ids(x), nmf_matrix_col_ids(x), PG_GETARG_INT32(1),
+						   PG_GETARG_INT32(2), PG_GETARG_INT64(3), t, &n_train, &intr, &err),
+				&err, ERRCODE_DATA_CORRUPTED);
+	n_test = xv.nnz - n_train;
+	if (n_train > 0)
+	{
+		values[0] = PointerGetDatum(nmfpg_matrix_from_triplets(t, n_train));
+		nulls[0] = false;
+	}
+	if (n_test > 0)
+	{
+		values[1] = PointerGetDatum(nmfpg_matrix_from_triplets(t + n_train, n_test));
+		nulls[1] = false;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * nmf_similar: the rows (of W) or columns (of H) nearest to one of them in
+ * factor space, by cosine or dot product, the item itself left out.
+ */
+#include "nmfpg_apply.h"
+
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(nmf_similar);
+
+enum
+{
+	ARG_MODEL,
+	ARG_SIDE,
+	ARG_ID,
+	ARG_K,
+	ARG_METRIC,
+	ARG_ON_UNKNOWN
+};
+
+static int
+side_code(FunctionCallInfo fcinfo)
+{
+	char *s;
+
+	nmfpg_arg_not_null(fcinfo, ARG_SIDE, "nmf_similar", "side");
+	s = text_to_cstring(PG_GETARG_TEXT_PP(ARG_SIDE));
+	if (strcmp(s, "row") == 0)
+		return NMFC_SIDE_ROW;
+	if (strcmp(s, "col") == 0)
+		return NMFC_SIDE_COL;
+	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("nmf_similar: unknown side \"%s\"", s),
+					errhint("Valid values: row, col.")));
+	return -1; /* not reached */
+}
+
+static int
+metric_code(FunctionCallInfo fcinfo)
+{
+	char *s;
+
+	nmfpg_arg_not_null(fcinfo, ARG_METRIC, "nmf_similar", "metric");
+	s = text_to_cstring(PG_GETARG_TEXT_PP(ARG_METRIC));
+	if (strcmp(s, "cosine") == 0)
+		return NMFC_METRIC_COSINE;
+	if (strcmp(s, "dot") == 0)
+		return NMFC_METRIC_DOT;
+	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					errmsg("nmf_similar: unknown metric \"%s\"", s),
+					errhint("Valid values: cosine, dot.")));
+	return -1; /* not reached */
+}
+
+/* nmf_similar(model, side, id, k, metric, on_unknown) → (id, similarity), most similar first. */
+Datum
+nmf_similar(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int side = side_code(fcinfo);
+	int metric = metric_code(fcinfo);
+	bool strict_ids = nmfpg_on_unknown_error(fcinfo, ARG_ON_UNKNOWN, "nmf_similar");
+	NmfcModelView v;
+	NmfcError err;
+	int64 id, k, count;
+	int64 *ids;
+	double *sims;
+	int found;
+
+	nmfpg_arg_not_null(fcinfo, ARG_K, "nmf_similar", "k");
+	nmfpg_check_k("nmf_similar", PG_GETARG_INT32(ARG_K));
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(ARG_MODEL) || PG_ARGISNULL(ARG_ID))
+		return (Datum) 0;
+	v = nmfc_model_view(nmfpg_model_arg_cached(fcinfo, ARG_MODEL));
+	id = PG_GETARG_INT64(ARG_ID);
+	k = Min((int64) PG_GETARG_INT32(ARG_K), side == NMFC_SIDE_ROW ? v.rows : v.cols);
+	ids = palloc(k * sizeof(int64));
+	sims = palloc(k * sizeof(double));
+	nmfpg_raise(nmfc_similar(&v, side, metric, id, k, ids, sims, &count, &found, &err), &err,
+				ERRCODE_DATA_CORRUPTED);
+	if (!found && strict_ids)
+		nmfpg_unknown_id("nmf_similar", side == NMFC_SIDE_ROW ? "row" : "column", id);
+	for (int64 p = 0; p < count; p++)
+	{
+		Datum values[2] = {Int64GetDatum(ids[p]), Float8GetDatum(sims[p])};
+		bool nulls[2] = {false, false};
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
