@@ -6,7 +6,8 @@ JOBS fits (three matrices of different shapes, ranks 1-5, several seeds) are
 run first one after another on one session: for each, the W and H of the
 model (from nmf_w / nmf_h, every weight as an exact float8) and a score
 table (the predicted V = W H for a few rows, as the README's query computes
-it). Then SESSIONS = 8 sessions, one connection and one thread each, run all
+it), the predictions of nmf_predict for 7 x 9 pairs and nmf_score over the
+training matrix. Then SESSIONS = 8 sessions, one connection and one thread each, run all
 of them at the same time, each in its own order, ROUNDS times, also writing
 each model to a shared table and reading W back from there. Every result
 must be bit for bit the serial one (the model bytes themselves differ: they
@@ -57,7 +58,13 @@ SELECT (SELECT array_agg(w.weight ORDER BY w.id, w.factor) FROM f, nmf_w(f.model
             SELECT w.id AS row_id, h.id AS col_id, sum(w.weight * h.weight) AS score
             FROM f, nmf_w(f.model) w, nmf_h(f.model) h
             WHERE w.factor = h.factor AND w.id IN (SELECT id FROM f, nmf_w(f.model) ORDER BY id LIMIT 10)
-            GROUP BY 1, 2) s)
+            GROUP BY 1, 2) s),
+       (SELECT array_agg(p.score ORDER BY p.row_id, p.col_id)
+        FROM f, (SELECT array_agg(r.id) AS rs, array_agg(c.id) AS cs
+                 FROM (SELECT DISTINCT id FROM f, nmf_w(f.model) ORDER BY id LIMIT 7) r,
+                      (SELECT DISTINCT id FROM f, nmf_h(f.model) ORDER BY id LIMIT 9) c) pairs,
+             nmf_predict(f.model, pairs.rs, pairs.cs) p),
+       (SELECT nmf_score(f.model, mats.m)::text FROM f, mats WHERE mats.name = %%(name)s)
 """ % FIT
 
 
@@ -101,7 +108,7 @@ def body(tap):
         serial = [run_job(conn, job) for job in JOBS]
         serial_s = time.monotonic() - t0
         with tap.case("serial: %d fits give W, H and scores" % len(JOBS)) as c:
-            c.ok(all(r[0] and r[1] and r[2] for r in serial), "%.1f s" % serial_s)
+            c.ok(all(r[0] and r[1] and r[2] and r[3] and r[4] for r in serial), "%.1f s" % serial_s)
             c.ok(all(w >= 0 for r in serial for w in r[0]), "W >= 0")
 
         results = [[] for _ in range(SESSIONS)]  # (job, result, W from the shared table)
@@ -159,11 +166,13 @@ def body(tap):
                 done += 1
                 want = serial[j]
                 for what, a, b in (("W", r[0], want[0]), ("H", r[1], want[1]), ("scores", r[2], want[2]),
+                                   ("nmf_predict", r[3], want[3]), ("nmf_score", r[4], want[4]),
                                    ("W from the shared table", stored_w, want[0])):
                     if a != b:
                         mismatch.append("session %d, job %s: %s differs" % (i, JOBS[j], what))
         tap.ok(done == SESSIONS * len(JOBS) * ROUNDS and not mismatch,
-               "every concurrent W, H and score is bit for bit the serial one (%d fits compared)" % done,
+               "every concurrent W, H, score, prediction and nmf_score is bit for bit the serial one "
+               "(%d fits compared)" % done,
                "\n".join(mismatch[:10]) or None)
         if max_threads:
             tap.ok(max_threads <= bound,

@@ -27,7 +27,8 @@ made shorter than the value, so recv sees a truncated value.
 Each must either be refused with an ERROR whose SQLSTATE is not internal
 (XX...), or - when the damage leaves a well-formed value, e.g. a low bit of a
 weight - be accepted as a value that reads back as valid (finite,
-non-negative, the same bytes through the cast). The backend must survive
+non-negative, the same bytes through the cast; an accepted model also goes
+through nmf_recommend, nmf_similar, nmf_predict and nmf_loss_history). The backend must survive
 every one: same pid, SELECT 1 works.
 """
 
@@ -259,6 +260,11 @@ def body(tap):
             SELECT (SELECT bool_and(weight >= 0 AND weight < 'Infinity') FROM nmf_w(m))
                AND (SELECT bool_and(weight >= 0 AND weight < 'Infinity') FROM nmf_h(m))
                AND nmf_info(m) IS NOT NULL
+               -- a valid model, however odd its numbers, goes through the apply functions
+               AND (SELECT count(*) FROM nmf_recommend(m, (SELECT min(id) FROM nmf_w(m)), 3)) >= 0
+               AND (SELECT count(*) FROM nmf_similar(m, 'col', (SELECT max(id) FROM nmf_h(m)), 3)) >= 0
+               AND (SELECT count(*) FROM nmf_loss_history(m)) >= 0
+               AND nmf_predict(m, (SELECT min(id) FROM nmf_w(m)), (SELECT min(id) FROM nmf_h(m))) IS NOT NULL
             FROM (SELECT (%s::bytea)::nmf_model AS m) s""", ("cast", "text", "copy"))
         run_type(tap, db, rng, "nmf_matrix", good_matrix, [good_model, good_state], "%s::bytea", """
             SELECT (i->>'nnz')::bigint >= 0 AND (i->>'sum')::float8 >= 0

@@ -5,7 +5,8 @@
 A database holds the extension and sample data of every nmf type: a ratings
 table, matrices and models (rank 1 to 3, a 1 x 1, a dense one, one fitted on a
 matrix with stored zeros) and views that call nmf's functions on them (fits,
-nmf_w / nmf_h, nmf_info, nmf_matrix_info), so that sqlsmith's queries reach
+nmf_w / nmf_h, nmf_info, nmf_matrix_info, the loss history, predict,
+recommend, similar, transform, score, split), so that sqlsmith's queries reach
 our code far more often than its uniform choice among ~3,000 built-in
 functions would. sqlsmith (Debian's) then sends QUERIES random queries
 (default 2,000; NMF_SQLSMITH_QUERIES=N, NMF_FULL=1 makes it 10,000) as an
@@ -75,6 +76,20 @@ CREATE VIEW built AS SELECT user_id % 3 AS part, nmf_matrix(user_id, item_id, ra
 CREATE VIEW scores AS
   SELECT m.id AS model_id, w.id AS row_id, h.id AS col_id, sum(w.weight * h.weight) AS score
   FROM models m, nmf_w(m.model) w, nmf_h(m.model) h WHERE w.factor = h.factor GROUP BY 1, 2, 3;
+CREATE VIEW history AS SELECT m.id AS model_id, h.* FROM models m, nmf_loss_history(m.model) h;
+CREATE VIEW predicted AS
+  SELECT m.id AS model_id, p.* FROM models m,
+         nmf_predict(m.model, ARRAY[1, 2, 3, 7, 30, 99]::bigint[], ARRAY[7, 14, 21, 1, 84]::bigint[]) p;
+CREATE VIEW recommended AS
+  SELECT m.id AS model_id, r.* FROM models m JOIN matrices x ON x.id = m.id / 10,
+         nmf_recommend(m.model, ARRAY[1, 2, 3, 42]::bigint[], 3, x.m) r;
+CREATE VIEW similar_rows AS
+  SELECT m.id AS model_id, s.* FROM models m, nmf_similar(m.model, 'row', 1, 3) s;
+CREATE VIEW transformed AS
+  SELECT m.id AS model_id, t.* FROM models m JOIN matrices x ON x.id = m.id / 10, nmf_transform(m.model, x.m) t;
+CREATE VIEW scored AS
+  SELECT m.id AS model_id, nmf_score(m.model, x.m) AS score FROM models m JOIN matrices x ON x.id = m.id / 10;
+CREATE VIEW splits AS SELECT id, (nmf_split(m, 3, 1, seed => id)).* FROM matrices;
 
 DROP ROLE IF EXISTS {role};
 CREATE ROLE {role} LOGIN;
