@@ -61,9 +61,10 @@ while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || [[ -e /tmp/.s.PGSQL.$p
 	port=$((port + 1))
 done
 
-# The postmaster under valgrind; its forked children stay under it. Parallel
-# workers are off to keep the run short; the JIT is off (valgrind and LLVM's
-# generated code do not mix well).
+# The postmaster under valgrind; its forked children stay under it. nmf is
+# preloaded, as test/cluster.sh does (nmf_progress needs its shared memory).
+# Parallel workers are off to keep the run short; the JIT is off (valgrind
+# and LLVM's generated code do not mix well).
 echo "== valgrind: starting the server on port $port (slow)"
 (cd "$DIR" && runuser -u "$PG_USER" -- valgrind --tool=memcheck --quiet \
 	--trace-children=no --track-origins=yes --read-var-info=no --num-callers=30 \
@@ -71,7 +72,8 @@ echo "== valgrind: starting the server on port $port (slow)"
 	--suppressions="$DIR/valgrind.supp" --log-file="$DIR/vg/%p.log" \
 	"$PG_BIN/postgres" -D "$DIR/data" -p "$port" -k "$DIR" -c listen_addresses=127.0.0.1 \
 	-c fsync=off -c jit=off -c max_parallel_workers_per_gather=0 \
-	-c autovacuum=off -c log_min_messages=warning >"$DIR/server.log" 2>&1 &)
+	-c autovacuum=off -c log_min_messages=warning -c shared_preload_libraries=nmf \
+	>"$DIR/server.log" 2>&1 &)
 
 for ((i = 0; i < 240; i++)); do
 	"$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" && break
