@@ -48,7 +48,8 @@ nmf_cluster_start()
 
 	NMF_CLUSTER_DIR=$(mktemp -d /tmp/nmf-cluster.XXXXXX) || return 1
 	chown "$NMF_PG_USER:" "$NMF_CLUSTER_DIR" && chmod 700 "$NMF_CLUSTER_DIR" || return 1
-	NMF_CLUSTER_LOG=$NMF_CLUSTER_DIR/server.log
+	# Exported: script tests read it (test/t/sqlsmith.py looks for errors in it).
+	export NMF_CLUSTER_LOG=$NMF_CLUSTER_DIR/server.log
 
 	# C locale: stable sort order and messages for pg_regress's expected files.
 	if ! _nmf_as_postgres "$NMF_PG_BIN/initdb" -D "$NMF_CLUSTER_DIR/data" -U postgres \

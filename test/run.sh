@@ -11,6 +11,9 @@
 #                "ok N - name" / "not ok N - name" lines.
 # 5. server log: no backend crashed during 3 and 4 (a crash counts as one
 #    failure).
+# Between 2 and 3, fuzz: test/fuzz/run.sh, libFuzzer targets over the value
+# decoders (no server). After 5, only with NMF_FULL=1 or NMF_VALGRIND=1,
+# valgrind: test/valgrind.sh, the regression suite on a server under valgrind.
 #
 # Every suite runs even when an earlier one fails. The last line of the output
 # is the sum over all suites, "N passed, N failed"; the exit status is non-zero
@@ -24,6 +27,11 @@
 #   NMF_SCRIPTS="cancel parallel_agg"   run only these test/t scripts
 #   NMF_UNIT_SANITIZE=OFF  build the unit tests without ASan + UBSan
 #   NMF_SCRIPT_TIMEOUT  seconds per script (default 600)
+#   NMF_SKIP_FUZZ=1     skip the fuzz targets
+#   NMF_FULL=1          the reliability suites at full size (fuzz 2,000,000
+#                       executions per target, 10,000 corrupted values per
+#                       type, 10,000 sqlsmith queries, ...) and valgrind
+#   NMF_VALGRIND=1      also run test/valgrind.sh (slow)
 
 set -uo pipefail
 
@@ -64,6 +72,30 @@ skipped()
 {
 	echo "SKIPPED ($2=1)"
 	SUMMARY+=("$(printf '%-24s skipped (%s=1)' "$1" "$2")")
+}
+
+# record_tap SUITE LOG EXIT_STATUS T0: counts the "ok N" / "not ok N" lines of a
+# TAP-printing suite; a suite that died, timed out or said nothing fails.
+record_tap()
+{
+	local name=$1 log=$2 rc=$3 t0=$4 ok notok note
+	ok=$(grep -cE '^ok [0-9]+' "$log")
+	notok=$(grep -cE '^not ok [0-9]+' "$log")
+	note="$((SECONDS - t0)) s"
+	if ((rc == 124 || rc == 137)); then
+		notok=$((notok + 1))
+		note+=", timed out"
+	elif ((rc != 0 && notok == 0)); then
+		# It died without saying which case failed: that is a failure too.
+		notok=1
+		note+=", exited $rc without a 'not ok' line"
+	elif ((rc == 0 && ok + notok == 0)); then
+		notok=1
+		note+=", reported no case"
+	elif ((rc == 0 && notok > 0)); then
+		note+=", exited 0 despite 'not ok' lines"
+	fi
+	record "$name" "$ok" "$notok" "$note"
 }
 
 mkdir -p "$LOG_DIR"
@@ -116,6 +148,16 @@ else
 	else
 		record unit 0 1 "could not run: no result line from ctest"
 	fi
+fi
+
+# ---------------------------------------------------------------- fuzz
+banner "fuzz (test/fuzz: libFuzzer, ASan + UBSan, over the value decoders)"
+if [[ ${NMF_SKIP_FUZZ:-0} == 1 ]]; then
+	skipped fuzz NMF_SKIP_FUZZ
+else
+	t0=$SECONDS
+	timeout -k 10 1800 bash test/fuzz/run.sh 2>&1 | tee "$LOG_DIR/fuzz.log"
+	record_tap fuzz "$LOG_DIR/fuzz.log" "${PIPESTATUS[0]}" "$t0"
 fi
 
 # ---------------------------------------------------------------- cluster
@@ -203,24 +245,7 @@ else
 		fi
 		t0=$SECONDS
 		timeout -k 10 "$SCRIPT_TIMEOUT" "$PYTHON" -u "$s" 2>&1 | tee "$log"
-		rc=${PIPESTATUS[0]}
-		ok=$(grep -cE '^ok [0-9]+' "$log")
-		notok=$(grep -cE '^not ok [0-9]+' "$log")
-		note="$((SECONDS - t0)) s"
-		if ((rc == 124 || rc == 137)); then
-			notok=$((notok + 1))
-			note+=", timed out after $SCRIPT_TIMEOUT s"
-		elif ((rc != 0 && notok == 0)); then
-			# It died without saying which case failed: that is a failure too.
-			notok=1
-			note+=", exited $rc without a 'not ok' line"
-		elif ((rc == 0 && ok + notok == 0)); then
-			notok=1
-			note+=", reported no case"
-		elif ((rc == 0 && notok > 0)); then
-			note+=", exited 0 despite 'not ok' lines"
-		fi
-		record "$name" "$ok" "$notok" "$note"
+		record_tap "$name" "$log" "${PIPESTATUS[0]}" "$t0"
 	done
 fi
 
@@ -239,6 +264,25 @@ if ((CLUSTER_OK)); then
 	fi
 	cp "$NMF_CLUSTER_LOG" "$LOG_DIR/server.log" 2>/dev/null
 	nmf_cluster_stop
+fi
+
+# ---------------------------------------------------------------- valgrind
+banner "valgrind (test/valgrind.sh: the regression suite on a server under valgrind)"
+if [[ ${NMF_FULL:-0} != 1 && ${NMF_VALGRIND:-0} != 1 ]]; then
+	echo "not run (slow): NMF_VALGRIND=1 or NMF_FULL=1 runs it"
+	SUMMARY+=("$(printf '%-24s not run (NMF_VALGRIND=1 or NMF_FULL=1)' valgrind)")
+elif ((!EXTENSION_OK)); then
+	record valgrind 0 1 "could not run: the extension did not build or install"
+else
+	t0=$SECONDS
+	timeout -k 10 3600 bash test/valgrind.sh 2>&1 | tee "$LOG_DIR/valgrind.log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^valgrind: ' "$LOG_DIR/valgrind.log" | tail -n 1)
+	if ((rc == 0)); then
+		record valgrind 1 0 "${line#valgrind: }"
+	else
+		record valgrind 0 1 "${line:-test/valgrind.sh exited $rc} ($((SECONDS - t0)) s)"
+	fi
 fi
 
 # ---------------------------------------------------------------- summary

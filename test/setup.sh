@@ -19,12 +19,15 @@ PG_BIN=${NMF_PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
 
 # python3-sklearn is not needed by the tests today; it is kept for the
-# cross-checks against scikit-learn's NMF.
+# cross-checks against scikit-learn's NMF. clang and libclang-rt-14-dev
+# (libFuzzer, the sanitizers' runtimes) build test/fuzz; sqlsmith runs in
+# test/t/sqlsmith.py; valgrind in test/valgrind.sh.
 PACKAGES=(
 	build-essential g++ make cmake
 	postgresql-15 postgresql-server-dev-15
 	libeigen3-dev libgtest-dev
 	python3 python3-psycopg2 python3-numpy python3-sklearn python3-matplotlib
+	clang libclang-rt-14-dev sqlsmith valgrind
 )
 
 say() { printf '== setup: %s\n' "$*"; }

@@ -3,6 +3,9 @@
 """Models and matrices survive every way a value travels, bit for bit:
 text (model::text::nmf_model), the bytea casts, COPY in text and binary
 format (out/in and send/recv), and pg_dump / pg_restore into another database.
+The table has small values, a large matrix (120,000 cells) and model stored
+out of line (TOAST, compressed), and NULLs; every value is compared by the md5
+of its bytes.
 """
 
 import io
@@ -23,7 +26,18 @@ FROM (SELECT nmf_matrix(i * 1000 + 17, j * 37 + 5, ((i * 7 + j * 13) % 5 + (i % 
       FROM generate_series(1, 40) i, generate_series(1, 30) j WHERE (i * j) % 4 <> 0) s;
 INSERT INTO src SELECT 2, m, nmf(m, 1) FROM (
     SELECT nmf_matrix('{{5,4,1},{4,5,1},{2,1,5}}'::float8[]) AS m) s;
+-- large values, stored out of line (TOAST), and NULLs
+INSERT INTO src
+SELECT 3, m, nmf(m, 10, seed => 3, max_iter => 20)
+FROM (SELECT nmf_matrix(i, j, ((i * 37 + j * 101) % 97)::float8 / 7) AS m
+      FROM generate_series(1, 400) i, generate_series(1, 300) j) s;
+INSERT INTO src VALUES (4, NULL, NULL);
 """
+
+# The large row must really be stored out of line, or the dump would not test TOAST.
+TOASTED = """SELECT pg_column_size(mat) < octet_length(mat::bytea) OR pg_column_size(mat) > 8000,
+                   pg_column_size(model) > 2000
+            FROM src WHERE id = 3"""
 
 # md5 of every value's bytes, per row
 DIGEST = "SELECT id, md5(mat::bytea), md5(model::bytea) FROM %s ORDER BY id"
@@ -42,20 +56,25 @@ def body(tap):
             cur.execute(SETUP)
         want = rows(conn, DIGEST % "src")
         tap.diag("values: %s" % want)
+        with tap.case("the values include a large (TOASTed) matrix and model and NULLs") as c:
+            c.ok(len(want) == 4 and want[3][1:] == (None, None), str(want))
+            c.ok(all(rows(conn, TOASTED)[0]), "column sizes: %s" % rows(conn, """
+                SELECT pg_column_size(mat), octet_length(mat::bytea), pg_column_size(model),
+                       octet_length(model::bytea) FROM src WHERE id = 3"""))
 
         with tap.case("model::text::nmf_model and matrix::text::nmf_matrix give the same bytes") as c:
             r = rows(conn, """SELECT id, model::text::nmf_model::bytea = model::bytea,
-                                         mat::text::nmf_matrix::bytea = mat::bytea FROM src ORDER BY id""")
+                                         mat::text::nmf_matrix::bytea = mat::bytea FROM src WHERE mat IS NOT NULL ORDER BY id""")
             c.ok(all(a and b for _, a, b in r), str(r))
 
         with tap.case("bytea casts: ::bytea::nmf_model and ::bytea::nmf_matrix give the same bytes") as c:
             r = rows(conn, """SELECT id, model::bytea::nmf_model::bytea = model::bytea,
-                                         mat::bytea::nmf_matrix::bytea = mat::bytea FROM src ORDER BY id""")
+                                         mat::bytea::nmf_matrix::bytea = mat::bytea FROM src WHERE mat IS NOT NULL ORDER BY id""")
             c.ok(all(a and b for _, a, b in r), str(r))
 
         with tap.case("the text form is the base64 of the binary form") as c:
             r = rows(conn, """SELECT id, decode(model::text, 'base64') = model::bytea,
-                                         decode(mat::text, 'base64') = mat::bytea FROM src ORDER BY id""")
+                                         decode(mat::text, 'base64') = mat::bytea FROM src WHERE mat IS NOT NULL ORDER BY id""")
             c.ok(all(a and b for _, a, b in r), str(r))
 
         for fmt in ("text", "binary"):
