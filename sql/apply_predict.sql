@@ -60,6 +60,8 @@ SELECT count(*) FROM model, nmf_predict(m, ARRAY[10, NULL], ARRAY[100, 200], on_
 -- a model stored out of line (TOAST), read once per query: two models
 -- interleaved row by row still give each its own predictions
 CREATE TABLE big_models (k int, m nmf_model);
+-- out of line and uncompressed, whatever the solver's zeros would compress to
+ALTER TABLE big_models ALTER COLUMN m SET STORAGE EXTERNAL;
 INSERT INTO big_models
 SELECT s, nmf(nmf_matrix(i, j, ((i * j + s) % 7)::float8), 5, seed => s, max_iter => 20)
 FROM generate_series(1, 2) s, generate_series(1, 150) i, generate_series(1, 60) j GROUP BY s;

@@ -49,10 +49,20 @@ nmfpg_image_to_base64(const struct varlena *image)
 struct varlena *
 nmfpg_image_from_base64(const char *text, nmfpg_validate_fn validate, const char *typname)
 {
-	size_t text_len = strlen(text);
+	size_t text_len;
 	int dec_len;
 	char *bytes;
+	char *compact;
 	int n;
+
+	/* Line breaks and spaces, as encode(..., 'base64') and mail clients insert, are skipped. */
+	compact = palloc(strlen(text) + 1);
+	text_len = 0;
+	for (const char *p = text; *p; p++)
+		if (!(*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+			compact[text_len++] = *p;
+	compact[text_len] = '\0';
+	text = compact;
 
 	if (text_len > MaxAllocSize)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
