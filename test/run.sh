@@ -24,6 +24,8 @@
 #   NMF_SCRIPTS="cancel parallel_agg"   run only these test/t scripts
 #   NMF_UNIT_SANITIZE=OFF  build the unit tests without ASan + UBSan
 #   NMF_SCRIPT_TIMEOUT  seconds per script (default 600)
+#   NMF_SKIP_CITUS=1    test/t/citus.py skips (it says so) instead of building
+#                       Citus with ../shared/citus/citus.sh and testing on it
 
 set -uo pipefail
 
