@@ -11,7 +11,7 @@ GLUE_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/pg/*.c)))
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 REGRESS = matrix_io matrix_agg fit_mu model_io relations history fit_table errors \
-	apply_predict apply_recommend apply_transform apply_score apply_cv
+	apply_predict apply_recommend apply_transform apply_score apply_cv fit_distributed
 REGRESS_OPTS = --load-extension=nmf
 
 EIGEN_INCLUDE ?= /usr/include/eigen3

@@ -221,6 +221,20 @@ CREATE FUNCTION nmf_dist_predict(w float8[], col_id bigint, cols bigint[], h flo
 COMMENT ON FUNCTION nmf_dist_predict(float8[], bigint, bigint[], float8[]) IS
 	'nmf_fit_distributed: (W H) at one cell, from a row of W and H';
 
+CREATE FUNCTION nmf_dist_cell_loss(w float8[], col_id bigint, cols bigint[], h float8[],
+	value float8, masked boolean)
+	RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_dist_cell_loss(float8[], bigint, bigint[], float8[], float8, boolean) IS
+	'nmf_fit_distributed: a cell''s term of the loss, (v - WH)^2 masked, v WH zero-filled';
+CREATE FUNCTION nmf_dist_dot(a float8[], b float8[])
+	RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_dist_dot(float8[], float8[]) IS
+	'nmf_fit_distributed: the dot product of two arrays of the same length';
+CREATE FUNCTION nmf_dist_square(x float8)
+	RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_dist_square(float8) IS
+	'nmf_fit_distributed: x * x, 0 where SQL''s float8 product would refuse an underflow';
+
 -- The driver. W lives in w_table, distributed like (colocated with) the
 -- source when the source is a Citus table, and is updated in place by the
 -- workers; H (r x n) lives here and goes to every shard as a parameter.
@@ -293,7 +307,7 @@ BEGIN
 	END IF;
 
 	EXECUTE format('SELECT count(DISTINCT %1$I), count(*), sum(%3$I::float8),
-			sum(%3$I::float8 * %3$I::float8),
+			sum(nmf_dist_square(%3$I::float8)),
 			count(*) FILTER (WHERE %1$I IS NULL OR %2$I IS NULL OR %3$I IS NULL),
 			count(*) FILTER (WHERE NOT (%3$I::float8 >= 0 AND %3$I::float8 < ''Infinity'')
 				OR %3$I::float8 = ''NaN'')
@@ -309,6 +323,15 @@ BEGIN
 	END IF;
 	IF nnz = 0 THEN
 		RAISE EXCEPTION 'nmf_fit_distributed: % has no rows', src USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	-- A cell given twice would count twice in the masked sums and in the loss:
+	-- refuse it (grouped by the row id, this runs on the workers).
+	EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %3$s GROUP BY %1$I, %2$I HAVING count(*) > 1) d',
+		row_col, col_col, src) INTO bad;
+	IF bad > 0 THEN
+		RAISE EXCEPTION 'nmf_fit_distributed: % has % (row, column) pairs more than once', src, bad
+			USING ERRCODE = 'invalid_parameter_value',
+			HINT = 'Sum them first, e.g. into a table grouped by the row and column ids.';
 	END IF;
 
 	-- H's columns, ascending: sent once per query as a parameter (n bigints).
@@ -353,17 +376,15 @@ BEGIN
 
 	-- The loss: masked, over the stored cells; zero-filled, over all m x n
 	-- cells as sum v^2 - 2 <W, V H^T> + <W^T W, H H^T>.
+	-- (The products are in C: SQL's float8 product refuses an underflow.)
+	EXECUTE format('SELECT sum(nmf_dist_cell_loss(w.w, x.%1$I::bigint, $1, $2, x.%2$I::float8, $3))
+		FROM %3$s x JOIN %4$I w ON w.row_id = x.%5$I', col_col, value_col, src, w_table, row_col)
+		INTO cross_term USING cols, h, masked;
 	IF masked THEN
-		EXECUTE format('SELECT sum((x.%1$I::float8 - nmf_dist_predict(w.w, x.%2$I::bigint, $1, $2))^2)
-			FROM %3$s x JOIN %4$I w ON w.row_id = x.%5$I', value_col, col_col, src, w_table, row_col)
-			INTO sse USING cols, h;
+		sse := cross_term;
 	ELSE
-		EXECUTE format('SELECT sum(x.%1$I::float8 * nmf_dist_predict(w.w, x.%2$I::bigint, $1, $2))
-			FROM %3$s x JOIN %4$I w ON w.row_id = x.%5$I', value_col, col_col, src, w_table, row_col)
-			INTO cross_term USING cols, h;
 		EXECUTE format('SELECT nmf_dist_gram(w) FROM %I', w_table) INTO gram;
-		hht := nmf_dist_gram_cols(h, rank);
-		sse := xsq - 2 * cross_term + (SELECT sum(a * b) FROM unnest(gram, hht) AS u(a, b));
+		sse := xsq - 2 * cross_term + nmf_dist_dot(gram, nmf_dist_gram_cols(h, rank));
 	END IF;
 
 	EXECUTE format('CREATE TABLE %I (col_id bigint PRIMARY KEY, h float8[] NOT NULL)', h_table);

@@ -22,6 +22,9 @@ PG_FUNCTION_INFO_V1(nmf_dist_update_h);
 PG_FUNCTION_INFO_V1(nmf_dist_update_w);
 PG_FUNCTION_INFO_V1(nmf_dist_gram_cols);
 PG_FUNCTION_INFO_V1(nmf_dist_predict);
+PG_FUNCTION_INFO_V1(nmf_dist_cell_loss);
+PG_FUNCTION_INFO_V1(nmf_dist_dot);
+PG_FUNCTION_INFO_V1(nmf_dist_square);
 
 #define NMF_DIST_MAX_RANK 10000
 
@@ -345,4 +348,57 @@ nmf_dist_predict(PG_FUNCTION_ARGS)
 	nmfpg_raise(nmfc_dist_predict(f8(w), r, cols, n, f8(h), PG_GETARG_INT64(1), &out, &err), &err,
 				ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_FLOAT8(out);
+}
+
+/*
+ * The loss at the end, computed in C: SQL's float8 arithmetic refuses an
+ * underflow, and tiny products are ordinary in a converged factorization.
+ */
+
+/* nmf_dist_cell_loss(w, col_id, cols, h, value, masked): masked (v - p)^2, else v p. */
+Datum
+nmf_dist_cell_loss(PG_FUNCTION_ARGS)
+{
+	ArrayType *w = arg_array(fcinfo, 0, "W's row");
+	int32 r = rank_of(checked_len(w, FLOAT8OID, "W's row"));
+	int64 n;
+	const int64 *cols = cols_arg(fcinfo, 2, &n);
+	ArrayType *h = arg_array(fcinfo, 3, "H");
+	double v = PG_GETARG_FLOAT8(4);
+	double p = 0;
+	NmfcError err;
+
+	if (checked_len(h, FLOAT8OID, "H") != n * r)
+		bad("H has " INT64_FORMAT " entries, not rank x columns = " INT64_FORMAT, checked_len(h, FLOAT8OID, "H"),
+			n * r);
+	nmfpg_raise(nmfc_dist_predict(f8(w), r, cols, n, f8(h), PG_GETARG_INT64(1), &p, &err), &err,
+				ERRCODE_DATA_EXCEPTION);
+	PG_RETURN_FLOAT8(PG_GETARG_BOOL(5) ? (v - p) * (v - p) : v * p);
+}
+
+/* nmf_dist_dot(a, b): sum of a[i] b[i] (equal lengths). */
+Datum
+nmf_dist_dot(PG_FUNCTION_ARGS)
+{
+	ArrayType *a = arg_array(fcinfo, 0, "a");
+	ArrayType *b = arg_array(fcinfo, 1, "b");
+	int64 len = checked_len(a, FLOAT8OID, "a");
+	const double *x = f8(a);
+	const double *y = f8(b);
+	double s = 0;
+
+	if (checked_len(b, FLOAT8OID, "b") != len)
+		bad("the arrays have " INT64_FORMAT " and " INT64_FORMAT " entries", len, checked_len(b, FLOAT8OID, "b"));
+	for (int64 i = 0; i < len; i++)
+		s += x[i] * y[i];
+	PG_RETURN_FLOAT8(s);
+}
+
+/* nmf_dist_square(x): x * x, 0 on underflow. */
+Datum
+nmf_dist_square(PG_FUNCTION_ARGS)
+{
+	double x = PG_GETARG_FLOAT8(0);
+
+	PG_RETURN_FLOAT8(x * x);
 }

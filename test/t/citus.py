@@ -34,7 +34,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nmftest import Tap, main  # noqa: E402
+from nmftest import main, sqlstate_of  # noqa: E402
 
 import psycopg2  # noqa: E402
 
@@ -209,6 +209,21 @@ def with_cluster(tap, ports):
             tap.diag("missing '%s': max rel diff vs one node %.1e / %.1e, vs numpy %.1e / %.1e; relative error %.4f"
                      % ((missing,) + errs + (info_d["relative_error"],)))
             run(co, "DROP TABLE wd, hd, wl, hl, w0, h0")
+
+    with tap.case("refused with their SQLSTATE, nothing created: another distribution column, "
+                  "a pair twice, a negative value, an unknown missing mode") as c:
+        run(co, "CREATE TABLE dup (user_id bigint, item_id bigint, rating float8)")
+        run(co, "INSERT INTO dup VALUES (1, 1, 1), (1, 1, 2), (2, 1, 1)")
+        run(co, "CREATE TABLE neg (user_id bigint, item_id bigint, rating float8)")
+        run(co, "INSERT INTO neg VALUES (1, 1, 1), (2, 1, -2)")
+        q = ("SELECT nmf_fit_distributed('%s', '%s', '%s', 'rating', 2, 'wq', 'hq', missing => '%s')")
+        got = [sqlstate_of(co, q % args)[0] for args in (
+            ("ratings", "item_id", "user_id", "zero"), ("dup", "user_id", "item_id", "ignore"),
+            ("neg", "user_id", "item_id", "zero"), ("ratings", "user_id", "item_id", "x"))]
+        c.ok(got == ["0A000", "22023", "22003", "22023"], "SQLSTATEs: %s" % got)
+        left = one(co, "SELECT count(*) FROM pg_class WHERE relname IN ('wq', 'hq')")
+        c.ok(left == 0, None if left == 0 else "%d tables left" % left)
+        run(co, "DROP TABLE dup, neg")
 
     traffic(tap, co)
     stops(tap, co, workers)
