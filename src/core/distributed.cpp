@@ -3,6 +3,7 @@
 // inputs give the same bits on every node.
 #include "distributed.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace nmf::dist
@@ -93,10 +94,13 @@ rowstats_add(double *num, double *den, int32_t r, const double *w, const double 
 }
 
 void
-gram_add(double *gram, int32_t r, const double *f, int64_t count)
+gram_add(double *gram, int32_t r, const double *f, int64_t count, const NmfcInterrupts &intr)
 {
+	const int64_t poll_every = std::max<int64_t>(1, kPollElements / (int64_t(r) * r));
 	for (int64_t i = 0; i < count; i++)
 	{
+		if (i % poll_every == 0)
+			poll_interrupts(intr);
 		const double *fi = f + i * r;
 		for (int32_t k = 0; k < r; k++)
 			for (int32_t l = 0; l < r; l++)
@@ -106,11 +110,14 @@ gram_add(double *gram, int32_t r, const double *f, int64_t count)
 
 void
 mu_update(double *f, int32_t r, int64_t count, const double *num, const double *den,
-          const double *gram)
+          const double *gram, const NmfcInterrupts &intr)
 {
 	std::vector<double> d(static_cast<size_t>(r));
+	const int64_t poll_every = std::max<int64_t>(1, kPollElements / (int64_t(r) * r));
 	for (int64_t i = 0; i < count; i++)
 	{
+		if (i % poll_every == 0)
+			poll_interrupts(intr);
 		double *fi = f + i * r;
 		const double *ni = num + i * r;
 		for (int32_t k = 0; k < r; k++)

@@ -30,12 +30,12 @@ void rowstats_add(double *num, double *den, int32_t r, const double *w, const do
                   double value);
 
 // gram[k*r+l] += f[k] f[l] for each of the count r-vectors of f.
-void gram_add(double *gram, int32_t r, const double *f, int64_t count);
+void gram_add(double *gram, int32_t r, const double *f, int64_t count, const NmfcInterrupts &intr);
 
 // f <- f o num / den for count r-vectors; den is gram * f (gram r x r) when den is null.
 // A denominator exactly 0 becomes the solver's epsilon.
 void mu_update(double *f, int32_t r, int64_t count, const double *num, const double *den,
-               const double *gram);
+               const double *gram, const NmfcInterrupts &intr);
 
 double dot(const double *a, const double *b, int32_t r);
 

@@ -656,20 +656,20 @@ extern "C"
 
 	int
 	nmfc_dist_gram_add(double *gram, int32_t r, const double *f, int64_t count,
-	                   NmfcError *err) noexcept
+	                   const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
 		return guarded(err,
 		               [&]
 		               {
 			               require(gram, "Gram");
 			               require(f, "factor");
-			               nmf::dist::gram_add(gram, r, f, count);
+			               nmf::dist::gram_add(gram, r, f, count, interrupts_or_none(intr));
 		               });
 	}
 
 	int
 	nmfc_dist_mu_update(double *f, int32_t r, int64_t count, const double *num, const double *den,
-	                    const double *gram, NmfcError *err) noexcept
+	                    const double *gram, const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
 		return guarded(err,
 		               [&]
@@ -678,7 +678,7 @@ extern "C"
 			               require(num, "numerator");
 			               if (den == nullptr)
 				               require(gram, "Gram");
-			               nmf::dist::mu_update(f, r, count, num, den, gram);
+			               nmf::dist::mu_update(f, r, count, num, den, gram, interrupts_or_none(intr));
 		               });
 	}
 

@@ -297,10 +297,11 @@ extern "C"
 							   double value, NmfcError *err) NMFC_NOEXCEPT;
 	/* gram (r x r) += sum of f_i f_i^T over the count r-vectors of f. */
 	int nmfc_dist_gram_add(double *gram, int32_t r, const double *f, int64_t count,
-						   NmfcError *err) NMFC_NOEXCEPT;
+						   const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 	/* f <- f o num / den (den = gram f when den is NULL), count r-vectors; 0 -> epsilon. */
 	int nmfc_dist_mu_update(double *f, int32_t r, int64_t count, const double *num,
-							const double *den, const double *gram, NmfcError *err) NMFC_NOEXCEPT;
+							const double *den, const double *gram, const NmfcInterrupts *intr,
+							NmfcError *err) NMFC_NOEXCEPT;
 	/* *out = w . h_j for the column named col_id. */
 	int nmfc_dist_predict(const double *w, int32_t r, const int64_t *col_ids, int64_t n,
 						  const double *h, int64_t col_id, double *out,

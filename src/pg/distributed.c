@@ -39,12 +39,13 @@ static int64
 checked_len(ArrayType *a, Oid elemtype, const char *what)
 {
 	if (ARR_ELEMTYPE(a) != elemtype)
-		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH), errmsg("%s has the wrong element type", what)));
+		ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+		                errmsg("%s has the wrong element type", what)));
 	if (ARR_NDIM(a) == 0)
 		return 0;
 	if (ARR_NDIM(a) != 1 || ARR_HASNULL(a))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("%s must be a one-dimensional array without NULLs", what)));
+		                errmsg("%s must be a one-dimensional array without NULLs", what)));
 	return ARR_DIMS(a)[0];
 }
 
@@ -52,30 +53,31 @@ static ArrayType *
 arg_array(FunctionCallInfo fcinfo, int argno, const char *what)
 {
 	if (PG_ARGISNULL(argno))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", what)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not be NULL", what)));
 	return PG_GETARG_ARRAYTYPE_P(argno);
 }
 
 static double *
 f8(ArrayType *a)
 {
-	return (double *) ARR_DATA_PTR(a);
+	return (double *)ARR_DATA_PTR(a);
 }
 
 static ArrayType *
 zeros(int64 len)
 {
 	ArrayType *a;
-	int64 bytes = ARR_OVERHEAD_NONULLS(1) + len * (int64) sizeof(double);
+	int64 bytes = ARR_OVERHEAD_NONULLS(1) + len * (int64)sizeof(double);
 
 	nmfpg_check_image_size(bytes, "the nmf_fit_distributed state");
 	nmfpg_check_memory(bytes, "the nmf_fit_distributed state");
-	a = (ArrayType *) palloc_extended(bytes, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	a = (ArrayType *)palloc_extended(bytes, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	SET_VARSIZE(a, bytes);
 	a->ndim = 1;
 	a->dataoffset = 0;
 	a->elemtype = FLOAT8OID;
-	ARR_DIMS(a)[0] = (int) len;
+	ARR_DIMS(a)[0] = (int)len;
 	ARR_LBOUND(a)[0] = 1;
 	return a;
 }
@@ -83,7 +85,7 @@ zeros(int64 len)
 static ArrayType *
 copy_array(ArrayType *a)
 {
-	ArrayType *c = (ArrayType *) palloc_extended(VARSIZE(a), MCXT_ALLOC_HUGE);
+	ArrayType *c = (ArrayType *)palloc_extended(VARSIZE(a), MCXT_ALLOC_HUGE);
 
 	memcpy(c, a, VARSIZE(a));
 	return c;
@@ -102,7 +104,8 @@ agg_state(FunctionCallInfo fcinfo, int64 len)
 		return zeros(len);
 	st = PG_GETARG_ARRAYTYPE_P(0);
 	if (checked_len(st, FLOAT8OID, "the state") != len)
-		bad("the state has " INT64_FORMAT " entries, not " INT64_FORMAT, checked_len(st, FLOAT8OID, "the state"), len);
+		bad("the state has " INT64_FORMAT " entries, not " INT64_FORMAT,
+		    checked_len(st, FLOAT8OID, "the state"), len);
 	return AggCheckCallContext(fcinfo, NULL) ? st : copy_array(st);
 }
 
@@ -110,9 +113,9 @@ static int32
 rank_of(int64 len)
 {
 	if (len < 1 || len > NMF_DIST_MAX_RANK)
-		bad("a factor vector has " INT64_FORMAT " entries; the rank must be 1 to " INT64_FORMAT, len,
-			NMF_DIST_MAX_RANK);
-	return (int32) len;
+		bad("a factor vector has " INT64_FORMAT " entries; the rank must be 1 to " INT64_FORMAT,
+		    len, NMF_DIST_MAX_RANK);
+	return (int32)len;
 }
 
 /* nmf_dist_init(id, seed, side, rank, scale) */
@@ -124,8 +127,8 @@ nmf_dist_init(PG_FUNCTION_ARGS)
 	NmfcError err;
 
 	nmfpg_raise(nmfc_dist_init(PG_GETARG_INT64(0), PG_GETARG_INT64(1), PG_GETARG_INT32(2), r,
-							   PG_GETARG_FLOAT8(4), f8(out), &err),
-				&err, ERRCODE_DATA_EXCEPTION);
+	                           PG_GETARG_FLOAT8(4), f8(out), &err),
+	            &err, ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_ARRAYTYPE_P(out);
 }
 
@@ -136,15 +139,15 @@ cols_arg(FunctionCallInfo fcinfo, int argno, int64 *n)
 	ArrayType *cols = arg_array(fcinfo, argno, "the column ids");
 
 	*n = checked_len(cols, INT8OID, "the column ids");
-	return (const int64 *) ARR_DATA_PTR(cols);
+	return (const int64 *)ARR_DATA_PTR(cols);
 }
 
 static void
 check_value(double v)
 {
 	if (isnan(v) || isinf(v) || v < 0)
-		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						errmsg("a value is %g", v), errhint("NMF needs finite, non-negative values.")));
+		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE), errmsg("a value is %g", v),
+		                errhint("NMF needs finite, non-negative values.")));
 }
 
 /* sfunc of nmf_dist_hstats(w, col_id, value, cols, h, masked) */
@@ -163,7 +166,7 @@ nmf_dist_hstats_add(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("nmf_fit_distributed: a column id or value is NULL")));
+		                errmsg("nmf_fit_distributed: a column id or value is NULL")));
 	value = PG_GETARG_FLOAT8(3);
 	check_value(value);
 	if (masked)
@@ -172,13 +175,13 @@ nmf_dist_hstats_add(PG_FUNCTION_ARGS)
 
 		if (checked_len(ha, FLOAT8OID, "H") != n * r)
 			bad("H has " INT64_FORMAT " entries, not rank x columns = " INT64_FORMAT,
-				checked_len(ha, FLOAT8OID, "H"), n * r);
+			    checked_len(ha, FLOAT8OID, "H"), n * r);
 		h = f8(ha);
 	}
 	st = agg_state(fcinfo, (masked ? 2 : 1) * n * r);
 	nmfpg_raise(nmfc_dist_hstats_add(f8(st), masked ? f8(st) + n * r : NULL, r, cols, n, f8(w), h,
-									 PG_GETARG_INT64(2), value, &err),
-				&err, ERRCODE_DATA_EXCEPTION);
+	                                 PG_GETARG_INT64(2), value, &err),
+	            &err, ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_ARRAYTYPE_P(st);
 }
 
@@ -198,16 +201,16 @@ nmf_dist_rowstats_add(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("nmf_fit_distributed: a column id or value is NULL")));
+		                errmsg("nmf_fit_distributed: a column id or value is NULL")));
 	value = PG_GETARG_FLOAT8(3);
 	check_value(value);
 	if (checked_len(h, FLOAT8OID, "H") != n * r)
 		bad("H has " INT64_FORMAT " entries, not rank x columns = " INT64_FORMAT,
-			checked_len(h, FLOAT8OID, "H"), n * r);
+		    checked_len(h, FLOAT8OID, "H"), n * r);
 	st = agg_state(fcinfo, (masked ? 2 : 1) * r);
 	nmfpg_raise(nmfc_dist_rowstats_add(f8(st), masked ? f8(st) + r : NULL, r, cols, n, f8(w), f8(h),
-									   PG_GETARG_INT64(2), value, &err),
-				&err, ERRCODE_DATA_EXCEPTION);
+	                                   PG_GETARG_INT64(2), value, &err),
+	            &err, ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_ARRAYTYPE_P(st);
 }
 
@@ -217,10 +220,10 @@ nmf_dist_gram_add(PG_FUNCTION_ARGS)
 {
 	ArrayType *w = arg_array(fcinfo, 1, "W's row");
 	int32 r = rank_of(checked_len(w, FLOAT8OID, "W's row"));
-	ArrayType *st = agg_state(fcinfo, (int64) r * r);
+	ArrayType *st = agg_state(fcinfo, (int64)r * r);
 	NmfcError err;
 
-	nmfpg_raise(nmfc_dist_gram_add(f8(st), r, f8(w), 1, &err), &err, ERRCODE_DATA_EXCEPTION);
+	nmfpg_raise(nmfc_dist_gram_add(f8(st), r, f8(w), 1, NULL, &err), &err, ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_ARRAYTYPE_P(st);
 }
 
@@ -263,24 +266,26 @@ nmf_dist_update_h(PG_FUNCTION_ARGS)
 	int64 len = checked_len(h, FLOAT8OID, "H");
 	int64 n = len / r;
 	const double *gram = NULL;
+	NmfcInterrupts intr = nmfpg_interrupts();
 	NmfcError err;
 
 	if (len % r != 0)
 		bad("H has " INT64_FORMAT " entries, not a multiple of the rank " INT64_FORMAT, len, r);
 	if (checked_len(stats, FLOAT8OID, "the statistics of H") != (masked ? 2 : 1) * len)
 		bad("the statistics of H have " INT64_FORMAT " entries, not " INT64_FORMAT,
-			checked_len(stats, FLOAT8OID, "the statistics of H"), (masked ? 2 : 1) * len);
+		    checked_len(stats, FLOAT8OID, "the statistics of H"), (masked ? 2 : 1) * len);
 	if (!masked)
 	{
 		ArrayType *g = arg_array(fcinfo, 2, "W^T W");
 
-		if (checked_len(g, FLOAT8OID, "W^T W") != (int64) r * r)
-			bad("W^T W has " INT64_FORMAT " entries, not " INT64_FORMAT, checked_len(g, FLOAT8OID, "W^T W"),
-				(int64) r * r);
+		if (checked_len(g, FLOAT8OID, "W^T W") != (int64)r * r)
+			bad("W^T W has " INT64_FORMAT " entries, not " INT64_FORMAT,
+			    checked_len(g, FLOAT8OID, "W^T W"), (int64)r * r);
 		gram = f8(g);
 	}
-	nmfpg_raise(nmfc_dist_mu_update(f8(h), r, n, f8(stats), masked ? f8(stats) + len : NULL, gram, &err),
-				&err, ERRCODE_DATA_EXCEPTION);
+	nmfpg_raise(nmfc_dist_mu_update(f8(h), r, n, f8(stats), masked ? f8(stats) + len : NULL, gram,
+	                                &intr, &err),
+	            &err, ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_ARRAYTYPE_P(h);
 }
 
@@ -297,18 +302,19 @@ nmf_dist_update_w(PG_FUNCTION_ARGS)
 
 	if (checked_len(stats, FLOAT8OID, "the statistics of W's row") != (masked ? 2 : 1) * r)
 		bad("the statistics of W's row have " INT64_FORMAT " entries, not " INT64_FORMAT,
-			checked_len(stats, FLOAT8OID, "the statistics of W's row"), (masked ? 2 : 1) * r);
+		    checked_len(stats, FLOAT8OID, "the statistics of W's row"), (masked ? 2 : 1) * r);
 	if (!masked)
 	{
 		ArrayType *g = arg_array(fcinfo, 2, "H H^T");
 
-		if (checked_len(g, FLOAT8OID, "H H^T") != (int64) r * r)
-			bad("H H^T has " INT64_FORMAT " entries, not " INT64_FORMAT, checked_len(g, FLOAT8OID, "H H^T"),
-				(int64) r * r);
+		if (checked_len(g, FLOAT8OID, "H H^T") != (int64)r * r)
+			bad("H H^T has " INT64_FORMAT " entries, not " INT64_FORMAT,
+			    checked_len(g, FLOAT8OID, "H H^T"), (int64)r * r);
 		gram = f8(g);
 	}
-	nmfpg_raise(nmfc_dist_mu_update(f8(w), r, 1, f8(stats), masked ? f8(stats) + r : NULL, gram, &err),
-				&err, ERRCODE_DATA_EXCEPTION);
+	nmfpg_raise(nmfc_dist_mu_update(f8(w), r, 1, f8(stats), masked ? f8(stats) + r : NULL, gram,
+	                                NULL, &err),
+	            &err, ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_ARRAYTYPE_P(w);
 }
 
@@ -319,12 +325,14 @@ nmf_dist_gram_cols(PG_FUNCTION_ARGS)
 	ArrayType *h = arg_array(fcinfo, 0, "H");
 	int32 r = rank_of(PG_GETARG_INT32(1));
 	int64 len = checked_len(h, FLOAT8OID, "H");
-	ArrayType *g = zeros((int64) r * r);
+	ArrayType *g = zeros((int64)r * r);
+	NmfcInterrupts intr = nmfpg_interrupts();
 	NmfcError err;
 
 	if (len % r != 0)
 		bad("H has " INT64_FORMAT " entries, not a multiple of the rank " INT64_FORMAT, len, r);
-	nmfpg_raise(nmfc_dist_gram_add(f8(g), r, f8(h), len / r, &err), &err, ERRCODE_DATA_EXCEPTION);
+	nmfpg_raise(nmfc_dist_gram_add(f8(g), r, f8(h), len / r, &intr, &err), &err,
+	            ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_ARRAYTYPE_P(g);
 }
 
@@ -343,10 +351,10 @@ nmf_dist_predict(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	if (checked_len(h, FLOAT8OID, "H") != n * r)
-		bad("H has " INT64_FORMAT " entries, not rank x columns = " INT64_FORMAT, checked_len(h, FLOAT8OID, "H"),
-			n * r);
+		bad("H has " INT64_FORMAT " entries, not rank x columns = " INT64_FORMAT,
+		    checked_len(h, FLOAT8OID, "H"), n * r);
 	nmfpg_raise(nmfc_dist_predict(f8(w), r, cols, n, f8(h), PG_GETARG_INT64(1), &out, &err), &err,
-				ERRCODE_DATA_EXCEPTION);
+	            ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_FLOAT8(out);
 }
 
@@ -369,10 +377,10 @@ nmf_dist_cell_loss(PG_FUNCTION_ARGS)
 	NmfcError err;
 
 	if (checked_len(h, FLOAT8OID, "H") != n * r)
-		bad("H has " INT64_FORMAT " entries, not rank x columns = " INT64_FORMAT, checked_len(h, FLOAT8OID, "H"),
-			n * r);
+		bad("H has " INT64_FORMAT " entries, not rank x columns = " INT64_FORMAT,
+		    checked_len(h, FLOAT8OID, "H"), n * r);
 	nmfpg_raise(nmfc_dist_predict(f8(w), r, cols, n, f8(h), PG_GETARG_INT64(1), &p, &err), &err,
-				ERRCODE_DATA_EXCEPTION);
+	            ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_FLOAT8(PG_GETARG_BOOL(5) ? (v - p) * (v - p) : v * p);
 }
 
@@ -388,7 +396,8 @@ nmf_dist_dot(PG_FUNCTION_ARGS)
 	double s = 0;
 
 	if (checked_len(b, FLOAT8OID, "b") != len)
-		bad("the arrays have " INT64_FORMAT " and " INT64_FORMAT " entries", len, checked_len(b, FLOAT8OID, "b"));
+		bad("the arrays have " INT64_FORMAT " and " INT64_FORMAT " entries", len,
+		    checked_len(b, FLOAT8OID, "b"));
 	for (int64 i = 0; i < len; i++)
 		s += x[i] * y[i];
 	PG_RETURN_FLOAT8(s);

@@ -2,11 +2,10 @@
 // The pieces of the distributed fit, put together as two "shards" of rows
 // would be, give the dense multiplicative updates (H first; zero-filled and
 // masked); a rating whose column H lacks is refused.
-#include <cmath>
-#include <vector>
-
 #include <Eigen/Dense>
+#include <cmath>
 #include <gtest/gtest.h>
+#include <vector>
 
 #include "nmf_api.h"
 
@@ -24,7 +23,8 @@ void
 reference(const Eigen::MatrixXd &v, const Eigen::MatrixXd *mask, Eigen::MatrixXd &w,
           Eigen::MatrixXd &h, int iters)
 {
-	const auto fix = [](Eigen::MatrixXd d) { return d.unaryExpr([](double x) { return x == 0.0 ? 0x1.0p-23 : x; }); };
+	const auto fix = [](Eigen::MatrixXd d)
+	{ return d.unaryExpr([](double x) { return x == 0.0 ? 0x1.0p-23 : x; }); };
 	for (int it = 0; it < iters; it++)
 	{
 		Eigen::MatrixXd den = mask ? Eigen::MatrixXd(w.transpose() * mask->cwiseProduct(w * h))
@@ -60,9 +60,11 @@ run(bool masked)
 	// W row by row (w[i*r+k]), H column by column (h[j*r+k]), as the SQL keeps them.
 	std::vector<double> w(static_cast<size_t>(m * r)), h(static_cast<size_t>(n * r));
 	for (int64_t i = 0; i < m; i++)
-		ASSERT_EQ(nmfc_dist_init(i + 100, 5, 0, r, 0.8, &w[static_cast<size_t>(i * r)], &err), NMFC_OK);
+		ASSERT_EQ(nmfc_dist_init(i + 100, 5, 0, r, 0.8, &w[static_cast<size_t>(i * r)], &err),
+		          NMFC_OK);
 	for (int64_t j = 0; j < n; j++)
-		ASSERT_EQ(nmfc_dist_init(10 * j, 5, 1, r, 0.8, &h[static_cast<size_t>(j * r)], &err), NMFC_OK);
+		ASSERT_EQ(nmfc_dist_init(10 * j, 5, 1, r, 0.8, &h[static_cast<size_t>(j * r)], &err),
+		          NMFC_OK);
 	Eigen::MatrixXd we(m, r), he(r, n);
 	for (int64_t i = 0; i < m; i++)
 		for (int32_t k = 0; k < r; k++)
@@ -88,25 +90,28 @@ run(bool masked)
 			{
 				if ((c.row - 100) % 2 == shard)
 				{
-					ASSERT_EQ(nmfc_dist_hstats_add(part.data(), masked ? part.data() + rn : nullptr, r,
-					                               col_ids.data(), n,
-					                               &w[static_cast<size_t>((c.row - 100) * r)], h.data(),
-					                               c.col, c.value, &err),
+					ASSERT_EQ(nmfc_dist_hstats_add(part.data(), masked ? part.data() + rn : nullptr,
+					                               r, col_ids.data(), n,
+					                               &w[static_cast<size_t>((c.row - 100) * r)],
+					                               h.data(), c.col, c.value, &err),
 					          NMFC_OK);
 				}
 			}
 			for (int64_t i = shard; i < m; i += 2)
-				ASSERT_EQ(nmfc_dist_gram_add(gpart.data(), r, &w[static_cast<size_t>(i * r)], 1, &err), NMFC_OK);
+				ASSERT_EQ(nmfc_dist_gram_add(gpart.data(), r, &w[static_cast<size_t>(i * r)], 1,
+				                             nullptr, &err),
+				          NMFC_OK);
 			for (size_t k = 0; k < stats.size(); k++)
 				stats[k] += part[k];
 			for (size_t k = 0; k < gram.size(); k++)
 				gram[k] += gpart[k];
 		}
-		ASSERT_EQ(nmfc_dist_mu_update(h.data(), r, n, stats.data(), masked ? stats.data() + rn : nullptr,
-		                              gram.data(), &err),
+		ASSERT_EQ(nmfc_dist_mu_update(h.data(), r, n, stats.data(),
+		                              masked ? stats.data() + rn : nullptr, gram.data(), nullptr,
+		                              &err),
 		          NMFC_OK);
 		std::vector<double> hht(static_cast<size_t>(r * r), 0.0);
-		ASSERT_EQ(nmfc_dist_gram_add(hht.data(), r, h.data(), n, &err), NMFC_OK);
+		ASSERT_EQ(nmfc_dist_gram_add(hht.data(), r, h.data(), n, nullptr, &err), NMFC_OK);
 		for (int64_t i = 0; i < m; i++)
 		{
 			std::vector<double> rs(static_cast<size_t>(2 * r), 0.0);
@@ -114,14 +119,15 @@ run(bool masked)
 			{
 				if (c.row - 100 == i)
 				{
-					ASSERT_EQ(nmfc_dist_rowstats_add(rs.data(), masked ? rs.data() + r : nullptr, r,
-					                                 col_ids.data(), n, &w[static_cast<size_t>(i * r)],
-					                                 h.data(), c.col, c.value, &err),
+					ASSERT_EQ(nmfc_dist_rowstats_add(
+					              rs.data(), masked ? rs.data() + r : nullptr, r, col_ids.data(), n,
+					              &w[static_cast<size_t>(i * r)], h.data(), c.col, c.value, &err),
 					          NMFC_OK);
 				}
 			}
 			ASSERT_EQ(nmfc_dist_mu_update(&w[static_cast<size_t>(i * r)], r, 1, rs.data(),
-			                              masked ? rs.data() + r : nullptr, hht.data(), &err),
+			                              masked ? rs.data() + r : nullptr, hht.data(), nullptr,
+			                              &err),
 			          NMFC_OK);
 		}
 	}
@@ -129,14 +135,17 @@ run(bool masked)
 	double worst = 0.0;
 	for (int64_t i = 0; i < m; i++)
 		for (int32_t k = 0; k < r; k++)
-			worst = std::max(worst, std::abs(w[static_cast<size_t>(i * r + k)] - we(i, k)) / we.cwiseAbs().maxCoeff());
+			worst = std::max(worst, std::abs(w[static_cast<size_t>(i * r + k)] - we(i, k)) /
+			                            we.cwiseAbs().maxCoeff());
 	for (int64_t j = 0; j < n; j++)
 		for (int32_t k = 0; k < r; k++)
-			worst = std::max(worst, std::abs(h[static_cast<size_t>(j * r + k)] - he(k, j)) / he.cwiseAbs().maxCoeff());
+			worst = std::max(worst, std::abs(h[static_cast<size_t>(j * r + k)] - he(k, j)) /
+			                            he.cwiseAbs().maxCoeff());
 	EXPECT_LT(worst, 1e-12);
 
 	double pred = -1;
-	ASSERT_EQ(nmfc_dist_predict(w.data(), r, col_ids.data(), n, h.data(), 30, &pred, &err), NMFC_OK);
+	ASSERT_EQ(nmfc_dist_predict(w.data(), r, col_ids.data(), n, h.data(), 30, &pred, &err),
+	          NMFC_OK);
 	EXPECT_NEAR(pred, (we.row(0) * he.col(3))(0), 1e-12);
 }
 
@@ -157,12 +166,30 @@ TEST(Distributed, UnknownColumnIsInvalidData)
 	const int64_t cols[] = {1, 5, 9};
 	double w[2] = {1, 1}, h[6] = {1, 1, 1, 1, 1, 1}, num[6] = {0}, out = 0;
 	NmfcError err;
-	EXPECT_EQ(nmfc_dist_hstats_add(num, nullptr, 2, cols, 3, w, h, 4, 1.0, &err), NMFC_INVALID_DATA);
+	EXPECT_EQ(nmfc_dist_hstats_add(num, nullptr, 2, cols, 3, w, h, 4, 1.0, &err),
+	          NMFC_INVALID_DATA);
 	EXPECT_NE(std::string(err.message).find("column id 4"), std::string::npos) << err.message;
-	EXPECT_EQ(nmfc_dist_rowstats_add(num, nullptr, 2, cols, 3, w, h, 10, 1.0, &err), NMFC_INVALID_DATA);
+	EXPECT_EQ(nmfc_dist_rowstats_add(num, nullptr, 2, cols, 3, w, h, 10, 1.0, &err),
+	          NMFC_INVALID_DATA);
 	EXPECT_EQ(nmfc_dist_predict(w, 2, cols, 3, h, 0, &out, &err), NMFC_INVALID_DATA);
-	EXPECT_EQ(nmfc_dist_hstats_add(num, nullptr, 2, nullptr, 3, w, h, 1, 1.0, &err), NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(nmfc_dist_hstats_add(num, nullptr, 2, nullptr, 3, w, h, 1, 1.0, &err),
+	          NMFC_INVALID_ARGUMENT);
 	EXPECT_EQ(nmfc_dist_hstats_add(num, nullptr, 2, cols, 3, w, h, 9, 2.0, &err), NMFC_OK);
 	EXPECT_EQ(num[4], 2.0);
 	EXPECT_EQ(num[5], 2.0);
+}
+
+TEST(Distributed, UpdatesStopOnAnInterrupt)
+{
+	std::vector<double> f(3 * 1000, 1.0), num(3 * 1000, 1.0), gram(9, 1.0);
+	volatile int flag = 1;
+	NmfcInterrupts intr{};
+	intr.flags[0] = &flag;
+	NmfcError err;
+	EXPECT_EQ(nmfc_dist_mu_update(f.data(), 3, 1000, num.data(), nullptr, gram.data(), &intr, &err),
+	          NMFC_CANCELLED);
+	EXPECT_EQ(nmfc_dist_gram_add(gram.data(), 3, f.data(), 1000, &intr, &err), NMFC_CANCELLED);
+	flag = 0;
+	EXPECT_EQ(nmfc_dist_mu_update(f.data(), 3, 1000, num.data(), nullptr, gram.data(), &intr, &err),
+	          NMFC_OK);
 }
