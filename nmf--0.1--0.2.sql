@@ -265,6 +265,9 @@ DECLARE
 	hht float8[];
 	cross_term float8;
 	sse float8;
+	tabs text[];
+	cur text;
+	nxt text;
 BEGIN
 	IF rank IS NULL OR rank < 1 THEN
 		RAISE EXCEPTION 'nmf_fit_distributed: rank must be at least 1, not %', rank
@@ -344,14 +347,23 @@ BEGIN
 	FROM unnest(cols) WITH ORDINALITY AS c(id, j)
 	CROSS JOIN LATERAL unnest(nmf_dist_init(c.id, seed, 1, rank, scale)) WITH ORDINALITY AS e(x, k);
 
-	EXECUTE format('CREATE TABLE %I (row_id %s PRIMARY KEY, w float8[] NOT NULL)', w_table, row_type);
-	IF dist THEN
-		EXECUTE 'SELECT create_distributed_table($1::regclass, ''row_id'', colocate_with => $2)'
-			USING quote_ident(w_table), src;
-	END IF;
+	-- W lives in two tables, colocated with the source: each iteration reads
+	-- one and writes the other (emptied by TRUNCATE, in place since it was
+	-- created in this transaction), so no dead row versions pile up as an
+	-- UPDATE of every row per iteration would. The last iteration writes w_table.
+	tabs := ARRAY[w_table, left(w_table, 50) || '_nmf_next'];
+	FOREACH c IN ARRAY tabs LOOP
+		EXECUTE format('CREATE TABLE %I (row_id %s PRIMARY KEY, w float8[] NOT NULL)', c, row_type);
+		IF dist THEN
+			EXECUTE 'SELECT create_distributed_table($1::regclass, ''row_id'', colocate_with => $2)'
+				USING quote_ident(c), src;
+		END IF;
+	END LOOP;
+	cur := tabs[1 + max_iter % 2];
+	nxt := tabs[2 - max_iter % 2];
 	EXECUTE format('INSERT INTO %1$I (row_id, w)
 		SELECT %2$I, nmf_dist_init(%2$I::bigint, $1, 0, $2, $3) FROM %3$s GROUP BY %2$I',
-		w_table, row_col, src) USING seed, rank, scale;
+		cur, row_col, src) USING seed, rank, scale;
 
 	-- One iteration, H first (as solver 'mu'):
 	--   H <- H o (W^T V) / (W^T W H)   stats from the workers, update here
@@ -359,20 +371,26 @@ BEGIN
 	-- masked: the denominators sum W H over the stored cells only.
 	FOR it IN 1 .. max_iter LOOP
 		IF NOT masked THEN
-			EXECUTE format('SELECT nmf_dist_gram(w) FROM %I', w_table) INTO gram;
+			EXECUTE format('SELECT nmf_dist_gram(w) FROM %I', cur) INTO gram;
 		END IF;
 		EXECUTE format('SELECT nmf_dist_hstats(w.w, x.%1$I::bigint, x.%2$I::float8, $1, $2, $3)
-			FROM %3$s x JOIN %4$I w ON w.row_id = x.%5$I', col_col, value_col, src, w_table, row_col)
+			FROM %3$s x JOIN %4$I w ON w.row_id = x.%5$I', col_col, value_col, src, cur, row_col)
 			INTO stats USING cols, CASE WHEN masked THEN h END, masked;
 		h := nmf_dist_update_h(h, stats, gram, rank, masked);
 		hht := CASE WHEN masked THEN NULL ELSE nmf_dist_gram_cols(h, rank) END;
-		EXECUTE format('UPDATE %1$I AS t SET w = nmf_dist_update_w(t.w, s.st, $3, $4)
-			FROM (SELECT x.%2$I AS rid,
+		EXECUTE format('TRUNCATE %I', nxt);
+		EXECUTE format('INSERT INTO %1$I (row_id, w)
+			SELECT t.row_id, nmf_dist_update_w(t.w, s.st, $3, $4)
+			FROM %6$I t JOIN (SELECT x.%2$I AS rid,
 					nmf_dist_rowstats(w.w, x.%3$I::bigint, x.%4$I::float8, $1, $2, $4) AS st
-				FROM %5$s x JOIN %1$I w ON w.row_id = x.%2$I GROUP BY x.%2$I) s
-			WHERE t.row_id = s.rid', w_table, row_col, col_col, value_col, src)
+				FROM %5$s x JOIN %6$I w ON w.row_id = x.%2$I GROUP BY x.%2$I) s
+			ON t.row_id = s.rid', nxt, row_col, col_col, value_col, src, cur)
 			USING cols, h, hht, masked;
+		c := cur;
+		cur := nxt;
+		nxt := c;
 	END LOOP;
+	EXECUTE format('DROP TABLE %I', nxt);
 
 	-- The loss: masked, over the stored cells; zero-filled, over all m x n
 	-- cells as sum v^2 - 2 <W, V H^T> + <W^T W, H H^T>.
