@@ -236,8 +236,8 @@ COMMENT ON FUNCTION nmf_dist_square(float8) IS
 	'nmf_fit_distributed: x * x, 0 where SQL''s float8 product would refuse an underflow';
 
 -- The driver. W lives in w_table, distributed like (colocated with) the
--- source when the source is a Citus table, and is updated in place by the
--- workers; H (r x n) lives here and goes to every shard as a parameter.
+-- source when the source is a Citus table, and is rewritten by the workers
+-- each iteration; H (r x n) lives here and goes to every shard as a parameter.
 CREATE FUNCTION nmf_fit_distributed(source regclass, row_col text, col_col text, value_col text,
 	rank int, w_table text, h_table text, missing text DEFAULT 'zero', max_iter int DEFAULT 200,
 	seed bigint DEFAULT 0)
