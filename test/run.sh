@@ -32,6 +32,8 @@
 #                       executions per target, 10,000 corrupted values per
 #                       type, 10,000 sqlsmith queries, ...) and valgrind
 #   NMF_VALGRIND=1      also run test/valgrind.sh (slow)
+#   NMF_SKIP_CITUS=1    test/t/citus.py skips (it says so) instead of building
+#                       Citus with ../shared/citus/citus.sh and testing on it
 
 set -uo pipefail
 

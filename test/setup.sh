@@ -18,6 +18,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PG_BIN=${NMF_PG_BIN:-/usr/lib/postgresql/15/bin}
 PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
 
+# liblz4-dev, libzstd-dev and libkrb5-dev are what ../shared/citus/citus.sh needs to
+# build Citus for test/t/citus.py.
 # python3-sklearn is not needed by the tests today; it is kept for the
 # cross-checks against scikit-learn's NMF. clang and libclang-rt-14-dev
 # (libFuzzer, the sanitizers' runtimes) build test/fuzz; sqlsmith runs in
@@ -28,6 +30,7 @@ PACKAGES=(
 	libeigen3-dev libgtest-dev
 	python3 python3-psycopg2 python3-numpy python3-sklearn python3-matplotlib
 	clang libclang-rt-14-dev sqlsmith valgrind
+	liblz4-dev libzstd-dev libkrb5-dev
 )
 
 say() { printf '== setup: %s\n' "$*"; }
