@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import platform
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "peers"))
 import others  # noqa: E402
 import ours  # noqa: E402
+import hotspots as prof  # noqa: E402
 from report import render  # noqa: E402
 
 DATASETS = {  # name: (csv, rank, iterations) as in ANCHORS.md
@@ -68,27 +68,8 @@ def bandwidth():
     return {"read_gbs": round(read, 1), "copy_gbs": round(copy, 1)}
 
 
-def profile(mat, rank, iters, solver, init, outdir):
-    """perf record (cpu-clock, all threads of the backend) during one fit; the flat report."""
-    data = os.path.join(outdir, f"perf-{mat}-{solver}.data")
-
-    def on_pid(pid):
-        p = subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "999", "-p", str(pid),
-                              "-o", data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(1.0)  # perf attaches before the fit starts
-
-        def done():
-            p.send_signal(signal.SIGINT)
-            p.wait()
-        return done
-
-    rec = ours.fit(mat, rank, iters, solver, init, on_pid)
-    rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,symbol",
-                          "--percent-limit", "0.5"], capture_output=True, text=True)
-    lines = [l for l in rep.stdout.splitlines() if l.strip() and not l.startswith("#")]
-    txt = os.path.join(outdir, f"perf-{mat}-{solver}.txt")
-    open(txt, "w").write(rep.stdout + rep.stderr)
-    return rec, lines[:25], txt
+def fmt_spi(r):
+    return f"{r['s_per_iter']:.4f}" if r.get("s_per_iter") else r.get("status")
 
 
 def main():
@@ -103,6 +84,8 @@ def main():
     a = ap.parse_args()
     targets = set(a.targets)
     sets = [d for d in DATASETS if d in targets or "all" in targets]
+    if "all" in targets:
+        targets.add("perf")
     if "perf" in targets and "M" not in sets:
         sets.append("M")
     outdir = os.path.join(HERE, "results")
@@ -189,11 +172,17 @@ def main():
                              kind="path-peer", rep=rep, **others.pipeline(dsn)))
         if ds == "M" and "perf" in targets:
             for s in solvers:
-                r, top, txt = profile(mat, rank, iters, s, init, outdir)
+                r, flat, hot, txt = prof.fit(mat, rank, iters, s, init, outdir)
                 add(dict(base, method=f"nmf {s} ({init}) under perf", kind="perf", solver=s, **r))
-                perf.append({"solver": s, "s_per_iter": r.get("s_per_iter"), "top": top, "file": txt})
-                say(f"perf, M, {s}: {txt}")
-                for l in top:
+                perf.append({"what": f"a fit on M, solver {s}: {fmt_spi(r)} s/iteration under perf",
+                             "flat": flat, "hot": hot, "file": txt})
+            bp = prof.build(table, outdir)
+            perf.append({"what": f"the serial matrix build of M ({bp['serial_s_under_perf']:.2f} s under perf)",
+                         "flat": bp["flat"], "hot": bp["hot"], "file": f"{outdir}/perf-build-{table}.txt"})
+            env["explain"] = bp["plans"]
+            for p in perf:
+                say("perf:", p["what"])
+                for l in p["flat"] + p["hot"]:
                     print("   ", l)
         ours.run(conn, f"DROP TABLE IF EXISTS {table}, {mat}")
     conn.close()

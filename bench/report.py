@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: PostgreSQL
 """The benchmark's one table (medians over reps) and the acceptance checks of issue 5, as Markdown."""
+import os
 import statistics
 
 TARGET_SPEED, TARGET_PATH, TARGET_ERR = 3.0, 5.0, 0.001
@@ -47,7 +48,11 @@ def render(records, env, perf):
          f"nmf.so md5 {env['so_md5']}"
          f"{'' if env['so_md5'] == env['so_md5_end'] else ' (CHANGED during the run: ' + env['so_md5_end'] + ')'}  ",
          f"Load average at start {' '.join(env['loadavg_start'])}, at end {' '.join(env['loadavg_end'])}  ",
-         f"Our solvers: {', '.join(env['solvers'])}; our init: {env['init']}  "]
+         f"Our solvers: {', '.join(env['solvers'])}; our init: {env['init']}; nmf.threads: "
+         f"{next((r.get('nmf_threads') for r in records if r['kind'] == 'ours'), None) or 'no such setting in this build'}  ",
+         "Peers: " + ", ".join(sorted({f"{r['method'].split(' (')[0].split(' ')[0]} {r['version']}"
+                                       for r in records if r["kind"] == "peer" and r.get("version")})) +
+         f", one process per fit, {env['nproc']} OpenMP/OpenBLAS threads  "]
     L += [f"Note: {s}  " for s in env["skipped"]]
     solvers = env["solvers"]
     which = " / ".join(solvers)
@@ -89,10 +94,13 @@ def render(records, env, perf):
     L += ["", "Acceptance checks of issue 5 (from this run):", ""]
     L += checks(rows, ours, env["solvers"])
     if perf:
-        L += ["", "perf (cpu-clock, every thread of the backend) during a fit on M:"]
+        L += ["", "perf record -e cpu-clock on every thread of the backend (flat profile, then the hottest "
+                  "instructions of the top symbol from perf annotate):"]
         for p in perf:
-            L += ["", f"{p['solver']}: {fmt(p['s_per_iter'], '.4f')} s/iteration under perf; "
-                      f"full report in {p['file']}", "", "```"] + p["top"] + ["```"]
+            L += ["", f"{p['what']}; full report in `{os.path.relpath(p['file'])}`", "", "```"]
+            L += p["flat"] + [""] + p["hot"] + ["```"]
+    for mode, plan in env.get("explain", {}).items():
+        L += ["", f"EXPLAIN (ANALYZE, VERBOSE) of the {mode} build of M:", "", "```"] + plan + ["```"]
     bw = env.get("bandwidth")
     if bw:
         L += ["", f"One core's streaming bandwidth (numpy, 256 MB): read {bw['read_gbs']} GB/s, "

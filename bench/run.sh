@@ -3,7 +3,7 @@
 #
 # The benchmark (not a test; CI does not run it). As root on Debian 12:
 #
-#   bash bench/run.sh [insteval|S|M|all|perf ...]     (default: all = insteval S M)
+#   bash bench/run.sh [insteval|S|M|perf|all ...]     (default: all = insteval S M perf)
 #
 # 1. installs the Debian packages it needs (test/setup.sh's list, then R,
 #    RcppML, lme4, OpenBLAS, pandas, psutil, linux-perf), only when missing;
