@@ -78,6 +78,7 @@ def main():
     ap.add_argument("--so", required=True, help="the nmf.so the cluster loads (its md5 is reported)")
     ap.add_argument("--data", required=True)
     ap.add_argument("--psql", default="psql")
+    ap.add_argument("--ref", default="", help="the commit measured, when not this checkout")
     ap.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", 3)))
     ap.add_argument("--reps-m", type=int, default=int(os.environ.get("BENCH_REPS_M", 1)))
     ap.add_argument("--skip-peers", action="store_true", default=os.environ.get("BENCH_SKIP_PEERS") == "1")
@@ -93,6 +94,8 @@ def main():
     stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
     raw_path = os.path.join(outdir, f"run-{stamp}.jsonl")
     env = machine()
+    if a.ref:
+        env.update(commit=a.ref, dirty=False)
     env.update(so_md5=md5(a.so), command="bash bench/run.sh " + " ".join(a.targets),
                date=datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"))
     say(f"machine: {env['nproc']} x {env['cpu']}, commit {env['commit']}{' (dirty)' if env['dirty'] else ''},"
@@ -134,7 +137,7 @@ def main():
         table, mat = f"data_{ds.lower()}", f"mat_{ds.lower()}"
         secs, n = ours.load(conn, table, csv)
         add(dict(base, method=f"COPY {n:,} rows into a table", kind="load", status="ok", whole_s=secs))
-        b = ours.build_times(table, max(reps, 3 if ds != "M" else 2))
+        b = ours.build_times(table, max(reps, 3))
         for mode in ("serial", "parallel"):
             w = b[mode]["workers"]
             label = "matrix build (aggregate), serial" if mode == "serial" else \

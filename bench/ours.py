@@ -16,6 +16,7 @@ import time
 import psycopg2
 
 SEED = 1
+PATH_STAGES = ("begin", "model (build + fit)", "w table", "h table", "commit")
 PATH_SQL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "path.sql")
 
 
@@ -198,7 +199,8 @@ def user_path(psql, solver, init, rank, iters):
         nw, nh = run(conn, "SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM h)")[0]
         rec.update(iterations=info["iterations"], seconds=info["seconds"],
                    s_per_iter=info["seconds"] / max(info["iterations"], 1),
-                   rel_err=info["relative_error"], w_rows=nw, h_rows=nh)
+                   rel_err=info["relative_error"], w_rows=nw, h_rows=nh,
+                   stages=dict(zip(PATH_STAGES, [float(t) / 1000 for t in re.findall(r"^Time: ([\d.]+) ms", out, re.M)])))
     conn.close()
     return rec
 

@@ -2,6 +2,7 @@
 -- The whole user path of the benchmark, run by psql (bench/ours.py):
 -- the ratings table -> a model in a table -> W and H as tables.
 -- Variables: solver, init, rank, iters, seed (psql -v).
+\timing on
 BEGIN;
 CREATE TABLE model AS
 SELECT nmf(nmf_matrix(user_id, item_id, rating), :rank, solver => :'solver', init => :'init',

@@ -26,7 +26,9 @@
 #
 # Environment: BENCH_REPS (default 3; runs per configuration, the table shows
 # medians), BENCH_REPS_M (default 1), BENCH_SKIP_PEERS=1 (ours only),
-# BENCH_SKIP_BUILD=1 (reuse the private install as it is).
+# BENCH_SKIP_BUILD=1 (reuse the private install as it is), BENCH_REF=<commit,
+# branch or tag> (measure that commit's tree, exported to bench/data/src, instead
+# of this checkout's; the benchmark itself is always this checkout's).
 
 set -euo pipefail
 
@@ -66,16 +68,26 @@ fi
 
 # 2. Build, and install into the private copy of the server.
 mkdir -p "$DATA"
+SRC=$ROOT
+REF=
+if [[ -n ${BENCH_REF:-} ]]; then
+	REF=$(git rev-parse --short "$BENCH_REF^{commit}") || die "no commit $BENCH_REF"
+	SRC=$DATA/src
+fi
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+	if [[ -n $REF ]]; then
+		say "measuring commit $REF ($BENCH_REF): its tree goes to $SRC"
+		rm -rf "$SRC" && mkdir -p "$SRC" && git archive "$REF" | tar -x -C "$SRC"
+	fi
 	say "building the extension (make -j2)"
-	make -j2 PG_CONFIG=$SYS_BIN/pg_config >/dev/null || die "make"
+	make -C "$SRC" -j2 PG_CONFIG=$SYS_BIN/pg_config >/dev/null || die "make"
 	if [[ ! -x $PRIV_BIN/postgres ]]; then
 		say "copying the PostgreSQL 15 server into $PRIV"
 		mkdir -p "$PRIV/usr/lib/postgresql" "$PRIV/usr/share/postgresql"
 		cp -a /usr/lib/postgresql/15 "$PRIV/usr/lib/postgresql/"
 		cp -a /usr/share/postgresql/15 "$PRIV/usr/share/postgresql/"
 	fi
-	make install PG_CONFIG=$SYS_BIN/pg_config DESTDIR="$PRIV" >/dev/null || die "make install (private)"
+	make -C "$SRC" install PG_CONFIG=$SYS_BIN/pg_config DESTDIR="$PRIV" >/dev/null || die "make install (private)"
 fi
 [[ -x $PRIV_BIN/postgres ]] || die "no private server in $PRIV (run without BENCH_SKIP_BUILD)"
 chmod -R a+rX "$PRIV"
@@ -106,4 +118,4 @@ trap 'exit 130' INT TERM
 nmf_cluster_start
 
 /usr/bin/python3 bench/bench.py --so "$PRIV/usr/lib/postgresql/15/lib/nmf.so" --data "$DATA" \
-	--psql "$PRIV_BIN/psql" "${targets[@]}"
+	--psql "$PRIV_BIN/psql" --ref "$REF" "${targets[@]}"
