@@ -78,6 +78,7 @@ def main():
     ap.add_argument("--so", required=True, help="the nmf.so the cluster loads (its md5 is reported)")
     ap.add_argument("--data", required=True)
     ap.add_argument("--psql", default="psql")
+    ap.add_argument("--floor", help="bench/floor.cpp built: the kernels' floor, with perf")
     ap.add_argument("--ref", default="", help="the commit measured, when not this checkout")
     ap.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", 3)))
     ap.add_argument("--reps-m", type=int, default=int(os.environ.get("BENCH_REPS_M", 1)))
@@ -96,7 +97,8 @@ def main():
     env = machine()
     if a.ref:
         env.update(commit=a.ref, dirty=False)
-    env.update(so_md5=md5(a.so), command="bash bench/run.sh " + " ".join(a.targets),
+    env.update(so_md5=md5(a.so), command=" ".join([f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_")]
+                                + ["bash bench/run.sh"] + a.targets),
                date=datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"))
     say(f"machine: {env['nproc']} x {env['cpu']}, commit {env['commit']}{' (dirty)' if env['dirty'] else ''},"
         f" nmf.so md5 {env['so_md5']}")
@@ -183,6 +185,13 @@ def main():
             perf.append({"what": f"the serial matrix build of M ({bp['serial_s_under_perf']:.2f} s under perf)",
                          "flat": bp["flat"], "hot": bp["hot"], "file": f"{outdir}/perf-build-{table}.txt"})
             env["explain"] = bp["plans"]
+            if a.floor:
+                for fds in ("S", "M"):
+                    fcsv, frank, _ = DATASETS[fds]
+                    out = subprocess.run([a.floor, os.path.join(a.data, fcsv), str(frank)],
+                                         capture_output=True, text=True).stdout
+                    env.setdefault("floor", {})[fds] = json.loads(out) if out.startswith("{") else None
+                    say(f"floor.cpp on {fds}:", out.strip())
             for p in perf:
                 say("perf:", p["what"])
                 for l in p["flat"] + p["hot"]:

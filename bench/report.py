@@ -50,9 +50,9 @@ def render(records, env, perf):
          f"Load average at start {' '.join(env['loadavg_start'])}, at end {' '.join(env['loadavg_end'])}  ",
          f"Our solvers: {', '.join(env['solvers'])}; our init: {env['init']}; nmf.threads: "
          f"{next((r.get('nmf_threads') for r in records if r['kind'] == 'ours'), None) or 'no such setting in this build'}  ",
-         "Peers: " + ", ".join(sorted({f"{r['method'].split(' (')[0].split(' ')[0]} {r['version']}"
-                                       for r in records if r["kind"] == "peer" and r.get("version")})) +
-         f", one process per fit, {env['nproc']} OpenMP/OpenBLAS threads  "]
+         "Peers: " + (", ".join(sorted({f"{r['method'].split(' (')[0].split(' ')[0]} {r['version']}"
+                                        for r in records if r["kind"] == "peer" and r.get("version")})) or "none") +
+         f"; one process per fit, {env['nproc']} OpenMP/OpenBLAS threads  "]
     L += [f"Note: {s}  " for s in env["skipped"]]
     solvers = env["solvers"]
     which = " / ".join(solvers)
@@ -100,6 +100,18 @@ def render(records, env, perf):
         for p in perf:
             L += ["", f"{p['what']}; full report in `{os.path.relpath(p['file'])}`", "", "```"]
             L += p["flat"] + [""] + p["hot"] + ["```"]
+    fl = {k: v for k, v in env.get("floor", {}).items() if v}
+    if fl:
+        L += ["", "bench/floor.cpp (no PostgreSQL): the two sparse products of one iteration, seconds "
+                  "(best of 5), X Hᵀ over the CSR + Wᵀ X over the CSC:", "",
+              "| data | stream (read once) | GB/s | scalar, r at run time | r fixed (SSE2) | r fixed, AVX2+FMA | "
+              "r fixed, 2 threads | X Hᵀ alone | Wᵀ X alone | Wᵀ X by CSR scatter | Gflop |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for ds, f in fl.items():
+            L.append(f"| {ds} | {f['stream_s']:.4f} | {f['stream_gbs']:.1f} | {f['scalar_s']:.4f} | "
+                     f"{f['fixed_s']:.4f} | {f['avx2_s']:.4f} | {f['fixed_2threads_s']:.4f} | "
+                     f"{f['fixed_xht_csr_s']:.4f} | {f['fixed_wtx_csc_s']:.4f} | "
+                     f"{f['wtx_by_csr_scatter_s']:.4f} | {f['gflop_both_passes']:.2f} |")
     for mode, plan in env.get("explain", {}).items():
         L += ["", f"EXPLAIN (ANALYZE, VERBOSE) of the {mode} build of M:", "", "```"] + plan + ["```"]
     bw = env.get("bandwidth")

@@ -94,6 +94,9 @@ chmod -R a+rX "$PRIV"
 [[ $($PRIV_BIN/pg_config --pkglibdir) == "$PRIV/usr/lib/postgresql/15/lib" ]] \
 	|| die "the private server does not relocate to $PRIV"
 
+# The stand-alone kernel driver of the profile (bench/floor.cpp, no PostgreSQL).
+g++ -std=c++17 -O2 -Wall -Wextra -Werror -pthread bench/floor.cpp -o "$DATA/floor" || die "g++ bench/floor.cpp"
+
 # 3. Data (made once; bench/data is not committed).
 need() { for t in "${targets[@]}"; do [[ $t == "$1" || $t == all ]] && return 0; done; return 1; }
 gen() {
@@ -118,4 +121,4 @@ trap 'exit 130' INT TERM
 nmf_cluster_start
 
 /usr/bin/python3 bench/bench.py --so "$PRIV/usr/lib/postgresql/15/lib/nmf.so" --data "$DATA" \
-	--psql "$PRIV_BIN/psql" --ref "$REF" "${targets[@]}"
+	--psql "$PRIV_BIN/psql" --ref "$REF" --floor "$DATA/floor" "${targets[@]}"
