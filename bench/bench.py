@@ -3,6 +3,7 @@
 """The benchmark driver; bench/run.sh starts the cluster and calls it.
 
     /usr/bin/python3 bench/bench.py --so NMF.SO --data DIR --psql PSQL [insteval|S|M|all|perf ...]
+    /usr/bin/python3 bench/bench.py --render STAMP    # the table of bench/results/run-STAMP again
 
 Per data set (ANCHORS.md's settings): load the CSV into a table by COPY, build the
 matrix with the aggregate serially and in parallel, store it, then in each rep our
@@ -72,7 +73,17 @@ def fmt_spi(r):
     return f"{r['s_per_iter']:.4f}" if r.get("s_per_iter") else r.get("status")
 
 
+def rerender(stamp):
+    """Prints the table of an earlier run again from bench/results/run-STAMP.{jsonl,env.json}."""
+    base = os.path.join(HERE, "results", f"run-{stamp}")
+    records = [json.loads(l) for l in open(base + ".jsonl")]
+    saved = json.load(open(base + ".env.json"))
+    print(render(records, saved["env"], saved["perf"]))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--render":
+        return rerender(sys.argv[2])
     ap = argparse.ArgumentParser()
     ap.add_argument("targets", nargs="*", default=["all"])
     ap.add_argument("--so", required=True, help="the nmf.so the cluster loads (its md5 is reported)")
@@ -200,6 +211,8 @@ def main():
     conn.close()
     env["so_md5_end"] = md5(a.so)
     env["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    with open(os.path.join(outdir, f"run-{stamp}.env.json"), "w") as f:
+        json.dump({"env": env, "perf": perf}, f, default=str)
     md = render(records, env, perf)
     md_path = os.path.join(outdir, f"run-{stamp}.md")
     open(md_path, "w").write(md)
