@@ -90,7 +90,7 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--psql", default="psql")
     ap.add_argument("--floor", help="bench/floor.cpp built: the kernels' floor, with perf")
-    ap.add_argument("--ref", default="", help="the commit measured, when not this checkout")
+    ap.add_argument("--ref", default="", help="the commit the nmf.so was built from")
     ap.add_argument("--reps", type=int, default=int(os.environ.get("BENCH_REPS", 3)))
     ap.add_argument("--reps-m", type=int, default=int(os.environ.get("BENCH_REPS_M", 1)))
     ap.add_argument("--skip-peers", action="store_true", default=os.environ.get("BENCH_SKIP_PEERS") == "1")

@@ -88,6 +88,13 @@ if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
 		cp -a /usr/share/postgresql/15 "$PRIV/usr/share/postgresql/"
 	fi
 	make -C "$SRC" install PG_CONFIG=$SYS_BIN/pg_config DESTDIR="$PRIV" >/dev/null || die "make install (private)"
+	# What the private install was built from, for the report (also with BENCH_SKIP_BUILD=1 later).
+	if [[ -n $REF ]]; then
+		echo "$REF" >"$PRIV/nmf-build"
+	else
+		dirty=$(git status --porcelain -- src nmf--0.1.sql nmf.control Makefile)
+		echo "$(git rev-parse --short HEAD)${dirty:++uncommitted changes}" >"$PRIV/nmf-build"
+	fi
 fi
 [[ -x $PRIV_BIN/postgres ]] || die "no private server in $PRIV (run without BENCH_SKIP_BUILD)"
 chmod -R a+rX "$PRIV"
@@ -121,4 +128,4 @@ trap 'exit 130' INT TERM
 nmf_cluster_start
 
 /usr/bin/python3 bench/bench.py --so "$PRIV/usr/lib/postgresql/15/lib/nmf.so" --data "$DATA" \
-	--psql "$PRIV_BIN/psql" --ref "$REF" --floor "$DATA/floor" "${targets[@]}"
+	--psql "$PRIV_BIN/psql" --ref "$(cat "$PRIV/nmf-build" 2>/dev/null || echo unknown)" --floor "$DATA/floor" "${targets[@]}"
