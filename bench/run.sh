@@ -6,7 +6,7 @@
 #   bash bench/run.sh [insteval|S|M|perf|all ...]     (default: all = insteval S M perf)
 #
 # 1. installs the Debian packages it needs (test/setup.sh's list, then R,
-#    RcppML, lme4, OpenBLAS, pandas, psutil, linux-perf), only when missing;
+#    RcppML, lme4, OpenBLAS, pandas, linux-perf, time), only when missing;
 # 2. builds the extension from this checkout (make) and installs it with the
 #    server into a private copy under bench/data/pg (see below);
 # 3. makes the matrices of ANCHORS.md once (bench/peers/gen_synthetic.py,
@@ -14,8 +14,10 @@
 # 4. starts a throwaway cluster (test/cluster.sh) on the private copy and runs
 #    bench/bench.py: load, matrix build (serial vs parallel), our solvers,
 #    scikit-learn and RcppML on the same matrices, the whole user path (S),
-#    and with "perf" a perf profile of a fit on M. It prints one table and
-#    writes it with the raw records to bench/results/ (not committed).
+#    and with "perf" the profile: perf on fits on M and on its serial matrix
+#    build, EXPLAIN ANALYZE of both builds, and bench/floor.cpp (the sparse
+#    products outside PostgreSQL). It prints one table and writes it with the
+#    raw records to bench/results/ (not committed).
 #
 # Why a private copy of the server: other people on the machine install their
 # own builds of nmf into the system's PostgreSQL; a backend started during a
@@ -52,7 +54,7 @@ done
 
 # 1. Packages.
 NMF_SETUP_PACKAGES_ONLY=1 bash test/setup.sh
-PACKAGES=(python3-pandas python3-psutil python3-scipy python3-sklearn libopenblas0-pthread
+PACKAGES=(python3-pandas python3-scipy python3-sklearn libopenblas0-pthread
 	r-base-core r-cran-matrix r-cran-rcppml r-cran-lme4 linux-perf time)
 missing=()
 for p in "${PACKAGES[@]}"; do
