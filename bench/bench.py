@@ -186,6 +186,13 @@ def main():
                 if not a.skip_peers:
                     add(dict(base, dataset="S path", method="psycopg2 → sklearn cd → COPY back",
                              kind="path-peer", rep=rep, **others.pipeline(dsn)))
+        if ds == "S" and peer_fits:
+            for s in solvers:
+                tr = ours.threads_runs(mat, rank, iters, s, init)
+                if tr is None:
+                    break
+                env.setdefault("threads", []).append({"dataset": ds, "solver": s, "runs": tr})
+                say(f"{ds} {s} with nmf.threads = 1, 2:", tr)
         if ds == "M" and "perf" in targets:
             for s in solvers:
                 r, flat, hot, txt = prof.fit(mat, rank, iters, s, init, outdir)

@@ -171,6 +171,32 @@ def crosscheck(mat, rank, iters, solver, init, X):
     return info["relative_error"], rel_err(X, W, H)
 
 
+FACTORS_MD5 = ("SELECT (SELECT md5(string_agg(w.id || ':' || w.weights::text, ';' ORDER BY w.id)) "
+               "FROM fitted, nmf_w_wide(fitted.model) w), "
+               "(SELECT md5(string_agg(h.id || ':' || h.weights::text, ';' ORDER BY h.id)) "
+               "FROM fitted, nmf_h_wide(fitted.model) h), (SELECT nmf_info(model) FROM fitted)")
+
+
+def threads_runs(mat, rank, iters, solver, init, counts=(1, 2), setting="nmf.threads"):
+    """The same fit with nmf.threads = 1 and 2: seconds per iteration and the md5 of W and H
+    (text output of float8 is exact, so equal md5s mean bit-identical factors).
+    None when this build has no nmf.threads."""
+    out = []
+    for n in counts:
+        conn = connect()
+        run(conn, "SELECT nmf_matrix('{{1}}'::float8[]) IS NOT NULL")  # loads the library and its settings
+        if run(conn, "SELECT current_setting(%s, true)", (setting,))[0][0] is None:
+            conn.close()
+            return None
+        run(conn, f"SET {setting} = '{n}'")
+        run(conn, f"CREATE TEMP TABLE fitted AS SELECT {fit_call(rank, iters, solver, init)} AS model FROM {mat}")
+        w_md5, h_md5, info = run(conn, FACTORS_MD5)[0]
+        conn.close()
+        out.append({"threads": n, "w_md5": w_md5, "h_md5": h_md5, "iterations": info["iterations"],
+                    "s_per_iter": info["seconds"] / max(info["iterations"], 1), "rel_err": info["relative_error"]})
+    return out
+
+
 def user_path(psql, solver, init, rank, iters):
     """ratings -> model, w, h tables by psql -f path.sql: process wall, backend peak, summary."""
     conn = connect("nmf-bench-ctl")

@@ -100,6 +100,7 @@ def render(records, env, perf):
     L += stages(records)
     L += ["", "Acceptance checks of issue 5 (from this run):", ""]
     L += checks(rows, ours, env["solvers"])
+    L += threads_lines(env)
     if perf:
         L += ["", "perf record -e cpu-clock on every thread of the backend (flat profile, then the hottest "
                   "instructions of the top symbol from perf annotate):"]
@@ -179,5 +180,19 @@ def checks(rows, ours, solvers):
         if ds == "M":
             line(x["whole_s"] < ser["whole_s"], f"M (10,000,000 rows): parallel build {x['whole_s']:.2f} s vs "
                                                  f"serial {ser['whole_s']:.2f} s (target: faster)")
-    out.append("- not measured here: results identical for nmf.threads = 1 and 2 (a test of the solvers' branch)")
+    return out
+
+
+def threads_lines(env):
+    """Identical results and the speed-up with nmf.threads = 1 and 2 (when the build has the setting)."""
+    if not env.get("threads"):
+        return ["- n/a : results identical for nmf.threads = 1 and 2: this build has no nmf.threads"]
+    out = []
+    for t in env["threads"]:
+        a, b = t["runs"][0], t["runs"][-1]
+        same = (a["w_md5"], a["h_md5"]) == (b["w_md5"], b["h_md5"])
+        out.append(f"- {'PASS' if same else 'FAIL'}: {t['dataset']} {t['solver']}: W and H "
+                   f"{'bit-identical' if same else 'DIFFERENT'} with nmf.threads = {a['threads']} and "
+                   f"{b['threads']} (md5 of their text); {a['s_per_iter']:.5f} vs {b['s_per_iter']:.5f} "
+                   f"s/iteration, speed-up {a['s_per_iter'] / b['s_per_iter']:.2f}")
     return out
