@@ -429,3 +429,41 @@ COMMENT ON FUNCTION nmf_fit_distributed(regclass, text, text, text, int, text, t
 	'factorizes a table (a Citus table distributed by its row id) where it lives: W into a table colocated with it, H into a table here';
 
 -- ---------------------------------------------------------------- end of distributed fit (Citus)
+
+-- ================================================================ comments on the support objects
+-- Every function, type and cast of the extension says what it is.
+
+COMMENT ON FUNCTION nmf_matrix_in(cstring) IS 'text input of nmf_matrix: base64 of the binary form, validated';
+COMMENT ON FUNCTION nmf_matrix_out(nmf_matrix) IS 'text output of nmf_matrix: base64 of the binary form';
+COMMENT ON FUNCTION nmf_matrix_recv(internal) IS 'binary input of nmf_matrix, validated';
+COMMENT ON FUNCTION nmf_matrix_send(nmf_matrix) IS 'binary output of nmf_matrix';
+COMMENT ON FUNCTION nmf_matrix_state_in(cstring) IS 'text input of the aggregate state (how Citus ships it), validated';
+COMMENT ON FUNCTION nmf_matrix_state_out(nmf_matrix_state) IS 'text output of the aggregate state';
+COMMENT ON FUNCTION nmf_matrix_state_recv(internal) IS 'binary input of the aggregate state, validated';
+COMMENT ON FUNCTION nmf_matrix_state_send(nmf_matrix_state) IS 'binary output of the aggregate state';
+COMMENT ON FUNCTION nmf_model_in(cstring) IS 'text input of nmf_model: base64 of the binary form, validated (format 1 upgraded)';
+COMMENT ON FUNCTION nmf_model_out(nmf_model) IS 'text output of nmf_model: base64 of the binary form';
+COMMENT ON FUNCTION nmf_model_recv(internal) IS 'binary input of nmf_model, validated (format 1 upgraded)';
+COMMENT ON FUNCTION nmf_model_send(nmf_model) IS 'binary output of nmf_model';
+COMMENT ON FUNCTION nmf_matrix(bytea) IS 'the cast bytea -> nmf_matrix: the binary form, validated';
+COMMENT ON FUNCTION bytea(nmf_matrix) IS 'the cast nmf_matrix -> bytea: the binary form';
+COMMENT ON FUNCTION nmf_model(bytea) IS 'the cast bytea -> nmf_model: the binary form, validated';
+COMMENT ON FUNCTION bytea(nmf_model) IS 'the cast nmf_model -> bytea: the binary form';
+COMMENT ON CAST (bytea AS nmf_matrix) IS 'a matrix from its binary form, validated';
+COMMENT ON CAST (nmf_matrix AS bytea) IS 'a matrix''s binary form';
+COMMENT ON CAST (bytea AS nmf_model) IS 'a model from its binary form, validated';
+COMMENT ON CAST (nmf_model AS bytea) IS 'a model''s binary form';
+COMMENT ON FUNCTION nmf_matrix_state_add(nmf_matrix_state, bigint, bigint, float8) IS
+	'transition function of the nmf_matrix aggregate: appends a cell in place';
+COMMENT ON FUNCTION nmf_matrix_state_combine(nmf_matrix_state, nmf_matrix_state) IS
+	'combine function of the nmf_matrix aggregate: joins two partial states';
+COMMENT ON FUNCTION nmf_matrix_final(nmf_matrix_state) IS
+	'final function of the nmf_matrix aggregate: sorts, sums duplicates, builds the matrix';
+COMMENT ON FUNCTION nmf_dist_gram_add(float8[], float8[]) IS
+	'transition function of nmf_dist_gram: adds a factor vector''s outer product';
+COMMENT ON FUNCTION nmf_dist_hstats_add(float8[], float8[], bigint, float8, bigint[], float8[], boolean) IS
+	'transition function of nmf_dist_hstats: adds one cell''s share of W^T V (masked: of W^T (W H))';
+COMMENT ON FUNCTION nmf_dist_rowstats_add(float8[], float8[], bigint, float8, bigint[], float8[], boolean) IS
+	'transition function of nmf_dist_rowstats: adds one cell''s share of a row''s V H^T (masked: of (W H) H^T)';
+COMMENT ON FUNCTION nmf_dist_sum(float8[], float8[]) IS
+	'nmf_fit_distributed: combine function, the elementwise sum of two float8[] states';
