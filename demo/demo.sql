@@ -110,3 +110,20 @@ WHERE w.id = :user_id
 GROUP BY mv.movie_id, mv.title, mv.genre
 ORDER BY score DESC, mv.movie_id
 LIMIT 5;
+
+\echo
+\echo '=== 8. The same with the model''s own functions: nmf_recommend (top k by W H, partial sort),'
+\echo '    excluding what user' :user_id 'rated (exclude => a matrix of their ratings), and nmf_similar'
+SELECT mv.title, mv.genre, round(r.score::numeric, 3) AS score
+FROM movie_model m,
+     nmf_recommend(m.model, :user_id, 5,
+                   exclude => (SELECT nmf_matrix(user_id, movie_id, rating::float8) FROM ratings
+                               WHERE user_id = :user_id)) r
+JOIN movies mv ON mv.movie_id = r.col_id
+ORDER BY r.score DESC, mv.movie_id;
+\echo '    films most like "Signal from Kepler Deep" in factor space (nmf_similar, cosine):'
+SELECT mv.title, mv.genre, round(s.similarity::numeric, 3) AS similarity
+FROM movie_model m,
+     nmf_similar(m.model, 'col', (SELECT movie_id FROM movies WHERE title = 'Signal from Kepler Deep'), 5) s
+JOIN movies mv ON mv.movie_id = s.id
+ORDER BY s.similarity DESC, mv.movie_id;

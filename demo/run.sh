@@ -26,7 +26,7 @@ nmf_cluster_start
 "$NMF_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -d postgres -f demo/demo.sql
 echo
 OUT=${NMF_DEMO_OUT:-$PWD/demo/out}
-echo "=== 8. Pictures (demo/plots.py, matplotlib), written to $OUT:"
+echo "=== 9. Pictures (demo/plots.py, matplotlib), written to $OUT:"
 /usr/bin/python3 demo/plots.py "$OUT"
 echo
 echo "== demo: done (the cluster is removed; run the queries of demo/demo.sql on your own database)"
