@@ -12,6 +12,7 @@
 
 #include "errors.hpp"
 #include "format.hpp"
+#include "id_index.hpp"
 
 namespace nmf
 {
@@ -25,13 +26,9 @@ cell_less(const NmfTriplet &a, const NmfTriplet &b) noexcept
 	return a.row < b.row || (a.row == b.row && a.col < b.col);
 }
 
-// Counts distinct values of an unsorted id array by sorting a copy.
-int64_t
-count_distinct(std::vector<int64_t> &ids)
-{
-	std::sort(ids.begin(), ids.end());
-	return std::unique(ids.begin(), ids.end()) - ids.begin();
-}
+// Distinct column ids held in a hash table at most: 16 bytes each plus the
+// table's slack, so 32 MB; past that the ids are sorted instead.
+constexpr int64_t kMaxHashedIds = int64_t(1) << 20;
 
 } // namespace
 
@@ -77,13 +74,27 @@ sort_merge(NmfTriplet *t, int64_t count, const NmfcInterrupts &intr)
 		t[out++] = c;
 	}
 
+	poll_interrupts(intr);
+	IdIndex distinct(kMaxHashedIds);
+	bool hashed = true;
+	for (int64_t i = 0; i < out && hashed; i++)
+		hashed = distinct.add(t[i].col);
+	if (hashed)
+		return MergeResult{out, rows, distinct.size()};
+
 	std::vector<int64_t> col_ids(static_cast<size_t>(out));
 	for (int64_t i = 0; i < out; i++)
 		col_ids[static_cast<size_t>(i)] = t[i].col;
 	poll_interrupts(intr);
-	int64_t cols = count_distinct(col_ids);
+	std::sort(col_ids.begin(), col_ids.end());
+	const int64_t cols = std::unique(col_ids.begin(), col_ids.end()) - col_ids.begin();
 	return MergeResult{out, rows, cols};
 }
+
+// Many distinct columns: sort them (in the values array, as scratch) and
+// give each cell its column's index by binary search.
+static void index_columns_by_sorting(const NmfTriplet *t, int64_t nnz, int64_t cols,
+                                     double *values, int64_t *col_ids, int32_t *col_idx);
 
 void
 write_matrix(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size)
@@ -139,6 +150,41 @@ write_matrix(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void 
 		throw InvalidArgument(message("triplets have ", row + 1, " rows, not ", rows));
 	row_ptr[rows] = nnz;
 
+	// Few distinct columns (the common case): a hash table lists and indexes
+	// them in O(nnz).
+	if (cols <= kMaxHashedIds)
+	{
+		IdIndex distinct(kMaxHashedIds);
+		for (int64_t p = 0; p < nnz; p++)
+			if (!distinct.add(t[p].col))
+				throw InvalidArgument(message("triplets have more than ", kMaxHashedIds,
+				                              " columns, not ", cols));
+		if (distinct.size() != cols)
+			throw InvalidArgument(
+			    message("triplets have ", distinct.size(), " columns, not ", cols));
+		const std::vector<int64_t> ids = distinct.sorted();
+		std::memcpy(col_ids, ids.data(), static_cast<size_t>(cols) * sizeof(int64_t));
+		for (int64_t p = 0; p < nnz; p++)
+			col_idx[p] = static_cast<int32_t>(distinct.index(t[p].col));
+	}
+	else
+		index_columns_by_sorting(t, nnz, cols, values, col_ids, col_idx);
+	if (nnz % 2 != 0)
+		col_idx[nnz] = 0;
+
+	for (int64_t p = 0; p < nnz; p++)
+	{
+		if (!std::isfinite(t[p].value) || !(t[p].value >= 0))
+			throw InvalidArgument(message("value ", t[p].value, " at (", t[p].row, ", ", t[p].col,
+			                              ") is not a finite number >= 0"));
+		values[p] = t[p].value;
+	}
+}
+
+static void
+index_columns_by_sorting(const NmfTriplet *t, int64_t nnz, int64_t cols, double *values,
+                         int64_t *col_ids, int32_t *col_idx)
+{
 	// The values array (nnz * 8 bytes) is scratch space for sorting the
 	// column ids, so no buffer of the matrix's size is allocated.
 	int64_t *scratch = reinterpret_cast<int64_t *>(values);
@@ -153,16 +199,6 @@ write_matrix(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void 
 	for (int64_t p = 0; p < nnz; p++)
 		col_idx[p] =
 		    static_cast<int32_t>(std::lower_bound(col_ids, col_ids + cols, t[p].col) - col_ids);
-	if (nnz % 2 != 0)
-		col_idx[nnz] = 0;
-
-	for (int64_t p = 0; p < nnz; p++)
-	{
-		if (!std::isfinite(t[p].value) || !(t[p].value >= 0))
-			throw InvalidArgument(message("value ", t[p].value, " at (", t[p].row, ", ", t[p].col,
-			                              ") is not a finite number >= 0"));
-		values[p] = t[p].value;
-	}
 }
 
 } // namespace nmf

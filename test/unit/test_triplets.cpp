@@ -164,3 +164,25 @@ TEST(Triplets, MatrixWriteChecksItsArguments)
 	EXPECT_EQ(nmfc_matrix_write(t.data(), 3, 2, 2, img.data(), img.size(), &err), NMFC_OK)
 	    << err.message;
 }
+
+// Past 2^20 distinct columns the writer sorts the ids instead of hashing them;
+// both ways give the same image: column ids ascending, each cell its index.
+TEST(Triplets, ManyDistinctColumnsAreSortedNotHashed)
+{
+	const int64_t n = (int64_t(1) << 20) + 5;
+	std::vector<NmfTriplet> t(static_cast<size_t>(n));
+	for (int64_t k = 0; k < n; k++) // one row per pair of cells, columns scattered
+		t[static_cast<size_t>(k)] = {k / 2, (k * 7919) % n * 3 - 17, 1.0 + static_cast<double>(k % 5)};
+	int64_t nnz = 0, rows = 0, cols = 0;
+	NmfcError err;
+	ASSERT_EQ(nmfc_triplets_sort_merge(t.data(), n, &nnz, &rows, &cols, nullptr, &err), NMFC_OK);
+	ASSERT_EQ(cols, n);
+	const int64_t size = nmfc_matrix_size(rows, cols, nnz);
+	Image img(static_cast<size_t>(size));
+	ASSERT_EQ(nmfc_matrix_write(t.data(), nnz, rows, cols, img.data(), img.size(), &err), NMFC_OK)
+	    << err.message;
+	ASSERT_EQ(nmfc_matrix_validate(img.data(), img.size(), &err), NMFC_OK) << err.message;
+	const NmfMatrixFlat *m = static_cast<const NmfMatrixFlat *>(img.data());
+	for (int64_t p = 0; p < nnz; p += 997)
+		EXPECT_EQ(nmf_matrix_col_ids(m)[nmf_matrix_col_idx(m)[p]], t[static_cast<size_t>(p)].col);
+}
