@@ -12,7 +12,9 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <utility>
 
 #include "errors.hpp"
 #include "sparse.hpp"
@@ -62,18 +64,39 @@ struct Workspace
 	}
 };
 
-// out.col(c) = sum over p in [ptr[k], ptr[k + 1]) of val[p] * f.col(idx[p]),
-// for k = first + c in [first, last). With V's CSR and f = H this is a block
-// of (V H^T)^T; with the CSC and f = W, a block of W^T V.
-inline void
-gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
-       const Matrix &f, Matrix &out)
+namespace detail
 {
-	const int64_t r = f.rows();
-	const double *fd = f.data();
+
+// gather's inner loop with the rank R a constant: the r-vector sums stay in
+// registers and the compiler vectorises them over t (portably, SSE2 on
+// x86-64). Each output element still sums its terms in index order p, so the
+// result is the same, bit for bit, as the generic loop's.
+template <int R>
+inline void
+gather_fixed(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
+             int64_t last, const double *fd, double *out)
+{
 	for (int64_t k = first; k < last; k++)
 	{
-		double *o = out.data() + (k - first) * r;
+		double acc[R] = {};
+		for (int64_t p = ptr[k]; p < ptr[k + 1]; p++)
+		{
+			const double v = val[p];
+			const double *src = fd + static_cast<int64_t>(idx[p]) * R;
+			for (int t = 0; t < R; t++)
+				acc[t] += v * src[t];
+		}
+		std::copy(acc, acc + R, out + (k - first) * R);
+	}
+}
+
+inline void
+gather_any(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
+           const double *fd, int64_t r, double *out)
+{
+	for (int64_t k = first; k < last; k++)
+	{
+		double *o = out + (k - first) * r;
 		std::fill(o, o + r, 0.0);
 		for (int64_t p = ptr[k]; p < ptr[k + 1]; p++)
 		{
@@ -83,6 +106,43 @@ gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
 				o[t] += v * src[t];
 		}
 	}
+}
+
+using GatherFn = void (*)(const int64_t *, const int32_t *, const double *, int64_t, int64_t,
+                          const double *, double *);
+
+template <int... R>
+constexpr std::array<GatherFn, sizeof...(R) + 1>
+gather_table(std::integer_sequence<int, 0, R...>)
+{
+	return {nullptr, &gather_fixed<R>...};
+}
+
+// Ranks up to this one get a specialised loop; larger ones the generic loop.
+constexpr int kGatherFixedMax = 32;
+constexpr auto kGatherTable = gather_table(std::make_integer_sequence<int, kGatherFixedMax + 1>());
+
+} // namespace detail
+
+// out.col(c) = sum over p in [ptr[k], ptr[k + 1]) of val[p] * f.col(idx[p]),
+// for k = first + c in [first, last). With V's CSR and f = H this is a block
+// of (V H^T)^T; with the CSC and f = W, a block of W^T V.
+inline void
+gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
+       const Matrix &f, double *out)
+{
+	const int64_t r = f.rows();
+	if (r <= detail::kGatherFixedMax)
+		detail::kGatherTable[static_cast<size_t>(r)](ptr, idx, val, first, last, f.data(), out);
+	else
+		detail::gather_any(ptr, idx, val, first, last, f.data(), r, out);
+}
+
+inline void
+gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
+       const Matrix &f, Matrix &out)
+{
+	gather(ptr, idx, val, first, last, f, out.data());
 }
 
 // The dot product of two r-vectors, in index order.

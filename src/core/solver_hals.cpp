@@ -35,7 +35,8 @@ constexpr int kMaskedSweeps = 8;
 
 // One coordinate sweep of min 1/2 f^T G f - (b - l1)^T f, f >= 0, in the
 // order scikit-learn's _update_cdnmf_fast sums (gradient from -b, then G's
-// row). Returns the largest change.
+// row). Returns the largest change. G is symmetric (gram_mirror), so its row
+// t is read as the contiguous column t.
 double
 cd_sweep(const Matrix &g, const double *b, double l1, double *f, int64_t r)
 {
@@ -45,9 +46,10 @@ cd_sweep(const Matrix &g, const double *b, double l1, double *f, int64_t r)
 		const double hess = g(t, t);
 		if (hess == 0.0)
 			continue;
+		const double *gt = g.data() + t * r;
 		double grad = -(b[t] - l1);
 		for (int64_t u = 0; u < r; u++)
-			grad += g(t, u) * f[u];
+			grad += gt[u] * f[u];
 		const double next = std::max(f[t] - grad / hess, 0.0);
 		moved = std::max(moved, std::fabs(next - f[t]));
 		f[t] = next;
