@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <utility>
+#include <vector>
 
 #include "errors.hpp"
 #include "sparse.hpp"
@@ -24,8 +25,9 @@ namespace nmf
 
 using Matrix = Eigen::MatrixXd;
 
-// Doubles per work buffer: small enough to stay in L2 beside the factors.
-constexpr int64_t kBlockElements = int64_t(1) << 16;
+// Doubles per work buffer (64 KiB): small enough to stay in L2 beside the
+// factors, and enough blocks on a side to share out among threads.
+constexpr int64_t kBlockElements = int64_t(1) << 13;
 // Columns per block at most, so interrupts are polled every few thousand.
 constexpr int64_t kMaxBlockColumns = 4096;
 
@@ -36,9 +38,14 @@ block_columns(int64_t rank) noexcept
 }
 
 // Scratch allocated once per fit: nothing is allocated inside an iteration.
+// Lane 0 (the calling thread) uses num, den and gram_line; the other lanes of
+// a parallel half their own copies. Each block of a parallel half leaves its
+// share of a Gram and of a cross term in part_gram / part_cross, summed in
+// block order afterwards.
 struct Workspace
 {
 	int64_t block = 1;
+	int threads = 1;
 	Matrix num;           // r x block: numerators, a block of W^T V or V H^T
 	Matrix den;           // r x block: denominators
 	Matrix gram_w;        // r x r: W^T W in the paper's orientation
@@ -48,19 +55,57 @@ struct Workspace
 	Matrix grad;          // r x max(m, n), solver gd only: the gradient of a half-step
 	double step_w = 1.0;  // solver gd's adaptive steps, carried between iterations
 	double step_h = 1.0;
+	std::vector<Matrix> lane_num, lane_den, lane_gram; // lanes 1.., as num, den, gram_line
+	std::vector<Matrix> part_gram;                    // r x r per block of the longer side
+	std::vector<double> part_cross;                   // one per block
 
 	Workspace() = default;
-	Workspace(int64_t rank, int64_t grad_cols)
-	    : block(block_columns(rank)), num(rank, block), den(rank, block), gram_w(rank, rank),
-	      gram_h(rank, rank), gram_line(rank, rank), sums(rank), grad(rank, grad_cols)
+	Workspace(int64_t rank, int64_t grad_cols, int64_t lines, int lanes)
+	    : block(block_columns(rank)), threads(std::max(lanes, 1)), num(rank, block),
+	      den(rank, block), gram_w(rank, rank), gram_h(rank, rank), gram_line(rank, rank),
+	      sums(rank), grad(rank, grad_cols),
+	      lane_num(static_cast<size_t>(threads - 1), Matrix(rank, block)),
+	      lane_den(static_cast<size_t>(threads - 1), Matrix(rank, block)),
+	      lane_gram(static_cast<size_t>(threads - 1), Matrix(rank, rank)),
+	      part_gram(static_cast<size_t>(blocks(rank, lines)), Matrix(rank, rank)),
+	      part_cross(static_cast<size_t>(blocks(rank, lines)), 0.0)
 	{
 	}
 
+	// Blocks of `lines` lines.
 	static int64_t
-	bytes(int64_t rank, int64_t grad_cols) noexcept
+	blocks(int64_t rank, int64_t lines) noexcept
 	{
-		return (2 * rank * block_columns(rank) + 3 * rank * rank + rank + rank * grad_cols) *
+		const int64_t b = block_columns(rank);
+		return (lines + b - 1) / b;
+	}
+
+	static int64_t
+	bytes(int64_t rank, int64_t grad_cols, int64_t lines, int lanes) noexcept
+	{
+		const int64_t extra = std::max(lanes, 1) - 1;
+		const int64_t nb = blocks(rank, lines);
+		return ((2 + 2 * extra) * rank * block_columns(rank) + (3 + extra + nb) * rank * rank +
+		        rank + rank * grad_cols + nb) *
 		       static_cast<int64_t>(sizeof(double));
+	}
+
+	Matrix &
+	num_of(int lane) noexcept
+	{
+		return lane == 0 ? num : lane_num[static_cast<size_t>(lane - 1)];
+	}
+
+	Matrix &
+	den_of(int lane) noexcept
+	{
+		return lane == 0 ? den : lane_den[static_cast<size_t>(lane - 1)];
+	}
+
+	Matrix &
+	gram_of(int lane) noexcept
+	{
+		return lane == 0 ? gram_line : lane_gram[static_cast<size_t>(lane - 1)];
 	}
 };
 
@@ -161,6 +206,21 @@ inline void
 gram_add(Matrix &g, const Block &b)
 {
 	g.selfadjointView<Eigen::Lower>().rankUpdate(b);
+}
+
+// g = the sum of the first `count` blocks' Grams, in block order (lower
+// triangles; gram_mirror completes it), and the sum of their cross terms.
+inline double
+reduce_blocks(const Workspace &ws, int64_t count, Matrix &g)
+{
+	g.setZero();
+	double cross = 0.0;
+	for (int64_t k = 0; k < count; k++)
+	{
+		g.triangularView<Eigen::Lower>() += ws.part_gram[static_cast<size_t>(k)];
+		cross += ws.part_cross[static_cast<size_t>(k)];
+	}
+	return cross;
 }
 
 inline void

@@ -21,6 +21,7 @@
 // once no coordinate moves) to solve each small problem well.
 #include <cmath>
 
+#include "parallel.hpp"
 #include "solvers.hpp"
 
 namespace nmf::solver
@@ -58,66 +59,77 @@ cd_sweep(const Matrix &g, const double *b, double l1, double *f, int64_t r)
 }
 
 // Absent cells as zeros: one sweep per column; returns <F_new, B> (without
-// l1) and leaves F's new Gram in gram_f.
+// l1) and leaves F's new Gram in gram_f. The blocks of columns run on
+// ws.threads lanes; their Grams and cross terms are summed in block order.
 double
 hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other, Matrix &f,
           Matrix &gram_f, Workspace &ws)
 {
 	const int64_t r = f.rows();
 	const int64_t b = ws.block;
+	const int64_t blocks = (s.count + b - 1) / b;
 	ws.gram_line = gram_other;
 	ws.gram_line.diagonal().array() += s.l2;
-	double cross = 0.0;
-	gram_f.setZero();
-	for (int64_t k0 = 0; k0 < s.count; k0 += b)
-	{
+	const Matrix &g = ws.gram_line;
+	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
 		poll_interrupts(p.intr);
+		const int64_t k0 = blk * b;
 		const int64_t len = std::min(b, s.count - k0);
-		gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num);
+		Matrix &num = ws.num_of(lane);
+		gather(s.ptr, s.idx, s.val, k0, k0 + len, other, num);
 		auto fb = f.middleCols(k0, len);
 		for (int64_t c = 0; c < len; c++)
-			cd_sweep(ws.gram_line, ws.num.data() + c * r, s.l1, fb.data() + c * r, r);
-		cross += (fb.array() * ws.num.leftCols(len).array()).sum();
-		gram_add(gram_f, fb);
-	}
+			cd_sweep(g, num.data() + c * r, s.l1, fb.data() + c * r, r);
+		const size_t i = static_cast<size_t>(blk);
+		ws.part_cross[i] = (fb.array() * num.leftCols(len).array()).sum();
+		ws.part_gram[i].setZero();
+		gram_add(ws.part_gram[i], fb);
+	});
+	const double cross = reduce_blocks(ws, blocks, gram_f);
 	gram_mirror(gram_f);
 	return cross;
 }
 
+// Each line's problem is its own: blocks of lines run on ws.threads lanes,
+// each with its own scratch.
 void
 hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
 {
 	const int64_t r = f.rows();
-	double *bk = ws.num.data();
-	Matrix &g = ws.gram_line;
-	for (int64_t k = 0; k < s.count; k++)
-	{
-		if (k % ws.block == 0)
-			poll_interrupts(p.intr);
-		std::fill(bk, bk + r, 0.0);
-		g.setZero();
-		// The line's vectors of O are copied a block at a time into ws.den so
-		// that their Gram is one vectorised rank update per block.
-		for (int64_t q0 = s.ptr[k]; q0 < s.ptr[k + 1]; q0 += ws.block)
+	const int64_t lines = ws.block;
+	parallel_for(ws.threads, (s.count + lines - 1) / lines, [&](int64_t blk, int lane) {
+		poll_interrupts(p.intr);
+		double *bk = ws.num_of(lane).data();
+		Matrix &copies = ws.den_of(lane);
+		Matrix &g = ws.gram_of(lane);
+		const int64_t last = std::min(s.count, (blk + 1) * lines);
+		for (int64_t k = blk * lines; k < last; k++)
 		{
-			const int64_t len = std::min(ws.block, s.ptr[k + 1] - q0);
-			for (int64_t c = 0; c < len; c++)
+			std::fill(bk, bk + r, 0.0);
+			g.setZero();
+			// The line's vectors of O are copied a block at a time into
+			// `copies` so that their Gram is one vectorised rank update per block.
+			for (int64_t q0 = s.ptr[k]; q0 < s.ptr[k + 1]; q0 += ws.block)
 			{
-				const double *o = other.data() + static_cast<int64_t>(s.idx[q0 + c]) * r;
-				const double x = s.val[q0 + c];
-				std::copy(o, o + r, ws.den.data() + c * r);
-				for (int64_t t = 0; t < r; t++)
-					bk[t] += x * o[t];
+				const int64_t len = std::min(ws.block, s.ptr[k + 1] - q0);
+				for (int64_t c = 0; c < len; c++)
+				{
+					const double *o = other.data() + static_cast<int64_t>(s.idx[q0 + c]) * r;
+					const double x = s.val[q0 + c];
+					std::copy(o, o + r, copies.data() + c * r);
+					for (int64_t t = 0; t < r; t++)
+						bk[t] += x * o[t];
+				}
+				gram_add(g, copies.leftCols(len));
 			}
-			gram_add(g, ws.den.leftCols(len));
+			gram_mirror(g);
+			g.diagonal().array() += s.l2;
+			double *fk = f.data() + k * r;
+			for (int sweep = 0; sweep < kMaskedSweeps; sweep++)
+				if (cd_sweep(g, bk, s.l1, fk, r) == 0.0)
+					break;
 		}
-		gram_mirror(g);
-		g.diagonal().array() += s.l2;
-		double *fk = f.data() + k * r;
-		for (int sweep = 0; sweep < kMaskedSweeps; sweep++)
-			if (cd_sweep(g, bk, s.l1, fk, r) == 0.0)
-				break;
-	}
+	});
 }
 
 } // namespace

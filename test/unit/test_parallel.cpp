@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: PostgreSQL
+// Threads: parallel_for runs every block once and carries exceptions back,
+// and fits give the same bits for every thread count.
+#include <atomic>
+#include <stdexcept>
+#include <vector>
+
+#include "parallel.hpp"
+#include "test_util.hpp"
+
+using nmf_test::Image;
+
+TEST(Parallel, RunsEveryBlockOnceOnAnyLaneCount)
+{
+	for (int threads : {0, 1, 2, 3, 8})
+	{
+		std::vector<std::atomic<int>> runs(37);
+		std::atomic<int> bad_lane{0};
+		nmf::parallel_for(threads, 37, [&](int64_t k, int lane) {
+			runs[static_cast<size_t>(k)]++;
+			if (lane < 0 || lane >= std::max(threads, 1))
+				bad_lane++;
+		});
+		for (const auto &r : runs)
+			EXPECT_EQ(r.load(), 1) << threads << " threads";
+		EXPECT_EQ(bad_lane.load(), 0);
+	}
+}
+
+TEST(Parallel, FirstExceptionIsRethrownAfterTheJoin)
+{
+	for (int threads : {1, 2, 4})
+		EXPECT_THROW(nmf::parallel_for(threads, 100,
+		                               [&](int64_t k, int) {
+			                               if (k == 5)
+				                               throw std::runtime_error("block 5");
+		                               }),
+		             std::runtime_error);
+}
+
+namespace
+{
+
+struct Factors
+{
+	Eigen::MatrixXd w, h;
+	double loss = 0;
+};
+
+Factors
+fit(const Image &x, int64_t rank, int solver, int missing, int threads)
+{
+	NmfcOptions opt;
+	nmfc_options_default(&opt, rank);
+	opt.solver = solver;
+	opt.missing = missing;
+	opt.max_iter = 4;
+	opt.tol = 0;
+	opt.threads = threads;
+	NmfcSummary s;
+	const Image model = nmf_test::fit_model(x, opt, &s);
+	Factors f;
+	nmf_test::model_factors(model, &f.w, &f.h);
+	f.loss = s.loss;
+	return f;
+}
+
+} // namespace
+
+// Several blocks on each side (512 columns per block at rank 16, 204 at rank
+// 40), so the blocks really are shared out.
+TEST(Parallel, FitsAreBitIdenticalForEveryThreadCount)
+{
+	const Image x = nmf_test::random_sparse(1500, 700, 0.01, 11, nullptr);
+	for (int64_t rank : {16, 40})
+		for (int solver : {NMF_SOLVER_HALS, NMF_SOLVER_MU})
+			for (int missing : {NMF_MISSING_ZERO, NMF_MISSING_IGNORE})
+			{
+				const Factors one = fit(x, rank, solver, missing, 1);
+				for (int threads : {2, 3, 4})
+				{
+					const Factors more = fit(x, rank, solver, missing, threads);
+					const auto where = ::testing::Message()
+					                   << "rank " << rank << ", solver " << solver
+					                   << ", missing " << missing << ", threads " << threads;
+					EXPECT_TRUE(one.w == more.w) << where;
+					EXPECT_TRUE(one.h == more.h) << where;
+					EXPECT_EQ(one.loss, more.loss) << where;
+				}
+			}
+}
+
+TEST(Parallel, ThreadsOutOfRangeIsRefused)
+{
+	const Image x = nmf_test::random_sparse(20, 10, 0.3, 1, nullptr);
+	const NmfcMatrixView v = nmf_test::view_of(x);
+	NmfcOptions opt;
+	nmfc_options_default(&opt, 2);
+	NmfcError err;
+	for (int threads : {-1, 65})
+	{
+		opt.threads = threads;
+		EXPECT_EQ(nmfc_options_validate(&v, &opt, &err), NMFC_INVALID_ARGUMENT);
+		EXPECT_NE(std::string(err.message).find("threads"), std::string::npos) << err.message;
+	}
+	opt.threads = 64;
+	EXPECT_EQ(nmfc_options_validate(&v, &opt, &err), NMFC_OK) << err.message;
+}
+
+// An interrupt seen by any lane stops a threaded fit with NMFC_CANCELLED.
+TEST(Parallel, InterruptStopsAThreadedFit)
+{
+	const Image x = nmf_test::random_sparse(2500, 1100, 0.01, 3, nullptr);
+	const NmfcMatrixView v = nmf_test::view_of(x);
+	NmfcOptions opt;
+	nmfc_options_default(&opt, 8);
+	opt.threads = 2;
+	volatile int flag = 0;
+	NmfcInterrupts intr{{&flag, nullptr}};
+	NmfcFit *f = nullptr;
+	NmfcError err;
+	ASSERT_EQ(nmfc_fit_create(&v, &opt, &intr, &f, &err), NMFC_OK) << err.message;
+	flag = 1;
+	int done = 0;
+	EXPECT_EQ(nmfc_fit_step(f, &done, &err), NMFC_CANCELLED);
+	nmfc_fit_free(f);
+}
