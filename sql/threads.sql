@@ -11,19 +11,21 @@ FROM generate_series(1, 1200) i, generate_series(1, 700) j WHERE (i * 31 + j * 1
 CREATE FUNCTION tfactors(m nmf_model) RETURNS text LANGUAGE sql AS $$
 	SELECT md5((SELECT string_agg(float8send(weight)::text, ',' ORDER BY id, factor) FROM nmf_w(m))
 	        || (SELECT string_agg(float8send(weight)::text, ',' ORDER BY id, factor) FROM nmf_h(m))) $$;
-CREATE TABLE tfits (solver text, missing text, threads int, f text);
+CREATE TABLE tfits (solver text, loss text, missing text, threads int, f text);
 CREATE PROCEDURE tfit(t int) LANGUAGE plpgsql AS $$
 BEGIN
 	PERFORM set_config('nmf.threads', t::text, false);
 	INSERT INTO tfits
-	SELECT s, mi, t, tfactors(nmf(x, 16, solver => s, missing => mi, max_iter => 5, tol => 0, seed => 3))
-	FROM tx, (VALUES ('hals'), ('mu')) AS so(s), (VALUES ('zero'), ('ignore')) AS mo(mi);
+	SELECT s, lo, mi, t,
+	       tfactors(nmf(x, 16, solver => s, loss => lo, missing => mi, max_iter => 5, tol => 0, seed => 3))
+	FROM tx, (VALUES ('hals', 'frobenius'), ('mu', 'frobenius'), ('mu', 'kl')) AS so(s, lo),
+	     (VALUES ('zero'), ('ignore')) AS mo(mi);
 END $$;
 CALL tfit(1);
 CALL tfit(2);
 CALL tfit(3);
-SELECT solver, missing, count(*) AS fits, count(DISTINCT f) AS distinct_factors
-FROM tfits GROUP BY solver, missing ORDER BY solver, missing;
+SELECT solver, loss, missing, count(*) AS fits, count(DISTINCT f) AS distinct_factors
+FROM tfits GROUP BY solver, loss, missing ORDER BY solver, loss, missing;
 -- SET LOCAL: one transaction's value
 BEGIN;
 SET LOCAL nmf.threads = 1;

@@ -3,6 +3,7 @@
 // and fits give the same bits for every thread count.
 #include <atomic>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "parallel.hpp"
@@ -48,11 +49,12 @@ struct Factors
 };
 
 Factors
-fit(const Image &x, int64_t rank, int solver, int missing, int threads)
+fit(const Image &x, int64_t rank, int solver, int loss, int missing, int threads)
 {
 	NmfcOptions opt;
 	nmfc_options_default(&opt, rank);
 	opt.solver = solver;
+	opt.loss = loss;
 	opt.missing = missing;
 	opt.max_iter = 4;
 	opt.tol = 0;
@@ -73,15 +75,17 @@ TEST(Parallel, FitsAreBitIdenticalForEveryThreadCount)
 {
 	const Image x = nmf_test::random_sparse(1500, 700, 0.01, 11, nullptr);
 	for (int64_t rank : {16, 40})
-		for (int solver : {NMF_SOLVER_HALS, NMF_SOLVER_MU})
+		for (const auto &[solver, loss] : {std::pair{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS},
+		                                   std::pair{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS},
+		                                   std::pair{NMF_SOLVER_MU, NMF_LOSS_KL}})
 			for (int missing : {NMF_MISSING_ZERO, NMF_MISSING_IGNORE})
 			{
-				const Factors one = fit(x, rank, solver, missing, 1);
+				const Factors one = fit(x, rank, solver, loss, missing, 1);
 				for (int threads : {2, 3, 4})
 				{
-					const Factors more = fit(x, rank, solver, missing, threads);
+					const Factors more = fit(x, rank, solver, loss, missing, threads);
 					const auto where = ::testing::Message()
-					                   << "rank " << rank << ", solver " << solver
+					                   << "rank " << rank << ", solver " << solver << ", loss " << loss
 					                   << ", missing " << missing << ", threads " << threads;
 					EXPECT_TRUE(one.w == more.w) << where;
 					EXPECT_TRUE(one.h == more.h) << where;
