@@ -213,7 +213,7 @@ Fit::final_frobenius()
 {
 	if (p_.opt.loss == NMF_LOSS_FROBENIUS)
 		return loss_;
-	return p_.masked() ? solver::masked_frobenius_loss(p_, w_, h_)
+	return p_.masked() ? solver::masked_frobenius_loss(p_, w_, h_, ws_)
 	                   : solver::frobenius_loss(p_, w_, h_, ws_);
 }
 

@@ -57,7 +57,7 @@ struct Workspace
 	double step_h = 1.0;
 	std::vector<Matrix> lane_num, lane_den, lane_gram; // lanes 1.., as num, den, gram_line
 	std::vector<Matrix> part_gram;                    // r x r per block of the longer side
-	std::vector<double> part_cross;                   // one per block
+	std::vector<double> part_cross;                   // up to three sums per block
 
 	Workspace() = default;
 	Workspace(int64_t rank, int64_t grad_cols, int64_t lines, int lanes)
@@ -68,7 +68,7 @@ struct Workspace
 	      lane_den(static_cast<size_t>(threads - 1), Matrix(rank, block)),
 	      lane_gram(static_cast<size_t>(threads - 1), Matrix(rank, rank)),
 	      part_gram(static_cast<size_t>(blocks(rank, lines)), Matrix(rank, rank)),
-	      part_cross(static_cast<size_t>(blocks(rank, lines)), 0.0)
+	      part_cross(static_cast<size_t>(3 * blocks(rank, lines)), 0.0)
 	{
 	}
 
@@ -86,7 +86,7 @@ struct Workspace
 		const int64_t extra = std::max(lanes, 1) - 1;
 		const int64_t nb = blocks(rank, lines);
 		return ((2 + 2 * extra) * rank * block_columns(rank) + (3 + extra + nb) * rank * rank +
-		        rank + rank * grad_cols + nb) *
+		        rank + rank * grad_cols + 3 * nb) *
 		       static_cast<int64_t>(sizeof(double));
 	}
 

@@ -141,7 +141,7 @@ hals_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 	{
 		hals_masked_half(p, half_h(p), w, h, ws);
 		hals_masked_half(p, half_w(p), h, w, ws);
-		return masked_frobenius_loss(p, w, h);
+		return masked_frobenius_loss(p, w, h, ws);
 	}
 	hals_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws);
 	const double cross = hals_half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws);

@@ -112,7 +112,7 @@ mu_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 	{
 		mu_masked_half(p, half_h(p), w, h, ws);
 		mu_masked_half(p, half_w(p), h, w, ws);
-		return masked_frobenius_loss(p, w, h);
+		return masked_frobenius_loss(p, w, h, ws);
 	}
 	// ws.gram_w is W^T W on entry; the H half leaves H H^T for the W half,
 	// whose cross term <W, V H^T> gives the loss.

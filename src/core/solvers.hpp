@@ -91,7 +91,7 @@ namespace solver
 double frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
 
 // The sum over the stored cells only of (V - W H)^2.
-double masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h);
+double masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
 
 // The generalised KL divergence sum V log(V / W H) - V + W H over the
 // counted cells (every cell with missing = 'zero').
