@@ -151,7 +151,10 @@ Fit::memory(const CsrView &x, const NmfcOptions &opt) noexcept
 	if (x.rows > NMF_MAX_DIM || x.cols > NMF_MAX_DIM)
 		return std::numeric_limits<int64_t>::max();
 	total = sat_mul_add(
-	    1, Workspace::bytes(r, grad_columns(x, opt), std::max(x.rows, x.cols), lanes(opt)), total);
+	    1,
+	    Workspace::bytes(r, grad_columns(x, opt), std::max(x.rows, x.cols), lanes(opt),
+	                     product_columns(x, opt)),
+	    total);
 	total = sat_mul_add(std::max<int64_t>(opt.max_iter, 0), 2 * kDouble, total);
 	// The nndsvd inits' SVD is freed before the first iteration, but counts.
 	if (opt.init == NMF_INIT_NNDSVD || opt.init == NMF_INIT_NNDSVDA ||
@@ -164,6 +167,14 @@ int64_t
 Fit::grad_columns(const CsrView &x, const NmfcOptions &opt) noexcept
 {
 	return opt.solver == NMF_SOLVER_GD ? std::max(x.rows, x.cols) : 0;
+}
+
+int64_t
+Fit::product_columns(const CsrView &x, const NmfcOptions &opt) noexcept
+{
+	const bool by_rows = opt.solver != NMF_SOLVER_GD && opt.loss == NMF_LOSS_FROBENIUS &&
+	                     opt.missing == NMF_MISSING_ZERO && opt.rank <= kScatterMaxRank;
+	return by_rows ? x.cols : 0;
 }
 
 int
@@ -188,7 +199,8 @@ Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
 
 	w_.resize(opt.rank, x.rows);
 	h_.resize(opt.rank, x.cols);
-	ws_ = Workspace(opt.rank, grad_columns(x, opt), std::max(x.rows, x.cols), lanes(opt));
+	ws_ = Workspace(opt.rank, grad_columns(x, opt), std::max(x.rows, x.cols), lanes(opt),
+	                product_columns(x, opt));
 	loss_history_.reserve(static_cast<size_t>(opt.max_iter));
 	seconds_history_.reserve(static_cast<size_t>(opt.max_iter));
 

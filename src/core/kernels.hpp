@@ -58,9 +58,10 @@ struct Workspace
 	std::vector<Matrix> lane_num, lane_den, lane_gram; // lanes 1.., as num, den, gram_line
 	std::vector<Matrix> part_gram;                    // r x r per block of the longer side
 	std::vector<double> part_cross;                   // up to three sums per block
+	Matrix products; // r x n (V's columns) for hals and mu: W^T V from V's rows, else empty
 
 	Workspace() = default;
-	Workspace(int64_t rank, int64_t grad_cols, int64_t lines, int lanes)
+	Workspace(int64_t rank, int64_t grad_cols, int64_t lines, int lanes, int64_t product_cols = 0)
 	    : block(block_columns(rank)), threads(std::max(lanes, 1)), num(rank, block),
 	      den(rank, block), gram_w(rank, rank), gram_h(rank, rank), gram_line(rank, rank),
 	      sums(rank), grad(rank, grad_cols),
@@ -68,7 +69,7 @@ struct Workspace
 	      lane_den(static_cast<size_t>(threads - 1), Matrix(rank, block)),
 	      lane_gram(static_cast<size_t>(threads - 1), Matrix(rank, rank)),
 	      part_gram(static_cast<size_t>(blocks(rank, lines)), Matrix(rank, rank)),
-	      part_cross(static_cast<size_t>(3 * blocks(rank, lines)), 0.0)
+	      part_cross(static_cast<size_t>(3 * blocks(rank, lines)), 0.0), products(rank, product_cols)
 	{
 	}
 
@@ -81,12 +82,12 @@ struct Workspace
 	}
 
 	static int64_t
-	bytes(int64_t rank, int64_t grad_cols, int64_t lines, int lanes) noexcept
+	bytes(int64_t rank, int64_t grad_cols, int64_t lines, int lanes, int64_t product_cols) noexcept
 	{
 		const int64_t extra = std::max(lanes, 1) - 1;
 		const int64_t nb = blocks(rank, lines);
 		return ((2 + 2 * extra) * rank * block_columns(rank) + (3 + extra + nb) * rank * rank +
-		        rank + rank * grad_cols + 3 * nb) *
+		        rank + rank * grad_cols + 3 * nb + rank * product_cols) *
 		       static_cast<int64_t>(sizeof(double));
 	}
 
@@ -188,6 +189,64 @@ gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
        const Matrix &f, Matrix &out)
 {
 	gather(ptr, idx, val, first, last, f, out.data());
+}
+
+namespace detail
+{
+
+template <int R>
+inline void
+scatter_fixed(const CsrView &v, const double *fd, int32_t c0, int32_t c1, double *out)
+{
+	for (int64_t i = 0; i < v.rows; i++)
+	{
+		const int32_t *begin = v.col_idx + v.row_ptr[i];
+		const int32_t *end = v.col_idx + v.row_ptr[i + 1];
+		const int32_t *p = c0 == 0 ? begin : std::lower_bound(begin, end, c0);
+		if (p == end || *p >= c1)
+			continue;
+		double s[R] = {};
+		std::copy(fd + i * R, fd + (i + 1) * R, s);
+		for (; p != end && *p < c1; p++)
+		{
+			const double x = v.values[p - v.col_idx];
+			double *o = out + static_cast<int64_t>(*p) * R;
+			for (int t = 0; t < R; t++)
+				o[t] += x * s[t];
+		}
+	}
+}
+
+using ScatterFn = void (*)(const CsrView &, const double *, int32_t, int32_t, double *);
+
+template <int... R>
+constexpr std::array<ScatterFn, sizeof...(R) + 1>
+scatter_table(std::integer_sequence<int, 0, R...>)
+{
+	return {nullptr, &scatter_fixed<R>...};
+}
+
+constexpr auto kScatterTable =
+    scatter_table(std::make_integer_sequence<int, kGatherFixedMax + 1>());
+
+} // namespace detail
+
+// The columns [c0, c1) of (f V) from V's rows: out.col(j) = sum over V's
+// cells (i, j), in row order, of v_ij f.col(i). Each column sums the same
+// terms in the same order as gather over V's columns, so the result is the
+// same bits; but f is read once, in order, and the small result stays in
+// cache. Only ranks that gather specialises (else false: use gather).
+constexpr int64_t kScatterMaxRank = detail::kGatherFixedMax;
+
+inline bool
+scatter_rows(const CsrView &v, const Matrix &f, int32_t c0, int32_t c1, Matrix &out)
+{
+	const int64_t r = f.rows();
+	if (r > detail::kGatherFixedMax)
+		return false;
+	out.middleCols(c0, c1 - c0).setZero();
+	detail::kScatterTable[static_cast<size_t>(r)](v, f.data(), c0, c1, out.data());
+	return true;
 }
 
 // The dot product of two r-vectors, in index order.

@@ -63,7 +63,7 @@ cd_sweep(const Matrix &g, const double *b, double l1, double *f, int64_t r)
 // ws.threads lanes; their Grams and cross terms are summed in block order.
 double
 hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other, Matrix &f,
-          Matrix &gram_f, Workspace &ws)
+          Matrix &gram_f, Workspace &ws, const Matrix *products = nullptr)
 {
 	const int64_t r = f.rows();
 	const int64_t b = ws.block;
@@ -75,13 +75,15 @@ hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gr
 		poll_interrupts(p.intr);
 		const int64_t k0 = blk * b;
 		const int64_t len = std::min(b, s.count - k0);
-		Matrix &num = ws.num_of(lane);
-		gather(s.ptr, s.idx, s.val, k0, k0 + len, other, num);
+		const double *bd = products != nullptr ? products->data() + k0 * r : ws.num_of(lane).data();
+		if (products == nullptr)
+			gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num_of(lane));
+		const Eigen::Map<const Matrix> num(bd, r, len);
 		auto fb = f.middleCols(k0, len);
 		for (int64_t c = 0; c < len; c++)
 			cd_sweep(g, num.data() + c * r, s.l1, fb.data() + c * r, r);
 		const size_t i = static_cast<size_t>(blk);
-		ws.part_cross[i] = (fb.array() * num.leftCols(len).array()).sum();
+		ws.part_cross[i] = (fb.array() * num.array()).sum();
 		ws.part_gram[i].setZero();
 		gram_add(ws.part_gram[i], fb);
 	});
@@ -143,7 +145,7 @@ hals_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 		hals_masked_half(p, half_w(p), h, w, ws);
 		return masked_frobenius_loss(p, w, h, ws);
 	}
-	hals_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws);
+	hals_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws, products_by_rows(p, w, ws));
 	const double cross = hals_half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws);
 	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
 }

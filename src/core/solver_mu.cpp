@@ -80,7 +80,7 @@ mu_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, 
 
 double
 mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other, Matrix &f,
-        Matrix &gram_f, Workspace &ws)
+        Matrix &gram_f, Workspace &ws, const Matrix *products)
 {
 	const int64_t r = f.rows();
 	const int64_t b = ws.block;
@@ -89,20 +89,37 @@ mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram
 		poll_interrupts(p.intr);
 		const int64_t k0 = blk * b;
 		const int64_t len = std::min(b, s.count - k0);
-		Matrix &num = ws.num_of(lane);
 		Matrix &den = ws.den_of(lane);
-		gather(s.ptr, s.idx, s.val, k0, k0 + len, other, num);
+		const double *bd = products != nullptr ? products->data() + k0 * r : ws.num_of(lane).data();
+		if (products == nullptr)
+			gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num_of(lane));
+		const Eigen::Map<const Matrix> num(bd, r, len);
 		auto fb = f.middleCols(k0, len);
 		den.leftCols(len).noalias() = gram_other * fb;
 		multiply_update(fb.data(), num.data(), den.data(), r * len, s.l1, s.l2);
 		const size_t i = static_cast<size_t>(blk);
-		ws.part_cross[i] = (fb.array() * num.leftCols(len).array()).sum();
+		ws.part_cross[i] = (fb.array() * num.array()).sum();
 		ws.part_gram[i].setZero();
 		gram_add(ws.part_gram[i], fb);
 	});
 	const double cross = reduce_blocks(ws, blocks, gram_f);
 	gram_mirror(gram_f);
 	return cross;
+}
+
+const Matrix *
+products_by_rows(const Problem &p, const Matrix &w, Workspace &ws)
+{
+	const int64_t n = p.x.cols;
+	if (ws.products.cols() != n || w.rows() > kScatterMaxRank)
+		return nullptr;
+	const int64_t lanes = std::min<int64_t>(ws.threads, n);
+	parallel_for(ws.threads, lanes, [&](int64_t k, int) {
+		poll_interrupts(p.intr);
+		scatter_rows(p.x, w, static_cast<int32_t>(n * k / lanes),
+		             static_cast<int32_t>(n * (k + 1) / lanes), ws.products);
+	});
+	return &ws.products;
 }
 
 double
@@ -116,7 +133,7 @@ mu_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 	}
 	// ws.gram_w is W^T W on entry; the H half leaves H H^T for the W half,
 	// whose cross term <W, V H^T> gives the loss.
-	mu_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws);
+	mu_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws, products_by_rows(p, w, ws));
 	const double cross = mu_half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws);
 	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
 }

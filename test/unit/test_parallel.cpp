@@ -6,7 +6,9 @@
 #include <utility>
 #include <vector>
 
+#include "kernels.hpp"
 #include "parallel.hpp"
+#include "sparse.hpp"
 #include "test_util.hpp"
 
 using nmf_test::Image;
@@ -128,4 +130,31 @@ TEST(Parallel, InterruptStopsAThreadedFit)
 	int done = 0;
 	EXPECT_EQ(nmfc_fit_step(f, &done, &err), NMFC_CANCELLED);
 	nmfc_fit_free(f);
+}
+
+// W^T V from V's rows is the same bits as from its columns, for any column ranges.
+TEST(Parallel, ProductsByRowsEqualTheGather)
+{
+	const Image x = nmf_test::random_sparse(300, 170, 0.05, 5, nullptr);
+	const NmfMatrixFlat *mf = static_cast<const NmfMatrixFlat *>(x.data());
+	nmf::CsrView v;
+	v.rows = mf->rows;
+	v.cols = mf->cols;
+	v.nnz = mf->nnz;
+	v.row_ptr = nmf_matrix_row_ptr(mf);
+	v.col_idx = nmf_matrix_col_idx(mf);
+	v.values = nmf_matrix_values(mf);
+	const nmf::CscMatrix xt = nmf::transpose(v, NmfcInterrupts{});
+	for (int64_t r : {1, 7, 20, 32})
+	{
+		const nmf::Matrix w = nmf::Matrix::Random(r, v.rows).cwiseAbs();
+		nmf::Matrix by_cols(r, v.cols), by_rows(r, v.cols);
+		nmf::gather(xt.col_ptr.data(), xt.row_idx.data(), xt.values.data(), 0, v.cols, w, by_cols);
+		ASSERT_TRUE(nmf::scatter_rows(v, w, 0, 60, by_rows));
+		ASSERT_TRUE(nmf::scatter_rows(v, w, 60, 61, by_rows));
+		ASSERT_TRUE(nmf::scatter_rows(v, w, 61, static_cast<int32_t>(v.cols), by_rows));
+		EXPECT_TRUE(by_cols == by_rows) << "rank " << r;
+	}
+	nmf::Matrix big = nmf::Matrix::Zero(33, v.rows), out(33, v.cols);
+	EXPECT_FALSE(nmf::scatter_rows(v, big, 0, 10, out));
 }
