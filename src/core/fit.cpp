@@ -12,6 +12,7 @@
 
 #include "errors.hpp"
 #include "format.hpp"
+#include "parallel.hpp"
 #include "solvers.hpp"
 #include "svd.hpp"
 
@@ -83,6 +84,9 @@ Fit::validate(const CsrView &x, const NmfcOptions &opt)
 	check_nonneg("l2_w", opt.l2_w);
 	check_nonneg("l2_h", opt.l2_h);
 	check_nonneg("learning_rate", opt.learning_rate);
+	if (opt.threads < 0 || opt.threads > kMaxThreads)
+		throw InvalidArgument(
+		    message("threads ", opt.threads, " is outside 0..", kMaxThreads, " (0: the default)"));
 	validate_combinations(x, opt);
 }
 
@@ -146,7 +150,11 @@ Fit::memory(const CsrView &x, const NmfcOptions &opt) noexcept
 	total = sat_mul_add(sat_mul_add(r, x.cols, 0), kDouble, total);
 	if (x.rows > NMF_MAX_DIM || x.cols > NMF_MAX_DIM)
 		return std::numeric_limits<int64_t>::max();
-	total = sat_mul_add(1, Workspace::bytes(r, grad_columns(x, opt)), total);
+	total = sat_mul_add(
+	    1,
+	    Workspace::bytes(r, grad_columns(x, opt), std::max(x.rows, x.cols), lanes(opt),
+	                     product_columns(x, opt)),
+	    total);
 	total = sat_mul_add(std::max<int64_t>(opt.max_iter, 0), 2 * kDouble, total);
 	// The nndsvd inits' SVD is freed before the first iteration, but counts.
 	if (opt.init == NMF_INIT_NNDSVD || opt.init == NMF_INIT_NNDSVDA ||
@@ -159,6 +167,20 @@ int64_t
 Fit::grad_columns(const CsrView &x, const NmfcOptions &opt) noexcept
 {
 	return opt.solver == NMF_SOLVER_GD ? std::max(x.rows, x.cols) : 0;
+}
+
+int64_t
+Fit::product_columns(const CsrView &x, const NmfcOptions &opt) noexcept
+{
+	const bool by_rows = opt.solver != NMF_SOLVER_GD && opt.loss == NMF_LOSS_FROBENIUS &&
+	                     opt.missing == NMF_MISSING_ZERO && opt.rank <= kScatterMaxRank;
+	return by_rows ? x.cols : 0;
+}
+
+int
+Fit::lanes(const NmfcOptions &opt) noexcept
+{
+	return opt.threads == 0 ? default_threads() : std::clamp(opt.threads, 1, kMaxThreads);
 }
 
 Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
@@ -177,7 +199,8 @@ Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
 
 	w_.resize(opt.rank, x.rows);
 	h_.resize(opt.rank, x.cols);
-	ws_ = Workspace(opt.rank, grad_columns(x, opt));
+	ws_ = Workspace(opt.rank, grad_columns(x, opt), std::max(x.rows, x.cols), lanes(opt),
+	                product_columns(x, opt));
 	loss_history_.reserve(static_cast<size_t>(opt.max_iter));
 	seconds_history_.reserve(static_cast<size_t>(opt.max_iter));
 
@@ -202,7 +225,7 @@ Fit::final_frobenius()
 {
 	if (p_.opt.loss == NMF_LOSS_FROBENIUS)
 		return loss_;
-	return p_.masked() ? solver::masked_frobenius_loss(p_, w_, h_)
+	return p_.masked() ? solver::masked_frobenius_loss(p_, w_, h_, ws_)
 	                   : solver::frobenius_loss(p_, w_, h_, ws_);
 }
 

@@ -51,6 +51,12 @@ class Fit
 	// Columns of the stored gradient: max(m, n) for solver gd, else none.
 	static int64_t grad_columns(const CsrView &x, const NmfcOptions &opt) noexcept;
 
+	// Columns of ws.products: V's for hals and mu (frobenius, zero), else none.
+	static int64_t product_columns(const CsrView &x, const NmfcOptions &opt) noexcept;
+
+	// Threads of the iterations: opt.threads, or the default for 0.
+	static int lanes(const NmfcOptions &opt) noexcept;
+
 	void update_stopping();
 
 	void initialise();

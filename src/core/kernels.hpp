@@ -12,7 +12,10 @@
 
 #include <Eigen/Dense>
 #include <algorithm>
+#include <array>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "errors.hpp"
 #include "sparse.hpp"
@@ -22,8 +25,9 @@ namespace nmf
 
 using Matrix = Eigen::MatrixXd;
 
-// Doubles per work buffer: small enough to stay in L2 beside the factors.
-constexpr int64_t kBlockElements = int64_t(1) << 16;
+// Doubles per work buffer (64 KiB): small enough to stay in L2 beside the
+// factors, and enough blocks on a side to share out among threads.
+constexpr int64_t kBlockElements = int64_t(1) << 13;
 // Columns per block at most, so interrupts are polled every few thousand.
 constexpr int64_t kMaxBlockColumns = 4096;
 
@@ -34,9 +38,14 @@ block_columns(int64_t rank) noexcept
 }
 
 // Scratch allocated once per fit: nothing is allocated inside an iteration.
+// Lane 0 (the calling thread) uses num, den and gram_line; the other lanes of
+// a parallel half their own copies. Each block of a parallel half leaves its
+// share of a Gram and of a cross term in part_gram / part_cross, summed in
+// block order afterwards.
 struct Workspace
 {
 	int64_t block = 1;
+	int threads = 1;
 	Matrix num;           // r x block: numerators, a block of W^T V or V H^T
 	Matrix den;           // r x block: denominators
 	Matrix gram_w;        // r x r: W^T W in the paper's orientation
@@ -46,34 +55,94 @@ struct Workspace
 	Matrix grad;          // r x max(m, n), solver gd only: the gradient of a half-step
 	double step_w = 1.0;  // solver gd's adaptive steps, carried between iterations
 	double step_h = 1.0;
+	std::vector<Matrix> lane_num, lane_den, lane_gram; // lanes 1.., as num, den, gram_line
+	std::vector<Matrix> part_gram;                    // r x r per block of the longer side
+	std::vector<double> part_cross;                   // up to three sums per block
+	Matrix products; // r x n (V's columns) for hals and mu: W^T V from V's rows, else empty
 
 	Workspace() = default;
-	Workspace(int64_t rank, int64_t grad_cols)
-	    : block(block_columns(rank)), num(rank, block), den(rank, block), gram_w(rank, rank),
-	      gram_h(rank, rank), gram_line(rank, rank), sums(rank), grad(rank, grad_cols)
+	Workspace(int64_t rank, int64_t grad_cols, int64_t lines, int lanes, int64_t product_cols = 0)
+	    : block(block_columns(rank)), threads(std::max(lanes, 1)), num(rank, block),
+	      den(rank, block), gram_w(rank, rank), gram_h(rank, rank), gram_line(rank, rank),
+	      sums(rank), grad(rank, grad_cols),
+	      lane_num(static_cast<size_t>(threads - 1), Matrix(rank, block)),
+	      lane_den(static_cast<size_t>(threads - 1), Matrix(rank, block)),
+	      lane_gram(static_cast<size_t>(threads - 1), Matrix(rank, rank)),
+	      part_gram(static_cast<size_t>(blocks(rank, lines)), Matrix(rank, rank)),
+	      part_cross(static_cast<size_t>(3 * blocks(rank, lines)), 0.0), products(rank, product_cols)
 	{
+	}
+
+	// Blocks of `lines` lines.
+	static int64_t
+	blocks(int64_t rank, int64_t lines) noexcept
+	{
+		const int64_t b = block_columns(rank);
+		return (lines + b - 1) / b;
 	}
 
 	static int64_t
-	bytes(int64_t rank, int64_t grad_cols) noexcept
+	bytes(int64_t rank, int64_t grad_cols, int64_t lines, int lanes, int64_t product_cols) noexcept
 	{
-		return (2 * rank * block_columns(rank) + 3 * rank * rank + rank + rank * grad_cols) *
+		const int64_t extra = std::max(lanes, 1) - 1;
+		const int64_t nb = blocks(rank, lines);
+		return ((2 + 2 * extra) * rank * block_columns(rank) + (3 + extra + nb) * rank * rank +
+		        rank + rank * grad_cols + 3 * nb + rank * product_cols) *
 		       static_cast<int64_t>(sizeof(double));
+	}
+
+	Matrix &
+	num_of(int lane) noexcept
+	{
+		return lane == 0 ? num : lane_num[static_cast<size_t>(lane - 1)];
+	}
+
+	Matrix &
+	den_of(int lane) noexcept
+	{
+		return lane == 0 ? den : lane_den[static_cast<size_t>(lane - 1)];
+	}
+
+	Matrix &
+	gram_of(int lane) noexcept
+	{
+		return lane == 0 ? gram_line : lane_gram[static_cast<size_t>(lane - 1)];
 	}
 };
 
-// out.col(c) = sum over p in [ptr[k], ptr[k + 1]) of val[p] * f.col(idx[p]),
-// for k = first + c in [first, last). With V's CSR and f = H this is a block
-// of (V H^T)^T; with the CSC and f = W, a block of W^T V.
-inline void
-gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
-       const Matrix &f, Matrix &out)
+namespace detail
 {
-	const int64_t r = f.rows();
-	const double *fd = f.data();
+
+// gather's inner loop with the rank R a constant: the r-vector sums stay in
+// registers and the compiler vectorises them over t (portably, SSE2 on
+// x86-64). Each output element still sums its terms in index order p, so the
+// result is the same, bit for bit, as the generic loop's.
+template <int R>
+inline void
+gather_fixed(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
+             int64_t last, const double *fd, double *out)
+{
 	for (int64_t k = first; k < last; k++)
 	{
-		double *o = out.data() + (k - first) * r;
+		double acc[R] = {};
+		for (int64_t p = ptr[k]; p < ptr[k + 1]; p++)
+		{
+			const double v = val[p];
+			const double *src = fd + static_cast<int64_t>(idx[p]) * R;
+			for (int t = 0; t < R; t++)
+				acc[t] += v * src[t];
+		}
+		std::copy(acc, acc + R, out + (k - first) * R);
+	}
+}
+
+inline void
+gather_any(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
+           const double *fd, int64_t r, double *out)
+{
+	for (int64_t k = first; k < last; k++)
+	{
+		double *o = out + (k - first) * r;
 		std::fill(o, o + r, 0.0);
 		for (int64_t p = ptr[k]; p < ptr[k + 1]; p++)
 		{
@@ -83,6 +152,101 @@ gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
 				o[t] += v * src[t];
 		}
 	}
+}
+
+using GatherFn = void (*)(const int64_t *, const int32_t *, const double *, int64_t, int64_t,
+                          const double *, double *);
+
+template <int... R>
+constexpr std::array<GatherFn, sizeof...(R) + 1>
+gather_table(std::integer_sequence<int, 0, R...>)
+{
+	return {nullptr, &gather_fixed<R>...};
+}
+
+// Ranks up to this one get a specialised loop; larger ones the generic loop.
+constexpr int kGatherFixedMax = 32;
+constexpr auto kGatherTable = gather_table(std::make_integer_sequence<int, kGatherFixedMax + 1>());
+
+} // namespace detail
+
+// out.col(c) = sum over p in [ptr[k], ptr[k + 1]) of val[p] * f.col(idx[p]),
+// for k = first + c in [first, last). With V's CSR and f = H this is a block
+// of (V H^T)^T; with the CSC and f = W, a block of W^T V.
+inline void
+gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
+       const Matrix &f, double *out)
+{
+	const int64_t r = f.rows();
+	if (r <= detail::kGatherFixedMax)
+		detail::kGatherTable[static_cast<size_t>(r)](ptr, idx, val, first, last, f.data(), out);
+	else
+		detail::gather_any(ptr, idx, val, first, last, f.data(), r, out);
+}
+
+inline void
+gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
+       const Matrix &f, Matrix &out)
+{
+	gather(ptr, idx, val, first, last, f, out.data());
+}
+
+namespace detail
+{
+
+template <int R>
+inline void
+scatter_fixed(const CsrView &v, const double *fd, int32_t c0, int32_t c1, double *out)
+{
+	for (int64_t i = 0; i < v.rows; i++)
+	{
+		const int32_t *begin = v.col_idx + v.row_ptr[i];
+		const int32_t *end = v.col_idx + v.row_ptr[i + 1];
+		const int32_t *p = c0 == 0 ? begin : std::lower_bound(begin, end, c0);
+		if (p == end || *p >= c1)
+			continue;
+		double s[R] = {};
+		std::copy(fd + i * R, fd + (i + 1) * R, s);
+		for (; p != end && *p < c1; p++)
+		{
+			const double x = v.values[p - v.col_idx];
+			double *o = out + static_cast<int64_t>(*p) * R;
+			for (int t = 0; t < R; t++)
+				o[t] += x * s[t];
+		}
+	}
+}
+
+using ScatterFn = void (*)(const CsrView &, const double *, int32_t, int32_t, double *);
+
+template <int... R>
+constexpr std::array<ScatterFn, sizeof...(R) + 1>
+scatter_table(std::integer_sequence<int, 0, R...>)
+{
+	return {nullptr, &scatter_fixed<R>...};
+}
+
+constexpr auto kScatterTable =
+    scatter_table(std::make_integer_sequence<int, kGatherFixedMax + 1>());
+
+} // namespace detail
+
+// The columns [c0, c1) of (f V) from V's rows: out.col(j) = sum over V's
+// cells (i, j), in row order, of v_ij f.col(i). Each column sums the same
+// terms in the same order as gather over V's columns, so the result is the
+// same bits; but f is read once, in order, and the small result stays in
+// cache. Only ranks that gather specialises (else false: use gather).
+constexpr int64_t kScatterMaxRank = detail::kGatherFixedMax;
+
+inline bool
+scatter_rows(const CsrView &v, const Matrix &f, int32_t c0, int32_t c1, Matrix &out)
+{
+	const int64_t r = f.rows();
+	if (r > detail::kGatherFixedMax)
+		return false;
+	out.middleCols(c0, c1 - c0).setZero();
+	detail::kScatterTable[static_cast<size_t>(r)](v, f.data(), c0, c1, out.data());
+	return true;
 }
 
 // The dot product of two r-vectors, in index order.
@@ -101,6 +265,21 @@ inline void
 gram_add(Matrix &g, const Block &b)
 {
 	g.selfadjointView<Eigen::Lower>().rankUpdate(b);
+}
+
+// g = the sum of the first `count` blocks' Grams, in block order (lower
+// triangles; gram_mirror completes it), and the sum of their cross terms.
+inline double
+reduce_blocks(const Workspace &ws, int64_t count, Matrix &g)
+{
+	g.setZero();
+	double cross = 0.0;
+	for (int64_t k = 0; k < count; k++)
+	{
+		g.triangularView<Eigen::Lower>() += ws.part_gram[static_cast<size_t>(k)];
+		cross += ws.part_cross[static_cast<size_t>(k)];
+	}
+	return cross;
 }
 
 inline void

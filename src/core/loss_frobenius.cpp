@@ -6,6 +6,7 @@
 // get the same quantity for free from the products of their W update).
 // Masked (missing = 'ignore'): the residual at the stored cells, O(nnz r).
 // And the dispatch to the loss the options name.
+#include "parallel.hpp"
 #include "solvers.hpp"
 
 namespace nmf::solver
@@ -41,24 +42,33 @@ frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws
 	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
 }
 
+// Blocks of rows on ws.threads lanes, their sums added in block order.
 double
-masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h)
+masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 {
 	const CsrView &v = p.x;
 	const int64_t r = w.rows();
-	double loss = 0.0;
-	for (int64_t i = 0; i < v.rows; i++)
-	{
-		if (i % 4096 == 0)
-			poll_interrupts(p.intr);
-		const double *wi = w.data() + i * r;
-		for (int64_t q = v.row_ptr[i]; q < v.row_ptr[i + 1]; q++)
+	const int64_t lines = ws.block;
+	const int64_t blocks = (v.rows + lines - 1) / lines;
+	parallel_for(ws.threads, blocks, [&](int64_t blk, int) {
+		poll_interrupts(p.intr);
+		double part = 0.0;
+		const int64_t last = std::min(v.rows, (blk + 1) * lines);
+		for (int64_t i = blk * lines; i < last; i++)
 		{
-			const double e =
-			    v.values[q] - dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r);
-			loss += e * e;
+			const double *wi = w.data() + i * r;
+			for (int64_t q = v.row_ptr[i]; q < v.row_ptr[i + 1]; q++)
+			{
+				const double e =
+				    v.values[q] - dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r);
+				part += e * e;
+			}
 		}
-	}
+		ws.part_cross[static_cast<size_t>(blk)] = part;
+	});
+	double loss = 0.0;
+	for (int64_t k = 0; k < blocks; k++)
+		loss += ws.part_cross[static_cast<size_t>(k)];
 	return loss;
 }
 
@@ -68,7 +78,7 @@ loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 	if (p.opt.loss == NMF_LOSS_KL)
 		return kl_loss(p, w, h, ws);
 	if (p.masked())
-		return masked_frobenius_loss(p, w, h);
+		return masked_frobenius_loss(p, w, h, ws);
 	return frobenius_loss(p, w, h, ws);
 }
 

@@ -232,6 +232,7 @@ extern "C"
 		opt->max_seconds = 0;
 		opt->l1_w = opt->l1_h = opt->l2_w = opt->l2_h = 0;
 		opt->learning_rate = 0;
+		opt->threads = 0;
 	}
 
 	int

@@ -114,6 +114,11 @@ extern "C"
 		double max_seconds; /* 0 = none */
 		double l1_w, l1_h, l2_w, l2_h;
 		double learning_rate; /* solver gd: the fixed step; 0 = adaptive (Armijo) */
+		/*
+		 * Threads of the iterations, the calling one included (1..64); 0 = the
+		 * machine's cores, at most 8. The result does not depend on it.
+		 */
+		int32_t threads;
 
 		/*
 		 * Read only while nmfc_fit_create runs. init = NMF_INIT_CUSTOM: W (m x r)

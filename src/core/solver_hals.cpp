@@ -21,6 +21,7 @@
 // once no coordinate moves) to solve each small problem well.
 #include <cmath>
 
+#include "parallel.hpp"
 #include "solvers.hpp"
 
 namespace nmf::solver
@@ -35,7 +36,8 @@ constexpr int kMaskedSweeps = 8;
 
 // One coordinate sweep of min 1/2 f^T G f - (b - l1)^T f, f >= 0, in the
 // order scikit-learn's _update_cdnmf_fast sums (gradient from -b, then G's
-// row). Returns the largest change.
+// row). Returns the largest change. G is symmetric (gram_mirror), so its row
+// t is read as the contiguous column t.
 double
 cd_sweep(const Matrix &g, const double *b, double l1, double *f, int64_t r)
 {
@@ -45,9 +47,10 @@ cd_sweep(const Matrix &g, const double *b, double l1, double *f, int64_t r)
 		const double hess = g(t, t);
 		if (hess == 0.0)
 			continue;
+		const double *gt = g.data() + t * r;
 		double grad = -(b[t] - l1);
 		for (int64_t u = 0; u < r; u++)
-			grad += g(t, u) * f[u];
+			grad += gt[u] * f[u];
 		const double next = std::max(f[t] - grad / hess, 0.0);
 		moved = std::max(moved, std::fabs(next - f[t]));
 		f[t] = next;
@@ -56,66 +59,79 @@ cd_sweep(const Matrix &g, const double *b, double l1, double *f, int64_t r)
 }
 
 // Absent cells as zeros: one sweep per column; returns <F_new, B> (without
-// l1) and leaves F's new Gram in gram_f.
+// l1) and leaves F's new Gram in gram_f. The blocks of columns run on
+// ws.threads lanes; their Grams and cross terms are summed in block order.
 double
 hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other, Matrix &f,
-          Matrix &gram_f, Workspace &ws)
+          Matrix &gram_f, Workspace &ws, const Matrix *products = nullptr)
 {
 	const int64_t r = f.rows();
 	const int64_t b = ws.block;
+	const int64_t blocks = (s.count + b - 1) / b;
 	ws.gram_line = gram_other;
 	ws.gram_line.diagonal().array() += s.l2;
-	double cross = 0.0;
-	gram_f.setZero();
-	for (int64_t k0 = 0; k0 < s.count; k0 += b)
-	{
+	const Matrix &g = ws.gram_line;
+	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
 		poll_interrupts(p.intr);
+		const int64_t k0 = blk * b;
 		const int64_t len = std::min(b, s.count - k0);
-		gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num);
+		const double *bd = products != nullptr ? products->data() + k0 * r : ws.num_of(lane).data();
+		if (products == nullptr)
+			gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num_of(lane));
+		const Eigen::Map<const Matrix> num(bd, r, len);
 		auto fb = f.middleCols(k0, len);
 		for (int64_t c = 0; c < len; c++)
-			cd_sweep(ws.gram_line, ws.num.data() + c * r, s.l1, fb.data() + c * r, r);
-		cross += (fb.array() * ws.num.leftCols(len).array()).sum();
-		gram_add(gram_f, fb);
-	}
+			cd_sweep(g, num.data() + c * r, s.l1, fb.data() + c * r, r);
+		const size_t i = static_cast<size_t>(blk);
+		ws.part_cross[i] = (fb.array() * num.array()).sum();
+		ws.part_gram[i].setZero();
+		gram_add(ws.part_gram[i], fb);
+	});
+	const double cross = reduce_blocks(ws, blocks, gram_f);
 	gram_mirror(gram_f);
 	return cross;
 }
 
+// Each line's problem is its own: blocks of lines run on ws.threads lanes,
+// each with its own scratch.
 void
 hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
 {
 	const int64_t r = f.rows();
-	double *bk = ws.num.data();
-	Matrix &g = ws.gram_line;
-	for (int64_t k = 0; k < s.count; k++)
-	{
-		if (k % ws.block == 0)
-			poll_interrupts(p.intr);
-		std::fill(bk, bk + r, 0.0);
-		g.setZero();
-		// The line's vectors of O are copied a block at a time into ws.den so
-		// that their Gram is one vectorised rank update per block.
-		for (int64_t q0 = s.ptr[k]; q0 < s.ptr[k + 1]; q0 += ws.block)
+	const int64_t lines = ws.block;
+	parallel_for(ws.threads, (s.count + lines - 1) / lines, [&](int64_t blk, int lane) {
+		poll_interrupts(p.intr);
+		double *bk = ws.num_of(lane).data();
+		Matrix &copies = ws.den_of(lane);
+		Matrix &g = ws.gram_of(lane);
+		const int64_t last = std::min(s.count, (blk + 1) * lines);
+		for (int64_t k = blk * lines; k < last; k++)
 		{
-			const int64_t len = std::min(ws.block, s.ptr[k + 1] - q0);
-			for (int64_t c = 0; c < len; c++)
+			std::fill(bk, bk + r, 0.0);
+			g.setZero();
+			// The line's vectors of O are copied a block at a time into
+			// `copies` so that their Gram is one vectorised rank update per block.
+			for (int64_t q0 = s.ptr[k]; q0 < s.ptr[k + 1]; q0 += ws.block)
 			{
-				const double *o = other.data() + static_cast<int64_t>(s.idx[q0 + c]) * r;
-				const double x = s.val[q0 + c];
-				std::copy(o, o + r, ws.den.data() + c * r);
-				for (int64_t t = 0; t < r; t++)
-					bk[t] += x * o[t];
+				const int64_t len = std::min(ws.block, s.ptr[k + 1] - q0);
+				for (int64_t c = 0; c < len; c++)
+				{
+					const double *o = other.data() + static_cast<int64_t>(s.idx[q0 + c]) * r;
+					const double x = s.val[q0 + c];
+					std::copy(o, o + r, copies.data() + c * r);
+					for (int64_t t = 0; t < r; t++)
+						bk[t] += x * o[t];
+				}
+				gram_add(g, copies.leftCols(len));
 			}
-			gram_add(g, ws.den.leftCols(len));
+			gram_mirror(g);
+			g.diagonal().array() += s.l2;
+			double *fk = f.data() + k * r;
+			for (int sweep = 0; sweep < kMaskedSweeps; sweep++)
+				if (cd_sweep(g, bk, s.l1, fk, r) == 0.0)
+					break;
 		}
-		gram_mirror(g);
-		g.diagonal().array() += s.l2;
-		double *fk = f.data() + k * r;
-		for (int sweep = 0; sweep < kMaskedSweeps; sweep++)
-			if (cd_sweep(g, bk, s.l1, fk, r) == 0.0)
-				break;
-	}
+	});
 }
 
 } // namespace
@@ -127,9 +143,9 @@ hals_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 	{
 		hals_masked_half(p, half_h(p), w, h, ws);
 		hals_masked_half(p, half_w(p), h, w, ws);
-		return masked_frobenius_loss(p, w, h);
+		return masked_frobenius_loss(p, w, h, ws);
 	}
-	hals_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws);
+	hals_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws, products_by_rows(p, w, ws));
 	const double cross = hals_half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws);
 	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
 }

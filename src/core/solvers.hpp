@@ -91,7 +91,7 @@ namespace solver
 double frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
 
 // The sum over the stored cells only of (V - W H)^2.
-double masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h);
+double masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
 
 // The generalised KL divergence sum V log(V / W H) - V + W H over the
 // counted cells (every cell with missing = 'zero').
@@ -112,8 +112,14 @@ double gd_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
 // for the test of the seed's point against gd_elementwise_step. Absent cells
 // as zeros: gram_other = O O^T; accumulates F's new Gram into gram_f and
 // returns <F_new, B>.
+// products: B = O V (r x count) computed beforehand, or nullptr to gather it.
 double mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other,
-               Matrix &f, Matrix &gram_f, Workspace &ws);
+               Matrix &f, Matrix &gram_f, Workspace &ws, const Matrix *products = nullptr);
+
+// W^T V into ws.products from V's rows (same bits as the gather over its
+// columns, faster), on ws.threads lanes, each a range of columns. Returns
+// &ws.products, or nullptr when the workspace has no room for it.
+const Matrix *products_by_rows(const Problem &p, const Matrix &w, Workspace &ws);
 
 // F <- max(0, F - eta o grad F) with a step per element (eta r x count), for
 // absent cells as zeros and no penalty: the additive rule of the seed paper.

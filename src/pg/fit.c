@@ -127,6 +127,7 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt,
 	opt->l1_h = PG_GETARG_FLOAT8(ARG(OPT_L1_H));
 	opt->l2_w = PG_GETARG_FLOAT8(ARG(OPT_L2_W));
 	opt->l2_h = PG_GETARG_FLOAT8(ARG(OPT_L2_H));
+	opt->threads = nmfpg_threads;
 
 	/* NULL: the adaptive step; a given step must be a positive number. */
 	if (HAS(OPT_LEARNING_RATE) && !PG_ARGISNULL(ARG(OPT_LEARNING_RATE)))

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: PostgreSQL */
 /*
  * Settings: nmf.max_memory bounds what one call may allocate, checked before
- * the big allocations.
+ * the big allocations; nmf.threads is how many threads a fit's iterations use
+ * (the backend's own thread included; the others are joined before the call
+ * returns).
  */
 #include "nmfpg.h"
 
 #include <limits.h>
+#include <unistd.h>
 
 #include "utils/guc.h"
 
@@ -16,6 +19,21 @@ void _PG_init(void);
 /* In kB, like work_mem. */
 int nmfpg_max_memory_kb = 4 * 1024 * 1024;
 
+/* The default: the machine's cores, at most 8 (set in _PG_init). */
+int nmfpg_threads = 1;
+
+#define NMFPG_MAX_THREADS 64
+
+static int
+default_threads(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (cores < 1)
+		return 1;
+	return cores > 8 ? 8 : (int) cores;
+}
+
 void
 _PG_init(void)
 {
@@ -24,6 +42,10 @@ _PG_init(void)
 							"Checked before allocating; a larger request is refused with an error.",
 							&nmfpg_max_memory_kb, 4 * 1024 * 1024, 1024, INT_MAX, PGC_USERSET,
 							GUC_UNIT_KB, NULL, NULL, NULL);
+	DefineCustomIntVariable("nmf.threads", "Threads one nmf fit uses, the backend's own included.",
+							"Default: the machine's cores, at most 8. Results do not depend on it.",
+							&nmfpg_threads, default_threads(), 1, NMFPG_MAX_THREADS, PGC_USERSET,
+							0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("nmf");
 	nmfpg_progress_init();
 }

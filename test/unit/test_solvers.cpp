@@ -292,7 +292,7 @@ TEST(Solvers, AdditiveStepWithMuLearningRateIsMultiplicative)
 	const int64_t r = 4;
 	nmf::Matrix w(r, 30), h(r, 20);
 	nmf::init::random(p, w, h);
-	nmf::Workspace ws(r, 30);
+	nmf::Workspace ws(r, 30, 30, 1);
 	const nmf::Matrix gram_w = w * w.transpose();
 
 	nmf::Matrix h_mu = h, gram_h(r, r);

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: PostgreSQL
+// Seconds per iteration of the core's solvers, without PostgreSQL: a quick
+// stand-alone timing for kernel work (not part of the extension, not a test).
+//
+//   g++ -std=c++17 -O2 -DEIGEN_NO_DEBUG -isystem /usr/include/eigen3 -Isrc/core
+//       bench/time_fit.cpp src/core/*.cpp -pthread -o /tmp/time_fit
+//   /tmp/time_fit [rows cols nnz rank iterations threads...]
+//
+// Defaults: a seeded random 10,000 x 5,000 matrix with 1,000,000 stored cells,
+// rank 20, 20 iterations, threads 1 and 2; prints one line per solver and
+// thread count (median over 3 fits of the seconds per iteration) and the
+// final loss, which must not depend on the thread count.
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <vector>
+
+#include "nmf_api.h"
+
+namespace
+{
+
+struct Csr
+{
+	int64_t rows = 0, cols = 0;
+	std::vector<int64_t> ptr;
+	std::vector<int32_t> idx;
+	std::vector<double> val;
+};
+
+Csr
+random_matrix(int64_t rows, int64_t cols, int64_t nnz)
+{
+	Csr x;
+	x.rows = rows;
+	x.cols = cols;
+	std::mt19937_64 gen(42);
+	std::uniform_int_distribution<int32_t> col(0, static_cast<int32_t>(cols - 1));
+	std::uniform_real_distribution<double> value(0.5, 5.0);
+	const int64_t per_row = nnz / rows;
+	x.ptr.push_back(0);
+	std::vector<int32_t> line;
+	for (int64_t i = 0; i < rows; i++)
+	{
+		line.clear();
+		for (int64_t q = 0; q < per_row; q++)
+			line.push_back(col(gen));
+		std::sort(line.begin(), line.end());
+		line.erase(std::unique(line.begin(), line.end()), line.end());
+		for (int32_t j : line)
+		{
+			x.idx.push_back(j);
+			x.val.push_back(value(gen));
+		}
+		x.ptr.push_back(static_cast<int64_t>(x.idx.size()));
+	}
+	return x;
+}
+
+bool
+time_fit(const Csr &x, int solver, int64_t rank, int iterations, int threads, double *per_iter,
+         double *loss)
+{
+	NmfcMatrixView v{x.rows, x.cols, x.ptr.back(), x.ptr.data(), x.idx.data(), x.val.data(),
+	                 nullptr, nullptr};
+	NmfcOptions opt;
+	nmfc_options_default(&opt, rank);
+	opt.solver = solver;
+	opt.max_iter = iterations;
+	opt.tol = 0;
+#ifndef NO_THREADS
+	opt.threads = threads;
+#else
+	(void) threads;
+#endif
+	NmfcInterrupts intr{{nullptr, nullptr}};
+	NmfcFit *fit = nullptr;
+	NmfcError err;
+	if (nmfc_fit_create(&v, &opt, &intr, &fit, &err) != NMFC_OK)
+	{
+		std::fprintf(stderr, "create: %s\n", err.message);
+		return false;
+	}
+	int done = 0;
+	const auto t0 = std::chrono::steady_clock::now();
+	while (!done)
+		if (nmfc_fit_step(fit, &done, &err) != NMFC_OK)
+		{
+			std::fprintf(stderr, "step: %s\n", err.message);
+			return false;
+		}
+	const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+	NmfcSummary sum;
+	nmfc_fit_summary(fit, &sum);
+	*per_iter = s / sum.iterations;
+	*loss = sum.loss;
+	nmfc_fit_free(fit);
+	return true;
+}
+
+} // namespace
+
+int
+main(int argc, char **argv)
+{
+	const int64_t rows = argc > 1 ? std::atoll(argv[1]) : 10000;
+	const int64_t cols = argc > 2 ? std::atoll(argv[2]) : 5000;
+	const int64_t nnz = argc > 3 ? std::atoll(argv[3]) : 1000000;
+	const int64_t rank = argc > 4 ? std::atoll(argv[4]) : 20;
+	const int iterations = argc > 5 ? std::atoi(argv[5]) : 20;
+	std::vector<int> threads;
+	for (int a = 6; a < argc; a++)
+		threads.push_back(std::atoi(argv[a]));
+	if (threads.empty())
+		threads = {1, 2};
+	const Csr x = random_matrix(rows, cols, nnz);
+	std::printf("matrix %lld x %lld, %lld stored, rank %lld, %d iterations\n",
+	            static_cast<long long>(rows), static_cast<long long>(cols),
+	            static_cast<long long>(x.ptr.back()), static_cast<long long>(rank), iterations);
+	for (int solver : {NMF_SOLVER_HALS, NMF_SOLVER_MU})
+		for (int t : threads)
+		{
+			std::vector<double> times;
+			double loss = 0;
+			for (int rep = 0; rep < 3; rep++)
+			{
+				double s = 0;
+				if (!time_fit(x, solver, rank, iterations, t, &s, &loss))
+					return 1;
+				times.push_back(s);
+			}
+			std::sort(times.begin(), times.end());
+			std::printf("%-4s threads %d: %.4f s/iteration (min %.4f), loss %.17g\n",
+			            nmfc_solver_name(solver), t, times[1], times[0], loss);
+		}
+	return 0;
+}
