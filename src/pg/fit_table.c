@@ -81,25 +81,38 @@ existing_relation(const char *name)
 									  get_rel_name(relid));
 }
 
+/* A (possibly schema-qualified) table name, parsed and quoted for SQL. */
+static char *
+quoted_name(const char *name, bool *exists)
+{
+	RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
+
+	*exists = OidIsValid(RangeVarGetRelid(rv, NoLock, true));
+	return rv->schemaname ? quote_qualified_identifier(rv->schemaname, rv->relname)
+						  : pstrdup(quote_identifier(rv->relname));
+}
+
 /* A table name for a table this call creates; an existing one is an error. */
 static char *
 new_relation(const char *name, const char *what)
 {
-	RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
+	bool exists;
+	char *quoted = quoted_name(name, &exists);
 
-	if (OidIsValid(RangeVarGetRelid(rv, NoLock, true)))
+	if (exists)
 		ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE),
 						errmsg("nmf_fit: %s \"%s\" already exists", what, name),
 						errhint("Drop it, or name another table.")));
-	return rv->schemaname ? quote_qualified_identifier(rv->schemaname, rv->relname)
-						  : pstrdup(quote_identifier(rv->relname));
+	return quoted;
 }
 
 static char *
 source_query(FunctionCallInfo fcinfo)
 {
 	const char *source = text_arg(fcinfo, ARG_SOURCE, "source");
-	const char *from = looks_like_query(source) ? psprintf("(%s)", source) : existing_relation(source);
+	const char *from;
+
+	from = looks_like_query(source) ? psprintf("(%s)", source) : existing_relation(source);
 
 	return psprintf("SELECT (s.%s)::bigint, (s.%s)::bigint, (s.%s)::float8 FROM %s s",
 					quote_identifier(text_arg(fcinfo, ARG_ROW_COL, "row_col")),
@@ -242,16 +255,15 @@ float8_array(const double *x, int64 n)
 }
 
 static int64
-record_model(const char *models, const char *source, const char *w_table, const char *h_table,
-			 const NmfModelFlat *m)
+record_model(const char *models, bool models_exist, const char *source, const char *w_table,
+			 const char *h_table, const NmfModelFlat *m)
 {
 	Oid types[6] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
 	Datum args[6];
 	bool isnull;
 	int64 id;
 
-	if (!OidIsValid(RangeVarGetRelid(makeRangeVarFromNameList(stringToQualifiedNameList(models)),
-									 NoLock, true)) &&
+	if (!models_exist &&
 		SPI_execute(psprintf("CREATE TABLE %s ("
 							 " model_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
 							 " created timestamptz NOT NULL DEFAULT now(),"
@@ -293,6 +305,7 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	int64 source_rows, nnz, rows, cols, csr_size, peak_cells, peak_fit, model_size, w_rows, h_rows,
 		model_id;
 	bool verbose;
+	bool models_exist;
 	char *result;
 
 	/* Every argument is checked before the source is read. */
@@ -306,13 +319,7 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	if (strcmp(w_table, h_table) == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("nmf_fit: w_table and h_table must be different tables")));
-	models = text_arg(fcinfo, ARG_MODELS_TABLE, "models_table");
-	{
-		RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(models));
-
-		models = rv->schemaname ? quote_qualified_identifier(rv->schemaname, rv->relname)
-								: pstrdup(quote_identifier(rv->relname));
-	}
+	models = quoted_name(text_arg(fcinfo, ARG_MODELS_TABLE, "models_table"), &models_exist);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "nmf_fit: SPI_connect failed");
@@ -367,7 +374,7 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 						   model->rank);
 	h_rows = write_factors(h_table, nmf_model_col_ids(model), nmf_model_h(model), model->cols,
 						   model->rank);
-	model_id = record_model(models, source, w_table, h_table, model);
+	model_id = record_model(models, models_exist, source, w_table, h_table, model);
 
 	result = psprintf("{\"model_id\": " INT64_FORMAT ", \"models_table\": %s, \"w_table\": %s,"
 					  " \"h_table\": %s, \"w_rows\": " INT64_FORMAT ", \"h_rows\": " INT64_FORMAT

@@ -7,6 +7,7 @@
 #include "nmfpg.h"
 
 #include "common/base64.h"
+#include "libpq/pqformat.h"
 
 /* Copies bytes that follow the length word into a fresh, aligned value and validates it. */
 struct varlena *
@@ -23,6 +24,39 @@ nmfpg_image_from_bytes(const char *data, int64 len, nmfpg_validate_fn validate, 
 	memcpy(VARDATA(image), data, len);
 	nmfpg_raise(validate(image, (size_t) size, &err), &err, sqlstate);
 	return image;
+}
+
+/* The binary receive form: the bytes after the length word, validated. */
+struct varlena *
+nmfpg_image_recv(StringInfo buf, nmfpg_validate_fn validate)
+{
+	struct varlena *image = nmfpg_image_from_bytes(buf->data + buf->cursor, buf->len - buf->cursor,
+												   validate, ERRCODE_INVALID_BINARY_REPRESENTATION);
+
+	buf->cursor = buf->len;
+	return image;
+}
+
+/* The binary send form (and the bytea cast's bytes): the image after its length word. */
+bytea *
+nmfpg_image_send(Datum d)
+{
+	struct varlena *image = nmfpg_detoast_aligned(d);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbytes(&buf, VARDATA(image), VARSIZE(image) - VARHDRSZ);
+	return pq_endtypsend(&buf);
+}
+
+/* The cast from bytea: the same validation as the receive form. */
+struct varlena *
+nmfpg_image_from_bytea(Datum d, nmfpg_validate_fn validate)
+{
+	bytea *b = DatumGetByteaPP(d);
+
+	return nmfpg_image_from_bytes(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), validate,
+								  ERRCODE_INVALID_BINARY_REPRESENTATION);
 }
 
 char *

@@ -13,7 +13,6 @@
 
 #include <math.h>
 
-#include "libpq/pqformat.h"
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
@@ -280,22 +279,12 @@ nmf_matrix_state_out(PG_FUNCTION_ARGS)
 Datum
 nmf_matrix_state_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo buf = (StringInfo) PG_GETARG_POINTER(0);
-	struct varlena *image = nmfpg_image_from_bytes(buf->data + buf->cursor, buf->len - buf->cursor,
-												   nmfc_state_validate,
-												   ERRCODE_INVALID_BINARY_REPRESENTATION);
-
-	buf->cursor = buf->len;
-	PG_RETURN_POINTER(image);
+	PG_RETURN_POINTER(
+		nmfpg_image_recv((StringInfo) PG_GETARG_POINTER(0), nmfc_state_validate));
 }
 
 Datum
 nmf_matrix_state_send(PG_FUNCTION_ARGS)
 {
-	struct varlena *image = nmfpg_detoast_aligned(PG_GETARG_DATUM(0));
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, VARDATA(image), VARSIZE(image) - VARHDRSZ);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_BYTEA_P(nmfpg_image_send(PG_GETARG_DATUM(0)));
 }

@@ -9,7 +9,6 @@
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
-#include "libpq/pqformat.h"
 #include "utils/array.h"
 
 PG_FUNCTION_INFO_V1(nmf_matrix_in);
@@ -37,34 +36,19 @@ nmf_matrix_out(PG_FUNCTION_ARGS)
 Datum
 nmf_matrix_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo buf = (StringInfo) PG_GETARG_POINTER(0);
-	struct varlena *image = nmfpg_image_from_bytes(buf->data + buf->cursor, buf->len - buf->cursor,
-												   nmfc_matrix_validate,
-												   ERRCODE_INVALID_BINARY_REPRESENTATION);
-
-	buf->cursor = buf->len;
-	PG_RETURN_POINTER(image);
+	PG_RETURN_POINTER(nmfpg_image_recv((StringInfo) PG_GETARG_POINTER(0), nmfc_matrix_validate));
 }
 
 Datum
 nmf_matrix_send(PG_FUNCTION_ARGS)
 {
-	struct varlena *image = nmfpg_detoast_aligned(PG_GETARG_DATUM(0));
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, VARDATA(image), VARSIZE(image) - VARHDRSZ);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_BYTEA_P(nmfpg_image_send(PG_GETARG_DATUM(0)));
 }
 
 Datum
 nmf_matrix_from_bytea(PG_FUNCTION_ARGS)
 {
-	bytea *b = PG_GETARG_BYTEA_PP(0);
-
-	PG_RETURN_POINTER(nmfpg_image_from_bytes(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b),
-											 nmfc_matrix_validate,
-											 ERRCODE_INVALID_BINARY_REPRESENTATION));
+	PG_RETURN_POINTER(nmfpg_image_from_bytea(PG_GETARG_DATUM(0), nmfc_matrix_validate));
 }
 
 /* The bytea is the image after the length word: the same bytes as the send form. */

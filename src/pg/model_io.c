@@ -7,7 +7,6 @@
 #include "nmfpg.h"
 
 #include "lib/stringinfo.h"
-#include "libpq/pqformat.h"
 
 PG_FUNCTION_INFO_V1(nmf_model_in);
 PG_FUNCTION_INFO_V1(nmf_model_out);
@@ -34,35 +33,22 @@ nmf_model_out(PG_FUNCTION_ARGS)
 Datum
 nmf_model_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo buf = (StringInfo) PG_GETARG_POINTER(0);
-	struct varlena *image = nmfpg_image_from_bytes(buf->data + buf->cursor, buf->len - buf->cursor,
-												   nmfc_model_validate,
-												   ERRCODE_INVALID_BINARY_REPRESENTATION);
-
-	buf->cursor = buf->len;
-	PG_RETURN_POINTER(nmfpg_model_current(image, ERRCODE_INVALID_BINARY_REPRESENTATION));
+	PG_RETURN_POINTER(
+		nmfpg_model_current(nmfpg_image_recv((StringInfo) PG_GETARG_POINTER(0), nmfc_model_validate),
+							ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
 
 Datum
 nmf_model_send(PG_FUNCTION_ARGS)
 {
-	struct varlena *image = nmfpg_detoast_aligned(PG_GETARG_DATUM(0));
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendbytes(&buf, VARDATA(image), VARSIZE(image) - VARHDRSZ);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_BYTEA_P(nmfpg_image_send(PG_GETARG_DATUM(0)));
 }
 
 Datum
 nmf_model_from_bytea(PG_FUNCTION_ARGS)
 {
-	bytea *b = PG_GETARG_BYTEA_PP(0);
-
-	PG_RETURN_POINTER(nmfpg_model_current(
-		nmfpg_image_from_bytes(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), nmfc_model_validate,
-							   ERRCODE_INVALID_BINARY_REPRESENTATION),
-		ERRCODE_INVALID_BINARY_REPRESENTATION));
+	PG_RETURN_POINTER(nmfpg_model_current(nmfpg_image_from_bytea(PG_GETARG_DATUM(0), nmfc_model_validate),
+										  ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
 
 /* The bytea is the image after the length word: the same bytes as the send form. */

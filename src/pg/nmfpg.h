@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "lib/stringinfo.h"
 #include "utils/memutils.h"
 #include "nmf_api.h"
 
@@ -35,6 +36,9 @@ typedef int (*nmfpg_validate_fn)(const void *flat, size_t size, NmfcError *err);
 extern struct varlena *nmfpg_image_from_bytes(const char *data, int64 len,
 											  nmfpg_validate_fn validate, int errcode);
 extern char *nmfpg_image_to_base64(const struct varlena *image);
+extern struct varlena *nmfpg_image_recv(StringInfo buf, nmfpg_validate_fn validate);
+extern bytea *nmfpg_image_send(Datum d);
+extern struct varlena *nmfpg_image_from_bytea(Datum d, nmfpg_validate_fn validate);
 extern struct varlena *nmfpg_image_from_base64(const char *text, nmfpg_validate_fn validate,
 											   const char *typname);
 extern struct varlena *nmfpg_detoast_aligned(Datum d);
