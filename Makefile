@@ -3,7 +3,7 @@
 
 MODULE_big = nmf
 EXTENSION = nmf
-DATA = nmf--0.1.sql nmf--0.1--0.2.sql
+DATA = nmf--0.1.sql nmf--0.1--0.2.sql nmf--0.2--0.3.sql
 PGFILEDESC = "nmf - non-negative matrix factorization"
 
 CORE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp)))

@@ -60,7 +60,8 @@ find_id(const int64_t *ids, int64_t n, int64_t id) noexcept
 double
 predict(const ModelView &m, int64_t i, int64_t j) noexcept
 {
-	return dot(m.w + i * m.rank, m.h + j * m.rank, m.rank);
+	const double wh = dot(m.w + i * m.rank, m.h + j * m.rank, m.rank);
+	return m.bias ? m.mu + m.b_row[i] + m.b_col[j] + wh : wh;
 }
 
 std::vector<Scored>
@@ -89,6 +90,10 @@ row_scores(const ModelView &m, int64_t i, std::vector<double> *scores)
 	scores->resize(static_cast<size_t>(m.cols));
 	for (int64_t j = 0; j < m.cols; j++)
 		(*scores)[static_cast<size_t>(j)] = dot(wi, m.h + j * m.rank, m.rank);
+	if (m.bias)
+		for (int64_t j = 0; j < m.cols; j++)
+			(*scores)[static_cast<size_t>(j)] =
+			    m.mu + m.b_row[i] + m.b_col[j] + (*scores)[static_cast<size_t>(j)];
 }
 
 void

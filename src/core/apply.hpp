@@ -32,12 +32,17 @@ struct ModelView
 	const double *w = nullptr;		  // rows x rank
 	const double *h = nullptr;		  // cols x rank
 	bool masked = false;			  // fitted with only the stored cells counted
+	bool bias = false;				  // predictions add mu + b_row[i] + b_col[j]
+	double mu = 0.0;
+	double l2_bias = 0.0;
+	const double *b_row = nullptr; // rows, when bias
+	const double *b_col = nullptr; // cols, when bias
 };
 
 // Index of id in ids[0..n) (strictly ascending), or -1.
 int64_t find_id(const int64_t *ids, int64_t n, int64_t id) noexcept;
 
-// (W H)_ij for dense indexes i, j.
+// (W H)_ij for dense indexes i, j (plus mu + b_row[i] + b_col[j] when biased).
 double predict(const ModelView &m, int64_t i, int64_t j) noexcept;
 
 // One scored candidate: a dense index and its score.
@@ -53,7 +58,7 @@ struct Scored
 std::vector<Scored> top_k(const std::vector<double> &scores, const std::vector<char> &skip,
 						  int64_t k);
 
-// Scores of every column for row i: s_j = (W H)_ij.
+// Scores of every column for row i: s_j = predict(m, i, j).
 void row_scores(const ModelView &m, int64_t i, std::vector<double> *scores);
 
 // Columns of the model that the given cells of row `row_id` of matrix x name,
@@ -80,19 +85,22 @@ void similarities(const ModelView &m, Side side, Metric metric, int64_t index,
 // Fold-in: for each row of x (cells whose column id the model lacks are
 // ignored), the w >= 0 minimising ||x_row - w H||^2, over every model column
 // (absent cells as zeros) or, when masked, over the row's known stored cells
-// only. out is x.rows x rank.
+// only. out is x.rows x rank. A biased model solves each row's bias jointly
+// (ridge l2_bias, as in the fit) into out_bias[x.rows] when it is not null.
 struct TransformCounts
 {
 	int64_t unknown_cells = 0;
 	int64_t unknown_cols = 0;
 };
 TransformCounts transform(const ModelView &m, const CsrView &x, const int64_t *x_col_ids,
-						  bool masked, double *out, const NmfcInterrupts &intr);
+						  bool masked, double *out, const NmfcInterrupts &intr,
+						  double *out_bias = nullptr);
 
 // Non-negative least squares min_{w >= 0} 1/2 w'Gw - b'w by cyclic coordinate
 // descent (G symmetric positive semi-definite, r x r, column-major). w holds
-// the start on entry and the solution on return.
-void nnls_cd(const double *g, const double *b, int64_t r, double *w);
+// the start on entry and the solution on return. Coordinates from `free_from`
+// on are not constrained (a bias solved jointly with the weights).
+void nnls_cd(const double *g, const double *b, int64_t r, double *w, int64_t free_from = -1);
 
 // Sums over the stored cells of x whose row and column ids the model knows.
 struct ScoreSums

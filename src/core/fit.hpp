@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "bias.hpp"
 #include "kernels.hpp"
 #include "nmf_api.h"
 #include "solvers.hpp"
@@ -59,12 +60,18 @@ class Fit
 
 	void update_stopping();
 
+	// Block sweeps of the biases alone before the first iteration.
+	static constexpr int kBiasStartSweeps = 20;
+	void start_biases();
+
 	void initialise();
 	double final_frobenius();
 	double iterate();
 
 	CscMatrix xt_;
 	Problem p_;
+	const double *values_ = nullptr; // V's values; p_.x.values is the residual when biased
+	BiasFit bias_;                   // opt.bias only
 
 	Matrix w_; // r x m: column i is row i of W
 	Matrix h_; // r x n: column j is column j of H

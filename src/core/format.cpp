@@ -26,13 +26,15 @@ static_assert(sizeof(NmfStateFlat) == 24 && offsetof(NmfStateFlat, count) == 16,
               "NmfStateFlat layout changed");
 static_assert(sizeof(NmfTriplet) == 24 && offsetof(NmfTriplet, value) == 16,
               "NmfTriplet layout changed");
-static_assert(sizeof(NmfModelFlat) == 184, "NmfModelFlat layout changed");
+static_assert(sizeof(NmfModelFlat) == 208, "NmfModelFlat layout changed");
 static_assert(offsetof(NmfModelFlat, rows) == 16 && offsetof(NmfModelFlat, solver) == 48 &&
                   offsetof(NmfModelFlat, tol) == 72 && offsetof(NmfModelFlat, l2_h) == 120 &&
                   offsetof(NmfModelFlat, learning_rate) == 128 &&
                   offsetof(NmfModelFlat, iterations) == 136 &&
                   offsetof(NmfModelFlat, x_norm_sq) == 168 &&
-                  offsetof(NmfModelFlat, history_len) == 176,
+                  offsetof(NmfModelFlat, history_len) == 176 &&
+                  offsetof(NmfModelFlat, l2_bias) == NMF_MODEL_V2_HEADER &&
+                  offsetof(NmfModelFlat, bias) == 200,
               "NmfModelFlat layout changed");
 
 namespace nmf
@@ -131,6 +133,14 @@ class Checker
 				fail(field, "[", i, "] = ", v[i], " is not a finite number >= 0");
 	}
 
+	void
+	check_finite_array(const char *field, const double *v, int64_t n) const
+	{
+		for (int64_t i = 0; i < n; i++)
+			if (!std::isfinite(v[i]))
+				fail(field, "[", i, "] = ", v[i], " is not finite");
+	}
+
   private:
 	const char *type_;
 	NmfcStatus status_;
@@ -201,7 +211,7 @@ state_size(int64_t count) noexcept
 }
 
 int64_t
-model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len) noexcept
+model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len, bool bias) noexcept
 {
 	if (!dim_ok(rows) || !dim_ok(cols) || rank < 1 || rank > NMF_MAX_RANK || rank > rows ||
 	    rank > cols || history_len < 0 || history_len > INT32_MAX)
@@ -215,7 +225,13 @@ model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len) noexce
 	total = add_words(total, w);
 	total = add_words(total, h);
 	total = add_words(total, history_len); // losses
-	return add_words(total, history_len);  // seconds
+	total = add_words(total, history_len); // seconds
+	if (bias)
+	{
+		total = add_words(total, rows); // b_row
+		total = add_words(total, cols); // b_col
+	}
+	return total;
 }
 
 void
@@ -328,7 +344,19 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	c.check_nonneg("seconds", h.seconds);
 	c.check_nonneg("x_norm_sq", h.x_norm_sq);
 	c.check_range("history_len", h.history_len, 0, h.iterations);
-	c.check_exact_size(size, model_size(h.rows, h.cols, h.rank, h.history_len));
+	c.check_range("bias", h.bias, 0, 1);
+	c.check_zero("reserved3", h.reserved3);
+	c.check_nonneg("l2_bias", h.l2_bias);
+	if (!std::isfinite(h.mu))
+		c.fail("mu = ", h.mu, " is not finite");
+	if (h.bias == 0)
+	{
+		c.check_zero("l2_bias (without bias)", h.l2_bias);
+		c.check_zero("mu (without bias)", h.mu);
+	}
+	else if (h.missing != NMF_MISSING_IGNORE)
+		c.fail("bias = 1 needs missing = ", NMF_MISSING_IGNORE, ", not ", h.missing);
+	c.check_exact_size(size, model_size(h.rows, h.cols, h.rank, h.history_len, h.bias == 1));
 
 	const NmfModelFlat *m = static_cast<const NmfModelFlat *>(flat);
 	c.check_ascending_ids("row_ids", nmf_model_row_ids(m), h.rows);
@@ -342,6 +370,11 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 		if (seconds[i] < seconds[i - 1])
 			c.fail("history_seconds[", i, "] = ", seconds[i], " is less than history_seconds[",
 			       i - 1, "] = ", seconds[i - 1]);
+	if (h.bias == 1)
+	{
+		c.check_finite_array("b_row", nmf_model_b_row(m), h.rows);
+		c.check_finite_array("b_col", nmf_model_b_col(m), h.cols);
+	}
 }
 
 int
@@ -354,41 +387,74 @@ model_version(const void *flat, size_t size) noexcept
 	return h.magic == NMF_MODEL_MAGIC ? h.version : -1;
 }
 
-// Version 1 lacks learning_rate (8 bytes at its offset); everything before it
-// keeps its place, everything after moves up by 8. The result is validated
-// in full as a current model, so a version 1 value is checked as strictly.
-void
-upgrade_model_v1(const void *flat, size_t size, void *out, size_t out_size, NmfcStatus status)
+int64_t
+model_upgrade_growth(int version) noexcept
 {
-	constexpr size_t at = offsetof(NmfModelFlat, learning_rate);
-	constexpr size_t gap = sizeof(NmfModelFlat) - NMF_MODEL_V1_HEADER;
-	static_assert(gap == sizeof(double), "version 2 adds exactly learning_rate");
+	switch (version)
+	{
+	case 1:
+		return static_cast<int64_t>(sizeof(NmfModelFlat)) - NMF_MODEL_V1_HEADER;
+	case 2:
+		return static_cast<int64_t>(sizeof(NmfModelFlat)) - NMF_MODEL_V2_HEADER;
+	case NMF_MODEL_VERSION:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+// Version 1 lacks learning_rate (8 bytes at its offset), versions 1 and 2
+// the bias fields at the end of the header (24 bytes); everything else keeps
+// its order, and an old model has no bias arrays. The missing fields become
+// 0 (no bias). The result is validated in full as a current model, so an old
+// value is checked as strictly.
+void
+upgrade_model(const void *flat, size_t size, void *out, size_t out_size, NmfcStatus status)
+{
+	constexpr size_t lr_at = offsetof(NmfModelFlat, learning_rate);
+	constexpr size_t lr_gap = sizeof(double);
+	constexpr size_t bias_gap = sizeof(NmfModelFlat) - NMF_MODEL_V2_HEADER;
+	static_assert(NMF_MODEL_V2_HEADER - NMF_MODEL_V1_HEADER == lr_gap,
+	              "version 2 adds exactly learning_rate");
 	const Checker c("nmf_model", status);
-	c.check_size_at_least(size, NMF_MODEL_V1_HEADER);
-	if (model_version(flat, size) != 1)
-		c.fail("not a version 1 model");
-	if (out_size != size + gap)
-		throw InvalidArgument("the upgraded model needs exactly 8 more bytes");
+	const int version = model_version(flat, size);
+	if (version != 1 && version != 2)
+		c.fail("not a version 1 or 2 model");
+	const size_t old_header = version == 1 ? NMF_MODEL_V1_HEADER : NMF_MODEL_V2_HEADER;
+	c.check_size_at_least(size, old_header);
+	if (out_size != size + static_cast<size_t>(model_upgrade_growth(version)))
+		throw InvalidArgument(message("the upgraded model needs exactly ",
+		                              model_upgrade_growth(version), " more bytes"));
 	const char *in = static_cast<const char *>(flat);
 	char *o = static_cast<char *>(out);
-	std::memcpy(o, in, at);
-	std::memset(o + at, 0, gap);
-	std::memcpy(o + at + gap, in + at, size - at);
-	const uint16_t version = NMF_MODEL_VERSION;
-	std::memcpy(o + offsetof(NmfModelFlat, version), &version, sizeof(version));
+	if (version == 1)
+	{
+		std::memcpy(o, in, lr_at);
+		std::memset(o + lr_at, 0, lr_gap);
+		std::memcpy(o + lr_at + lr_gap, in + lr_at, NMF_MODEL_V1_HEADER - lr_at);
+	}
+	else
+		std::memcpy(o, in, NMF_MODEL_V2_HEADER);
+	std::memset(o + NMF_MODEL_V2_HEADER, 0, bias_gap);
+	std::memcpy(o + sizeof(NmfModelFlat), in + old_header, size - old_header);
+	const uint16_t current = NMF_MODEL_VERSION;
+	std::memcpy(o + offsetof(NmfModelFlat, version), &current, sizeof(current));
 	validate_model(out, out_size, status);
 }
 
 void
 validate_model_any(const void *flat, size_t size, NmfcStatus status)
 {
-	if (model_version(flat, size) != 1)
+	const int version = model_version(flat, size);
+	if (version != 1 && version != 2)
 	{
 		validate_model(flat, size, status);
 		return;
 	}
-	std::vector<char> upgraded(size + sizeof(double));
-	upgrade_model_v1(flat, size, upgraded.data(), upgraded.size(), status);
+	const size_t out_size = size + static_cast<size_t>(model_upgrade_growth(version));
+	// 8-aligned, as the validator reads the copy's arrays in place.
+	std::vector<double> upgraded((out_size + 7) / 8);
+	upgrade_model(flat, size, upgraded.data(), out_size, status);
 }
 
 } // namespace nmf

@@ -176,7 +176,13 @@ extern "C"
 	nmfc_model_upgrade(const void *flat, size_t size, void *out, size_t out_size,
 	                   NmfcError *err) noexcept
 	{
-		return guarded(err, [&] { nmf::upgrade_model_v1(flat, size, out, out_size); });
+		return guarded(err, [&] { nmf::upgrade_model(flat, size, out, out_size); });
+	}
+
+	int64_t
+	nmfc_model_upgrade_growth(int version) noexcept
+	{
+		return nmf::model_upgrade_growth(version);
 	}
 
 	int64_t
@@ -189,6 +195,13 @@ extern "C"
 	nmfc_model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len) noexcept
 	{
 		return nmf::model_size(rows, cols, rank, history_len);
+	}
+
+	int64_t
+	nmfc_model_size_bias(int64_t rows, int64_t cols, int64_t rank, int64_t history_len,
+	                     int bias) noexcept
+	{
+		return nmf::model_size(rows, cols, rank, history_len, bias != 0);
 	}
 
 	int
@@ -233,6 +246,8 @@ extern "C"
 		opt->l1_w = opt->l1_h = opt->l2_w = opt->l2_h = 0;
 		opt->learning_rate = 0;
 		opt->threads = 0;
+		opt->bias = 0;
+		opt->l2_bias = NMF_DEFAULT_L2_BIAS;
 	}
 
 	int
@@ -404,6 +419,16 @@ model_view(const NmfcModelView *m)
 	// solver fits models with missing 'ignore'.
 	const int ignore = nmfc_missing_code("ignore");
 	v.masked = ignore >= 0 && m->missing == ignore;
+	if (m->bias)
+	{
+		if (m->b_row == nullptr || m->b_col == nullptr)
+			throw nmf::InvalidArgument("a biased model view needs b_row and b_col");
+		v.bias = true;
+		v.mu = m->mu;
+		v.l2_bias = m->l2_bias;
+		v.b_row = m->b_row;
+		v.b_col = m->b_col;
+	}
 	return v;
 }
 
@@ -459,6 +484,14 @@ extern "C"
 		v.w = nmf_model_w(m);
 		v.h = nmf_model_h(m);
 		v.missing = m->missing;
+		if (m->bias)
+		{
+			v.bias = 1;
+			v.mu = m->mu;
+			v.l2_bias = m->l2_bias;
+			v.b_row = nmf_model_b_row(m);
+			v.b_col = nmf_model_b_col(m);
+		}
 		return v;
 	}
 
@@ -566,7 +599,7 @@ extern "C"
 
 	int
 	nmfc_transform(const NmfcModelView *m, const NmfcMatrixView *x, const int64_t *x_col_ids,
-	               double *out, int64_t *unknown_cells, int64_t *unknown_cols,
+	               double *out, double *out_bias, int64_t *unknown_cells, int64_t *unknown_cols,
 	               const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
 		return guarded(err,
@@ -578,7 +611,8 @@ extern "C"
 			               require(unknown_cells, "unknown cell count");
 			               require(unknown_cols, "unknown column count");
 			               const nmf::apply::TransformCounts c = nmf::apply::transform(
-			                   v, csr_view(x), x_col_ids, v.masked, out, interrupts_or_none(intr));
+			                   v, csr_view(x), x_col_ids, v.masked, out, interrupts_or_none(intr),
+			                   out_bias);
 			               *unknown_cells = c.unknown_cells;
 			               *unknown_cols = c.unknown_cols;
 		               });

@@ -61,15 +61,22 @@ extern "C"
 	 */
 	int nmfc_matrix_validate(const void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
 	int nmfc_state_validate(const void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
-	/* Models of every version this library reads (1: nmf 0.1, 2: current). */
+	/* Models of every version this library reads (1: nmf 0.1, 2: nmf 0.2, 3: current). */
 	int nmfc_model_validate(const void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
 
 	/* A model image's version; -1 when too short or not a model. */
 	int nmfc_model_version(const void *flat, size_t size) NMFC_NOEXCEPT;
 
 	/*
-	 * A version 1 model image (length word included) into a current one of
-	 * size + 8 bytes at `out`, validated in full; the length word is the caller's.
+	 * Bytes a model image of this version gains when upgraded to the current
+	 * one: 0 for the current version, -1 for a version this library cannot read.
+	 */
+	int64_t nmfc_model_upgrade_growth(int version) NMFC_NOEXCEPT;
+
+	/*
+	 * An older model image (version 1 or 2, length word included) into a
+	 * current one of size + nmfc_model_upgrade_growth(version) bytes at `out`,
+	 * validated in full; the length word is the caller's.
 	 */
 	int nmfc_model_upgrade(const void *flat, size_t size, void *out, size_t out_size,
 						   NmfcError *err) NMFC_NOEXCEPT;
@@ -78,6 +85,9 @@ extern "C"
 	int64_t nmfc_matrix_size(int64_t rows, int64_t cols, int64_t nnz) NMFC_NOEXCEPT;
 	int64_t nmfc_model_size(int64_t rows, int64_t cols, int64_t rank,
 							int64_t history_len) NMFC_NOEXCEPT;
+	/* The same for a model that carries biases (bias = 1) or not (0). */
+	int64_t nmfc_model_size_bias(int64_t rows, int64_t cols, int64_t rank, int64_t history_len,
+								 int bias) NMFC_NOEXCEPT;
 
 	/* ---- building a matrix from triplets ---- */
 
@@ -119,6 +129,13 @@ extern "C"
 		 * machine's cores, at most 8. The result does not depend on it.
 		 */
 		int32_t threads;
+		/*
+		 * bias = 1 (needs missing 'ignore'): the model is
+		 * mu + b_row[i] + b_col[j] + (W H)_ij, the biases fitted with the ridge
+		 * l2_bias / 2 (||b_row||^2 + ||b_col||^2).
+		 */
+		int32_t bias;
+		double l2_bias;
 
 		/*
 		 * Read only while nmfc_fit_create runs. init = NMF_INIT_CUSTOM: W (m x r)
@@ -133,6 +150,9 @@ extern "C"
 		const void *warm_start;
 		size_t warm_start_size;
 	} NmfcOptions;
+
+/* The ridge on the biases when bias is on and l2_bias is not given. */
+#define NMF_DEFAULT_L2_BIAS 10.0
 
 	/* Fills the defaults documented in the README for the given rank. */
 	void nmfc_options_default(NmfcOptions *opt, int64_t rank) NMFC_NOEXCEPT;
@@ -227,6 +247,11 @@ extern "C"
 		const double *w;		/* rows x rank, each row's weights contiguous */
 		const double *h;		/* cols x rank, each column's weights contiguous */
 		int32_t missing;		/* NMF_MISSING_* code the model was fitted with */
+		int32_t bias;			/* 1: predictions add mu + b_row[i] + b_col[j] */
+		double mu;
+		double l2_bias;
+		const double *b_row; /* rows, or NULL without bias */
+		const double *b_col; /* cols, or NULL without bias */
 	} NmfcModelView;
 
 	/* The view of a model image whose header and size were checked. */
@@ -277,11 +302,14 @@ extern "C"
 	 * non-negative w minimising ||x_row - w H||^2 with H fixed: over every
 	 * model column (absent cells as zeros), or over the row's stored cells
 	 * only when the model was fitted with missing 'ignore'. Cells in columns
-	 * the model lacks are ignored and counted.
+	 * the model lacks are ignored and counted. For a biased model the row's
+	 * bias b is solved jointly (min sum (x - mu - b_col - b - w H)^2 +
+	 * l2_bias b^2, w >= 0) into out_bias[x->rows] (NULL: not wanted).
 	 */
 	int nmfc_transform(const NmfcModelView *m, const NmfcMatrixView *x, const int64_t *x_col_ids,
-					   double *out, int64_t *unknown_cells, int64_t *unknown_cols,
-					   const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+					   double *out, double *out_bias, int64_t *unknown_cells,
+					   int64_t *unknown_cols, const NmfcInterrupts *intr,
+					   NmfcError *err) NMFC_NOEXCEPT;
 
 	/* Sums over the stored cells of x whose ids the model knows. */
 	typedef struct NmfcScore

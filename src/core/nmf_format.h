@@ -30,11 +30,15 @@ extern "C"
 
 /*
  * nmf_model's version. Version 1 (nmf 0.1) had no learning_rate field: its
- * header is NMF_MODEL_V1_HEADER bytes, 8 fewer, and its arrays are the same.
- * Readers accept version 1 and upgrade it in memory (nmfc_model_upgrade).
+ * header is NMF_MODEL_V1_HEADER bytes, 8 fewer. Version 2 (nmf 0.2) had no
+ * bias fields (l2_bias, mu, bias, reserved3): its header is
+ * NMF_MODEL_V2_HEADER bytes, 24 fewer. Both have the arrays of a model
+ * without biases. Readers accept versions 1 and 2 and upgrade them in memory
+ * (nmfc_model_upgrade).
  */
-#define NMF_MODEL_VERSION 2
+#define NMF_MODEL_VERSION 3
 #define NMF_MODEL_V1_HEADER 176
+#define NMF_MODEL_V2_HEADER 184
 
 #define NMF_MATRIX_MAGIC 0x584d4d4eu /* "NMMX" */
 #define NMF_STATE_MAGIC 0x54534d4eu	 /* "NMST" */
@@ -128,6 +132,10 @@ extern "C"
 	 *   double h[cols * rank]           column j's rank weights contiguous; finite, >= 0
 	 *   double history_loss[history_len]     loss after each recorded iteration
 	 *   double history_seconds[history_len]  solver seconds at that point, non-decreasing
+	 *   only when bias = 1:
+	 *   double b_row[rows]              row biases, finite
+	 *   double b_col[cols]              column biases, finite
+	 * A biased model predicts mu + b_row[i] + b_col[j] + (W H)_ij.
 	 * W's columns sum to 1 (or are all zero) and factors are ordered by
 	 * decreasing weight (the sum of H's row).
 	 */
@@ -165,6 +173,11 @@ extern "C"
 		double seconds;
 		double x_norm_sq; /* squared Frobenius norm of the counted cells */
 		int64_t history_len; /* 0 .. iterations */
+		/* version 3: the biases (all 0 when bias = 0) */
+		double l2_bias;	   /* finite, >= 0: the ridge on b_row and b_col */
+		double mu;		   /* finite: the global offset */
+		int32_t bias;	   /* 0 or 1: b_row and b_col follow the history */
+		int32_t reserved3; /* 0 */
 	} NmfModelFlat;
 
 	/* Bytes of padding that round n up to a multiple of 8. */
@@ -224,6 +237,15 @@ extern "C"
 	static inline const double *nmf_model_history_seconds(const NmfModelFlat *m)
 	{
 		return nmf_model_history_loss(m) + m->history_len;
+	}
+	/* Only when m->bias is 1. */
+	static inline const double *nmf_model_b_row(const NmfModelFlat *m)
+	{
+		return nmf_model_history_seconds(m) + m->history_len;
+	}
+	static inline const double *nmf_model_b_col(const NmfModelFlat *m)
+	{
+		return nmf_model_b_row(m) + m->rows;
 	}
 
 #ifdef __cplusplus

@@ -63,6 +63,17 @@ enum
 
 StaticAssertDecl(OPT_COUNT == NMFPG_FIT_OPTIONS, "nmfpg.h must count nmf()'s options");
 
+/* Options added in 0.3, counted from extra_arg (after verbose, or after nmf_fit's models_table). */
+enum
+{
+	XOPT_BIAS,
+	XOPT_L2_BIAS,
+	XOPT_THREADS, /* NULL means the setting nmf.threads */
+	XOPT_COUNT
+};
+
+StaticAssertDecl(XOPT_COUNT == NMFPG_FIT_EXTRA_OPTIONS, "nmfpg.h must count nmf()'s 0.3 options");
+
 static const char *const option_names[OPT_COUNT] = {
 	"rank", "solver", "loss", "init", "missing", "max_iter", "tol", "seed", "max_seconds", "l1_w",
 	"l1_h", "l2_w", "l2_h", "learning_rate", "warm_start", "w_init", "h_init", "verbose"};
@@ -102,8 +113,45 @@ matrix_arg(FunctionCallInfo fcinfo, int argno, const char *name, int64_t *rows, 
 	return (const double *) ARR_DATA_PTR(a);
 }
 
+/* The options of 0.3: bias, l2_bias, threads. */
+static void
+parse_extra_options(FunctionCallInfo fcinfo, int extra_arg, NmfcOptions *opt)
+{
+#define XARG(o) (extra_arg + (o))
+#define XHAS(o) (XARG(o) < PG_NARGS())
+	if (XHAS(XOPT_BIAS) && PG_ARGISNULL(XARG(XOPT_BIAS)))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("nmf: bias must not be NULL")));
+	if (XHAS(XOPT_L2_BIAS) && PG_ARGISNULL(XARG(XOPT_L2_BIAS)))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("nmf: l2_bias must not be NULL")));
+	if (XHAS(XOPT_BIAS))
+		opt->bias = PG_GETARG_BOOL(XARG(XOPT_BIAS)) ? 1 : 0;
+	if (XHAS(XOPT_L2_BIAS))
+	{
+		opt->l2_bias = PG_GETARG_FLOAT8(XARG(XOPT_L2_BIAS));
+		if (!(opt->l2_bias >= 0) || isinf(opt->l2_bias))
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("l2_bias %g is not a finite number >= 0", opt->l2_bias)));
+	}
+	if (XHAS(XOPT_THREADS) && !PG_ARGISNULL(XARG(XOPT_THREADS)))
+	{
+		int32 threads = PG_GETARG_INT32(XARG(XOPT_THREADS));
+
+		if (threads < 1 || threads > NMFPG_MAX_THREADS)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("threads %d is outside 1..%d", threads, NMFPG_MAX_THREADS),
+							errhint("Leave threads NULL for the setting nmf.threads (now %d).",
+									nmfpg_threads)));
+		opt->threads = threads;
+	}
+#undef XHAS
+#undef XARG
+}
+
 void
-nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt, bool *verbose)
+nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg, NmfcOptions *opt,
+						bool *verbose)
 {
 #define ARG(o) (rank_arg + (o))
 /* Options a declaration from an older version lacks take their defaults. */
@@ -162,6 +210,7 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt,
 	if ((opt->w_init || opt->h_init) && opt->init == NMF_INIT_RANDOM)
 		opt->init = NMF_INIT_CUSTOM;
 	*verbose = HAS(OPT_VERBOSE) ? PG_GETARG_BOOL(ARG(OPT_VERBOSE)) : false;
+	parse_extra_options(fcinfo, extra_arg, opt);
 #undef HAS
 #undef ARG
 }
@@ -194,7 +243,8 @@ report_progress(const NmfcSummary *s, const NmfcOptions *opt, double loss_before
 int64
 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt)
 {
-	return nmfc_fit_memory(x, opt) + nmfc_model_size(x->rows, x->cols, opt->rank, opt->max_iter);
+	return nmfc_fit_memory(x, opt) +
+		nmfc_model_size_bias(x->rows, x->cols, opt->rank, opt->max_iter, opt->bias);
 }
 
 NmfModelFlat *
@@ -232,7 +282,7 @@ nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col
 		}
 	}
 
-	size = nmfc_model_size(x->rows, x->cols, opt->rank, summary.history_len);
+	size = nmfc_model_size_bias(x->rows, x->cols, opt->rank, summary.history_len, opt->bias);
 	model = (NmfModelFlat *) MemoryContextAllocHuge(CurrentMemoryContext, size);
 	memset(model, 0, size);
 	nmfpg_raise(nmfc_fit_write_model(holder->fit, row_ids, col_ids, model, (size_t) size, &err),
@@ -257,13 +307,14 @@ nmf_fit(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: matrix must not be NULL"),
 						errhint("nmf_matrix() returns NULL when it aggregates no rows.")));
-	nmfpg_parse_fit_options(fcinfo, 1, &opt, &verbose);
+	nmfpg_parse_fit_options(fcinfo, 1, 1 + NMFPG_FIT_OPTIONS, &opt, &verbose);
 	m = NMFPG_MATRIX_P(0);
 	x = nmfpg_matrix_view(m);
 	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
 
 	/* Everything big is sized before anything is allocated. */
-	nmfpg_check_image_size(nmfc_model_size(x.rows, x.cols, opt.rank, opt.max_iter), "the nmf_model");
+	nmfpg_check_image_size(nmfc_model_size_bias(x.rows, x.cols, opt.rank, opt.max_iter, opt.bias),
+						   "the nmf_model");
 	nmfpg_check_memory(nmfpg_fit_memory_bound(&x, &opt), "the fit");
 	PG_RETURN_POINTER(nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt,
 									   verbose, &size));

@@ -37,7 +37,8 @@ enum
 	ARG_H_TABLE,
 	ARG_RANK,
 	/* nmf()'s options follow the rank, then: */
-	ARG_MODELS_TABLE = ARG_RANK + NMFPG_FIT_OPTIONS
+	ARG_MODELS_TABLE = ARG_RANK + NMFPG_FIT_OPTIONS,
+	ARG_EXTRA /* 0.3's options (bias, l2_bias, threads), after models_table */
 };
 
 #define FETCH_ROWS 10000
@@ -199,16 +200,21 @@ stream_cells(const char *query, Cells *c)
 	SPI_cursor_close(portal);
 }
 
-/* W or H in long form into a new table, INSERT_ROWS rows per statement. */
+/*
+ * W or H in long form into a new table, INSERT_ROWS rows per statement; a
+ * biased model's row or column biases (bias, or NULL) follow as factor 0.
+ */
 static int64
-write_factors(const char *table, const int64 *ids, const double *f, int64 count, int64 rank)
+write_factors(const char *table, const int64 *ids, const double *f, int64 count, int64 rank,
+			  const double *bias)
 {
 	Oid types[3] = {INT8ARRAYOID, INT4ARRAYOID, FLOAT8ARRAYOID};
 	SPIPlanPtr plan;
 	Datum *id_d = palloc(INSERT_ROWS * sizeof(Datum));
 	Datum *factor_d = palloc(INSERT_ROWS * sizeof(Datum));
 	Datum *weight_d = palloc(INSERT_ROWS * sizeof(Datum));
-	int64 total = count * rank, done = 0;
+	int64 weights = count * rank;
+	int64 total = weights + (bias ? count : 0), done = 0;
 
 	if (SPI_execute(psprintf("CREATE TABLE %s (id bigint NOT NULL, factor int NOT NULL,"
 							 " weight float8 NOT NULL)", table),
@@ -226,9 +232,18 @@ write_factors(const char *table, const int64 *ids, const double *f, int64 count,
 		{
 			int64 cell = done + k;
 
-			id_d[k] = Int64GetDatum(ids[cell / rank]);
-			factor_d[k] = Int32GetDatum((int32) (cell % rank + 1));
-			weight_d[k] = Float8GetDatum(f[cell]);
+			if (cell < weights)
+			{
+				id_d[k] = Int64GetDatum(ids[cell / rank]);
+				factor_d[k] = Int32GetDatum((int32) (cell % rank + 1));
+				weight_d[k] = Float8GetDatum(f[cell]);
+			}
+			else
+			{
+				id_d[k] = Int64GetDatum(ids[cell - weights]);
+				factor_d[k] = Int32GetDatum(0);
+				weight_d[k] = Float8GetDatum(bias[cell - weights]);
+			}
 		}
 		args[0] = PointerGetDatum(construct_array(id_d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		args[1] = PointerGetDatum(construct_array(factor_d, n, INT4OID, 4, true, TYPALIGN_INT));
@@ -309,7 +324,7 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	char *result;
 
 	/* Every argument is checked before the source is read. */
-	nmfpg_parse_fit_options(fcinfo, ARG_RANK, &opt, &verbose);
+	nmfpg_parse_fit_options(fcinfo, ARG_RANK, ARG_EXTRA, &opt, &verbose);
 	if (opt.rank < 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("rank must be at least 1, not " INT64_FORMAT, (int64) opt.rank)));
@@ -371,9 +386,9 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	}
 
 	w_rows = write_factors(w_table, nmf_model_row_ids(model), nmf_model_w(model), model->rows,
-						   model->rank);
+						   model->rank, model->bias ? nmf_model_b_row(model) : NULL);
 	h_rows = write_factors(h_table, nmf_model_col_ids(model), nmf_model_h(model), model->cols,
-						   model->rank);
+						   model->rank, model->bias ? nmf_model_b_col(model) : NULL);
 	model_id = record_model(models, models_exist, source, w_table, h_table, model);
 
 	result = psprintf("{\"model_id\": " INT64_FORMAT ", \"models_table\": %s, \"w_table\": %s,"

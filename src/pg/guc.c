@@ -22,7 +22,6 @@ int nmfpg_max_memory_kb = 4 * 1024 * 1024;
 /* The default: the machine's cores, at most 8 (set in _PG_init). */
 int nmfpg_threads = 1;
 
-#define NMFPG_MAX_THREADS 64
 
 static int
 default_threads(void)

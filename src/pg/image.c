@@ -142,22 +142,27 @@ nmfpg_matrix_arg(Datum d)
 }
 
 /*
- * A model of an older format version (nmf 0.1's) as a current one, in a new
- * value; a current one as it is. The upgrade validates the result in full.
+ * A model of an older format version (nmf 0.1's or 0.2's) as a current one,
+ * in a new value; a current one as it is. The upgrade validates the result
+ * in full.
  */
 struct varlena *
 nmfpg_model_current(struct varlena *v, int sqlstate)
 {
 	NmfcError err;
 	struct varlena *up;
+	int version = nmfc_model_version(v, VARSIZE(v));
+	int64 growth;
 	Size size;
 
-	if (nmfc_model_version(v, VARSIZE(v)) != 1)
+	if (version != 1 && version != 2)
 		return v;
-	size = VARSIZE(v) + sizeof(double);
+	growth = nmfc_model_upgrade_growth(version);
+	size = VARSIZE(v) + (Size) growth;
 	if (size > MaxAllocSize)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("an nmf_model of format version 1 this large cannot be upgraded")));
+						errmsg("an nmf_model of format version %d this large cannot be upgraded",
+							   version)));
 	up = (struct varlena *) palloc(size);
 	nmfpg_raise(nmfc_model_upgrade(v, VARSIZE(v), up, size, &err), &err, sqlstate);
 	SET_VARSIZE(up, size);
@@ -175,8 +180,9 @@ nmfpg_model_arg(Datum d)
 	const NmfModelFlat *m = (const NmfModelFlat *) v;
 
 	if (VARSIZE(v) < sizeof(NmfModelFlat) || m->magic != NMF_MODEL_MAGIC ||
-		m->version != NMF_MODEL_VERSION ||
-		nmfc_model_size(m->rows, m->cols, m->rank, m->history_len) != (int64) VARSIZE(v))
+		m->version != NMF_MODEL_VERSION || (m->bias != 0 && m->bias != 1) ||
+		nmfc_model_size_bias(m->rows, m->cols, m->rank, m->history_len, m->bias) !=
+			(int64) VARSIZE(v))
 		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("corrupted nmf_model value")));
 	return m;
 }

@@ -92,8 +92,13 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	appendStringInfo(&s, ", \"l2_w\": %s", nmfpg_json_number(m->l2_w));
 	appendStringInfo(&s, ", \"l2_h\": %s", nmfpg_json_number(m->l2_h));
 	/* solver gd's fixed step; null for its adaptive step and for the other solvers */
-	appendStringInfo(&s, ", \"learning_rate\": %s}",
+	appendStringInfo(&s, ", \"learning_rate\": %s",
 					 m->learning_rate > 0 ? nmfpg_json_number(m->learning_rate) : "null");
+	appendStringInfo(&s, ", \"bias\": %s, \"l2_bias\": %s}", m->bias ? "true" : "false",
+					 m->bias ? nmfpg_json_number(m->l2_bias) : "null");
+	/* mu: the global offset of a biased model; null without biases */
+	appendStringInfo(&s, ", \"bias\": %s, \"mu\": %s", m->bias ? "true" : "false",
+					 m->bias ? nmfpg_json_number(m->mu) : "null");
 	appendStringInfo(&s, ", \"iterations\": %d, \"converged\": %s", m->iterations,
 					 m->converged ? "true" : "false");
 	appendStringInfo(&s, ", \"loss\": %s", nmfpg_json_number(m->final_loss));

@@ -16,6 +16,7 @@
 /* guc.c */
 extern int nmfpg_max_memory_kb;
 extern int nmfpg_threads;
+#define NMFPG_MAX_THREADS 64 /* nmf.threads' maximum, and of nmf()'s threads option */
 extern void nmfpg_check_memory(int64 bytes, const char *what);
 
 /* progress.c: per-backend progress of a running fit, in shared memory when preloaded. */
@@ -54,8 +55,14 @@ extern void nmfpg_check_cell(int64 row, int64 col, double value);
 
 /* fit.c: nmf()'s options and the fit driver, shared with nmf_fit() (fit_table.c). */
 #define NMFPG_FIT_OPTIONS 18 /* the rank and the options after it, in nmf()'s order */
-extern void nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, NmfcOptions *opt,
-									bool *verbose);
+#define NMFPG_FIT_EXTRA_OPTIONS 3 /* 0.3's bias, l2_bias, threads, from extra_arg */
+/*
+ * Options missing from an older declaration (fewer arguments) take their
+ * defaults: the first NMFPG_FIT_OPTIONS from rank_arg, the 0.3 ones from
+ * extra_arg (nmf(): right after verbose; nmf_fit(): after models_table).
+ */
+extern void nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg,
+									NmfcOptions *opt, bool *verbose);
 extern int64 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt);
 extern NmfModelFlat *nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids,
 									  const int64 *col_ids, const NmfcOptions *opt, bool verbose,

@@ -10,6 +10,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(nmf_w);
@@ -117,3 +118,50 @@ nmf_h_wide(PG_FUNCTION_ARGS)
 	return emit_wide(fcinfo, false);
 }
 
+
+PG_FUNCTION_INFO_V1(nmf_bias);
+
+/*
+ * nmf_bias(model, side) → (id, bias): the row ('row') or column ('col')
+ * biases of a model fitted with bias => true; no rows for a model without.
+ */
+Datum
+nmf_bias(PG_FUNCTION_ARGS)
+{
+	const NmfModelFlat *m;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char *side;
+	bool rows;
+	const int64 *ids;
+	const double *b;
+	int64 count;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("nmf_bias: side must not be NULL")));
+	side = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	if (strcmp(side, "row") != 0 && strcmp(side, "col") != 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("nmf_bias: unknown side \"%s\"", side),
+						errhint("Valid values: row, col.")));
+	rows = strcmp(side, "row") == 0;
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	m = NMFPG_MODEL_P(0);
+	if (!m->bias)
+		return (Datum) 0;
+	ids = rows ? nmf_model_row_ids(m) : nmf_model_col_ids(m);
+	b = rows ? nmf_model_b_row(m) : nmf_model_b_col(m);
+	count = rows ? m->rows : m->cols;
+	for (int64 i = 0; i < count; i++)
+	{
+		Datum values[2] = {Int64GetDatum(ids[i]), Float8GetDatum(b[i])};
+		bool nulls[2] = {false, false};
+
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		if (i % 65536 == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return (Datum) 0;
+}

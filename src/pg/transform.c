@@ -11,7 +11,10 @@
 
 PG_FUNCTION_INFO_V1(nmf_transform);
 
-/* nmf_transform(model, matrix) → (id, factor, weight), one row per (row of matrix, factor). */
+/*
+ * nmf_transform(model, matrix) → (id, factor, weight), one row per (row of
+ * matrix, factor); for a biased model also (id, 0, the row's bias).
+ */
 Datum
 nmf_transform(PG_FUNCTION_ARGS)
 {
@@ -25,11 +28,14 @@ nmf_transform(PG_FUNCTION_ARGS)
 	NmfcError err;
 	int64 unknown_cells, unknown_cols;
 	double *w;
+	double *bias = NULL;
 
 	nmfpg_check_memory(xv.rows * v.rank * (int64) sizeof(double), "nmf_transform");
 	w = MemoryContextAllocHuge(CurrentMemoryContext, xv.rows * v.rank * sizeof(double));
-	nmfpg_raise(nmfc_transform(&v, &xv, nmf_matrix_col_ids(x), w, &unknown_cells, &unknown_cols,
-							   &intr, &err),
+	if (v.bias)
+		bias = MemoryContextAllocHuge(CurrentMemoryContext, xv.rows * sizeof(double));
+	nmfpg_raise(nmfc_transform(&v, &xv, nmf_matrix_col_ids(x), w, bias, &unknown_cells,
+							   &unknown_cols, &intr, &err),
 				&err, ERRCODE_DATA_CORRUPTED);
 	if (unknown_cells > 0)
 		ereport(NOTICE, (errmsg("nmf_transform: ignored " INT64_FORMAT " cells in " INT64_FORMAT
@@ -41,6 +47,15 @@ nmf_transform(PG_FUNCTION_ARGS)
 	{
 		const double *wi = w + i * v.rank;
 
+		/* A biased model: the row's bias first, as factor 0. */
+		if (bias)
+		{
+			Datum values[3] = {Int64GetDatum(row_ids[i]), Int32GetDatum(0),
+							   Float8GetDatum(bias[i])};
+			bool nulls[3] = {false, false, false};
+
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
 		for (int64 f = 0; f < v.rank; f++)
 		{
 			Datum values[3] = {Int64GetDatum(row_ids[i]), Int32GetDatum((int32) (f + 1)),

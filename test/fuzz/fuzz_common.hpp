@@ -126,7 +126,8 @@ read_state(const NmfStateFlat *st, size_t size, Sink &s)
 inline void
 read_model(const NmfModelFlat *m, size_t size, Sink &s)
 {
-	require(nmfc_model_size(m->rows, m->cols, m->rank, m->history_len) ==
+	require(m->bias == 0 || m->bias == 1, "bias is 0 or 1");
+	require(nmfc_model_size_bias(m->rows, m->cols, m->rank, m->history_len, m->bias) ==
 				static_cast<int64_t>(size),
 			"model size matches its header");
 	require(m->rank >= 1 && m->rank <= m->rows && m->rank <= m->cols, "rank in range");
@@ -162,6 +163,17 @@ read_model(const NmfModelFlat *m, size_t size, Sink &s)
 		s.sum += loss[k] + secs[k];
 	}
 	s.sum += m->final_loss + m->relative_error + m->seconds + m->x_norm_sq + m->tol;
+	// As nmf_bias and the predictions read them.
+	if (m->bias)
+	{
+		require(std::isfinite(m->mu), "mu finite");
+		for (int64_t i = 0; i < m->rows + m->cols; i++)
+		{
+			const double b = nmf_model_b_row(m)[i];
+			require(std::isfinite(b), "biases finite");
+			s.sum += b;
+		}
+	}
 }
 
 } // namespace nmf_fuzz

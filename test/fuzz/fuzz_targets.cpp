@@ -77,7 +77,8 @@ fit_small(const NmfMatrixFlat *m, Sink &s)
 	{
 		NmfcSummary sum;
 		nmfc_fit_summary(fit, &sum);
-		const int64_t size = nmfc_model_size(m->rows, m->cols, opt.rank, sum.history_len);
+		const int64_t size =
+		nmfc_model_size_bias(m->rows, m->cols, opt.rank, sum.history_len, opt.bias);
 		require(size > 0, "a fitted model has a size");
 		std::vector<uint64_t> words(static_cast<size_t>(size + 7) / 8, 0);
 		st = nmfc_fit_write_model(fit, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), words.data(),
@@ -160,8 +161,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #elif NMF_FUZZ_TARGET == 3
 	const int st = nmfc_model_validate(image.data(), image.size(), &err);
 	check_status(st, err, "nmfc_model_validate");
-	if (st == NMFC_OK)
+	const int version = st == NMFC_OK ? nmfc_model_version(image.data(), image.size()) : -1;
+	if (st == NMFC_OK && version == NMF_MODEL_VERSION)
 		nmf_fuzz::read_model(static_cast<const NmfModelFlat *>(image.data()), image.size(), sink);
+	else if (st == NMFC_OK)
+	{
+		// An older format is read as the glue reads it: upgraded first.
+		const int64_t growth = nmfc_model_upgrade_growth(version);
+		require(growth > 0, "a valid older model has a growth");
+		const size_t up_size = image.size() + static_cast<size_t>(growth);
+		std::vector<uint64_t> up((up_size + 7) / 8, 0);
+		const int ust = nmfc_model_upgrade(image.data(), image.size(), up.data(), up_size, &err);
+		require(ust == NMFC_OK, "a valid older model upgrades");
+		nmf_fuzz::read_model(reinterpret_cast<const NmfModelFlat *>(up.data()), up_size, sink);
+	}
 #else
 #error "define NMF_FUZZ_TARGET as 1 (matrix), 2 (state) or 3 (model)"
 #endif

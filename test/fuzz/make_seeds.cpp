@@ -84,7 +84,7 @@ state_of(const Triplets &t, int64_t *size_out)
 
 // A model image as nmf() makes it.
 Words
-model_of(const Words &mw, int64_t rank, int32_t max_iter, int64_t *size_out)
+model_of(const Words &mw, int64_t rank, int32_t max_iter, int64_t *size_out, bool bias = false)
 {
 	const auto *m = reinterpret_cast<const NmfMatrixFlat *>(mw.data());
 	NmfcMatrixView x{m->rows,				 m->cols,
@@ -95,6 +95,11 @@ model_of(const Words &mw, int64_t rank, int32_t max_iter, int64_t *size_out)
 	nmfc_options_default(&opt, rank);
 	opt.max_iter = max_iter;
 	opt.seed = 7;
+	if (bias)
+	{
+		opt.missing = NMF_MISSING_IGNORE;
+		opt.bias = 1;
+	}
 	NmfcError err;
 	NmfcFit *fit = nullptr;
 	if (nmfc_fit_create(&x, &opt, nullptr, &fit, &err) != NMFC_OK)
@@ -105,7 +110,7 @@ model_of(const Words &mw, int64_t rank, int32_t max_iter, int64_t *size_out)
 			die("fit_step", err);
 	NmfcSummary s;
 	nmfc_fit_summary(fit, &s);
-	const int64_t size = nmfc_model_size(m->rows, m->cols, rank, s.history_len);
+	const int64_t size = nmfc_model_size_bias(m->rows, m->cols, rank, s.history_len, opt.bias);
 	Words w(static_cast<size_t>(size + 7) / 8, 0);
 	if (nmfc_fit_write_model(fit, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), w.data(),
 							 static_cast<size_t>(size), &err) != NMFC_OK)
@@ -180,6 +185,7 @@ main(int argc, char **argv)
 	write_seed(dir + "/model", "sparse_r2", model_of(ms, 2, 30, &size), size);
 	write_seed(dir + "/model", "sparse_r3", model_of(ms, 3, 12, &size), size);
 	write_seed(dir + "/model", "zeros_r2", model_of(mz, 2, 20, &size), size);
+	write_seed(dir + "/model", "sparse_r2_bias", model_of(ms, 2, 20, &size, true), size);
 	written += 5;
 	std::printf("make_seeds: %d seeds in %s\n", written, dir.c_str());
 	return 0;

@@ -63,9 +63,12 @@ FIELDS = {
         "rank": (28, "<q"), "nnz": (36, "<q"), "solver": (44, "<i"), "loss": (48, "<i"),
         "init": (52, "<i"), "missing": (56, "<i"), "max_iter": (60, "<i"), "reserved2": (64, "<i"),
         "tol": (68, "<d"), "seed": (76, "<q"), "max_seconds": (84, "<d"), "l1_w": (92, "<d"),
-        "l1_h": (100, "<d"), "l2_w": (108, "<d"), "l2_h": (116, "<d"), "iterations": (124, "<i"),
-        "converged": (128, "<i"), "final_loss": (132, "<d"), "relative_error": (140, "<d"),
-        "seconds": (148, "<d"), "x_norm_sq": (156, "<d"), "history_len": (164, "<q"),
+        "l1_h": (100, "<d"), "l2_w": (108, "<d"), "l2_h": (116, "<d"), "learning_rate": (124, "<d"),
+        "iterations": (132, "<i"), "converged": (136, "<i"), "final_loss": (140, "<d"),
+        "relative_error": (148, "<d"), "seconds": (156, "<d"), "x_norm_sq": (164, "<d"),
+        "history_len": (172, "<q"),
+        # format 3: the biases (the good model below is biased)
+        "l2_bias": (180, "<d"), "mu": (188, "<d"), "bias": (196, "<i"), "reserved3": (200, "<i"),
     },
 }
 
@@ -249,7 +252,7 @@ def body(tap):
             FROM generate_series(1, 6) i, generate_series(1, 5) j WHERE (i + j) % 3 <> 0"""))
         good_model = bytes(scalar(conn, """
             SELECT nmf(nmf_matrix(i * 10, j * 100, ((i * 3 + j * 5) % 7 + 1)::float8), 2, seed => 3,
-                       max_iter => 50)::bytea
+                       max_iter => 50, missing => 'ignore', bias => true)::bytea
             FROM generate_series(1, 6) i, generate_series(1, 5) j"""))
         good_state = state_bytes([(i * 10, j * 100, float((i * 3 + j * 5) % 7))
                                   for i in range(1, 5) for j in range(1, 4)] + [(10, 100, 2.5)])
@@ -264,6 +267,7 @@ def body(tap):
                AND (SELECT count(*) FROM nmf_recommend(m, (SELECT min(id) FROM nmf_w(m)), 3)) >= 0
                AND (SELECT count(*) FROM nmf_similar(m, 'col', (SELECT max(id) FROM nmf_h(m)), 3)) >= 0
                AND (SELECT count(*) FROM nmf_loss_history(m)) >= 0
+               AND (SELECT count(*) FROM nmf_bias(m, 'row')) >= 0
                AND nmf_predict(m, (SELECT min(id) FROM nmf_w(m)), (SELECT min(id) FROM nmf_h(m))) IS NOT NULL
             FROM (SELECT (%s::bytea)::nmf_model AS m) s""", ("cast", "text", "copy"))
         run_type(tap, db, rng, "nmf_matrix", good_matrix, [good_model, good_state], "%s::bytea", """

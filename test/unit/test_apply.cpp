@@ -397,7 +397,7 @@ TEST(Apply, TransformSolvesNnlsOverAllColumns)
 	std::vector<double> out(static_cast<size_t>(xv.rows * 3));
 	int64_t unknown_cells = -1, unknown_cols = -1;
 	NmfcError err;
-	ASSERT_EQ(nmfc_transform(&v, &xv, nmf_matrix_col_ids(flat(x)), out.data(), &unknown_cells,
+	ASSERT_EQ(nmfc_transform(&v, &xv, nmf_matrix_col_ids(flat(x)), out.data(), nullptr, &unknown_cells,
 	                         &unknown_cols, nullptr, &err),
 	          NMFC_OK)
 	    << err.message;
@@ -464,7 +464,7 @@ TEST(Apply, TransformOfTheTrainingRowsGivesW)
 	std::vector<double> out(8);
 	int64_t uc, ucols;
 	NmfcError err;
-	ASSERT_EQ(nmfc_transform(&mv, &xv, nmf_matrix_col_ids(flat(matrix)), out.data(), &uc, &ucols,
+	ASSERT_EQ(nmfc_transform(&mv, &xv, nmf_matrix_col_ids(flat(matrix)), out.data(), nullptr, &uc, &ucols,
 	                         nullptr, &err),
 	          NMFC_OK);
 	for (size_t p = 0; p < 8; p++)
@@ -594,7 +594,7 @@ TEST(Apply, EntryPointsAnswerMissingArgumentsWithAStatus)
 	EXPECT_EQ(nmfc_recommend(&v, 10, 1, nullptr, nullptr, &d, &count, &found, &err),
 	          NMFC_INVALID_ARGUMENT);
 	EXPECT_EQ(nmfc_similar(&v, 0, 0, 10, 1, &id, &d, nullptr, &found, &err), NMFC_INVALID_ARGUMENT);
-	EXPECT_EQ(nmfc_transform(&v, nullptr, &id, &d, &a, &b, nullptr, &err), NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(nmfc_transform(&v, nullptr, &id, &d, nullptr, &a, &b, nullptr, &err), NMFC_INVALID_ARGUMENT);
 	EXPECT_STREQ(err.message, "matrix is missing");
 	EXPECT_EQ(nmfc_score(&v, &xv, nullptr, &id, &s, nullptr, &err), NMFC_INVALID_ARGUMENT);
 	EXPECT_EQ(nmfc_split(&xv, &id, &id, 2, 1, 0, &t, nullptr, nullptr, &err), NMFC_INVALID_ARGUMENT);

@@ -145,7 +145,7 @@ fit_model(const Image &matrix, const NmfcOptions &opt, NmfcSummary *summary = nu
 		EXPECT_EQ(nmfc_fit_step(fit, &done, &err), NMFC_OK) << err.message;
 	NmfcSummary s;
 	nmfc_fit_summary(fit, &s);
-	const int64_t size = nmfc_model_size(m->rows, m->cols, opt.rank, s.history_len);
+	const int64_t size = nmfc_model_size_bias(m->rows, m->cols, opt.rank, s.history_len, opt.bias);
 	Image model(static_cast<size_t>(size));
 	EXPECT_EQ(nmfc_fit_write_model(fit, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), model.data(),
 	                               model.size(), &err),
