@@ -32,17 +32,26 @@ SELECT overlay(m::bytea PLACING '\xffffffffffffff7f'::bytea FROM 13 FOR 8)::nmf_
 -- rank (bytes 29..36) set to 0 and to -1
 SELECT overlay(m::bytea PLACING '\x0000000000000000'::bytea FROM 29 FOR 8)::nmf_model FROM mm;
 SELECT overlay(m::bytea PLACING '\xffffffffffffffff'::bytea FROM 29 FOR 8)::nmf_model FROM mm;
--- format version 1 (nmf 0.1: no learning_rate field, 8 bytes before the
--- iterations) comes in upgraded: the same model, in the current version
-SELECT overlay(overlay(m::bytea PLACING '\x0100'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 125 FOR 8)::nmf_model::bytea
-	= m::bytea AS version_1_upgraded FROM mm;
-SELECT encode(overlay(overlay(m::bytea PLACING '\x0100'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 125 FOR 8),
-	'base64')::nmf_model::bytea = m::bytea AS version_1_text_upgraded FROM mm;
--- and is checked as strictly: a truncated or damaged version 1 value is refused
-SELECT substring(overlay(overlay(m::bytea PLACING '\x0100'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 125 FOR 8)
-	FROM 1 FOR 200)::nmf_model FROM mm;
-SELECT overlay(overlay(overlay(m::bytea PLACING '\x0100'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 125 FOR 8)
-	PLACING '\x000000000000f0bf'::bytea FROM 133 FOR 8)::nmf_model FROM mm;
+-- format version 2 (nmf 0.2: no bias fields, the 24 bytes after history_len)
+-- and version 1 (nmf 0.1: also no learning_rate field, 8 bytes before the
+-- iterations) come in upgraded: the same model, in the current version
+CREATE TEMP TABLE old AS
+SELECT overlay(overlay(m::bytea PLACING '\x0200'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 181 FOR 24) AS v2,
+	overlay(overlay(overlay(m::bytea PLACING '\x0100'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 181 FOR 24)
+		PLACING ''::bytea FROM 125 FOR 8) AS v1,
+	m
+FROM mm;
+SELECT octet_length(m::bytea) - octet_length(v2) AS v2_shorter, octet_length(m::bytea) - octet_length(v1) AS v1_shorter
+FROM old;
+SELECT v2::nmf_model::bytea = m::bytea AS version_2_upgraded, v1::nmf_model::bytea = m::bytea AS version_1_upgraded
+FROM old;
+SELECT encode(v2, 'base64')::nmf_model::bytea = m::bytea AS version_2_text_upgraded,
+	encode(v1, 'base64')::nmf_model::bytea = m::bytea AS version_1_text_upgraded FROM old;
+-- and are checked as strictly: a truncated or damaged old value is refused
+SELECT substring(v1 FROM 1 FOR 200)::nmf_model FROM old;
+SELECT overlay(v1 PLACING '\x000000000000f0bf'::bytea FROM 133 FOR 8)::nmf_model FROM old;
+SELECT substring(v2 FROM 1 FOR 200)::nmf_model FROM old;
+SELECT overlay(v2 PLACING '\x000000000000f0bf'::bytea FROM 141 FOR 8)::nmf_model FROM old;
 -- a matrix is not a model, nor a model a matrix
 SELECT nmf_matrix('{{1}}'::float8[])::bytea::nmf_model;
 SELECT m::bytea::nmf_matrix FROM mm;

@@ -28,7 +28,7 @@ PACKAGES=(
 	build-essential g++ make cmake
 	postgresql-15 postgresql-server-dev-15
 	libeigen3-dev libgtest-dev
-	python3 python3-psycopg2 python3-numpy python3-sklearn python3-matplotlib
+	python3 python3-psycopg2 python3-numpy python3-sklearn python3-matplotlib r-cran-lme4
 	clang libclang-rt-14-dev sqlsmith valgrind
 	liblz4-dev libzstd-dev libkrb5-dev
 )
