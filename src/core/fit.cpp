@@ -284,12 +284,21 @@ Fit::start_biases()
 	if (p_.opt.init == NMF_INIT_CUSTOM || p_.opt.init == NMF_INIT_WARM_START)
 		return;
 	double v_sum = 0.0, wh_sum = 0.0;
+	int64_t since_poll = 0;
 	for (int64_t i = 0; i < p_.x.rows; i++)
+	{
 		for (int64_t q = p_.x.row_ptr[i]; q < p_.x.row_ptr[i + 1]; q++)
 		{
 			v_sum += values_[q];
 			wh_sum += w_.col(i).dot(h_.col(p_.x.col_idx[q]));
 		}
+		since_poll += (p_.x.row_ptr[i + 1] - p_.x.row_ptr[i] + 1) * p_.opt.rank;
+		if (since_poll >= kPollElements)
+		{
+			poll_interrupts(p_.intr);
+			since_poll = 0;
+		}
+	}
 	if (!(wh_sum > 0) || !(v_sum > 0))
 		return;
 	const double target = bias_.mean_abs_residual(p_.x.nnz) * static_cast<double>(p_.x.nnz);

@@ -62,6 +62,11 @@ INSERT INTO models
 SELECT id * 10 + r, r, nmf(m, r, seed => id, max_iter => 30)
 FROM matrices, generate_series(1, 3) r
 WHERE m IS NOT NULL AND id <> 5 AND r <= least((nmf_matrix_info(m)->>'rows')::int, (nmf_matrix_info(m)->>'cols')::int);
+-- biased models (format 3 with b_row, b_col), ids 1000 + matrix id * 10 + rank
+INSERT INTO models
+SELECT 1000 + id * 10 + r, r, nmf(m, r, seed => id, max_iter => 30, missing => 'ignore', bias => true)
+FROM matrices, generate_series(1, 2) r
+WHERE m IS NOT NULL AND id <> 5 AND r <= least((nmf_matrix_info(m)->>'rows')::int, (nmf_matrix_info(m)->>'cols')::int);
 INSERT INTO models VALUES (0, NULL, NULL);
 
 CREATE VIEW model_w AS SELECT m.id AS model_id, w.* FROM models m, nmf_w(m.model) w;
@@ -81,15 +86,17 @@ CREATE VIEW predicted AS
   SELECT m.id AS model_id, p.* FROM models m,
          nmf_predict(m.model, ARRAY[1, 2, 3, 7, 30, 99]::bigint[], ARRAY[7, 14, 21, 1, 84]::bigint[]) p;
 CREATE VIEW recommended AS
-  SELECT m.id AS model_id, r.* FROM models m JOIN matrices x ON x.id = m.id / 10,
+  SELECT m.id AS model_id, r.* FROM models m JOIN matrices x ON x.id = m.id % 1000 / 10,
          nmf_recommend(m.model, ARRAY[1, 2, 3, 42]::bigint[], 3, x.m) r;
 CREATE VIEW similar_rows AS
   SELECT m.id AS model_id, s.* FROM models m, nmf_similar(m.model, 'row', 1, 3) s;
 CREATE VIEW transformed AS
-  SELECT m.id AS model_id, t.* FROM models m JOIN matrices x ON x.id = m.id / 10, nmf_transform(m.model, x.m) t;
+  SELECT m.id AS model_id, t.* FROM models m JOIN matrices x ON x.id = m.id % 1000 / 10, nmf_transform(m.model, x.m) t;
 CREATE VIEW scored AS
-  SELECT m.id AS model_id, nmf_score(m.model, x.m) AS score FROM models m JOIN matrices x ON x.id = m.id / 10;
+  SELECT m.id AS model_id, nmf_score(m.model, x.m) AS score FROM models m JOIN matrices x ON x.id = m.id % 1000 / 10;
 CREATE VIEW splits AS SELECT id, (nmf_split(m, 3, 1, seed => id)).* FROM matrices;
+CREATE VIEW biases AS
+  SELECT m.id AS model_id, s.side, b.* FROM models m, (VALUES ('row'), ('col')) s(side), nmf_bias(m.model, s.side) b;
 
 DROP ROLE IF EXISTS {role};
 CREATE ROLE {role} LOGIN;
