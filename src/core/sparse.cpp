@@ -23,8 +23,9 @@ constexpr int64_t kMinChunkCells = int64_t(1) << 16;
 int64_t
 transpose_chunks(int64_t rows, int64_t cols, int64_t nnz, int threads) noexcept
 {
-	// A chunk keeps a cursor per column: worth it with many cells per column.
-	const int64_t by_cells = nnz / std::max(8 * cols, kMinChunkCells);
+	// A chunk keeps a cursor per column: worth it with many cells per column
+	// (8 at least per chunk), and with kMinChunkCells cells per chunk.
+	const int64_t by_cells = std::min(nnz / std::max<int64_t>(cols, 1) / 8, nnz / kMinChunkCells);
 	return std::max<int64_t>(1, std::min({static_cast<int64_t>(threads), by_cells, rows}));
 }
 
