@@ -152,10 +152,11 @@ Fit::memory(const CsrView &x, const NmfcOptions &opt) noexcept
 		return std::numeric_limits<int64_t>::max();
 	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
 	int64_t total = static_cast<int64_t>(sizeof(Fit));
-	// The transpose, and the column cursors used while building it.
+	// The transpose, and the column cursors of its chunks used while building it.
 	total = sat_mul_add(x.nnz, sizeof(int32_t) + sizeof(double), total);
 	total = sat_mul_add(x.cols + 1, sizeof(int64_t), total);
-	total = sat_mul_add(x.cols, sizeof(int64_t), total);
+	total = sat_mul_add(sat_mul_add(x.cols, transpose_chunks(x.rows, x.cols, x.nnz, lanes(opt)), 0),
+	                    sizeof(int64_t), total);
 	// W, H, the scratch and the history.
 	total = sat_mul_add(sat_mul_add(r, x.rows, 0), kDouble, total);
 	total = sat_mul_add(sat_mul_add(r, x.cols, 0), kDouble, total);
@@ -202,7 +203,7 @@ Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
 	p_.x = x;
 	p_.opt = opt;
 	p_.intr = intr;
-	xt_ = transpose(x, intr);
+	xt_ = transpose(x, intr, lanes(opt));
 	p_.xt = &xt_;
 
 	for (int64_t q = 0; q < x.nnz; q++)

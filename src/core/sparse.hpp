@@ -44,8 +44,12 @@ struct CscMatrix
 	}
 };
 
-// Builds the CSC form of x by a counting sort over columns (stable in rows).
-CscMatrix transpose(const CsrView &x, const NmfcInterrupts &intr);
+// Builds the CSC form of x by a counting sort over columns (stable in rows),
+// on up to `threads` lanes, each a chunk of rows; the same result for any count.
+CscMatrix transpose(const CsrView &x, const NmfcInterrupts &intr, int threads = 1);
+
+// Chunks transpose splits x into on `threads` lanes; each keeps a cursor per column.
+int64_t transpose_chunks(int64_t rows, int64_t cols, int64_t nnz, int threads) noexcept;
 
 } // namespace nmf
 

@@ -9,8 +9,10 @@ namespace nmf
 {
 
 // V ~ U diag(s) V^T over the leading r triplets, s descending; u is m x r,
-// v is n x r. Signs as scikit-learn's svd_flip: the entry of largest
-// magnitude in each column of U (the first, on ties) is positive.
+// v is n x r: scikit-learn's randomized_svd(V, r, random_state = opt.seed),
+// step for step (svd.cpp). Signs as its svd_flip: the entry of largest
+// magnitude in each column of U (the first, on ties) is positive. Runs on
+// opt.threads lanes with the same bits for any count; polls p.intr.
 void truncated_svd(const Problem &p, int64_t r, Matrix &u, Eigen::VectorXd &s, Matrix &v);
 
 // Bytes truncated_svd allocates for an m x n matrix at rank r.

@@ -13,11 +13,14 @@ the model stores them; "relative" is max |a - b| / max |b| over the matrix.
 - hals against scikit-learn's cd, run to convergence from the same start:
   final objective ||V - W H||^2 within 0.1%.
 - nndsvd, nndsvda, nndsvdar: nmf(max_iter => 0) returns the init; it matches
-  scikit-learn's _initialize_nmf(random_state = seed) within 1e-6. Two test
-  matrices have min(m, n) <= rank + 10, where scikit-learn's randomized SVD
-  spans the whole space and is exact, as ours is; on the third (one dimension
-  more) both SVDs still agree to about 1e-8. SVD signs: the entry of largest
-  magnitude in each left singular vector is positive (svd_flip).
+  scikit-learn's _initialize_nmf(random_state = seed) within 1e-6 on the three
+  small matrices, and within 1e-10 on two larger sparse ones (300 x 120 and
+  its transpose) where the sketch of rank + 10 columns is far from the whole
+  space: our truncated SVD takes scikit-learn's randomized_svd steps from the
+  same Gaussian start (numpy's stream for the seed), so the two agree to
+  rounding (about 1e-14), not just to the SVD's convergence. SVD signs: the
+  entry of largest magnitude in each left singular vector is positive
+  (svd_flip).
 
 The matrices: two dense planted low-rank ones, and one with 40% of its cells
 absent (built by the aggregate from the non-zeros), so the sparse kernels and
@@ -162,6 +165,23 @@ def body(tap):
                             e = max(relative(ow[fw], sw[fw]), relative(oh[fh], sh[fh]))
                             c.ok(e < 1e-6, "the %d filled zeros: relative difference %.3g"
                                  % (fw.sum() + fh.sum(), e))
+
+        # Larger sparse matrices, where the sketch (rank + 10 columns) is far
+        # from spanning the space and 7 power iterations run: tall, and wide
+        # (scikit-learn then works on V^T). Same start (numpy's stream for
+        # the seed), same steps: the inits agree to rounding.
+        rng = np.random.RandomState(5)
+        tall = planted(300, 120, 5, 6, noise=0.5)
+        tall[rng.uniform(size=tall.shape) < 0.9] = 0
+        tall[np.arange(300), np.arange(300) % 120] += 1
+        for name, v in (("300x120 rank 5, 90% absent", tall), ("120x300 rank 5, 90% absent", tall.T)):
+            for init in ("nndsvd", "nndsvda", "nndsvdar"):
+                with tap.case("init %s %s matches scikit-learn's to 1e-10" % (init, name)) as c:
+                    sw, sh = normalised(*_initialize_nmf(v, 5, init=init, random_state=7))
+                    ow, oh, info = fit(conn, v, 5, init=init, seed=7, max_iter=0)
+                    ew, eh = relative(ow, sw), relative(oh, sh)
+                    c.ok(info["iterations"] == 0 and ew < 1e-10 and eh < 1e-10,
+                         "relative difference W %.3g, H %.3g" % (ew, eh))
 
 
 if __name__ == "__main__":
