@@ -69,22 +69,23 @@ scatter(const CsrView &v, const double *fd, int32_t c0, int32_t c1, double *out)
 	}
 }
 
-// Columns swept side by side by cd_sweep_lanes.
-constexpr int kSweepLanes = 16;
+// Columns swept side by side by cd_sweep_lanes at most: four vectors of
+// AVX-512, so that four dependency chains overlap.
+constexpr int kSweepLanesMax = 32;
 
-// One coordinate-descent sweep, t = 0..r-1, of kSweepLanes independent
-// problems min 1/2 f^T G f - (b - l1)^T f, f >= 0, sharing G (symmetric):
+// One coordinate-descent sweep, t = 0..r-1, of L independent problems
+// min 1/2 f^T G f - (b - l1)^T f, f >= 0, sharing G (symmetric):
 //
 //   f_t <- max(0, f_t - ((G f)_t - (b_t - l1)) / G_tt)
 //
-// f and b hold the problems interleaved (entry t of lane c at t * kSweepLanes
-// + c). Each lane's gradient adds -(b_t - l1), then G_tu f_u for u = 0..r-1,
-// in that order: a column gives the same bits as when swept alone, but the
-// lanes' dependency chains overlap and share each load of G.
+// f and b hold the problems interleaved (entry t of lane c at t * L + c).
+// Each lane's gradient adds -(b_t - l1), then G_tu f_u for u = 0..r-1, in
+// that order: a column gives the same bits as when swept alone, whatever L,
+// but the lanes' dependency chains overlap and share each load of G.
+template <int L>
 NMF_LOOP void
 cd_sweep_lanes(const double *g, int64_t r, const double *b, double l1, double *f)
 {
-	constexpr int L = kSweepLanes;
 	for (int64_t t = 0; t < r; t++)
 	{
 		const double hess = g[t * r + t];
@@ -92,19 +93,19 @@ cd_sweep_lanes(const double *g, int64_t r, const double *b, double l1, double *f
 			continue;
 		const double *gt = g + t * r;
 		double grad[L];
-#pragma GCC unroll 16
+#pragma GCC unroll 32
 		for (int c = 0; c < L; c++)
 			grad[c] = -(b[t * L + c] - l1);
 		for (int64_t u = 0; u < r; u++)
 		{
 			const double gu = gt[u];
 			const double *fu = f + u * L;
-#pragma GCC unroll 16
+#pragma GCC unroll 32
 			for (int c = 0; c < L; c++)
 				grad[c] += gu * fu[c];
 		}
 		double *ft = f + t * L;
-#pragma GCC unroll 16
+#pragma GCC unroll 32
 		for (int c = 0; c < L; c++)
 			ft[c] = std::max(ft[c] - grad[c] / hess, 0.0);
 	}

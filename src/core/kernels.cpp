@@ -7,14 +7,13 @@
 // Eigen) with AVX2, and the linker may keep those copies for everybody,
 // crashing CPUs without it. Eigen keeps its SSE2 code paths everywhere, so its
 // sums too are the same bits under every set.
-#include "simd.hpp"
-
 #include <atomic>
 #include <cstring>
 #include <unistd.h>
 #include <utility>
 
 #include "kernel_loops.hpp"
+#include "simd.hpp"
 
 namespace nmf::simd
 {
@@ -22,14 +21,15 @@ namespace nmf::simd
 namespace
 {
 
-// The block sweep around loops::cd_sweep_lanes: kSweepLanes columns at a
-// time are interleaved into scratch, swept, and copied back; a last, partial
-// group sweeps zero columns in its empty lanes and discards them.
+// The block sweep around loops::cd_sweep_lanes: L columns at a time are
+// interleaved into scratch, swept, and copied back; a last, partial group
+// sweeps zero columns in its empty lanes and discards them.
+template <int L>
 NMF_LOOP void
 sweep_columns(const double *g, int64_t r, const double *b, double l1, double *f, int64_t count,
               double *scratch)
 {
-	constexpr int L = loops::kSweepLanes;
+	static_assert(L <= loops::kSweepLanesMax);
 	double *fl = scratch;
 	double *bl = scratch + r * L;
 	for (int64_t c0 = 0; c0 < count; c0 += L)
@@ -42,7 +42,7 @@ sweep_columns(const double *g, int64_t r, const double *b, double l1, double *f,
 				fl[t * L + c] = f[(c0 + c) * r + t];
 				bl[t * L + c] = b[(c0 + c) * r + t];
 			}
-		loops::cd_sweep_lanes(g, r, bl, l1, fl);
+		loops::cd_sweep_lanes<L>(g, r, bl, l1, fl);
 		for (int64_t c = 0; c < lanes; c++)
 			for (int64_t t = 0; t < r; t++)
 				f[(c0 + c) * r + t] = fl[t * L + c];
@@ -52,50 +52,51 @@ sweep_columns(const double *g, int64_t r, const double *b, double l1, double *f,
 } // namespace
 
 // One set: wrappers with the set's target attribute, into which the loops
-// are inlined and vectorised for it.
-#define NMF_KERNEL_SET(NS, ATTR)                                                                  \
-	namespace NS                                                                                  \
-	{                                                                                             \
-	template <int R>                                                                              \
-	ATTR void                                                                                     \
-	gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,            \
-	       int64_t last, const double *fd, double *out)                                          \
-	{                                                                                             \
-		loops::gather<R>(ptr, idx, val, first, last, fd, out);                                    \
-	}                                                                                             \
-	template <int R>                                                                              \
-	ATTR void                                                                                     \
-	scatter(const CsrView &v, const double *fd, int32_t c0, int32_t c1, double *out)            \
-	{                                                                                             \
-		loops::scatter<R>(v, fd, c0, c1, out);                                                    \
-	}                                                                                             \
-	ATTR void                                                                                     \
-	cd_sweep_columns(const double *g, int64_t r, const double *b, double l1, double *f,         \
-	                 int64_t count, double *scratch)                                             \
-	{                                                                                             \
-		sweep_columns(g, r, b, l1, f, count, scratch);                                            \
-	}                                                                                             \
-	ATTR void                                                                                     \
-	multiply_update(double *f, const double *num, const double *den, int64_t n, double l1,      \
-	                double l2, double eps)                                                       \
-	{                                                                                             \
-		loops::multiply_update(f, num, den, n, l1, l2, eps);                                      \
-	}                                                                                             \
-	template <int... R>                                                                           \
-	Kernels                                                                                       \
-	kernels(const char *name, std::integer_sequence<int, 0, R...>)                               \
-	{                                                                                             \
-		return Kernels{name,                                                                      \
-		               {nullptr, &gather<R>...},                                                  \
-		               {nullptr, &scatter<R>...},                                                 \
-		               &cd_sweep_columns,                                                         \
-		               &multiply_update};                                                         \
-	}                                                                                             \
+// are inlined and vectorised for it; hals's sweeps run four vectors of
+// columns side by side (LANES).
+#define NMF_KERNEL_SET(NS, ATTR, LANES)                                                            \
+	namespace NS                                                                                   \
+	{                                                                                              \
+	template <int R>                                                                               \
+	ATTR void                                                                                      \
+	gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last, \
+	       const double *fd, double *out)                                                          \
+	{                                                                                              \
+		loops::gather<R>(ptr, idx, val, first, last, fd, out);                                     \
+	}                                                                                              \
+	template <int R>                                                                               \
+	ATTR void                                                                                      \
+	scatter(const CsrView &v, const double *fd, int32_t c0, int32_t c1, double *out)               \
+	{                                                                                              \
+		loops::scatter<R>(v, fd, c0, c1, out);                                                     \
+	}                                                                                              \
+	ATTR void                                                                                      \
+	cd_sweep_columns(const double *g, int64_t r, const double *b, double l1, double *f,            \
+	                 int64_t count, double *scratch)                                               \
+	{                                                                                              \
+		sweep_columns<LANES>(g, r, b, l1, f, count, scratch);                                      \
+	}                                                                                              \
+	ATTR void                                                                                      \
+	multiply_update(double *f, const double *num, const double *den, int64_t n, double l1,         \
+	                double l2, double eps)                                                         \
+	{                                                                                              \
+		loops::multiply_update(f, num, den, n, l1, l2, eps);                                       \
+	}                                                                                              \
+	template <int... R>                                                                            \
+	Kernels                                                                                        \
+	kernels(const char *name, std::integer_sequence<int, 0, R...>)                                 \
+	{                                                                                              \
+		return Kernels{name,                                                                       \
+		               {nullptr, &gather<R>...},                                                   \
+		               {nullptr, &scatter<R>...},                                                  \
+		               &cd_sweep_columns,                                                          \
+		               &multiply_update};                                                          \
+	}                                                                                              \
 	}
 
-NMF_KERNEL_SET(portable, )
-NMF_KERNEL_SET(avx2, __attribute__((target("avx2"))))
-NMF_KERNEL_SET(avx512, __attribute__((target("avx512f,prefer-vector-width=512"))))
+NMF_KERNEL_SET(portable, , 8)
+NMF_KERNEL_SET(avx2, __attribute__((target("avx2"))), 16)
+NMF_KERNEL_SET(avx512, __attribute__((target("avx512f,prefer-vector-width=512"))), 32)
 
 #undef NMF_KERNEL_SET
 
@@ -170,7 +171,8 @@ select(const char *name) noexcept
 int64_t
 l2_cache_bytes() noexcept
 {
-	static const int64_t bytes = [] {
+	static const int64_t bytes = []
+	{
 		const long reported = sysconf(_SC_LEVEL2_CACHE_SIZE);
 		return reported > 0 ? static_cast<int64_t>(reported) : int64_t(1) << 20;
 	}();

@@ -24,8 +24,7 @@ constexpr int kFixedRankMax = 32;
 
 using GatherFn = void (*)(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
                           int64_t last, const double *fd, double *out);
-using ScatterFn = void (*)(const CsrView &v, const double *fd, int32_t c0, int32_t c1,
-                           double *out);
+using ScatterFn = void (*)(const CsrView &v, const double *fd, int32_t c0, int32_t c1, double *out);
 
 struct Kernels
 {
@@ -34,7 +33,7 @@ struct Kernels
 	std::array<ScatterFn, kFixedRankMax + 1> scatter; // by rank; [0] unused
 	// One coordinate-descent sweep of each of the `count` columns of f
 	// (r x count) with b (r x count), all sharing G; scratch holds
-	// 2 r loops::kSweepLanes doubles.
+	// 2 r loops::kSweepLanesMax doubles.
 	void (*cd_sweep_columns)(const double *g, int64_t r, const double *b, double l1, double *f,
 	                         int64_t count, double *scratch);
 	void (*multiply_update)(double *f, const double *num, const double *den, int64_t n, double l1,

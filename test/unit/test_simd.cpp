@@ -87,7 +87,10 @@ portable()
 struct SelectGuard
 {
 	std::string name = nmf::simd::active().name;
-	~SelectGuard() { nmf::simd::select(name.c_str()); }
+	~SelectGuard()
+	{
+		nmf::simd::select(name.c_str());
+	}
 };
 
 } // namespace
@@ -146,8 +149,8 @@ TEST(Simd, TheDataTellFusedFromSeparateMultiplyAdd)
 			double fused = 0.0;
 			for (int64_t p = x.ptr[static_cast<size_t>(i)]; p < x.ptr[static_cast<size_t>(i) + 1];
 			     p++)
-				fused = std::fma(x.val[static_cast<size_t>(p)],
-				                 h(t, x.idx[static_cast<size_t>(p)]), fused);
+				fused = std::fma(x.val[static_cast<size_t>(p)], h(t, x.idx[static_cast<size_t>(p)]),
+				                 fused);
 			differ += fused != g(t, i);
 		}
 	EXPECT_GT(differ, 0);
@@ -158,7 +161,8 @@ TEST(Simd, TheDataTellFusedFromSeparateMultiplyAdd)
 TEST(Simd, CoordinateSweepsGiveThePortableBits)
 {
 	for (int64_t r : {1, 3, 20, 45})
-		for (int64_t count : {int64_t(1), int64_t(nmf::loops::kSweepLanes), int64_t(37)})
+		for (int64_t count :
+		     {int64_t(1), int64_t(8), int64_t(16), int64_t(32), int64_t(37), int64_t(70)})
 		{
 			Eigen::MatrixXd g = random_factor(r, r + 3, 7);
 			g = g * g.transpose();
@@ -166,7 +170,7 @@ TEST(Simd, CoordinateSweepsGiveThePortableBits)
 				g(1, 1) = 0.0; // a coordinate without curvature is skipped
 			const Eigen::MatrixXd b = random_factor(r, count, 8) * 3.0;
 			const Eigen::MatrixXd f_in = random_factor(r, count, 9);
-			std::vector<double> scratch(static_cast<size_t>(2 * r * nmf::loops::kSweepLanes));
+			std::vector<double> scratch(static_cast<size_t>(2 * r * nmf::loops::kSweepLanesMax));
 			Eigen::MatrixXd f0 = f_in;
 			portable().cd_sweep_columns(g.data(), r, b.data(), 0.25, f0.data(), count,
 			                            scratch.data());
@@ -216,14 +220,13 @@ TEST(Simd, FitsAreBitIdenticalUnderEverySet)
 	{
 		int solver, loss, missing;
 	};
-	for (const Case &c :
-	     {Case{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO},
-	      Case{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE},
-	      Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO},
-	      Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE},
-	      Case{NMF_SOLVER_MU, NMF_LOSS_KL, NMF_MISSING_ZERO},
-	      Case{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO},
-	      Case{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE}})
+	for (const Case &c : {Case{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO},
+	                      Case{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE},
+	                      Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO},
+	                      Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE},
+	                      Case{NMF_SOLVER_MU, NMF_LOSS_KL, NMF_MISSING_ZERO},
+	                      Case{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO},
+	                      Case{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE}})
 	{
 		NmfcOptions opt;
 		nmfc_options_default(&opt, 12);
@@ -245,9 +248,9 @@ TEST(Simd, FitsAreBitIdenticalUnderEverySet)
 				NmfcSummary s;
 				Eigen::MatrixXd w, h;
 				nmf_test::model_factors(nmf_test::fit_model(x, opt, &s), &w, &h);
-				EXPECT_TRUE(same_bits(w, w0) && same_bits(h, h0)) << k->name << ", solver " << c.solver << ", loss "
-				                              << c.loss << ", missing " << c.missing << ", "
-				                              << threads << " threads";
+				EXPECT_TRUE(same_bits(w, w0) && same_bits(h, h0))
+				    << k->name << ", solver " << c.solver << ", loss " << c.loss << ", missing "
+				    << c.missing << ", " << threads << " threads";
 				EXPECT_EQ(s.loss, s0.loss);
 			}
 	}
