@@ -21,24 +21,54 @@
 namespace nmf::loops
 {
 
+// acc += v src, R-vectors.
+template <int R>
+NMF_LOOP void
+add_scaled(double *acc, double v, const double *src)
+{
+#pragma GCC unroll 32
+	for (int t = 0; t < R; t++)
+		acc[t] += v * src[t];
+}
+
 // out[c] = sum over p in [ptr[k], ptr[k + 1]) of val[p] * fd[idx[p]], for
 // k = first + c, each an R-vector; the sums of a column stay in registers.
-template <int R>
+// K columns run side by side, cell i of each in turn: each column still adds
+// its cells in order (the same bits as one at a time), but the K dependency
+// chains of the sums overlap, and so do the loads they wait for.
+template <int R, int K>
 NMF_LOOP void
 gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
        const double *fd, double *out)
 {
-	for (int64_t k = first; k < last; k++)
+	int64_t k = first;
+	for (; k + K <= last; k += K)
+	{
+		double acc[K][R] = {};
+		int64_t common = ptr[k + 1] - ptr[k];
+#pragma GCC unroll 8
+		for (int j = 1; j < K; j++)
+			common = std::min(common, ptr[k + j + 1] - ptr[k + j]);
+		for (int64_t i = 0; i < common; i++)
+#pragma GCC unroll 8
+			for (int j = 0; j < K; j++)
+			{
+				const int64_t p = ptr[k + j] + i;
+				add_scaled<R>(acc[j], val[p], fd + static_cast<int64_t>(idx[p]) * R);
+			}
+#pragma GCC unroll 8
+		for (int j = 0; j < K; j++)
+		{
+			for (int64_t p = ptr[k + j] + common; p < ptr[k + j + 1]; p++)
+				add_scaled<R>(acc[j], val[p], fd + static_cast<int64_t>(idx[p]) * R);
+			std::copy(acc[j], acc[j] + R, out + (k + j - first) * R);
+		}
+	}
+	for (; k < last; k++)
 	{
 		double acc[R] = {};
 		for (int64_t p = ptr[k]; p < ptr[k + 1]; p++)
-		{
-			const double v = val[p];
-			const double *src = fd + static_cast<int64_t>(idx[p]) * R;
-#pragma GCC unroll 32
-			for (int t = 0; t < R; t++)
-				acc[t] += v * src[t];
-		}
+			add_scaled<R>(acc, val[p], fd + static_cast<int64_t>(idx[p]) * R);
 		std::copy(acc, acc + R, out + (k - first) * R);
 	}
 }

@@ -49,12 +49,21 @@ sweep_columns(const double *g, int64_t r, const double *b, double l1, double *f,
 	}
 }
 
+// Columns a gather sums side by side: two while their sums take at most 12
+// vector registers of `width` doubles (of the 16 that SSE2 and AVX2 have),
+// else one, rather than spill sums to memory.
+constexpr int
+gather_columns(int r, int width)
+{
+	return 2 * ((r + width - 1) / width) <= 12 ? 2 : 1;
+}
+
 } // namespace
 
 // One set: wrappers with the set's target attribute, into which the loops
-// are inlined and vectorised for it; hals's sweeps run four vectors of
-// columns side by side (LANES).
-#define NMF_KERNEL_SET(NS, ATTR, LANES)                                                            \
+// are inlined and vectorised for it (vectors of WIDTH doubles); hals's
+// sweeps run four vectors of columns side by side (LANES).
+#define NMF_KERNEL_SET(NS, ATTR, WIDTH, LANES)                                                     \
 	namespace NS                                                                                   \
 	{                                                                                              \
 	template <int R>                                                                               \
@@ -62,7 +71,7 @@ sweep_columns(const double *g, int64_t r, const double *b, double l1, double *f,
 	gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last, \
 	       const double *fd, double *out)                                                          \
 	{                                                                                              \
-		loops::gather<R>(ptr, idx, val, first, last, fd, out);                                     \
+		loops::gather<R, gather_columns(R, WIDTH)>(ptr, idx, val, first, last, fd, out);           \
 	}                                                                                              \
 	template <int R>                                                                               \
 	ATTR void                                                                                      \
@@ -94,9 +103,9 @@ sweep_columns(const double *g, int64_t r, const double *b, double l1, double *f,
 	}                                                                                              \
 	}
 
-NMF_KERNEL_SET(portable, , 8)
-NMF_KERNEL_SET(avx2, __attribute__((target("avx2"))), 16)
-NMF_KERNEL_SET(avx512, __attribute__((target("avx512f,prefer-vector-width=512"))), 32)
+NMF_KERNEL_SET(portable, , 2, 8)
+NMF_KERNEL_SET(avx2, __attribute__((target("avx2"))), 4, 16)
+NMF_KERNEL_SET(avx512, __attribute__((target("avx512f,prefer-vector-width=512"))), 8, 32)
 
 #undef NMF_KERNEL_SET
 

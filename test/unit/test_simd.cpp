@@ -105,28 +105,51 @@ TEST(Simd, PortableComesFirstAndTheWidestIsActive)
 	EXPECT_GT(nmf::simd::l2_cache_bytes(), 0);
 }
 
-TEST(Simd, GatherAndScatterGiveThePortableBitsAtEveryRank)
+// The rows [first, rows) of V H^T, transposed, by the plain scalar loop:
+// cells in order, one column at a time.
+static Eigen::MatrixXd
+scalar_gather(const Sparse &x, const Eigen::MatrixXd &h, int64_t first)
+{
+	Eigen::MatrixXd out = Eigen::MatrixXd::Zero(h.rows(), x.view.rows - first);
+	for (int64_t i = first; i < x.view.rows; i++)
+		for (int64_t p = x.ptr[static_cast<size_t>(i)]; p < x.ptr[static_cast<size_t>(i) + 1]; p++)
+		{
+			const double v = x.val[static_cast<size_t>(p)];
+			const int32_t j = x.idx[static_cast<size_t>(p)];
+			for (Eigen::Index t = 0; t < h.rows(); t++)
+				out(t, i - first) += v * h(t, j);
+		}
+	return out;
+}
+
+// Odd and even counts of columns, so that gathers running columns side by
+// side also end on a lone one.
+TEST(Simd, GatherAndScatterGiveTheScalarBitsAtEveryRank)
 {
 	const Sparse x = random_csr(90, 70, 9, 1);
 	for (int r = 1; r <= nmf::simd::kFixedRankMax; r++)
 	{
 		const Eigen::MatrixXd h = random_factor(r, x.view.cols, 10 + static_cast<uint64_t>(r));
 		const Eigen::MatrixXd w = random_factor(r, x.view.rows, 50 + static_cast<uint64_t>(r));
-		Eigen::MatrixXd g0 = Eigen::MatrixXd::Zero(r, x.view.rows);
 		Eigen::MatrixXd s0 = Eigen::MatrixXd::Zero(r, x.view.cols);
-		portable().gather[static_cast<size_t>(r)](x.ptr.data(), x.idx.data(), x.val.data(), 0,
-		                                          x.view.rows, h.data(), g0.data());
 		portable().scatter[static_cast<size_t>(r)](x.view, w.data(), 0,
 		                                           static_cast<int32_t>(x.view.cols), s0.data());
+		for (int64_t first : {0, 3})
+		{
+			const Eigen::MatrixXd g0 = scalar_gather(x, h, first);
+			for (const Kernels *k : nmf::simd::available())
+			{
+				Eigen::MatrixXd g = Eigen::MatrixXd::Zero(r, x.view.rows - first);
+				k->gather[static_cast<size_t>(r)](x.ptr.data(), x.idx.data(), x.val.data(), first,
+				                                  x.view.rows, h.data(), g.data());
+				EXPECT_TRUE(same_bits(g, g0)) << k->name << ", rank " << r << ", from " << first;
+			}
+		}
 		for (const Kernels *k : nmf::simd::available())
 		{
-			Eigen::MatrixXd g = Eigen::MatrixXd::Zero(r, x.view.rows);
 			Eigen::MatrixXd s = Eigen::MatrixXd::Zero(r, x.view.cols);
-			k->gather[static_cast<size_t>(r)](x.ptr.data(), x.idx.data(), x.val.data(), 0,
-			                                  x.view.rows, h.data(), g.data());
 			k->scatter[static_cast<size_t>(r)](x.view, w.data(), 0,
 			                                   static_cast<int32_t>(x.view.cols), s.data());
-			EXPECT_TRUE(same_bits(g, g0)) << k->name << ", rank " << r;
 			EXPECT_TRUE(same_bits(s, s0)) << k->name << ", rank " << r;
 		}
 	}
