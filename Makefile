@@ -18,9 +18,13 @@ REGRESS_OPTS = --load-extension=nmf
 EIGEN_INCLUDE ?= /usr/include/eigen3
 
 # Our code compiles warning-free; the server and Eigen headers come in as system headers.
+# No -march: the hot loops also exist for AVX2 and AVX-512, chosen at run time
+# (src/core/simd.hpp). -ffp-contract=off: g++ would otherwise fuse a * b + c
+# where the instruction set has FMA (AVX-512 does), and the bits would then
+# depend on the CPU.
 PG_CPPFLAGS = -I$(srcdir)/src/core -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
-PG_CXXFLAGS = -std=c++17 -O2 -isystem $(EIGEN_INCLUDE) -fvisibility=hidden \
+PG_CXXFLAGS = -std=c++17 -O2 -ffp-contract=off -isystem $(EIGEN_INCLUDE) -fvisibility=hidden \
 	-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -DEIGEN_NO_DEBUG
 SHLIB_LINK += -lstdc++ -pthread
 

@@ -2,16 +2,19 @@
 // Seconds per iteration of the core's solvers, without PostgreSQL: a quick
 // stand-alone timing for kernel work (not part of the extension, not a test).
 //
-//   g++ -std=c++17 -O2 -DEIGEN_NO_DEBUG -isystem /usr/include/eigen3 -Isrc/core
-//       bench/time_fit.cpp src/core/*.cpp -pthread -o /tmp/time_fit
-//   /tmp/time_fit [rows cols nnz rank iterations threads...]
+//   g++ -std=c++17 -O2 -ffp-contract=off -DEIGEN_NO_DEBUG -isystem /usr/include/eigen3
+//       -Isrc/core bench/time_fit.cpp src/core/*.cpp -pthread -o /tmp/time_fit
+//   [NMF_SIMD=sse2|avx2|avx512] /tmp/time_fit [rows cols nnz rank iterations threads...]
 //
 // Defaults: a seeded random 10,000 x 5,000 matrix with 1,000,000 stored cells,
 // rank 20, 20 iterations, threads 1 and 2; prints one line per solver and
-// thread count (median over 3 fits of the seconds per iteration) and the
-// final loss, which must not depend on the thread count.
+// thread count (median over 3 fits of the seconds per iteration, and of the
+// CPU seconds of all threads, steadier on a loaded machine) and the
+// final loss, which must not depend on the thread count nor on NMF_SIMD (the
+// kernels' instruction set; by default the widest the CPU has).
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "nmf_api.h"
+#include "simd.hpp"
 
 namespace
 {
@@ -62,7 +66,7 @@ random_matrix(int64_t rows, int64_t cols, int64_t nnz)
 
 bool
 time_fit(const Csr &x, int solver, int64_t rank, int iterations, int threads, double *per_iter,
-         double *loss)
+         double *cpu_per_iter, double *loss)
 {
 	NmfcMatrixView v{x.rows, x.cols, x.ptr.back(), x.ptr.data(), x.idx.data(), x.val.data(),
 	                 nullptr, nullptr};
@@ -86,6 +90,7 @@ time_fit(const Csr &x, int solver, int64_t rank, int iterations, int threads, do
 	}
 	int done = 0;
 	const auto t0 = std::chrono::steady_clock::now();
+	const std::clock_t c0 = std::clock();
 	while (!done)
 		if (nmfc_fit_step(fit, &done, &err) != NMFC_OK)
 		{
@@ -93,9 +98,11 @@ time_fit(const Csr &x, int solver, int64_t rank, int iterations, int threads, do
 			return false;
 		}
 	const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+	const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
 	NmfcSummary sum;
 	nmfc_fit_summary(fit, &sum);
 	*per_iter = s / sum.iterations;
+	*cpu_per_iter = cpu / sum.iterations;
 	*loss = sum.loss;
 	nmfc_fit_free(fit);
 	return true;
@@ -116,25 +123,33 @@ main(int argc, char **argv)
 		threads.push_back(std::atoi(argv[a]));
 	if (threads.empty())
 		threads = {1, 2};
+	if (const char *isa = std::getenv("NMF_SIMD"); isa != nullptr && !nmf::simd::select(isa))
+	{
+		std::fprintf(stderr, "NMF_SIMD=%s: no such kernels on this CPU\n", isa);
+		return 1;
+	}
 	const Csr x = random_matrix(rows, cols, nnz);
-	std::printf("matrix %lld x %lld, %lld stored, rank %lld, %d iterations\n",
+	std::printf("matrix %lld x %lld, %lld stored, rank %lld, %d iterations, kernels %s\n",
 	            static_cast<long long>(rows), static_cast<long long>(cols),
-	            static_cast<long long>(x.ptr.back()), static_cast<long long>(rank), iterations);
+	            static_cast<long long>(x.ptr.back()), static_cast<long long>(rank), iterations,
+	            nmf::simd::active().name);
 	for (int solver : {NMF_SOLVER_HALS, NMF_SOLVER_MU})
 		for (int t : threads)
 		{
-			std::vector<double> times;
+			std::vector<double> times, cpus;
 			double loss = 0;
 			for (int rep = 0; rep < 3; rep++)
 			{
-				double s = 0;
-				if (!time_fit(x, solver, rank, iterations, t, &s, &loss))
+				double s = 0, cpu = 0;
+				if (!time_fit(x, solver, rank, iterations, t, &s, &cpu, &loss))
 					return 1;
 				times.push_back(s);
+				cpus.push_back(cpu);
 			}
 			std::sort(times.begin(), times.end());
-			std::printf("%-4s threads %d: %.4f s/iteration (min %.4f), loss %.17g\n",
-			            nmfc_solver_name(solver), t, times[1], times[0], loss);
+			std::sort(cpus.begin(), cpus.end());
+			std::printf("%-4s threads %d: %.4f s/iteration (min %.4f; cpu %.4f), loss %.17g\n",
+			            nmfc_solver_name(solver), t, times[1], times[0], cpus[1], loss);
 		}
 	return 0;
 }

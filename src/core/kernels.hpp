@@ -18,6 +18,8 @@
 #include <vector>
 
 #include "errors.hpp"
+#include "kernel_loops.hpp"
+#include "simd.hpp"
 #include "sparse.hpp"
 
 namespace nmf
@@ -56,8 +58,9 @@ struct Workspace
 	double step_w = 1.0;  // solver gd's adaptive steps, carried between iterations
 	double step_h = 1.0;
 	std::vector<Matrix> lane_num, lane_den, lane_gram; // lanes 1.., as num, den, gram_line
-	std::vector<Matrix> part_gram;                    // r x r per block of the longer side
-	std::vector<double> part_cross;                   // up to three sums per block
+	std::vector<Matrix> lane_sweep; // r x 2 kSweepLanesMax per lane: hals's interleaved columns
+	std::vector<Matrix> part_gram;  // r x r per block of the longer side
+	std::vector<double> part_cross; // up to three sums per block
 	Matrix products; // r x n (V's columns) for hals and mu: W^T V from V's rows, else empty
 
 	Workspace() = default;
@@ -68,8 +71,10 @@ struct Workspace
 	      lane_num(static_cast<size_t>(threads - 1), Matrix(rank, block)),
 	      lane_den(static_cast<size_t>(threads - 1), Matrix(rank, block)),
 	      lane_gram(static_cast<size_t>(threads - 1), Matrix(rank, rank)),
+	      lane_sweep(static_cast<size_t>(threads), Matrix(rank, 2 * loops::kSweepLanesMax)),
 	      part_gram(static_cast<size_t>(blocks(rank, lines)), Matrix(rank, rank)),
-	      part_cross(static_cast<size_t>(3 * blocks(rank, lines)), 0.0), products(rank, product_cols)
+	      part_cross(static_cast<size_t>(3 * blocks(rank, lines)), 0.0),
+	      products(rank, product_cols)
 	{
 	}
 
@@ -87,7 +92,8 @@ struct Workspace
 		const int64_t extra = std::max(lanes, 1) - 1;
 		const int64_t nb = blocks(rank, lines);
 		return ((2 + 2 * extra) * rank * block_columns(rank) + (3 + extra + nb) * rank * rank +
-		        rank + rank * grad_cols + 3 * nb + rank * product_cols) *
+		        rank + rank * grad_cols + 3 * nb + rank * product_cols +
+		        (1 + extra) * 2 * loops::kSweepLanesMax * rank) *
 		       static_cast<int64_t>(sizeof(double));
 	}
 
@@ -103,6 +109,12 @@ struct Workspace
 		return lane == 0 ? den : lane_den[static_cast<size_t>(lane - 1)];
 	}
 
+	double *
+	sweep_of(int lane) noexcept
+	{
+		return lane_sweep[static_cast<size_t>(lane)].data();
+	}
+
 	Matrix &
 	gram_of(int lane) noexcept
 	{
@@ -112,29 +124,6 @@ struct Workspace
 
 namespace detail
 {
-
-// gather's inner loop with the rank R a constant: the r-vector sums stay in
-// registers and the compiler vectorises them over t (portably, SSE2 on
-// x86-64). Each output element still sums its terms in index order p, so the
-// result is the same, bit for bit, as the generic loop's.
-template <int R>
-inline void
-gather_fixed(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
-             int64_t last, const double *fd, double *out)
-{
-	for (int64_t k = first; k < last; k++)
-	{
-		double acc[R] = {};
-		for (int64_t p = ptr[k]; p < ptr[k + 1]; p++)
-		{
-			const double v = val[p];
-			const double *src = fd + static_cast<int64_t>(idx[p]) * R;
-			for (int t = 0; t < R; t++)
-				acc[t] += v * src[t];
-		}
-		std::copy(acc, acc + R, out + (k - first) * R);
-	}
-}
 
 inline void
 gather_any(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
@@ -154,32 +143,20 @@ gather_any(const int64_t *ptr, const int32_t *idx, const double *val, int64_t fi
 	}
 }
 
-using GatherFn = void (*)(const int64_t *, const int32_t *, const double *, int64_t, int64_t,
-                          const double *, double *);
-
-template <int... R>
-constexpr std::array<GatherFn, sizeof...(R) + 1>
-gather_table(std::integer_sequence<int, 0, R...>)
-{
-	return {nullptr, &gather_fixed<R>...};
-}
-
-// Ranks up to this one get a specialised loop; larger ones the generic loop.
-constexpr int kGatherFixedMax = 32;
-constexpr auto kGatherTable = gather_table(std::make_integer_sequence<int, kGatherFixedMax + 1>());
-
 } // namespace detail
 
 // out.col(c) = sum over p in [ptr[k], ptr[k + 1]) of val[p] * f.col(idx[p]),
 // for k = first + c in [first, last). With V's CSR and f = H this is a block
-// of (V H^T)^T; with the CSC and f = W, a block of W^T V.
+// of (V H^T)^T; with the CSC and f = W, a block of W^T V. Ranks up to
+// simd::kFixedRankMax run the loop specialised for the rank, in the CPU's
+// widest vectors; the sums are the same bits either way.
 inline void
 gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
        const Matrix &f, double *out)
 {
 	const int64_t r = f.rows();
-	if (r <= detail::kGatherFixedMax)
-		detail::kGatherTable[static_cast<size_t>(r)](ptr, idx, val, first, last, f.data(), out);
+	if (r <= simd::kFixedRankMax)
+		simd::active().gather[static_cast<size_t>(r)](ptr, idx, val, first, last, f.data(), out);
 	else
 		detail::gather_any(ptr, idx, val, first, last, f.data(), r, out);
 }
@@ -191,61 +168,21 @@ gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
 	gather(ptr, idx, val, first, last, f, out.data());
 }
 
-namespace detail
-{
-
-template <int R>
-inline void
-scatter_fixed(const CsrView &v, const double *fd, int32_t c0, int32_t c1, double *out)
-{
-	for (int64_t i = 0; i < v.rows; i++)
-	{
-		const int32_t *begin = v.col_idx + v.row_ptr[i];
-		const int32_t *end = v.col_idx + v.row_ptr[i + 1];
-		const int32_t *p = c0 == 0 ? begin : std::lower_bound(begin, end, c0);
-		if (p == end || *p >= c1)
-			continue;
-		double s[R] = {};
-		std::copy(fd + i * R, fd + (i + 1) * R, s);
-		for (; p != end && *p < c1; p++)
-		{
-			const double x = v.values[p - v.col_idx];
-			double *o = out + static_cast<int64_t>(*p) * R;
-			for (int t = 0; t < R; t++)
-				o[t] += x * s[t];
-		}
-	}
-}
-
-using ScatterFn = void (*)(const CsrView &, const double *, int32_t, int32_t, double *);
-
-template <int... R>
-constexpr std::array<ScatterFn, sizeof...(R) + 1>
-scatter_table(std::integer_sequence<int, 0, R...>)
-{
-	return {nullptr, &scatter_fixed<R>...};
-}
-
-constexpr auto kScatterTable =
-    scatter_table(std::make_integer_sequence<int, kGatherFixedMax + 1>());
-
-} // namespace detail
-
 // The columns [c0, c1) of (f V) from V's rows: out.col(j) = sum over V's
 // cells (i, j), in row order, of v_ij f.col(i). Each column sums the same
 // terms in the same order as gather over V's columns, so the result is the
 // same bits; but f is read once, in order, and the small result stays in
 // cache. Only ranks that gather specialises (else false: use gather).
-constexpr int64_t kScatterMaxRank = detail::kGatherFixedMax;
+constexpr int64_t kScatterMaxRank = simd::kFixedRankMax;
 
 inline bool
 scatter_rows(const CsrView &v, const Matrix &f, int32_t c0, int32_t c1, Matrix &out)
 {
 	const int64_t r = f.rows();
-	if (r > detail::kGatherFixedMax)
+	if (r > kScatterMaxRank)
 		return false;
 	out.middleCols(c0, c1 - c0).setZero();
-	detail::kScatterTable[static_cast<size_t>(r)](v, f.data(), c0, c1, out.data());
+	simd::active().scatter[static_cast<size_t>(r)](v, f.data(), c0, c1, out.data());
 	return true;
 }
 

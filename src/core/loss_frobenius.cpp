@@ -12,31 +12,38 @@
 namespace nmf::solver
 {
 
+// Blocks of columns of H, then of rows of V and W, on ws.threads lanes; the
+// blocks' Grams and cross terms are summed in block order.
 double
 frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 {
 	const int64_t b = ws.block;
 	const CsrView &v = p.x;
 
-	ws.gram_h.setZero();
-	for (int64_t j0 = 0; j0 < v.cols; j0 += b)
-	{
+	const int64_t h_blocks = (v.cols + b - 1) / b;
+	parallel_for(ws.threads, h_blocks, [&](int64_t blk, int) {
 		poll_interrupts(p.intr);
-		gram_add(ws.gram_h, h.middleCols(j0, std::min(b, v.cols - j0)));
-	}
+		Matrix &g = ws.part_gram[static_cast<size_t>(blk)];
+		g.setZero();
+		gram_add(g, h.middleCols(blk * b, std::min(b, v.cols - blk * b)));
+	});
+	reduce_blocks(ws, h_blocks, ws.gram_h);
 	gram_mirror(ws.gram_h);
 
-	ws.gram_w.setZero();
-	double cross = 0.0;
-	for (int64_t i0 = 0; i0 < v.rows; i0 += b)
-	{
+	const int64_t w_blocks = (v.rows + b - 1) / b;
+	parallel_for(ws.threads, w_blocks, [&](int64_t blk, int lane) {
 		poll_interrupts(p.intr);
+		const int64_t i0 = blk * b;
 		const int64_t len = std::min(b, v.rows - i0);
-		gather(v.row_ptr, v.col_idx, v.values, i0, i0 + len, h, ws.num);
+		Matrix &num = ws.num_of(lane);
+		gather(v.row_ptr, v.col_idx, v.values, i0, i0 + len, h, num);
 		const auto wb = w.middleCols(i0, len);
-		cross += (wb.array() * ws.num.leftCols(len).array()).sum();
-		gram_add(ws.gram_w, wb);
-	}
+		const size_t i = static_cast<size_t>(blk);
+		ws.part_cross[i] = (wb.array() * num.leftCols(len).array()).sum();
+		ws.part_gram[i].setZero();
+		gram_add(ws.part_gram[i], wb);
+	});
+	const double cross = reduce_blocks(ws, w_blocks, ws.gram_w);
 	gram_mirror(ws.gram_w);
 
 	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);

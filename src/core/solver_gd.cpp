@@ -22,9 +22,12 @@
 //
 // The gradient is stored (r x max(m, n), allocated once); a half costs
 // O(nnz r + n r^2) plus O(n r^2) per trial. missing = 'ignore': the gradient
-// and q run over the stored cells, O(nnz r) each.
+// and q run over the stored cells, O(nnz r) each. Every pass runs blocks of
+// lines on nmf.threads lanes; sums over blocks are added in block order, so
+// the result does not depend on the thread count.
 #include <cmath>
 
+#include "parallel.hpp"
 #include "solvers.hpp"
 
 namespace nmf::solver
@@ -38,42 +41,48 @@ constexpr double kArmijoBeta = 0.1;
 // Trials per half at most; past them a shrinking step is given up (alpha = 0).
 constexpr int kMaxStepTrials = 40;
 
+// Blocks of a half's lines (ws.block each): the unit of work of the lanes.
+int64_t
+line_blocks(const Half &s, const Workspace &ws)
+{
+	return (s.count + ws.block - 1) / ws.block;
+}
+
 // ws.grad.leftCols(count) = the gradient of F's half; zero mode reads G + l2 I
-// from ws.gram_line.
+// from ws.gram_line. Blocks of lines on ws.threads lanes.
 void
 gradient(const Problem &p, const Half &s, const Matrix &other, const Matrix &f, Workspace &ws)
 {
 	const int64_t r = f.rows();
-	if (!s.masked)
-	{
-		for (int64_t k0 = 0; k0 < s.count; k0 += ws.block)
+	parallel_for(ws.threads, line_blocks(s, ws), [&](int64_t blk, int lane) {
+		poll_interrupts(p.intr);
+		const int64_t k0 = blk * ws.block;
+		const int64_t len = std::min(ws.block, s.count - k0);
+		if (!s.masked)
 		{
-			poll_interrupts(p.intr);
-			const int64_t len = std::min(ws.block, s.count - k0);
-			gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num);
+			Matrix &num = ws.num_of(lane);
+			gather(s.ptr, s.idx, s.val, k0, k0 + len, other, num);
 			auto gb = ws.grad.middleCols(k0, len);
 			gb.noalias() = ws.gram_line * f.middleCols(k0, len);
-			gb -= ws.num.leftCols(len);
+			gb -= num.leftCols(len);
 			gb.array() += s.l1;
+			return;
 		}
-		return;
-	}
-	for (int64_t k = 0; k < s.count; k++)
-	{
-		if (k % ws.block == 0)
-			poll_interrupts(p.intr);
-		const double *fk = f.data() + k * r;
-		double *gk = ws.grad.data() + k * r;
-		for (int64_t t = 0; t < r; t++)
-			gk[t] = s.l1 + s.l2 * fk[t];
-		for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
+		for (int64_t k = k0; k < k0 + len; k++)
 		{
-			const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
-			const double e = dot(o, fk, r) - s.val[q];
+			const double *fk = f.data() + k * r;
+			double *gk = ws.grad.data() + k * r;
 			for (int64_t t = 0; t < r; t++)
-				gk[t] += e * o[t];
+				gk[t] = s.l1 + s.l2 * fk[t];
+			for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
+			{
+				const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
+				const double e = dot(o, fk, r) - s.val[q];
+				for (int64_t t = 0; t < r; t++)
+					gk[t] += e * o[t];
+			}
 		}
-	}
+	});
 }
 
 // d = max(0, f - alpha g) - f for one line of r values.
@@ -87,48 +96,64 @@ projected_move(const double *f, const double *g, double alpha, double *d, int64_
 // (1 - sigma) <grad, D> + 1/2 q(D) for the move D of step alpha: <= 0 when
 // alpha gives sufficient decrease. A move to F = 0 counts as no decrease: the
 // half's quadratic may prefer 0 to a poor start, but W H = 0 is a stationary
-// point that no later step could leave.
+// point that no later step could leave. Blocks of lines on ws.threads lanes,
+// each leaving <grad, D>, q(D) and whether F + D has a positive entry, added
+// in block order.
 double
 armijo_excess(const Problem &p, const Half &s, const Matrix &other, const Matrix &f, double alpha,
               Workspace &ws)
 {
 	const int64_t r = f.rows();
-	double gd = 0.0, q = 0.0;
-	bool any_positive = false;
-	if (!s.masked)
-	{
-		for (int64_t k0 = 0; k0 < s.count; k0 += ws.block)
+	const int64_t blocks = line_blocks(s, ws);
+	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
+		poll_interrupts(p.intr);
+		const int64_t k0 = blk * ws.block;
+		const int64_t len = std::min(ws.block, s.count - k0);
+		Matrix &moves = ws.den_of(lane);
+		double gd = 0.0, q = 0.0;
+		bool any_positive = false;
+		if (!s.masked)
 		{
-			poll_interrupts(p.intr);
-			const int64_t len = std::min(ws.block, s.count - k0);
 			for (int64_t c = 0; c < len; c++)
 				projected_move(f.data() + (k0 + c) * r, ws.grad.data() + (k0 + c) * r, alpha,
-				               ws.den.data() + c * r, r);
-			const auto d = ws.den.leftCols(len);
-			any_positive = any_positive || ((f.middleCols(k0, len) + d).array() > 0).any();
-			gd += (ws.grad.middleCols(k0, len).array() * d.array()).sum();
-			ws.num.leftCols(len).noalias() = ws.gram_line * d;
-			q += (d.array() * ws.num.leftCols(len).array()).sum();
+				               moves.data() + c * r, r);
+			const auto d = moves.leftCols(len);
+			Matrix &gd_line = ws.num_of(lane);
+			any_positive = ((f.middleCols(k0, len) + d).array() > 0).any();
+			gd = (ws.grad.middleCols(k0, len).array() * d.array()).sum();
+			gd_line.leftCols(len).noalias() = ws.gram_line * d;
+			q = (d.array() * gd_line.leftCols(len).array()).sum();
 		}
-	}
-	else
-	{
-		double *d = ws.den.data();
-		for (int64_t k = 0; k < s.count; k++)
+		else
 		{
-			if (k % ws.block == 0)
-				poll_interrupts(p.intr);
-			projected_move(f.data() + k * r, ws.grad.data() + k * r, alpha, d, r);
-			for (int64_t t = 0; t < r; t++)
-				any_positive = any_positive || f.data()[k * r + t] + d[t] > 0;
-			gd += dot(ws.grad.data() + k * r, d, r);
-			q += s.l2 * dot(d, d, r);
-			for (int64_t c = s.ptr[k]; c < s.ptr[k + 1]; c++)
+			double *d = moves.data();
+			for (int64_t k = k0; k < k0 + len; k++)
 			{
-				const double e = dot(other.data() + static_cast<int64_t>(s.idx[c]) * r, d, r);
-				q += e * e;
+				projected_move(f.data() + k * r, ws.grad.data() + k * r, alpha, d, r);
+				for (int64_t t = 0; t < r; t++)
+					any_positive = any_positive || f.data()[k * r + t] + d[t] > 0;
+				gd += dot(ws.grad.data() + k * r, d, r);
+				q += s.l2 * dot(d, d, r);
+				for (int64_t c = s.ptr[k]; c < s.ptr[k + 1]; c++)
+				{
+					const double e = dot(other.data() + static_cast<int64_t>(s.idx[c]) * r, d, r);
+					q += e * e;
+				}
 			}
 		}
+		double *part = ws.part_cross.data() + 3 * blk;
+		part[0] = gd;
+		part[1] = q;
+		part[2] = any_positive ? 1.0 : 0.0;
+	});
+	double gd = 0.0, q = 0.0;
+	bool any_positive = false;
+	for (int64_t k = 0; k < blocks; k++)
+	{
+		const double *part = ws.part_cross.data() + 3 * k;
+		gd += part[0];
+		q += part[1];
+		any_positive = any_positive || part[2] != 0.0;
 	}
 	if (!any_positive && gd < 0)
 		return 1.0;
@@ -161,14 +186,19 @@ search_step(const Problem &p, const Half &s, const Matrix &other, const Matrix &
 	return 0.0;
 }
 
+// F <- max(0, F - alpha grad), by blocks of lines on ws.threads lanes.
 void
-apply_step(const Matrix &grad, double alpha, Matrix &f)
+apply_step(const Half &s, double alpha, Matrix &f, Workspace &ws)
 {
-	const int64_t n = f.size();
-	double *fd = f.data();
-	const double *gd = grad.data();
-	for (int64_t k = 0; k < n; k++)
-		fd[k] = std::max(fd[k] - alpha * gd[k], 0.0);
+	const int64_t r = f.rows();
+	parallel_for(ws.threads, line_blocks(s, ws), [&](int64_t blk, int) {
+		const int64_t first = blk * ws.block * r;
+		const int64_t last = std::min(s.count, (blk + 1) * ws.block) * r;
+		double *fd = f.data();
+		const double *gd = ws.grad.data();
+		for (int64_t k = first; k < last; k++)
+			fd[k] = std::max(fd[k] - alpha * gd[k], 0.0);
+	});
 }
 
 void
@@ -188,12 +218,17 @@ gd_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram
 		if (alpha > 0)
 			step = alpha;
 	}
-	apply_step(ws.grad.leftCols(s.count), alpha, f);
+	apply_step(s, alpha, f, ws);
 	if (!s.masked)
 	{
-		gram_f.setZero();
-		for (int64_t k0 = 0; k0 < s.count; k0 += ws.block)
-			gram_add(gram_f, f.middleCols(k0, std::min(ws.block, s.count - k0)));
+		const int64_t blocks = line_blocks(s, ws);
+		parallel_for(ws.threads, blocks, [&](int64_t blk, int) {
+			const int64_t k0 = blk * ws.block;
+			Matrix &g = ws.part_gram[static_cast<size_t>(blk)];
+			g.setZero();
+			gram_add(g, f.middleCols(k0, std::min(ws.block, s.count - k0)));
+		});
+		reduce_blocks(ws, blocks, gram_f);
 		gram_mirror(gram_f);
 	}
 }

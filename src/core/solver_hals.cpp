@@ -13,6 +13,9 @@
 // The loss never increases (each step is an exact minimisation). Absent cells
 // as zeros: B comes from the CSC gather, G from the r x r Gram, so a half
 // costs O(nnz r + n r^2), and the loss comes from the same products, as mu's.
+// The columns' sweeps are independent problems sharing G: they run several
+// columns side by side (simd.hpp's cd_sweep_columns), each column adding its
+// gradient in the same order as alone, so a sweep's dependency chains overlap.
 //
 // missing = 'ignore': only the stored cells of a column count, so each column
 // has its own Gram G_j = sum over its stored rows i of w_i w_i^T (+ l2 I) and
@@ -36,7 +39,8 @@ constexpr int kMaskedSweeps = 8;
 
 // One coordinate sweep of min 1/2 f^T G f - (b - l1)^T f, f >= 0, in the
 // order scikit-learn's _update_cdnmf_fast sums (gradient from -b, then G's
-// row). Returns the largest change. G is symmetric (gram_mirror), so its row
+// row), as loops::cd_sweep_lanes does for the unmasked halves. Returns the
+// largest change. G is symmetric (gram_mirror), so its row
 // t is read as the contiguous column t.
 double
 cd_sweep(const Matrix &g, const double *b, double l1, double *f, int64_t r)
@@ -80,8 +84,8 @@ hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gr
 			gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num_of(lane));
 		const Eigen::Map<const Matrix> num(bd, r, len);
 		auto fb = f.middleCols(k0, len);
-		for (int64_t c = 0; c < len; c++)
-			cd_sweep(g, num.data() + c * r, s.l1, fb.data() + c * r, r);
+		simd::active().cd_sweep_columns(g.data(), r, num.data(), s.l1, fb.data(), len,
+		                                ws.sweep_of(lane));
 		const size_t i = static_cast<size_t>(blk);
 		ws.part_cross[i] = (fb.array() * num.array()).sum();
 		ws.part_gram[i].setZero();

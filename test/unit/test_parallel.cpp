@@ -79,7 +79,8 @@ TEST(Parallel, FitsAreBitIdenticalForEveryThreadCount)
 	for (int64_t rank : {16, 40})
 		for (const auto &[solver, loss] : {std::pair{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS},
 		                                   std::pair{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS},
-		                                   std::pair{NMF_SOLVER_MU, NMF_LOSS_KL}})
+		                                   std::pair{NMF_SOLVER_MU, NMF_LOSS_KL},
+		                                   std::pair{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS}})
 			for (int missing : {NMF_MISSING_ZERO, NMF_MISSING_IGNORE})
 			{
 				const Factors one = fit(x, rank, solver, loss, missing, 1);

@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: PostgreSQL
+// The hot loops of an iteration, written once as plain C++ and compiled by
+// kernels.cpp for each instruction set it dispatches to (see simd.hpp).
+//
+// They are always inlined into their callers, so each copy is vectorised for
+// its caller's instruction set. None of them reorders a sum: the vectors run
+// across independent outputs (the r entries of one result, or lanes of
+// independent columns), each output adding its terms in the same order as a
+// scalar loop would, with no fused multiply-add (the build passes
+// -ffp-contract=off). So every copy gives the same bits.
+#ifndef NMF_KERNEL_LOOPS_HPP
+#define NMF_KERNEL_LOOPS_HPP
+
+#include <algorithm>
+#include <cstdint>
+
+#include "sparse.hpp"
+
+#define NMF_LOOP [[gnu::always_inline]] inline
+
+namespace nmf::loops
+{
+
+// acc += v src, R-vectors.
+template <int R>
+NMF_LOOP void
+add_scaled(double *acc, double v, const double *src)
+{
+#pragma GCC unroll 32
+	for (int t = 0; t < R; t++)
+		acc[t] += v * src[t];
+}
+
+// out[c] = sum over p in [ptr[k], ptr[k + 1]) of val[p] * fd[idx[p]], for
+// k = first + c, each an R-vector; the sums of a column stay in registers.
+// K columns run side by side, cell i of each in turn: each column still adds
+// its cells in order (the same bits as one at a time), but the K dependency
+// chains of the sums overlap, and so do the loads they wait for.
+template <int R, int K>
+NMF_LOOP void
+gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first, int64_t last,
+       const double *fd, double *out)
+{
+	int64_t k = first;
+	for (; k + K <= last; k += K)
+	{
+		double acc[K][R] = {};
+		int64_t common = ptr[k + 1] - ptr[k];
+#pragma GCC unroll 8
+		for (int j = 1; j < K; j++)
+			common = std::min(common, ptr[k + j + 1] - ptr[k + j]);
+		for (int64_t i = 0; i < common; i++)
+#pragma GCC unroll 8
+			for (int j = 0; j < K; j++)
+			{
+				const int64_t p = ptr[k + j] + i;
+				add_scaled<R>(acc[j], val[p], fd + static_cast<int64_t>(idx[p]) * R);
+			}
+#pragma GCC unroll 8
+		for (int j = 0; j < K; j++)
+		{
+			for (int64_t p = ptr[k + j] + common; p < ptr[k + j + 1]; p++)
+				add_scaled<R>(acc[j], val[p], fd + static_cast<int64_t>(idx[p]) * R);
+			std::copy(acc[j], acc[j] + R, out + (k + j - first) * R);
+		}
+	}
+	for (; k < last; k++)
+	{
+		double acc[R] = {};
+		for (int64_t p = ptr[k]; p < ptr[k + 1]; p++)
+			add_scaled<R>(acc, val[p], fd + static_cast<int64_t>(idx[p]) * R);
+		std::copy(acc, acc + R, out + (k - first) * R);
+	}
+}
+
+// out[j] += v_ij fd[i] over V's cells (i, j) with c0 <= j < c1, row by row:
+// each column sums the same terms in the same order as gather over V's
+// columns. Row i's vector stays in registers.
+template <int R>
+NMF_LOOP void
+scatter(const CsrView &v, const double *fd, int32_t c0, int32_t c1, double *out)
+{
+	for (int64_t i = 0; i < v.rows; i++)
+	{
+		const int32_t *begin = v.col_idx + v.row_ptr[i];
+		const int32_t *end = v.col_idx + v.row_ptr[i + 1];
+		const int32_t *p = c0 == 0 ? begin : std::lower_bound(begin, end, c0);
+		if (p == end || *p >= c1)
+			continue;
+		double s[R] = {};
+		std::copy(fd + i * R, fd + (i + 1) * R, s);
+		for (; p != end && *p < c1; p++)
+		{
+			const double x = v.values[p - v.col_idx];
+			double *o = out + static_cast<int64_t>(*p) * R;
+			for (int t = 0; t < R; t++)
+				o[t] += x * s[t];
+		}
+	}
+}
+
+// Columns swept side by side by cd_sweep_lanes at most: four vectors of
+// AVX-512, so that four dependency chains overlap.
+constexpr int kSweepLanesMax = 32;
+
+// One coordinate-descent sweep, t = 0..r-1, of L independent problems
+// min 1/2 f^T G f - (b - l1)^T f, f >= 0, sharing G (symmetric):
+//
+//   f_t <- max(0, f_t - ((G f)_t - (b_t - l1)) / G_tt)
+//
+// f and b hold the problems interleaved (entry t of lane c at t * L + c).
+// Each lane's gradient adds -(b_t - l1), then G_tu f_u for u = 0..r-1, in
+// that order: a column gives the same bits as when swept alone, whatever L,
+// but the lanes' dependency chains overlap and share each load of G.
+template <int L>
+NMF_LOOP void
+cd_sweep_lanes(const double *g, int64_t r, const double *b, double l1, double *f)
+{
+	for (int64_t t = 0; t < r; t++)
+	{
+		const double hess = g[t * r + t];
+		if (hess == 0.0)
+			continue;
+		const double *gt = g + t * r;
+		double grad[L];
+#pragma GCC unroll 32
+		for (int c = 0; c < L; c++)
+			grad[c] = -(b[t * L + c] - l1);
+		for (int64_t u = 0; u < r; u++)
+		{
+			const double gu = gt[u];
+			const double *fu = f + u * L;
+#pragma GCC unroll 32
+			for (int c = 0; c < L; c++)
+				grad[c] += gu * fu[c];
+		}
+		double *ft = f + t * L;
+#pragma GCC unroll 32
+		for (int c = 0; c < L; c++)
+			ft[c] = std::max(ft[c] - grad[c] / hess, 0.0);
+	}
+}
+
+// f <- f o num / (den + l1 + l2 f), a zero denominator taken as eps.
+NMF_LOOP void
+multiply_update(double *f, const double *num, const double *den, int64_t n, double l1, double l2,
+                double eps)
+{
+	for (int64_t k = 0; k < n; k++)
+	{
+		const double d = den[k] + l1 + l2 * f[k];
+		f[k] *= num[k] / (d == 0.0 ? eps : d);
+	}
+}
+
+} // namespace nmf::loops
+
+#endif
