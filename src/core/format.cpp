@@ -276,16 +276,25 @@ validate_state(const void *flat, size_t size, NmfcStatus status)
 	NmfStateFlat h;
 	std::memcpy(&h, flat, sizeof(h));
 	c.check_magic_version(h.magic, NMF_STATE_MAGIC, h.version);
-	c.check_zero("flags", h.flags);
+	if ((h.flags & ~NMF_STATE_SORTED) != 0)
+		c.fail("flags = ", h.flags, " has unknown bits");
 	c.check_zero("reserved", h.reserved);
 	if (h.count < 0)
 		c.fail("count = ", h.count, " is negative");
 	c.check_exact_size(size, state_size(h.count));
 
 	const NmfTriplet *t = nmf_state_triplets(static_cast<const NmfStateFlat *>(flat));
+	const bool sorted = (h.flags & NMF_STATE_SORTED) != 0;
 	for (int64_t i = 0; i < h.count; i++)
+	{
 		if (!std::isfinite(t[i].value) || !(t[i].value >= 0))
 			c.fail("triplets[", i, "].value = ", t[i].value, " is not a finite number >= 0");
+		if (sorted && i > 0 &&
+		    !(t[i - 1].row < t[i].row || (t[i - 1].row == t[i].row && t[i - 1].col < t[i].col)))
+			c.fail("triplets[", i, "] = (", t[i].row, ", ", t[i].col,
+			       ") does not follow triplets[", i - 1, "] = (", t[i - 1].row, ", ", t[i - 1].col,
+			       ") in a sorted state");
+	}
 }
 
 void

@@ -209,6 +209,34 @@ extern "C"
 	}
 
 	int
+	nmfc_triplets_sort_dedupe(NmfTriplet *t, int64_t count, int64_t *nnz,
+	                          const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err,
+		               [&]
+		               {
+			               if (nnz == nullptr)
+				               throw nmf::InvalidArgument("sort_dedupe output is missing");
+			               *nnz = nmf::sort_dedupe(t, count, interrupts_or_none(intr));
+		               });
+	}
+
+	int
+	nmfc_triplets_merge_runs(const NmfTriplet *t, int64_t count, const int64_t *starts,
+	                         int64_t nruns, NmfTriplet *out, int64_t *nnz,
+	                         const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err,
+		               [&]
+		               {
+			               if (nnz == nullptr)
+				               throw nmf::InvalidArgument("merge_runs output is missing");
+			               *nnz = nmf::merge_runs(t, count, starts, nruns, out,
+			                                      interrupts_or_none(intr));
+		               });
+	}
+
+	int
 	nmfc_matrix_write(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void *flat,
 	                  size_t size, NmfcError *err) noexcept
 	{

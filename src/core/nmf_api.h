@@ -92,6 +92,27 @@ extern "C"
 								 NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
+	 * Sorts t[0..count) by (row, col) in place (nothing to do when it already
+	 * is) and sums duplicates, compacting to *nnz triplets. count may be 0.
+	 * Fails with NMFC_INVALID_DATA on a value that is not finite and >= 0 or
+	 * a sum that overflows to infinity.
+	 */
+	int nmfc_triplets_sort_dedupe(NmfTriplet *t, int64_t count, int64_t *nnz,
+								  const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * Merges the nruns runs of t[0..count), run i starting at starts[i]
+	 * (starts[0] = 0, ascending), each sorted by (row, col) without
+	 * duplicates, into out (room for count triplets): sorted, with the cells
+	 * several runs share summed (in run order), *nnz of them. Fails with
+	 * NMFC_INVALID_ARGUMENT when a run is not sorted and merged, and with
+	 * NMFC_INVALID_DATA when a sum overflows to infinity.
+	 */
+	int nmfc_triplets_merge_runs(const NmfTriplet *t, int64_t count, const int64_t *starts,
+								 int64_t nruns, NmfTriplet *out, int64_t *nnz,
+								 const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
 	 * Writes the matrix image of sorted, merged triplets into `flat`, which
 	 * has nmfc_matrix_size(rows, cols, nnz) bytes; sets every field but the
 	 * length word.

@@ -67,16 +67,21 @@ extern "C"
 	} NmfMatrixFlat;
 
 	/*
-	 * nmf_matrix_state: the aggregate's partial state, unsorted triplets as
-	 * they arrived (duplicates not yet summed). Follows the header:
-	 *   NmfTriplet triplets[count]  values finite and >= 0
+	 * nmf_matrix_state: the aggregate's partial state, triplets as they
+	 * arrived (duplicates not yet summed), or with flags NMF_STATE_SORTED
+	 * sorted by (row, col) with duplicates summed, as a parallel worker ships
+	 * it. Follows the header:
+	 *   NmfTriplet triplets[count]  values finite and >= 0; when sorted,
+	 *                               (row, col) strictly ascending
 	 */
+#define NMF_STATE_SORTED 0x0001 /* the only flag; others must be 0 */
+
 	typedef struct NmfStateFlat
 	{
 		int32_t vl_len_;
 		uint32_t magic;
 		uint16_t version;
-		uint16_t flags; /* reserved, 0 */
+		uint16_t flags; /* 0 or NMF_STATE_SORTED */
 		uint32_t reserved;
 		int64_t count; /* >= 0 */
 	} NmfStateFlat;

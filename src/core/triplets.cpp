@@ -30,51 +30,241 @@ cell_less(const NmfTriplet &a, const NmfTriplet &b) noexcept
 // table's slack, so 32 MB; past that the ids are sorted instead.
 constexpr int64_t kMaxHashedIds = int64_t(1) << 20;
 
+// True when t is already in (row, col) order (duplicates adjacent): tables
+// loaded in that order, and the workers' runs a parallel build ships sorted.
+bool
+is_sorted_cells(const NmfTriplet *t, int64_t count, const NmfcInterrupts &intr)
+{
+	for (int64_t i = 1; i < count; i++)
+	{
+		if (i % kPollElements == 0)
+			poll_interrupts(intr);
+		if (cell_less(t[i], t[i - 1]))
+			return false;
+	}
+	return true;
+}
+
+[[noreturn]] __attribute__((noinline, cold)) void
+throw_bad_value(const NmfTriplet &c)
+{
+	throw InvalidData(
+	    message("value ", c.value, " at (", c.row, ", ", c.col, ") is not a finite number >= 0"));
+}
+
+inline void
+check_value(const NmfTriplet &c)
+{
+	if (!std::isfinite(c.value) || !(c.value >= 0))
+		throw_bad_value(c);
+}
+
+[[noreturn]] __attribute__((noinline, cold)) void
+throw_overflow(const NmfTriplet &c)
+{
+	throw InvalidData(
+	    message("sum of the values at (", c.row, ", ", c.col, ") overflows to infinity"));
+}
+
+// Adds c's value to the cell sum, which has c's coordinates.
+inline void
+add_duplicate(NmfTriplet &sum, const NmfTriplet &c)
+{
+	sum.value += c.value;
+	if (std::isinf(sum.value))
+		throw_overflow(c);
+}
+
+// Column ids spanning at most this many values, or twice the cells, are
+// indexed by a table over their range (4 bytes a value, so at most 8 bytes a
+// cell, a third of the triplets' own 24), with no hashing at all.
+constexpr uint64_t kMinDirectRange = uint64_t(1) << 20;
+
+// Whether the column ids of t[0..n) (n >= 1) span few enough values for a
+// direct table: the table's first id and size.
+bool
+direct_range(const NmfTriplet *t, int64_t n, int64_t &lo, uint64_t &range)
+{
+	int64_t mn = t[0].col, mx = t[0].col;
+	for (int64_t i = 1; i < n; i++)
+	{
+		mn = std::min(mn, t[i].col);
+		mx = std::max(mx, t[i].col);
+	}
+	const uint64_t span = static_cast<uint64_t>(mx) - static_cast<uint64_t>(mn);
+	const uint64_t limit = std::max(kMinDirectRange, 2 * static_cast<uint64_t>(n));
+	lo = mn;
+	range = span < limit ? span + 1 : 0;
+	return range != 0;
+}
+
+// Offset of id in a direct table starting at lo (id in the table's range).
+inline size_t
+offset(int64_t id, int64_t lo)
+{
+	return static_cast<size_t>(static_cast<uint64_t>(id) - static_cast<uint64_t>(lo));
+}
+
 } // namespace
+
+int64_t
+sort_dedupe(NmfTriplet *t, int64_t count, const NmfcInterrupts &intr)
+{
+	if (count < 0 || (count > 0 && t == nullptr))
+		throw InvalidArgument(message("triplet count ", count, " is invalid"));
+	if (count == 0)
+		return 0;
+
+	if (!is_sorted_cells(t, count, intr))
+	{
+		// The comparator polls, so a cancel stops a sort of a billion triplets
+		// promptly; std::sort leaves a permutation of the input when it throws.
+		int64_t calls = 0;
+		std::sort(t, t + count,
+		          [&calls, &intr](const NmfTriplet &a, const NmfTriplet &b)
+		          {
+			          if (++calls % kPollElements == 0)
+				          poll_interrupts(intr);
+			          return cell_less(a, b);
+		          });
+	}
+
+	int64_t out = 0;
+	for (int64_t i = 0; i < count; i++)
+	{
+		if (i % kPollElements == 0)
+			poll_interrupts(intr);
+		const NmfTriplet &c = t[i];
+		check_value(c);
+		if (out > 0 && t[out - 1].row == c.row && t[out - 1].col == c.col)
+			add_duplicate(t[out - 1], c);
+		else if (out++ != i)
+			t[out - 1] = c;
+	}
+	return out;
+}
+
+namespace
+{
+
+// A run's next cell; heads order by that cell, then by run (so the cells
+// several runs share are summed in run order).
+struct RunHead
+{
+	const NmfTriplet *p;
+	const NmfTriplet *end;
+	int64_t run;
+};
+
+bool
+head_after(const RunHead &a, const RunHead &b) noexcept
+{
+	if (a.p->row != b.p->row)
+		return a.p->row > b.p->row;
+	if (a.p->col != b.p->col)
+		return a.p->col > b.p->col;
+	return a.run > b.run;
+}
+
+// Restores the min-heap order below position i.
+void
+sift_down(std::vector<RunHead> &heap, size_t i)
+{
+	const size_t n = heap.size();
+	for (;;)
+	{
+		size_t least = i;
+		const size_t l = 2 * i + 1, r = l + 1;
+		if (l < n && head_after(heap[least], heap[l]))
+			least = l;
+		if (r < n && head_after(heap[least], heap[r]))
+			least = r;
+		if (least == i)
+			return;
+		std::swap(heap[i], heap[least]);
+		i = least;
+	}
+}
+
+} // namespace
+
+int64_t
+merge_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+           NmfTriplet *out, const NmfcInterrupts &intr)
+{
+	if (count < 0 || nruns < 0 || (count > 0 && (t == nullptr || out == nullptr)) ||
+	    (nruns > 0 && starts == nullptr) || (count > 0 && nruns == 0))
+		throw InvalidArgument(
+		    message("merge of ", count, " triplets in ", nruns, " runs is invalid"));
+	std::vector<RunHead> heap;
+	heap.reserve(static_cast<size_t>(nruns));
+	for (int64_t i = 0; i < nruns; i++)
+	{
+		const int64_t b = starts[i], e = i + 1 < nruns ? starts[i + 1] : count;
+		if ((i == 0 && b != 0) || b < 0 || e < b || e > count)
+			throw InvalidArgument(message("run ", i, " [", b, ", ", e, ") of ", count,
+			                              " triplets is invalid"));
+		if (e > b)
+			heap.push_back(RunHead{t + b, t + e, i});
+	}
+	for (size_t i = heap.size(); i-- > 0;)
+		sift_down(heap, i);
+
+	int64_t n = 0;
+	while (!heap.empty())
+	{
+		if (n % kPollElements == 0)
+			poll_interrupts(intr);
+		RunHead &h = heap.front();
+		const NmfTriplet &c = *h.p;
+		check_value(c);
+		if (n > 0 && out[n - 1].row == c.row && out[n - 1].col == c.col)
+			add_duplicate(out[n - 1], c);
+		else
+			out[n++] = c;
+		if (++h.p < h.end)
+		{
+			if (!cell_less(c, *h.p))
+				throw InvalidArgument(message("run ", h.run, " is not sorted and merged at (",
+				                              h.p->row, ", ", h.p->col, ")"));
+		}
+		else
+		{
+			heap.front() = heap.back();
+			heap.pop_back();
+		}
+		if (!heap.empty())
+			sift_down(heap, 0);
+	}
+	return n;
+}
 
 MergeResult
 sort_merge(NmfTriplet *t, int64_t count, const NmfcInterrupts &intr)
 {
 	if (count == 0)
 		throw InvalidArgument("matrix has no cells");
-	if (count < 0 || t == nullptr)
-		throw InvalidArgument(message("triplet count ", count, " is invalid"));
-
-	// The comparator polls, so a cancel stops a sort of a billion triplets
-	// promptly; std::sort leaves a permutation of the input when it throws.
-	int64_t calls = 0;
-	std::sort(t, t + count,
-	          [&calls, &intr](const NmfTriplet &a, const NmfTriplet &b)
-	          {
-		          if (++calls % kPollElements == 0)
-			          poll_interrupts(intr);
-		          return cell_less(a, b);
-	          });
-
-	int64_t out = 0;
+	const int64_t out = sort_dedupe(t, count, intr);
 	int64_t rows = 0;
-	for (int64_t i = 0; i < count; i++)
-	{
-		if (i % kPollElements == 0)
-			poll_interrupts(intr);
-		const NmfTriplet &c = t[i];
-		if (!std::isfinite(c.value) || !(c.value >= 0))
-			throw InvalidData(message("value ", c.value, " at (", c.row, ", ", c.col,
-			                          ") is not a finite number >= 0"));
-		if (out > 0 && t[out - 1].row == c.row && t[out - 1].col == c.col)
-		{
-			t[out - 1].value += c.value;
-			if (std::isinf(t[out - 1].value))
-				throw InvalidData(message("sum of the values at (", c.row, ", ", c.col,
-				                          ") overflows to infinity"));
-			continue;
-		}
-		if (out == 0 || t[out - 1].row != c.row)
+	for (int64_t i = 0; i < out; i++)
+		if (i == 0 || t[i - 1].row != t[i].row)
 			rows++;
-		t[out++] = c;
-	}
 
 	poll_interrupts(intr);
+	int64_t lo;
+	uint64_t range;
+	if (direct_range(t, out, lo, range))
+	{
+		std::vector<char> seen(range, 0);
+		int64_t cols = 0;
+		for (int64_t i = 0; i < out; i++)
+		{
+			char &s = seen[offset(t[i].col, lo)];
+			cols += !s;
+			s = 1;
+		}
+		return MergeResult{out, rows, cols};
+	}
 	IdIndex distinct(kMaxHashedIds);
 	bool hashed = true;
 	for (int64_t i = 0; i < out && hashed; i++)
@@ -150,9 +340,30 @@ write_matrix(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void 
 		throw InvalidArgument(message("triplets have ", row + 1, " rows, not ", rows));
 	row_ptr[rows] = nnz;
 
-	// Few distinct columns (the common case): a hash table lists and indexes
-	// them in O(nnz).
-	if (cols <= kMaxHashedIds)
+	// Column ids in a small range (the common case: ids 1..n): a table over
+	// the range lists and indexes them in O(nnz) without hashing.
+	int64_t lo;
+	uint64_t range;
+	if (direct_range(t, nnz, lo, range))
+	{
+		std::vector<int32_t> index(range, -1);
+		for (int64_t p = 0; p < nnz; p++)
+			index[offset(t[p].col, lo)] = 0;
+		int64_t k = 0;
+		for (size_t i = 0; i < range; i++)
+			if (index[i] == 0)
+			{
+				if (k < cols)
+					col_ids[k] = static_cast<int64_t>(static_cast<uint64_t>(lo) + i);
+				index[i] = static_cast<int32_t>(k++);
+			}
+		if (k != cols)
+			throw InvalidArgument(message("triplets have ", k, " columns, not ", cols));
+		for (int64_t p = 0; p < nnz; p++)
+			col_idx[p] = index[offset(t[p].col, lo)];
+	}
+	// Few distinct columns: a hash table lists and indexes them in O(nnz).
+	else if (cols <= kMaxHashedIds)
 	{
 		IdIndex distinct(kMaxHashedIds);
 		for (int64_t p = 0; p < nnz; p++)

@@ -26,20 +26,40 @@ PG_FUNCTION_INFO_V1(nmf_matrix_final);
 
 #define STATE_INITIAL_CAPACITY 1024
 
+/*
+ * nruns says what order the triplets are in: 0, as they arrived (the
+ * transition function's state); n >= 1, the concatenation of n runs, each
+ * sorted by (row, col) with duplicates summed, run i from runs[i] (a
+ * combined state; 1: the whole state is sorted, as a flat state says with
+ * NMF_STATE_SORTED). A parallel worker sorts its state when it is flattened
+ * to be shipped, so the leader's combine only appends runs and its final
+ * function merges them in one linear pass instead of sorting everything.
+ */
 typedef struct StateExpanded
 {
 	ExpandedObjectHeader hdr;
 	int64 count;
 	int64 capacity;
 	NmfTriplet *triplets; /* in hdr.eoh_context */
+	int64 nruns;
+	int64 runs_capacity;
+	int64 *runs; /* in hdr.eoh_context; NULL until a second run */
 } StateExpanded;
 
+static void state_sort(StateExpanded *st);
+
+/*
+ * Flattening is how a worker's state leaves it (and how Citus ships one):
+ * sort it first, in the process that built it, so the flat image is sorted.
+ */
 static Size
 state_get_flat_size(ExpandedObjectHeader *eohptr)
 {
 	StateExpanded *st = (StateExpanded *) eohptr;
-	int64 size = (int64) sizeof(NmfStateFlat) + st->count * (int64) sizeof(NmfTriplet);
+	int64 size;
 
+	state_sort(st);
+	size = (int64) sizeof(NmfStateFlat) + st->count * (int64) sizeof(NmfTriplet);
 	nmfpg_check_image_size(size, "the partial nmf_matrix_state");
 	return (Size) size;
 }
@@ -54,6 +74,7 @@ state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	SET_VARSIZE(flat, allocated_size);
 	flat->magic = NMF_STATE_MAGIC;
 	flat->version = NMF_FORMAT_VERSION;
+	flat->flags = st->nruns == 1 ? NMF_STATE_SORTED : 0;
 	flat->count = st->count;
 	memcpy(flat + 1, st->triplets, st->count * sizeof(NmfTriplet));
 }
@@ -98,15 +119,54 @@ state_append(StateExpanded *st, const NmfTriplet *t, int64 n)
 	st->count += n;
 }
 
-/* The triplets of a state datum, expanded or flat (flat ones are validated on input). */
+/*
+ * Sorts the triplets and sums duplicates in place (once: a sorted state
+ * stays so until a cell is added), or merges a combined state's runs.
+ */
+static void
+state_sort(StateExpanded *st)
+{
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcError err;
+	int64 nnz;
+
+	if (st->nruns == 1)
+		return;
+	if (st->nruns == 0)
+		nmfpg_raise(nmfc_triplets_sort_dedupe(st->triplets, st->count, &nnz, &intr, &err), &err,
+					ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+	else
+	{
+		NmfTriplet *out;
+
+		nmfpg_check_memory(Max(st->count, 1) * (int64) sizeof(NmfTriplet),
+						   "merging the nmf_matrix aggregate's partial states");
+		out = MemoryContextAllocHuge(st->hdr.eoh_context,
+									 Max(st->count, 1) * sizeof(NmfTriplet));
+		nmfpg_raise(nmfc_triplets_merge_runs(st->triplets, st->count, st->runs, st->nruns, out,
+											 &nnz, &intr, &err),
+					&err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+		pfree(st->triplets);
+		st->triplets = out;
+		st->capacity = Max(st->count, 1);
+	}
+	st->count = nnz;
+	st->nruns = 1;
+}
+
+/*
+ * The triplets of a state datum, expanded or flat (flat ones are validated
+ * on input), and whether they are sorted with duplicates summed.
+ */
 static const NmfTriplet *
-state_triplets(Datum d, int64 *count)
+state_triplets(Datum d, int64 *count, bool *sorted)
 {
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 	{
 		StateExpanded *st = (StateExpanded *) DatumGetEOHP(d);
 
 		*count = st->count;
+		*sorted = st->nruns == 1;
 		return st->triplets;
 	}
 	else
@@ -114,6 +174,7 @@ state_triplets(Datum d, int64 *count)
 		const NmfStateFlat *flat = (const NmfStateFlat *) nmfpg_detoast_aligned(d);
 
 		*count = flat->count;
+		*sorted = (flat->flags & NMF_STATE_SORTED) != 0;
 		return nmf_state_triplets(flat);
 	}
 }
@@ -125,6 +186,7 @@ state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 	Datum d;
 	const NmfTriplet *t;
 	int64 count;
+	bool sorted;
 	StateExpanded *st;
 
 	if (PG_ARGISNULL(argno))
@@ -132,10 +194,51 @@ state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 	d = PG_GETARG_DATUM(argno);
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
 		return (StateExpanded *) DatumGetEOHP(d);
-	t = state_triplets(d, &count);
+	t = state_triplets(d, &count, &sorted);
 	st = state_new(aggcxt, count);
 	state_append(st, t, count);
+	st->nruns = sorted ? 1 : 0;
 	return st;
+}
+
+/*
+ * Appends another state's triplets to a combined state as one more sorted
+ * run: sorted here if they are not yet (the leader's own partial state).
+ */
+static void
+state_append_run(StateExpanded *st, Datum d)
+{
+	const NmfTriplet *t;
+	int64 count, start;
+	bool sorted;
+
+	t = state_triplets(d, &count, &sorted);
+	if (count == 0)
+		return;
+	if (st->nruns == 0 && st->count > 0)
+		state_sort(st);
+	if (st->nruns >= st->runs_capacity)
+	{
+		int64 cap = Max(8, 2 * st->runs_capacity);
+
+		st->runs = st->runs == NULL
+			? MemoryContextAlloc(st->hdr.eoh_context, cap * sizeof(int64))
+			: repalloc(st->runs, cap * sizeof(int64));
+		st->runs_capacity = cap;
+	}
+	start = st->count;
+	state_append(st, t, count);
+	if (!sorted)
+	{
+		NmfcInterrupts intr = nmfpg_interrupts();
+		NmfcError err;
+		int64 nnz;
+
+		nmfpg_raise(nmfc_triplets_sort_dedupe(st->triplets + start, count, &nnz, &intr, &err),
+					&err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+		st->count = start + nnz;
+	}
+	st->runs[st->nruns++] = start;
 }
 
 static MemoryContext
@@ -187,6 +290,7 @@ nmf_matrix_state_add(PG_FUNCTION_ARGS)
 	if (st->count == st->capacity)
 		state_reserve(st, 1);
 	st->triplets[st->count++] = t;
+	st->nruns = 0;
 	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
 }
 
@@ -196,17 +300,19 @@ nmf_matrix_state_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_combine");
 	StateExpanded *st;
-	const NmfTriplet *t;
-	int64 count;
 
 	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	st = state_for_update(fcinfo, 0, aggcxt);
-	if (!PG_ARGISNULL(1))
+	if (!PG_ARGISNULL(0) && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(PG_GETARG_DATUM(0))))
+		st = (StateExpanded *) DatumGetEOHP(PG_GETARG_DATUM(0));
+	else
 	{
-		t = state_triplets(PG_GETARG_DATUM(1), &count);
-		state_append(st, t, count);
+		st = state_new(aggcxt, STATE_INITIAL_CAPACITY);
+		if (!PG_ARGISNULL(0))
+			state_append_run(st, PG_GETARG_DATUM(0));
 	}
+	if (!PG_ARGISNULL(1))
+		state_append_run(st, PG_GETARG_DATUM(1));
 	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
 }
 
@@ -225,7 +331,8 @@ nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count)
 	size = nmfc_matrix_size(rows, cols, nnz);
 	nmfpg_check_image_size(size, "the nmf_matrix");
 	nmfpg_check_memory(size, "the nmf_matrix");
-	image = (struct varlena *) palloc0(size);
+	/* not zeroed: nmfc_matrix_write sets every byte but the length word */
+	image = (struct varlena *) palloc(size);
 	nmfpg_raise(nmfc_matrix_write(t, nnz, rows, cols, image, (size_t) size, &err), &err,
 				ERRCODE_PROGRAM_LIMIT_EXCEEDED);
 	SET_VARSIZE(image, size);
@@ -233,8 +340,8 @@ nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count)
 }
 
 /*
- * Sorts the state's own array in place (FINALFUNC_MODIFY = READ_WRITE says
- * so), then merges duplicates, which are summed.
+ * Sorts the state's own array in place, or merges its runs
+ * (FINALFUNC_MODIFY = READ_WRITE says so); duplicates are summed.
  */
 Datum
 nmf_matrix_final(PG_FUNCTION_ARGS)
@@ -242,6 +349,7 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 	Datum d;
 	NmfTriplet *t;
 	int64 count;
+	bool sorted;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -250,12 +358,13 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 	{
 		StateExpanded *st = (StateExpanded *) DatumGetEOHP(d);
 
+		state_sort(st);
 		t = st->triplets;
 		count = st->count;
 	}
 	else
 	{
-		const NmfTriplet *src = state_triplets(d, &count);
+		const NmfTriplet *src = state_triplets(d, &count, &sorted);
 
 		t = MemoryContextAllocHuge(CurrentMemoryContext, Max(count, 1) * sizeof(NmfTriplet));
 		memcpy(t, src, count * sizeof(NmfTriplet));

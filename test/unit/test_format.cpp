@@ -314,6 +314,27 @@ TEST(Format, StateImages)
 	s->magic = NMF_MATRIX_MAGIC;
 	EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_INVALID_DATA);
 	EXPECT_EQ(nmfc_state_validate(state.data(), 4, &err), NMFC_INVALID_DATA);
+	s->magic = NMF_STATE_MAGIC;
+
+	// NMF_STATE_SORTED promises (row, col) strictly ascending: t has a duplicate.
+	s->flags = static_cast<uint16_t>(NMF_STATE_SORTED);
+	EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_INVALID_DATA);
+	EXPECT_NE(std::string(err.message).find("triplets[2] = (5, 5) does not follow"),
+	          std::string::npos)
+	    << err.message;
+	t[2].col = 6;
+	EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_OK) << err.message;
+	std::swap(t[0], t[2]);
+	EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_INVALID_DATA);
+	s->flags = 0; // unsorted states may be in any order
+	EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_OK) << err.message;
+	for (int bad : {2, 3, 0x8000})
+	{
+		s->flags = static_cast<uint16_t>(bad);
+		EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_INVALID_DATA) << bad;
+		EXPECT_NE(std::string(err.message).find("unknown bits"), std::string::npos)
+		    << err.message;
+	}
 }
 
 // Random damage must end in OK or INVALID_DATA, never in a crash or an
