@@ -237,6 +237,37 @@ extern "C"
 	}
 
 	int
+	nmfc_runs_measure(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+	                  int64_t *nnz, int64_t *rows, int64_t *cols, const NmfcInterrupts *intr,
+	                  NmfcError *err) noexcept
+	{
+		return guarded(err,
+		               [&]
+		               {
+			               if (nnz == nullptr || rows == nullptr || cols == nullptr)
+				               throw nmf::InvalidArgument("runs_measure outputs are missing");
+			               const nmf::MergeResult r =
+			                   nmf::measure_runs(t, count, starts, nruns, interrupts_or_none(intr));
+			               *nnz = r.nnz;
+			               *rows = r.rows;
+			               *cols = r.cols;
+		               });
+	}
+
+	int
+	nmfc_runs_write(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+	                int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size,
+	                const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err,
+		               [&]
+		               {
+			               nmf::write_runs(t, count, starts, nruns, nnz, rows, cols, flat, size,
+			                               interrupts_or_none(intr));
+		               });
+	}
+
+	int
 	nmfc_matrix_write(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void *flat,
 	                  size_t size, NmfcError *err) noexcept
 	{

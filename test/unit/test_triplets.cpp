@@ -379,3 +379,97 @@ TEST(Triplets, MergeRunsRefusesBadRuns)
 	EXPECT_EQ(nmfc_triplets_merge_runs(t.data(), 4, good, 2, out.data(), &nnz, &intr, &err),
 	          NMFC_CANCELLED);
 }
+
+// The final function writes the matrix straight from the sorted runs the
+// workers shipped: the same image as merging them, then sort_merge + write.
+TEST(Triplets, WritingFromRunsGivesTheMergedMatrixImage)
+{
+	std::mt19937_64 rng(8);
+	for (int64_t col_spread : {int64_t(1), int64_t(1000000007)}) // a direct table, then hashing
+		for (int nruns : {1, 3, 6})
+		{
+			std::vector<NmfTriplet> all;
+			std::vector<int64_t> starts;
+			for (int i = 0; i < nruns; i++)
+			{
+				std::vector<NmfTriplet> run = random_run(rng, 2000 + 300 * i, 150, 40);
+				for (NmfTriplet &c : run)
+					c.col *= col_spread;
+				starts.push_back(static_cast<int64_t>(all.size()));
+				all.insert(all.end(), run.begin(), run.end());
+			}
+			const int64_t count = static_cast<int64_t>(all.size());
+			int64_t nnz = 0, rows = 0, cols = 0;
+			NmfcError err;
+			ASSERT_EQ(nmfc_runs_measure(all.data(), count, starts.data(), nruns, &nnz, &rows,
+			                            &cols, nullptr, &err),
+			          NMFC_OK)
+			    << err.message;
+			Image from_runs(static_cast<size_t>(nmfc_matrix_size(rows, cols, nnz)));
+			std::memset(from_runs.data(), 0xAB, from_runs.size());
+			ASSERT_EQ(nmfc_runs_write(all.data(), count, starts.data(), nruns, nnz, rows, cols,
+			                          from_runs.data(), from_runs.size(), nullptr, &err),
+			          NMFC_OK)
+			    << err.message;
+			ASSERT_EQ(nmfc_matrix_validate(from_runs.data(), from_runs.size(), &err), NMFC_OK)
+			    << err.message;
+
+			std::vector<NmfTriplet> sorted = all;
+			int64_t nnz2 = 0, rows2 = 0, cols2 = 0;
+			ASSERT_EQ(nmfc_triplets_sort_merge(sorted.data(), count, &nnz2, &rows2, &cols2,
+			                                   nullptr, &err),
+			          NMFC_OK);
+			ASSERT_EQ(nnz, nnz2);
+			ASSERT_EQ(rows, rows2);
+			ASSERT_EQ(cols, cols2);
+			Image merged(from_runs.size());
+			ASSERT_EQ(nmfc_matrix_write(sorted.data(), nnz, rows, cols, merged.data(),
+			                            merged.size(), &err),
+			          NMFC_OK);
+			EXPECT_EQ(std::memcmp(static_cast<const char *>(from_runs.data()) + 4,
+			                      static_cast<const char *>(merged.data()) + 4,
+			                      from_runs.size() - 4),
+			          0)
+			    << nruns << " runs, column spread " << col_spread;
+		}
+}
+
+TEST(Triplets, WritingFromRunsChecksItsArguments)
+{
+	std::vector<NmfTriplet> t = {{1, 1, 1.0}, {2, 1, 1.0}, {1, 5, 1.0}, {3, 3, 1.0}};
+	const int64_t starts[] = {0, 2};
+	int64_t nnz = 0, rows = 0, cols = 0;
+	NmfcError err;
+	ASSERT_EQ(nmfc_runs_measure(t.data(), 4, starts, 2, &nnz, &rows, &cols, nullptr, &err),
+	          NMFC_OK);
+	EXPECT_EQ(nnz, 4);
+	EXPECT_EQ(rows, 3);
+	EXPECT_EQ(cols, 3);
+	Image img(static_cast<size_t>(nmfc_matrix_size(rows, cols, nnz)));
+	EXPECT_EQ(nmfc_runs_write(t.data(), 4, starts, 2, nnz, rows, cols, img.data(), img.size() - 8,
+	                          nullptr, &err),
+	          NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(nmfc_runs_write(t.data(), 4, starts, 2, nnz, rows, cols + 1, img.data(), img.size(),
+	                          nullptr, &err),
+	          NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(nmfc_runs_write(t.data(), 4, starts, 2, nnz, rows - 1, cols, img.data(), img.size(),
+	                          nullptr, &err),
+	          NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(nmfc_runs_measure(t.data(), 0, starts, 0, &nnz, &rows, &cols, nullptr, &err),
+	          NMFC_INVALID_ARGUMENT);
+	const int64_t one[] = {0}; // the four cells are not one sorted run
+	EXPECT_EQ(nmfc_runs_measure(t.data(), 4, one, 1, &nnz, &rows, &cols, nullptr, &err),
+	          NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(nmfc_runs_write(t.data(), 4, one, 1, 4, 3, 3, img.data(), img.size(), nullptr, &err),
+	          NMFC_INVALID_ARGUMENT);
+	// Too many scattered columns for either table: -1, the caller merges first.
+	const int64_t n = (int64_t(1) << 20) + 3;
+	std::vector<NmfTriplet> wide(static_cast<size_t>(n));
+	for (int64_t k = 0; k < n; k++)
+		wide[static_cast<size_t>(k)] = {0, k * 1000003, 1.0};
+	const int64_t zero[] = {0};
+	ASSERT_EQ(nmfc_runs_measure(wide.data(), n, zero, 1, &nnz, &rows, &cols, nullptr, &err),
+	          NMFC_OK)
+	    << err.message;
+	EXPECT_EQ(cols, -1);
+}
