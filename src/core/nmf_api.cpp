@@ -18,6 +18,7 @@
 #include "fit.hpp"
 #include "distributed.hpp"
 #include "format.hpp"
+#include "state_pack.hpp"
 #include "triplets.hpp"
 
 struct NmfcFit
@@ -234,6 +235,27 @@ extern "C"
 			               *nnz = nmf::merge_runs(t, count, starts, nruns, out,
 			                                      interrupts_or_none(intr));
 		               });
+	}
+
+	int64_t
+	nmfc_state_pack_size(const NmfTriplet *t, int64_t count, int64_t *nrows,
+	                     int64_t *col_base) noexcept
+	{
+		return nmf::packed_plan(t, count, nrows, col_base);
+	}
+
+	int
+	nmfc_state_pack(const NmfTriplet *t, int64_t count, int64_t nrows, int64_t col_base,
+	                void *flat, size_t size, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { nmf::pack_state(t, count, nrows, col_base, flat, size); });
+	}
+
+	void
+	nmfc_state_cells(const void *flat, NmfTriplet *out) noexcept
+	{
+		if (flat != nullptr && out != nullptr)
+			nmf::state_cells(flat, out);
 	}
 
 	int

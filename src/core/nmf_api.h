@@ -74,6 +74,20 @@ extern "C"
 	int nmfc_model_upgrade(const void *flat, size_t size, void *out, size_t out_size,
 						   NmfcError *err) NMFC_NOEXCEPT;
 
+	/*
+	 * Packing sorted, merged triplets as a state image (NMF_STATE_PACKED):
+	 * nmfc_state_pack_size gives the image's size (length word included) and
+	 * the packed header's fields, or -1 when they cannot be packed (no cells,
+	 * column ids spanning 2^32 or more); nmfc_state_pack writes it, every
+	 * byte but the length word. nmfc_state_cells writes the count cells of a
+	 * validated state image, packed or not, into out.
+	 */
+	int64_t nmfc_state_pack_size(const NmfTriplet *t, int64_t count, int64_t *nrows,
+								 int64_t *col_base) NMFC_NOEXCEPT;
+	int nmfc_state_pack(const NmfTriplet *t, int64_t count, int64_t nrows, int64_t col_base,
+						void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
+	void nmfc_state_cells(const void *flat, NmfTriplet *out) NMFC_NOEXCEPT;
+
 	/* Image sizes (length word included); -1 when a dimension is out of range. */
 	int64_t nmfc_matrix_size(int64_t rows, int64_t cols, int64_t nnz) NMFC_NOEXCEPT;
 	int64_t nmfc_model_size(int64_t rows, int64_t cols, int64_t rank,

@@ -45,6 +45,9 @@ typedef struct StateExpanded
 	int64 nruns;
 	int64 runs_capacity;
 	int64 *runs; /* in hdr.eoh_context; NULL until a second run */
+	/* set by state_get_flat_size: the packed form's fields, or pack_rows = 0 */
+	int64 pack_rows;
+	int64 pack_col_base;
 } StateExpanded;
 
 static void state_sort(StateExpanded *st);
@@ -70,7 +73,9 @@ advise_huge_pages(void *p, Size size)
 
 /*
  * Flattening is how a worker's state leaves it (and how Citus ships one):
- * sort it first, in the process that built it, so the flat image is sorted.
+ * sort it first, in the process that built it, so the flat image is sorted,
+ * and pack it (NMF_STATE_PACKED: about half the bytes) when its column ids
+ * allow.
  */
 static Size
 state_get_flat_size(ExpandedObjectHeader *eohptr)
@@ -79,7 +84,12 @@ state_get_flat_size(ExpandedObjectHeader *eohptr)
 	int64 size;
 
 	state_sort(st);
-	size = (int64) sizeof(NmfStateFlat) + st->count * (int64) sizeof(NmfTriplet);
+	size = nmfc_state_pack_size(st->triplets, st->count, &st->pack_rows, &st->pack_col_base);
+	if (size < 0)
+	{
+		st->pack_rows = 0;
+		size = (int64) sizeof(NmfStateFlat) + st->count * (int64) sizeof(NmfTriplet);
+	}
 	nmfpg_check_image_size(size, "the partial nmf_matrix_state");
 	return (Size) size;
 }
@@ -90,6 +100,16 @@ state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	StateExpanded *st = (StateExpanded *) eohptr;
 	NmfStateFlat *flat = (NmfStateFlat *) result;
 
+	if (st->pack_rows > 0)
+	{
+		NmfcError err;
+
+		nmfpg_raise(nmfc_state_pack(st->triplets, st->count, st->pack_rows, st->pack_col_base,
+									result, allocated_size, &err),
+					&err, ERRCODE_DATA_CORRUPTED);
+		SET_VARSIZE(flat, allocated_size);
+		return;
+	}
 	memset(flat, 0, sizeof(NmfStateFlat));
 	SET_VARSIZE(flat, allocated_size);
 	flat->magic = NMF_STATE_MAGIC;
@@ -178,28 +198,54 @@ state_sort(StateExpanded *st)
 }
 
 /*
- * The triplets of a state datum, expanded or flat (flat ones are validated
- * on input), and whether they are sorted with duplicates summed.
+ * A state datum, expanded or flat (flat ones are validated on input): its
+ * cell count, whether they are sorted with duplicates summed, and where they
+ * are (the expanded object, or a flat image, maybe packed).
  */
-static const NmfTriplet *
-state_triplets(Datum d, int64 *count, bool *sorted)
+typedef struct StateSource
 {
+	int64 count;
+	bool sorted;
+	const NmfTriplet *triplets; /* NULL: read them from flat */
+	const NmfStateFlat *flat;
+} StateSource;
+
+static StateSource
+state_source(Datum d)
+{
+	StateSource src;
+
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 	{
 		StateExpanded *st = (StateExpanded *) DatumGetEOHP(d);
 
-		*count = st->count;
-		*sorted = st->nruns == 1;
-		return st->triplets;
+		src.count = st->count;
+		src.sorted = st->nruns == 1;
+		src.triplets = st->triplets;
+		src.flat = NULL;
 	}
 	else
 	{
-		const NmfStateFlat *flat = (const NmfStateFlat *) nmfpg_detoast_aligned(d);
-
-		*count = flat->count;
-		*sorted = (flat->flags & NMF_STATE_SORTED) != 0;
-		return nmf_state_triplets(flat);
+		src.flat = (const NmfStateFlat *) nmfpg_detoast_aligned(d);
+		src.count = src.flat->count;
+		src.sorted = (src.flat->flags & NMF_STATE_SORTED) != 0;
+		src.triplets = NULL;
 	}
+	return src;
+}
+
+/* Copies a source's cells to the end of a state. */
+static void
+state_append_source(StateExpanded *st, const StateSource *src)
+{
+	if (src->triplets != NULL)
+	{
+		state_append(st, src->triplets, src->count);
+		return;
+	}
+	state_reserve(st, src->count);
+	nmfc_state_cells(src->flat, st->triplets + st->count);
+	st->count += src->count;
 }
 
 /* The state to append to: ours in place if read-write, else a new one in the aggregate's context. */
@@ -207,9 +253,7 @@ static StateExpanded *
 state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 {
 	Datum d;
-	const NmfTriplet *t;
-	int64 count;
-	bool sorted;
+	StateSource src;
 	StateExpanded *st;
 
 	if (PG_ARGISNULL(argno))
@@ -217,10 +261,10 @@ state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 	d = PG_GETARG_DATUM(argno);
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
 		return (StateExpanded *) DatumGetEOHP(d);
-	t = state_triplets(d, &count, &sorted);
-	st = state_new(aggcxt, count);
-	state_append(st, t, count);
-	st->nruns = sorted ? 1 : 0;
+	src = state_source(d);
+	st = state_new(aggcxt, src.count);
+	state_append_source(st, &src);
+	st->nruns = src.sorted ? 1 : 0;
 	return st;
 }
 
@@ -231,11 +275,9 @@ state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 static void
 state_append_run(StateExpanded *st, Datum d)
 {
-	const NmfTriplet *t;
-	int64 count, start;
-	bool sorted;
+	StateSource src = state_source(d);
+	int64 count = src.count, start;
 
-	t = state_triplets(d, &count, &sorted);
 	if (count == 0)
 		return;
 	if (st->nruns == 0 && st->count > 0)
@@ -250,8 +292,8 @@ state_append_run(StateExpanded *st, Datum d)
 		st->runs_capacity = cap;
 	}
 	start = st->count;
-	state_append(st, t, count);
-	if (!sorted)
+	state_append_source(st, &src);
+	if (!src.sorted)
 	{
 		NmfcInterrupts intr = nmfpg_interrupts();
 		NmfcError err;
@@ -409,7 +451,6 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 	Datum d;
 	NmfTriplet *t;
 	int64 count;
-	bool sorted;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -430,10 +471,13 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		const NmfTriplet *src = state_triplets(d, &count, &sorted);
+		StateSource src = state_source(d);
 
+		count = src.count;
+		nmfpg_check_memory(Max(count, 1) * (int64) sizeof(NmfTriplet),
+						   "the nmf_matrix_state's cells");
 		t = MemoryContextAllocHuge(CurrentMemoryContext, Max(count, 1) * sizeof(NmfTriplet));
-		memcpy(t, src, count * sizeof(NmfTriplet));
+		nmfc_state_cells(src.flat, t);
 	}
 	PG_RETURN_POINTER(nmfpg_matrix_from_triplets(t, count));
 }

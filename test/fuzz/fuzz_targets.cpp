@@ -105,8 +105,10 @@ merge_and_write(const NmfStateFlat *state, Sink &s)
 {
 	if (state->count < 1 || state->count > kMaxMergeCount)
 		return;
-	const NmfTriplet *src = nmf_state_triplets(state);
-	std::vector<NmfTriplet> t(src, src + state->count);
+	std::vector<NmfTriplet> t(static_cast<size_t>(state->count));
+	nmfc_state_cells(state, t.data());
+	const std::vector<NmfTriplet> cells = t;
+	const NmfTriplet *src = cells.data();
 	int64_t nnz = 0, rows = 0, cols = 0;
 	NmfcError err;
 	int st;

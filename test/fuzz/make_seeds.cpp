@@ -180,6 +180,26 @@ main(int argc, char **argv)
 		write_seed(dir + "/state", std::string("sorted_") + n.name,
 				   state_of(merged, &size, NMF_STATE_SORTED), size);
 		written += 3;
+		int64_t nrows = 0, col_base = 0;
+		const int64_t packed_size =
+			nmfc_state_pack_size(merged.data(), static_cast<int64_t>(merged.size()), &nrows,
+								 &col_base);
+		if (packed_size > 0)
+		{
+			Words w(static_cast<size_t>(packed_size + 7) / 8, 0);
+			NmfcError err;
+			if (nmfc_state_pack(merged.data(), static_cast<int64_t>(merged.size()), nrows,
+								col_base, w.data(), static_cast<size_t>(packed_size),
+								&err) != NMFC_OK)
+			{
+				std::fprintf(stderr, "make_seeds: packing %s: %s\n", n.name, err.message);
+				std::exit(1);
+			}
+			const int32_t len = static_cast<int32_t>(packed_size << 2);
+			std::memcpy(w.data(), &len, 4);
+			write_seed(dir + "/state", std::string("packed_") + n.name, w, packed_size);
+			written++;
+		}
 	}
 	write_seed(dir + "/matrix", "one", matrix_of({{3, 4, 2.5}}, &size), size);
 	write_seed(dir + "/state", "empty", state_of({}, &size), size);
