@@ -211,6 +211,23 @@ state_size(int64_t count) noexcept
 }
 
 int64_t
+packed_state_size(int64_t count, int64_t nrows) noexcept
+{
+	if (count < 1 || nrows < 1 || nrows > count)
+		return -1;
+	int64_t total = static_cast<int64_t>(sizeof(NmfStateFlat) + sizeof(NmfStatePacked));
+	total = add_words(total, nrows); // row_ids
+	total = add_words(total, nrows); // row_ends
+	int64_t off;
+	if (total < 0 || !checked_mul(count, 4, &off) || !checked_add(off, 7, &off))
+		return -1;
+	off &= ~int64_t(7);
+	if (!checked_add(total, off, &total))
+		return -1;
+	return add_words(total, count); // values
+}
+
+int64_t
 model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len, bool bias) noexcept
 {
 	if (!dim_ok(rows) || !dim_ok(cols) || rank < 1 || rank > NMF_MAX_RANK || rank > rows ||
@@ -284,6 +301,52 @@ validate_matrix(const void *flat, size_t size, NmfcStatus status)
 	c.check_nonneg_array("values", nmf_matrix_values(m), h.nnz);
 }
 
+namespace
+{
+
+void
+validate_packed_state(const Checker &c, const void *flat, size_t size, const NmfStateFlat &h)
+{
+	if ((h.flags & NMF_STATE_SORTED) == 0)
+		c.fail("flags = ", h.flags, ": packed without sorted");
+	c.check_zero("reserved", h.reserved);
+	if (h.count < 1)
+		c.fail("count = ", h.count, " is not positive in a packed state");
+	c.check_size_at_least(size, sizeof(NmfStateFlat) + sizeof(NmfStatePacked));
+	const NmfStateFlat *s = static_cast<const NmfStateFlat *>(flat);
+	NmfStatePacked p;
+	std::memcpy(&p, nmf_state_packed(s), sizeof(p));
+	if (p.nrows < 1 || p.nrows > h.count)
+		c.fail("nrows = ", p.nrows, " is out of range [1, ", h.count, "]");
+	if (p.col_base > NMF_STATE_MAX_COL_BASE)
+		c.fail("col_base = ", p.col_base, " is larger than ", NMF_STATE_MAX_COL_BASE);
+	c.check_exact_size(size, packed_state_size(h.count, p.nrows));
+
+	const int64_t *row_ids = nmf_packed_row_ids(s);
+	const int64_t *row_ends = nmf_packed_row_ends(s);
+	const uint32_t *col_off = nmf_packed_col_off(s);
+	c.check_ascending_ids("row_ids", row_ids, p.nrows);
+	int64_t begin = 0;
+	for (int64_t i = 0; i < p.nrows; i++)
+	{
+		if (row_ends[i] <= begin || row_ends[i] > h.count)
+			c.fail("row_ends[", i, "] = ", row_ends[i], " is not in (", begin, ", ", h.count,
+			       "]");
+		for (int64_t q = begin + 1; q < row_ends[i]; q++)
+			if (col_off[q] <= col_off[q - 1])
+				c.fail("col_off[", q, "] = ", col_off[q], " is not greater than col_off[", q - 1,
+				       "] = ", col_off[q - 1], " in row ", i);
+		begin = row_ends[i];
+	}
+	if (begin != h.count)
+		c.fail("row_ends[", p.nrows - 1, "] = ", begin, " is not count = ", h.count);
+	if (h.count % 2 != 0 && col_off[h.count] != 0)
+		c.fail("padding after col_off is not zero");
+	c.check_nonneg_array("values", nmf_packed_values(s), h.count);
+}
+
+} // namespace
+
 void
 validate_state(const void *flat, size_t size, NmfcStatus status)
 {
@@ -292,16 +355,30 @@ validate_state(const void *flat, size_t size, NmfcStatus status)
 	NmfStateFlat h;
 	std::memcpy(&h, flat, sizeof(h));
 	c.check_magic_version(h.magic, NMF_STATE_MAGIC, h.version);
-	c.check_zero("flags", h.flags);
+	if ((h.flags & ~(NMF_STATE_SORTED | NMF_STATE_PACKED)) != 0)
+		c.fail("flags = ", h.flags, " has unknown bits");
+	if ((h.flags & NMF_STATE_PACKED) != 0)
+	{
+		validate_packed_state(c, flat, size, h);
+		return;
+	}
 	c.check_zero("reserved", h.reserved);
 	if (h.count < 0)
 		c.fail("count = ", h.count, " is negative");
 	c.check_exact_size(size, state_size(h.count));
 
 	const NmfTriplet *t = nmf_state_triplets(static_cast<const NmfStateFlat *>(flat));
+	const bool sorted = (h.flags & NMF_STATE_SORTED) != 0;
 	for (int64_t i = 0; i < h.count; i++)
+	{
 		if (!std::isfinite(t[i].value) || !(t[i].value >= 0))
 			c.fail("triplets[", i, "].value = ", t[i].value, " is not a finite number >= 0");
+		if (sorted && i > 0 &&
+		    !(t[i - 1].row < t[i].row || (t[i - 1].row == t[i].row && t[i - 1].col < t[i].col)))
+			c.fail("triplets[", i, "] = (", t[i].row, ", ", t[i].col,
+			       ") does not follow triplets[", i - 1, "] = (", t[i - 1].row, ", ", t[i - 1].col,
+			       ") in a sorted state");
+	}
 }
 
 void

@@ -31,6 +31,7 @@ void upgrade_model(const void *flat, size_t size, void *out, size_t out_size,
 // Total bytes of an image, length word included; -1 when out of range.
 int64_t matrix_size(int64_t rows, int64_t cols, int64_t nnz) noexcept;
 int64_t state_size(int64_t count) noexcept;
+int64_t packed_state_size(int64_t count, int64_t nrows) noexcept;
 // bias: the model carries b_row and b_col.
 int64_t model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len,
                    bool bias = false) noexcept;

@@ -18,6 +18,7 @@
 #include "fit.hpp"
 #include "distributed.hpp"
 #include "format.hpp"
+#include "state_pack.hpp"
 #include "triplets.hpp"
 
 struct NmfcFit
@@ -218,6 +219,86 @@ extern "C"
 			               *nnz = r.nnz;
 			               *rows = r.rows;
 			               *cols = r.cols;
+		               });
+	}
+
+	int
+	nmfc_triplets_sort_dedupe(NmfTriplet *t, int64_t count, int64_t *nnz,
+	                          const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err,
+		               [&]
+		               {
+			               if (nnz == nullptr)
+				               throw nmf::InvalidArgument("sort_dedupe output is missing");
+			               *nnz = nmf::sort_dedupe(t, count, interrupts_or_none(intr));
+		               });
+	}
+
+	int
+	nmfc_triplets_merge_runs(const NmfTriplet *t, int64_t count, const int64_t *starts,
+	                         int64_t nruns, NmfTriplet *out, int64_t *nnz,
+	                         const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err,
+		               [&]
+		               {
+			               if (nnz == nullptr)
+				               throw nmf::InvalidArgument("merge_runs output is missing");
+			               *nnz = nmf::merge_runs(t, count, starts, nruns, out,
+			                                      interrupts_or_none(intr));
+		               });
+	}
+
+	int64_t
+	nmfc_state_pack_size(const NmfTriplet *t, int64_t count, int64_t *nrows,
+	                     int64_t *col_base) noexcept
+	{
+		return nmf::packed_plan(t, count, nrows, col_base);
+	}
+
+	int
+	nmfc_state_pack(const NmfTriplet *t, int64_t count, int64_t nrows, int64_t col_base,
+	                void *flat, size_t size, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { nmf::pack_state(t, count, nrows, col_base, flat, size); });
+	}
+
+	void
+	nmfc_state_cells(const void *flat, NmfTriplet *out) noexcept
+	{
+		if (flat != nullptr && out != nullptr)
+			nmf::state_cells(flat, out);
+	}
+
+	int
+	nmfc_runs_measure(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+	                  int64_t *nnz, int64_t *rows, int64_t *cols, const NmfcInterrupts *intr,
+	                  NmfcError *err) noexcept
+	{
+		return guarded(err,
+		               [&]
+		               {
+			               if (nnz == nullptr || rows == nullptr || cols == nullptr)
+				               throw nmf::InvalidArgument("runs_measure outputs are missing");
+			               const nmf::MergeResult r =
+			                   nmf::measure_runs(t, count, starts, nruns, interrupts_or_none(intr));
+			               *nnz = r.nnz;
+			               *rows = r.rows;
+			               *cols = r.cols;
+		               });
+	}
+
+	int
+	nmfc_runs_write(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+	                int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size,
+	                const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err,
+		               [&]
+		               {
+			               nmf::write_runs(t, count, starts, nruns, nnz, rows, cols, flat, size,
+			                               interrupts_or_none(intr));
 		               });
 	}
 

@@ -81,6 +81,20 @@ extern "C"
 	int nmfc_model_upgrade(const void *flat, size_t size, void *out, size_t out_size,
 						   NmfcError *err) NMFC_NOEXCEPT;
 
+	/*
+	 * Packing sorted, merged triplets as a state image (NMF_STATE_PACKED):
+	 * nmfc_state_pack_size gives the image's size (length word included) and
+	 * the packed header's fields, or -1 when they cannot be packed (no cells,
+	 * column ids spanning 2^32 or more); nmfc_state_pack writes it, every
+	 * byte but the length word. nmfc_state_cells writes the count cells of a
+	 * validated state image, packed or not, into out.
+	 */
+	int64_t nmfc_state_pack_size(const NmfTriplet *t, int64_t count, int64_t *nrows,
+								 int64_t *col_base) NMFC_NOEXCEPT;
+	int nmfc_state_pack(const NmfTriplet *t, int64_t count, int64_t nrows, int64_t col_base,
+						void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
+	void nmfc_state_cells(const void *flat, NmfTriplet *out) NMFC_NOEXCEPT;
+
 	/* Image sizes (length word included); -1 when a dimension is out of range. */
 	int64_t nmfc_matrix_size(int64_t rows, int64_t cols, int64_t nnz) NMFC_NOEXCEPT;
 	int64_t nmfc_model_size(int64_t rows, int64_t cols, int64_t rank,
@@ -100,6 +114,42 @@ extern "C"
 	int nmfc_triplets_sort_merge(NmfTriplet *t, int64_t count, int64_t *nnz, int64_t *rows,
 								 int64_t *cols, const NmfcInterrupts *intr,
 								 NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * Sorts t[0..count) by (row, col) in place (nothing to do when it already
+	 * is) and sums duplicates, compacting to *nnz triplets. count may be 0.
+	 * Fails with NMFC_INVALID_DATA on a value that is not finite and >= 0 or
+	 * a sum that overflows to infinity.
+	 */
+	int nmfc_triplets_sort_dedupe(NmfTriplet *t, int64_t count, int64_t *nnz,
+								  const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * Merges the nruns runs of t[0..count), run i starting at starts[i]
+	 * (starts[0] = 0, ascending), each sorted by (row, col) without
+	 * duplicates, into out (room for count triplets): sorted, with the cells
+	 * several runs share summed (in run order), *nnz of them. Fails with
+	 * NMFC_INVALID_ARGUMENT when a run is not sorted and merged, and with
+	 * NMFC_INVALID_DATA when a sum overflows to infinity.
+	 */
+	int nmfc_triplets_merge_runs(const NmfTriplet *t, int64_t count, const int64_t *starts,
+								 int64_t nruns, NmfTriplet *out, int64_t *nnz,
+								 const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * The matrix those runs make, without merging them into a copy: *nnz,
+	 * *rows and *cols of the image (all -1 when its column ids are too many
+	 * and too scattered: then merge, sort_merge and write instead), then
+	 * nmfc_runs_write writes it into `flat` of nmfc_matrix_size(rows, cols,
+	 * nnz) bytes (every field but the length word). Same failures as
+	 * nmfc_triplets_merge_runs; count must be >= 1.
+	 */
+	int nmfc_runs_measure(const NmfTriplet *t, int64_t count, const int64_t *starts,
+						  int64_t nruns, int64_t *nnz, int64_t *rows, int64_t *cols,
+						  const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_runs_write(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+						int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size,
+						const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * Writes the matrix image of sorted, merged triplets into `flat`, which

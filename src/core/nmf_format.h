@@ -71,19 +71,46 @@ extern "C"
 	} NmfMatrixFlat;
 
 	/*
-	 * nmf_matrix_state: the aggregate's partial state, unsorted triplets as
-	 * they arrived (duplicates not yet summed). Follows the header:
-	 *   NmfTriplet triplets[count]  values finite and >= 0
+	 * nmf_matrix_state: the aggregate's partial state, triplets as they
+	 * arrived (duplicates not yet summed), or with flags NMF_STATE_SORTED
+	 * sorted by (row, col) with duplicates summed, as a parallel worker ships
+	 * it. Follows the header:
+	 *   NmfTriplet triplets[count]  values finite and >= 0; when sorted,
+	 *                               (row, col) strictly ascending
 	 */
+#define NMF_STATE_SORTED 0x0001
+	/*
+	 * With NMF_STATE_SORTED, NMF_STATE_PACKED says the sorted cells (count >=
+	 * 1) are stored in about 12 bytes each instead of 24 (what a worker ships
+	 * when its column ids span less than 2^32). Follows the header:
+	 *   NmfStatePacked header2
+	 *   int64  row_ids[nrows]   strictly ascending
+	 *   int64  row_ends[nrows]  strictly ascending, the last = count: row i
+	 *                           has the cells [row_ends[i - 1], row_ends[i])
+	 *   uint32 col_off[count]   column id - col_base, strictly ascending within
+	 *                           a row; zero-padded to a multiple of 8 bytes
+	 *   double values[count]    finite and >= 0
+	 * No other flag may be set.
+	 */
+#define NMF_STATE_PACKED 0x0002
+/* col_base + any uint32 offset must stay an int64 */
+#define NMF_STATE_MAX_COL_BASE (INT64_MAX - (int64_t)UINT32_MAX)
+
 	typedef struct NmfStateFlat
 	{
 		int32_t vl_len_;
 		uint32_t magic;
 		uint16_t version;
-		uint16_t flags; /* reserved, 0 */
+		uint16_t flags; /* 0 or NMF_STATE_SORTED */
 		uint32_t reserved;
 		int64_t count; /* >= 0 */
 	} NmfStateFlat;
+
+	typedef struct NmfStatePacked
+	{
+		int64_t nrows;	  /* 1 .. count */
+		int64_t col_base; /* <= NMF_STATE_MAX_COL_BASE */
+	} NmfStatePacked;
 
 	typedef struct NmfTriplet
 	{
@@ -212,6 +239,30 @@ extern "C"
 	static inline const NmfTriplet *nmf_state_triplets(const NmfStateFlat *s)
 	{
 		return (const NmfTriplet *)(const void *)(s + 1);
+	}
+
+	/* A packed state's arrays, valid only for a header already validated. */
+	static inline const NmfStatePacked *nmf_state_packed(const NmfStateFlat *s)
+	{
+		return (const NmfStatePacked *)(const void *)(s + 1);
+	}
+	static inline const int64_t *nmf_packed_row_ids(const NmfStateFlat *s)
+	{
+		return (const int64_t *)(const void *)(nmf_state_packed(s) + 1);
+	}
+	static inline const int64_t *nmf_packed_row_ends(const NmfStateFlat *s)
+	{
+		return nmf_packed_row_ids(s) + nmf_state_packed(s)->nrows;
+	}
+	static inline const uint32_t *nmf_packed_col_off(const NmfStateFlat *s)
+	{
+		return (const uint32_t *)(const void *)(nmf_packed_row_ends(s) +
+												nmf_state_packed(s)->nrows);
+	}
+	static inline const double *nmf_packed_values(const NmfStateFlat *s)
+	{
+		return (const double *)(const void *)((const char *)nmf_packed_col_off(s) +
+											  nmf_pad8(s->count * 4));
 	}
 
 	static inline const int64_t *nmf_model_row_ids(const NmfModelFlat *m)

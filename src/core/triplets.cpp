@@ -30,51 +30,416 @@ cell_less(const NmfTriplet &a, const NmfTriplet &b) noexcept
 // table's slack, so 32 MB; past that the ids are sorted instead.
 constexpr int64_t kMaxHashedIds = int64_t(1) << 20;
 
+[[noreturn]] __attribute__((noinline, cold)) void
+throw_bad_value(const NmfTriplet &c)
+{
+	throw InvalidData(
+	    message("value ", c.value, " at (", c.row, ", ", c.col, ") is not a finite number >= 0"));
+}
+
+inline void
+check_value(const NmfTriplet &c)
+{
+	if (!std::isfinite(c.value) || !(c.value >= 0))
+		throw_bad_value(c);
+}
+
+[[noreturn]] __attribute__((noinline, cold)) void
+throw_overflow(const NmfTriplet &c)
+{
+	throw InvalidData(
+	    message("sum of the values at (", c.row, ", ", c.col, ") overflows to infinity"));
+}
+
+// Adds c's value to the cell sum, which has c's coordinates.
+inline void
+add_duplicate(NmfTriplet &sum, const NmfTriplet &c)
+{
+	sum.value += c.value;
+	if (std::isinf(sum.value))
+		throw_overflow(c);
+}
+
+// Column ids spanning at most this many values, or twice the cells, are
+// indexed by a table over their range (4 bytes a value, so at most 8 bytes a
+// cell, a third of the triplets' own 24), with no hashing at all.
+constexpr uint64_t kMinDirectRange = uint64_t(1) << 20;
+
+// Whether column ids from mn to mx, in n cells, are few enough values for a
+// direct table; its size.
+bool
+direct_table(int64_t mn, int64_t mx, int64_t n, uint64_t &range)
+{
+	const uint64_t span = static_cast<uint64_t>(mx) - static_cast<uint64_t>(mn);
+	const uint64_t limit = std::max(kMinDirectRange, 2 * static_cast<uint64_t>(n));
+	range = span < limit ? span + 1 : 0;
+	return range != 0;
+}
+
+// Offset of id in a direct table starting at lo (id in the table's range).
+inline size_t
+offset(int64_t id, int64_t lo)
+{
+	return static_cast<size_t>(static_cast<uint64_t>(id) - static_cast<uint64_t>(lo));
+}
+
 } // namespace
+
+int64_t
+sort_dedupe(NmfTriplet *t, int64_t count, const NmfcInterrupts &intr)
+{
+	if (count < 0 || (count > 0 && t == nullptr))
+		throw InvalidArgument(message("triplet count ", count, " is invalid"));
+	if (count == 0)
+		return 0;
+
+	// One read-only pass: sorted input without duplicates (a merged state,
+	// a table loaded in order) is left as it is.
+	bool sorted = true, duplicates = false;
+	for (int64_t i = 0; i < count && sorted; i++)
+	{
+		if (i % kPollElements == 0)
+			poll_interrupts(intr);
+		check_value(t[i]);
+		if (i > 0)
+		{
+			sorted = !cell_less(t[i], t[i - 1]);
+			duplicates = duplicates || (t[i].row == t[i - 1].row && t[i].col == t[i - 1].col);
+		}
+	}
+	if (sorted && !duplicates)
+		return count;
+	if (!sorted)
+	{
+		// The comparator polls, so a cancel stops a sort of a billion triplets
+		// promptly; std::sort leaves a permutation of the input when it throws.
+		int64_t calls = 0;
+		std::sort(t, t + count,
+		          [&calls, &intr](const NmfTriplet &a, const NmfTriplet &b)
+		          {
+			          if (++calls % kPollElements == 0)
+				          poll_interrupts(intr);
+			          return cell_less(a, b);
+		          });
+	}
+
+	int64_t out = 0;
+	for (int64_t i = 0; i < count; i++)
+	{
+		if (i % kPollElements == 0)
+			poll_interrupts(intr);
+		const NmfTriplet &c = t[i];
+		check_value(c);
+		if (out > 0 && t[out - 1].row == c.row && t[out - 1].col == c.col)
+			add_duplicate(t[out - 1], c);
+		else if (out++ != i)
+			t[out - 1] = c;
+	}
+	return out;
+}
+
+namespace
+{
+
+// A run's next cell; heads order by that cell, then by run (so the cells
+// several runs share are summed in run order).
+struct RunHead
+{
+	const NmfTriplet *p;
+	const NmfTriplet *end;
+	int64_t run;
+};
+
+bool
+head_after(const RunHead &a, const RunHead &b) noexcept
+{
+	if (a.p->row != b.p->row)
+		return a.p->row > b.p->row;
+	if (a.p->col != b.p->col)
+		return a.p->col > b.p->col;
+	return a.run > b.run;
+}
+
+// Restores the min-heap order below position i.
+void
+sift_down(std::vector<RunHead> &heap, size_t i)
+{
+	const size_t n = heap.size();
+	for (;;)
+	{
+		size_t least = i;
+		const size_t l = 2 * i + 1, r = l + 1;
+		if (l < n && head_after(heap[least], heap[l]))
+			least = l;
+		if (r < n && head_after(heap[least], heap[r]))
+			least = r;
+		if (least == i)
+			return;
+		std::swap(heap[i], heap[least]);
+		i = least;
+	}
+}
+
+} // namespace
+
+namespace
+{
+
+// Calls emit(cell) for the cells of the runs in (row, col) order, the cells
+// several runs share summed in run order; checks that each run is sorted
+// and merged and every value finite and >= 0.
+template <class Emit>
+void
+merge_each(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+           const NmfcInterrupts &intr, Emit &&emit)
+{
+	if (count < 0 || nruns < 0 || (count > 0 && t == nullptr) ||
+	    (nruns > 0 && starts == nullptr) || (count > 0 && nruns == 0))
+		throw InvalidArgument(
+		    message("merge of ", count, " triplets in ", nruns, " runs is invalid"));
+	std::vector<RunHead> heap;
+	heap.reserve(static_cast<size_t>(nruns));
+	for (int64_t i = 0; i < nruns; i++)
+	{
+		const int64_t b = starts[i], e = i + 1 < nruns ? starts[i + 1] : count;
+		if ((i == 0 && b != 0) || b < 0 || e < b || e > count)
+			throw InvalidArgument(message("run ", i, " [", b, ", ", e, ") of ", count,
+			                              " triplets is invalid"));
+		if (e > b)
+			heap.push_back(RunHead{t + b, t + e, i});
+	}
+	for (size_t i = heap.size(); i-- > 0;)
+		sift_down(heap, i);
+
+	// The head run gives cells for as long as they come before every other
+	// run's next cell (a comparison with the heap's second smallest head), so
+	// long stretches from one run cost one comparison a cell.
+	NmfTriplet cur{0, 0, 0.0};
+	bool have = false;
+	int64_t seen = 0;
+	while (!heap.empty())
+	{
+		RunHead &h = heap.front();
+		const RunHead *next = nullptr;
+		if (heap.size() > 1)
+			next = &heap[1];
+		if (heap.size() > 2 && head_after(*next, heap[2]))
+			next = &heap[2];
+		for (;;)
+		{
+			if (seen++ % kPollElements == 0)
+				poll_interrupts(intr);
+			const NmfTriplet &c = *h.p;
+			check_value(c);
+			if (have && cur.row == c.row && cur.col == c.col)
+				add_duplicate(cur, c);
+			else
+			{
+				if (have)
+					emit(cur);
+				cur = c;
+				have = true;
+			}
+			if (++h.p == h.end)
+				break;
+			if (!cell_less(c, *h.p))
+				throw InvalidArgument(message("run ", h.run, " is not sorted and merged at (",
+				                              h.p->row, ", ", h.p->col, ")"));
+			if (next != nullptr && head_after(h, *next))
+				break;
+		}
+		if (h.p == h.end)
+		{
+			heap.front() = heap.back();
+			heap.pop_back();
+		}
+		if (!heap.empty())
+			sift_down(heap, 0);
+	}
+	if (have)
+		emit(cur);
+}
+
+// The distinct column ids of a set of cells (in any order) and each one's
+// index among them: a table over their range when it is small, else a hash
+// table; neither when there are more than kMaxHashedIds scattered ids.
+class ColumnIndex
+{
+  public:
+	bool
+	build(const NmfTriplet *t, int64_t count)
+	{
+		if (count < 1)
+			return false;
+		int64_t hi = t[0].col;
+		lo_ = t[0].col;
+		for (int64_t i = 1; i < count; i++)
+		{
+			lo_ = std::min(lo_, t[i].col);
+			hi = std::max(hi, t[i].col);
+		}
+		uint64_t range;
+		direct_ = direct_table(lo_, hi, count, range);
+		if (direct_)
+		{
+			table_.assign(range, -1);
+			for (int64_t i = 0; i < count; i++)
+				table_[offset(t[i].col, lo_)] = 0;
+			for (size_t i = 0; i < range; i++)
+				if (table_[i] == 0)
+				{
+					table_[i] = static_cast<int32_t>(ids_.size());
+					ids_.push_back(static_cast<int64_t>(static_cast<uint64_t>(lo_) + i));
+				}
+			return ids_.size() <= static_cast<size_t>(INT32_MAX);
+		}
+		for (int64_t i = 0; i < count; i++)
+			if (!hash_.add(t[i].col))
+				return false;
+		ids_ = hash_.sorted();
+		return true;
+	}
+
+	const std::vector<int64_t> &
+	ids() const noexcept
+	{
+		return ids_;
+	}
+
+	int32_t
+	index(int64_t id) const
+	{
+		return direct_ ? table_[offset(id, lo_)] : static_cast<int32_t>(hash_.index(id));
+	}
+
+  private:
+	bool direct_ = false;
+	int64_t lo_ = 0;
+	std::vector<int32_t> table_;
+	IdIndex hash_{kMaxHashedIds};
+	std::vector<int64_t> ids_;
+};
+
+} // namespace
+
+int64_t
+merge_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+           NmfTriplet *out, const NmfcInterrupts &intr)
+{
+	if (count > 0 && out == nullptr)
+		throw InvalidArgument("merge output is missing");
+	int64_t n = 0;
+	merge_each(t, count, starts, nruns, intr, [&](const NmfTriplet &c) { out[n++] = c; });
+	return n;
+}
+
+MergeResult
+measure_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+             const NmfcInterrupts &intr)
+{
+	if (count < 1)
+		throw InvalidArgument("matrix has no cells");
+	ColumnIndex columns;
+	if (!columns.build(t, count))
+		return MergeResult{-1, -1, -1};
+	int64_t nnz = 0, rows = 0, last_row = 0;
+	merge_each(t, count, starts, nruns, intr,
+	           [&](const NmfTriplet &c)
+	           {
+		           rows += nnz == 0 || c.row != last_row;
+		           last_row = c.row;
+		           nnz++;
+	           });
+	return MergeResult{nnz, rows, static_cast<int64_t>(columns.ids().size())};
+}
+
+void
+write_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+           int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size,
+           const NmfcInterrupts &intr)
+{
+	if (nnz < 1 || rows < 1 || cols < 1 || cols > INT32_MAX || flat == nullptr)
+		throw InvalidArgument(
+		    message("matrix dimensions ", rows, " x ", cols, " with ", nnz, " cells are invalid"));
+	const int64_t expected = matrix_size(rows, cols, nnz);
+	if (expected < 0 || size != static_cast<uint64_t>(expected))
+		throw InvalidArgument(message("matrix buffer has ", size, " bytes, expected ", expected));
+	ColumnIndex columns;
+	if (!columns.build(t, count) || static_cast<int64_t>(columns.ids().size()) != cols)
+		throw InvalidArgument(message("the triplets do not have ", cols, " columns"));
+
+	NmfMatrixFlat header;
+	std::memset(&header, 0, sizeof(header));
+	header.magic = NMF_MATRIX_MAGIC;
+	header.version = NMF_FORMAT_VERSION;
+	header.rows = rows;
+	header.cols = cols;
+	header.nnz = nnz;
+	const size_t skip = offsetof(NmfMatrixFlat, magic);
+	std::memcpy(static_cast<char *>(flat) + skip, reinterpret_cast<const char *>(&header) + skip,
+	            sizeof(header) - skip);
+	NmfMatrixFlat *m = static_cast<NmfMatrixFlat *>(flat);
+	int64_t *row_ids = const_cast<int64_t *>(nmf_matrix_row_ids(m));
+	int64_t *row_ptr = const_cast<int64_t *>(nmf_matrix_row_ptr(m));
+	int32_t *col_idx = const_cast<int32_t *>(nmf_matrix_col_idx(m));
+	double *values = const_cast<double *>(nmf_matrix_values(m));
+	std::memcpy(const_cast<int64_t *>(nmf_matrix_col_ids(m)), columns.ids().data(),
+	            static_cast<size_t>(cols) * sizeof(int64_t));
+
+	int64_t p = 0, row = -1;
+	merge_each(t, count, starts, nruns, intr,
+	           [&](const NmfTriplet &c)
+	           {
+		           if (p >= nnz)
+			           throw InvalidArgument(message("the triplets have more than ", nnz, " cells"));
+		           if (p == 0 || c.row != row_ids[row])
+		           {
+			           if (++row >= rows)
+				           throw InvalidArgument(
+				               message("the triplets have more than ", rows, " rows"));
+			           row_ids[row] = c.row;
+			           row_ptr[row] = p;
+		           }
+		           col_idx[p] = columns.index(c.col);
+		           values[p] = c.value;
+		           p++;
+	           });
+	if (p != nnz || row + 1 != rows)
+		throw InvalidArgument(message("the triplets have ", p, " cells in ", row + 1,
+		                              " rows, not ", nnz, " in ", rows));
+	row_ptr[rows] = nnz;
+	if (nnz % 2 != 0)
+		col_idx[nnz] = 0;
+}
 
 MergeResult
 sort_merge(NmfTriplet *t, int64_t count, const NmfcInterrupts &intr)
 {
 	if (count == 0)
 		throw InvalidArgument("matrix has no cells");
-	if (count < 0 || t == nullptr)
-		throw InvalidArgument(message("triplet count ", count, " is invalid"));
-
-	// The comparator polls, so a cancel stops a sort of a billion triplets
-	// promptly; std::sort leaves a permutation of the input when it throws.
-	int64_t calls = 0;
-	std::sort(t, t + count,
-	          [&calls, &intr](const NmfTriplet &a, const NmfTriplet &b)
-	          {
-		          if (++calls % kPollElements == 0)
-			          poll_interrupts(intr);
-		          return cell_less(a, b);
-	          });
-
-	int64_t out = 0;
-	int64_t rows = 0;
-	for (int64_t i = 0; i < count; i++)
+	const int64_t out = sort_dedupe(t, count, intr);
+	int64_t rows = 0, lo = t[0].col, hi = t[0].col;
+	for (int64_t i = 0; i < out; i++)
 	{
-		if (i % kPollElements == 0)
-			poll_interrupts(intr);
-		const NmfTriplet &c = t[i];
-		if (!std::isfinite(c.value) || !(c.value >= 0))
-			throw InvalidData(message("value ", c.value, " at (", c.row, ", ", c.col,
-			                          ") is not a finite number >= 0"));
-		if (out > 0 && t[out - 1].row == c.row && t[out - 1].col == c.col)
-		{
-			t[out - 1].value += c.value;
-			if (std::isinf(t[out - 1].value))
-				throw InvalidData(message("sum of the values at (", c.row, ", ", c.col,
-				                          ") overflows to infinity"));
-			continue;
-		}
-		if (out == 0 || t[out - 1].row != c.row)
-			rows++;
-		t[out++] = c;
+		rows += i == 0 || t[i - 1].row != t[i].row;
+		lo = std::min(lo, t[i].col);
+		hi = std::max(hi, t[i].col);
 	}
 
 	poll_interrupts(intr);
+	uint64_t range;
+	if (direct_table(lo, hi, out, range))
+	{
+		std::vector<char> seen(range, 0);
+		int64_t cols = 0;
+		for (int64_t i = 0; i < out; i++)
+		{
+			char &s = seen[offset(t[i].col, lo)];
+			cols += !s;
+			s = 1;
+		}
+		return MergeResult{out, rows, cols};
+	}
 	IdIndex distinct(kMaxHashedIds);
 	bool hashed = true;
 	for (int64_t i = 0; i < out && hashed; i++)
@@ -132,12 +497,17 @@ write_matrix(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void 
 	int32_t *col_idx = const_cast<int32_t *>(nmf_matrix_col_idx(m));
 	double *values = const_cast<double *>(nmf_matrix_values(m));
 
-	// Rows, checking the promise that t is sorted and merged.
-	int64_t row = -1;
+	// Rows and the columns' range, checking the promise that t is sorted and merged.
+	int64_t row = -1, lo = t[0].col, hi = t[0].col;
 	for (int64_t p = 0; p < nnz; p++)
 	{
+		lo = std::min(lo, t[p].col);
+		hi = std::max(hi, t[p].col);
 		if (p > 0 && !cell_less(t[p - 1], t[p]))
 			throw InvalidArgument(message("triplets are not sorted and merged at index ", p));
+		if (!std::isfinite(t[p].value) || !(t[p].value >= 0))
+			throw InvalidArgument(message("value ", t[p].value, " at (", t[p].row, ", ", t[p].col,
+			                              ") is not a finite number >= 0"));
 		if (p == 0 || t[p].row != t[p - 1].row)
 		{
 			if (++row >= rows)
@@ -150,9 +520,33 @@ write_matrix(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void 
 		throw InvalidArgument(message("triplets have ", row + 1, " rows, not ", rows));
 	row_ptr[rows] = nnz;
 
-	// Few distinct columns (the common case): a hash table lists and indexes
-	// them in O(nnz).
-	if (cols <= kMaxHashedIds)
+	// Column ids in a small range (the common case: ids 1..n): a table over
+	// the range lists and indexes them in O(nnz) without hashing.
+	uint64_t range;
+	const bool direct = direct_table(lo, hi, nnz, range);
+	if (direct)
+	{
+		std::vector<int32_t> index(range, -1);
+		for (int64_t p = 0; p < nnz; p++)
+			index[offset(t[p].col, lo)] = 0;
+		int64_t k = 0;
+		for (size_t i = 0; i < range; i++)
+			if (index[i] == 0)
+			{
+				if (k < cols)
+					col_ids[k] = static_cast<int64_t>(static_cast<uint64_t>(lo) + i);
+				index[i] = static_cast<int32_t>(k++);
+			}
+		if (k != cols)
+			throw InvalidArgument(message("triplets have ", k, " columns, not ", cols));
+		for (int64_t p = 0; p < nnz; p++)
+		{
+			col_idx[p] = index[offset(t[p].col, lo)];
+			values[p] = t[p].value;
+		}
+	}
+	// Few distinct columns: a hash table lists and indexes them in O(nnz).
+	else if (cols <= kMaxHashedIds)
 	{
 		IdIndex distinct(kMaxHashedIds);
 		for (int64_t p = 0; p < nnz; p++)
@@ -172,13 +566,9 @@ write_matrix(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void 
 	if (nnz % 2 != 0)
 		col_idx[nnz] = 0;
 
-	for (int64_t p = 0; p < nnz; p++)
-	{
-		if (!std::isfinite(t[p].value) || !(t[p].value >= 0))
-			throw InvalidArgument(message("value ", t[p].value, " at (", t[p].row, ", ", t[p].col,
-			                              ") is not a finite number >= 0"));
-		values[p] = t[p].value;
-	}
+	if (!direct)
+		for (int64_t p = 0; p < nnz; p++)
+			values[p] = t[p].value;
 }
 
 static void

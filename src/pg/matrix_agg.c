@@ -12,6 +12,7 @@
 #include "nmfpg.h"
 
 #include <math.h>
+#include <sys/mman.h>
 
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
@@ -26,20 +27,69 @@ PG_FUNCTION_INFO_V1(nmf_matrix_final);
 
 #define STATE_INITIAL_CAPACITY 1024
 
+/*
+ * nruns says what order the triplets are in: 0, as they arrived (the
+ * transition function's state); n >= 1, the concatenation of n runs, each
+ * sorted by (row, col) with duplicates summed, run i from runs[i] (a
+ * combined state; 1: the whole state is sorted, as a flat state says with
+ * NMF_STATE_SORTED). A parallel worker sorts its state when it is flattened
+ * to be shipped, so the leader's combine only appends runs and its final
+ * function merges them in one linear pass instead of sorting everything.
+ */
 typedef struct StateExpanded
 {
 	ExpandedObjectHeader hdr;
 	int64 count;
 	int64 capacity;
 	NmfTriplet *triplets; /* in hdr.eoh_context */
+	int64 nruns;
+	int64 runs_capacity;
+	int64 *runs; /* in hdr.eoh_context; NULL until a second run */
+	/* set by state_get_flat_size: the packed form's fields, or pack_rows = 0 */
+	int64 pack_rows;
+	int64 pack_col_base;
 } StateExpanded;
 
+static void state_sort(StateExpanded *st);
+
+/*
+ * Asks Linux to back a large array with transparent huge pages (Debian's
+ * default is "madvise": only where asked). A build touches several arrays of
+ * hundreds of MB once each, and faulting them in 4 kB pages is a large part
+ * of its time. Only advice: nothing changes if the kernel declines.
+ */
+static void
+advise_huge_pages(void *p, Size size)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t) 2 << 20;
+	uintptr_t start = ((uintptr_t) p + huge - 1) & ~(huge - 1);
+	uintptr_t end = ((uintptr_t) p + size) & ~(huge - 1);
+
+	if (size >= 4 * huge && end > start)
+		(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+#endif
+}
+
+/*
+ * Flattening is how a worker's state leaves it (and how Citus ships one):
+ * sort it first, in the process that built it, so the flat image is sorted,
+ * and pack it (NMF_STATE_PACKED: about half the bytes) when its column ids
+ * allow.
+ */
 static Size
 state_get_flat_size(ExpandedObjectHeader *eohptr)
 {
 	StateExpanded *st = (StateExpanded *) eohptr;
-	int64 size = (int64) sizeof(NmfStateFlat) + st->count * (int64) sizeof(NmfTriplet);
+	int64 size;
 
+	state_sort(st);
+	size = nmfc_state_pack_size(st->triplets, st->count, &st->pack_rows, &st->pack_col_base);
+	if (size < 0)
+	{
+		st->pack_rows = 0;
+		size = (int64) sizeof(NmfStateFlat) + st->count * (int64) sizeof(NmfTriplet);
+	}
 	nmfpg_check_image_size(size, "the partial nmf_matrix_state");
 	return (Size) size;
 }
@@ -50,10 +100,21 @@ state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	StateExpanded *st = (StateExpanded *) eohptr;
 	NmfStateFlat *flat = (NmfStateFlat *) result;
 
+	if (st->pack_rows > 0)
+	{
+		NmfcError err;
+
+		nmfpg_raise(nmfc_state_pack(st->triplets, st->count, st->pack_rows, st->pack_col_base,
+									result, allocated_size, &err),
+					&err, ERRCODE_DATA_CORRUPTED);
+		SET_VARSIZE(flat, allocated_size);
+		return;
+	}
 	memset(flat, 0, sizeof(NmfStateFlat));
 	SET_VARSIZE(flat, allocated_size);
 	flat->magic = NMF_STATE_MAGIC;
 	flat->version = NMF_FORMAT_VERSION;
+	flat->flags = st->nruns == 1 ? NMF_STATE_SORTED : 0;
 	flat->count = st->count;
 	memcpy(flat + 1, st->triplets, st->count * sizeof(NmfTriplet));
 }
@@ -71,6 +132,7 @@ state_new(MemoryContext parent, int64 capacity)
 	nmfpg_check_memory(capacity * (int64) sizeof(NmfTriplet), "the nmf_matrix aggregate state");
 	st->triplets = MemoryContextAllocHuge(cxt, capacity * sizeof(NmfTriplet));
 	st->capacity = capacity;
+	advise_huge_pages(st->triplets, capacity * sizeof(NmfTriplet));
 	return st;
 }
 
@@ -88,6 +150,7 @@ state_reserve(StateExpanded *st, int64 extra)
 	nmfpg_check_memory(capacity * (int64) sizeof(NmfTriplet), "the nmf_matrix aggregate state");
 	st->triplets = repalloc_huge(st->triplets, capacity * sizeof(NmfTriplet));
 	st->capacity = capacity;
+	advise_huge_pages(st->triplets, capacity * sizeof(NmfTriplet));
 }
 
 static void
@@ -98,24 +161,91 @@ state_append(StateExpanded *st, const NmfTriplet *t, int64 n)
 	st->count += n;
 }
 
-/* The triplets of a state datum, expanded or flat (flat ones are validated on input). */
-static const NmfTriplet *
-state_triplets(Datum d, int64 *count)
+/*
+ * Sorts the triplets and sums duplicates in place (once: a sorted state
+ * stays so until a cell is added), or merges a combined state's runs.
+ */
+static void
+state_sort(StateExpanded *st)
 {
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcError err;
+	int64 nnz;
+
+	if (st->nruns == 1)
+		return;
+	if (st->nruns == 0)
+		nmfpg_raise(nmfc_triplets_sort_dedupe(st->triplets, st->count, &nnz, &intr, &err), &err,
+					ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+	else
+	{
+		NmfTriplet *out;
+
+		nmfpg_check_memory(Max(st->count, 1) * (int64) sizeof(NmfTriplet),
+						   "merging the nmf_matrix aggregate's partial states");
+		out = MemoryContextAllocHuge(st->hdr.eoh_context,
+									 Max(st->count, 1) * sizeof(NmfTriplet));
+		advise_huge_pages(out, Max(st->count, 1) * sizeof(NmfTriplet));
+		nmfpg_raise(nmfc_triplets_merge_runs(st->triplets, st->count, st->runs, st->nruns, out,
+											 &nnz, &intr, &err),
+					&err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+		pfree(st->triplets);
+		st->triplets = out;
+		st->capacity = Max(st->count, 1);
+	}
+	st->count = nnz;
+	st->nruns = 1;
+}
+
+/*
+ * A state datum, expanded or flat (flat ones are validated on input): its
+ * cell count, whether they are sorted with duplicates summed, and where they
+ * are (the expanded object, or a flat image, maybe packed).
+ */
+typedef struct StateSource
+{
+	int64 count;
+	bool sorted;
+	const NmfTriplet *triplets; /* NULL: read them from flat */
+	const NmfStateFlat *flat;
+} StateSource;
+
+static StateSource
+state_source(Datum d)
+{
+	StateSource src;
+
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 	{
 		StateExpanded *st = (StateExpanded *) DatumGetEOHP(d);
 
-		*count = st->count;
-		return st->triplets;
+		src.count = st->count;
+		src.sorted = st->nruns == 1;
+		src.triplets = st->triplets;
+		src.flat = NULL;
 	}
 	else
 	{
-		const NmfStateFlat *flat = (const NmfStateFlat *) nmfpg_detoast_aligned(d);
-
-		*count = flat->count;
-		return nmf_state_triplets(flat);
+		src.flat = (const NmfStateFlat *) nmfpg_detoast_aligned(d);
+		src.count = src.flat->count;
+		src.sorted = (src.flat->flags & NMF_STATE_SORTED) != 0;
+		src.triplets = NULL;
 	}
+	return src;
+}
+
+/* Copies a source's cells to the end of a state. */
+static void
+state_append_source(StateExpanded *st, const StateSource *src)
+{
+	if (src->triplets != NULL)
+	{
+		state_append(st, src->triplets, src->count);
+		return;
+	}
+	state_reserve(st, src->count);
+	nmfc_state_cells(src->flat, st->triplets + st->count);
+	st->count += src->count;
 }
 
 /* The state to append to: ours in place if read-write, else a new one in the aggregate's context. */
@@ -123,8 +253,7 @@ static StateExpanded *
 state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 {
 	Datum d;
-	const NmfTriplet *t;
-	int64 count;
+	StateSource src;
 	StateExpanded *st;
 
 	if (PG_ARGISNULL(argno))
@@ -132,10 +261,49 @@ state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 	d = PG_GETARG_DATUM(argno);
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
 		return (StateExpanded *) DatumGetEOHP(d);
-	t = state_triplets(d, &count);
-	st = state_new(aggcxt, count);
-	state_append(st, t, count);
+	src = state_source(d);
+	st = state_new(aggcxt, src.count);
+	state_append_source(st, &src);
+	st->nruns = src.sorted ? 1 : 0;
 	return st;
+}
+
+/*
+ * Appends another state's triplets to a combined state as one more sorted
+ * run: sorted here if they are not yet (the leader's own partial state).
+ */
+static void
+state_append_run(StateExpanded *st, Datum d)
+{
+	StateSource src = state_source(d);
+	int64 count = src.count, start;
+
+	if (count == 0)
+		return;
+	if (st->nruns == 0 && st->count > 0)
+		state_sort(st);
+	if (st->nruns >= st->runs_capacity)
+	{
+		int64 cap = Max(8, 2 * st->runs_capacity);
+
+		st->runs = st->runs == NULL
+			? MemoryContextAlloc(st->hdr.eoh_context, cap * sizeof(int64))
+			: repalloc(st->runs, cap * sizeof(int64));
+		st->runs_capacity = cap;
+	}
+	start = st->count;
+	state_append_source(st, &src);
+	if (!src.sorted)
+	{
+		NmfcInterrupts intr = nmfpg_interrupts();
+		NmfcError err;
+		int64 nnz;
+
+		nmfpg_raise(nmfc_triplets_sort_dedupe(st->triplets + start, count, &nnz, &intr, &err),
+					&err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+		st->count = start + nnz;
+	}
+	st->runs[st->nruns++] = start;
 }
 
 static MemoryContext
@@ -187,6 +355,7 @@ nmf_matrix_state_add(PG_FUNCTION_ARGS)
 	if (st->count == st->capacity)
 		state_reserve(st, 1);
 	st->triplets[st->count++] = t;
+	st->nruns = 0;
 	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
 }
 
@@ -196,17 +365,19 @@ nmf_matrix_state_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_combine");
 	StateExpanded *st;
-	const NmfTriplet *t;
-	int64 count;
 
 	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	st = state_for_update(fcinfo, 0, aggcxt);
-	if (!PG_ARGISNULL(1))
+	if (!PG_ARGISNULL(0) && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(PG_GETARG_DATUM(0))))
+		st = (StateExpanded *) DatumGetEOHP(PG_GETARG_DATUM(0));
+	else
 	{
-		t = state_triplets(PG_GETARG_DATUM(1), &count);
-		state_append(st, t, count);
+		st = state_new(aggcxt, STATE_INITIAL_CAPACITY);
+		if (!PG_ARGISNULL(0))
+			state_append_run(st, PG_GETARG_DATUM(0));
 	}
+	if (!PG_ARGISNULL(1))
+		state_append_run(st, PG_GETARG_DATUM(1));
 	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
 }
 
@@ -225,7 +396,9 @@ nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count)
 	size = nmfc_matrix_size(rows, cols, nnz);
 	nmfpg_check_image_size(size, "the nmf_matrix");
 	nmfpg_check_memory(size, "the nmf_matrix");
-	image = (struct varlena *) palloc0(size);
+	/* not zeroed: nmfc_matrix_write sets every byte but the length word */
+	image = (struct varlena *) palloc(size);
+	advise_huge_pages(image, size);
 	nmfpg_raise(nmfc_matrix_write(t, nnz, rows, cols, image, (size_t) size, &err), &err,
 				ERRCODE_PROGRAM_LIMIT_EXCEEDED);
 	SET_VARSIZE(image, size);
@@ -233,8 +406,44 @@ nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count)
 }
 
 /*
+ * The matrix of a state whose triplets are sorted runs, written from the
+ * runs as they are merged (no merged copy); NULL when its columns are too
+ * many and too scattered for that (then the runs are merged first).
+ */
+static struct varlena *
+matrix_from_runs(StateExpanded *st)
+{
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcError err;
+	int64 first = 0;
+	const int64 *starts = st->nruns > 1 ? st->runs : &first;
+	int64 nnz, rows, cols, size;
+	struct varlena *image;
+
+	if (st->count == 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("matrix has no cells")));
+	nmfpg_raise(nmfc_runs_measure(st->triplets, st->count, starts, st->nruns, &nnz, &rows, &cols,
+								  &intr, &err),
+				&err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+	if (cols < 0)
+		return NULL;
+	size = nmfc_matrix_size(rows, cols, nnz);
+	nmfpg_check_image_size(size, "the nmf_matrix");
+	nmfpg_check_memory(size, "the nmf_matrix");
+	/* not zeroed: nmfc_runs_write sets every byte but the length word */
+	image = (struct varlena *) palloc(size);
+	advise_huge_pages(image, size);
+	nmfpg_raise(nmfc_runs_write(st->triplets, st->count, starts, st->nruns, nnz, rows, cols, image,
+								(size_t) size, &intr, &err),
+				&err, ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+	SET_VARSIZE(image, size);
+	return image;
+}
+
+/*
  * Sorts the state's own array in place (FINALFUNC_MODIFY = READ_WRITE says
- * so), then merges duplicates, which are summed.
+ * so) unless it is already sorted runs, then writes the matrix from the runs,
+ * merging them on the way; duplicates are summed.
  */
 Datum
 nmf_matrix_final(PG_FUNCTION_ARGS)
@@ -249,16 +458,26 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 	{
 		StateExpanded *st = (StateExpanded *) DatumGetEOHP(d);
+		struct varlena *image;
 
+		if (st->nruns == 0)
+			state_sort(st);
+		image = matrix_from_runs(st);
+		if (image != NULL)
+			PG_RETURN_POINTER(image);
+		state_sort(st);
 		t = st->triplets;
 		count = st->count;
 	}
 	else
 	{
-		const NmfTriplet *src = state_triplets(d, &count);
+		StateSource src = state_source(d);
 
+		count = src.count;
+		nmfpg_check_memory(Max(count, 1) * (int64) sizeof(NmfTriplet),
+						   "the nmf_matrix_state's cells");
 		t = MemoryContextAllocHuge(CurrentMemoryContext, Max(count, 1) * sizeof(NmfTriplet));
-		memcpy(t, src, count * sizeof(NmfTriplet));
+		nmfc_state_cells(src.flat, t);
 	}
 	PG_RETURN_POINTER(nmfpg_matrix_from_triplets(t, count));
 }

@@ -110,11 +110,18 @@ read_matrix(const NmfMatrixFlat *m, size_t size, Sink &s)
 inline void
 read_state(const NmfStateFlat *st, size_t size, Sink &s)
 {
-	require(static_cast<int64_t>(sizeof(NmfStateFlat)) +
-					st->count * static_cast<int64_t>(sizeof(NmfTriplet)) ==
-				static_cast<int64_t>(size),
-			"state size matches its count");
-	const NmfTriplet *t = nmf_state_triplets(st);
+	if ((st->flags & NMF_STATE_PACKED) == 0)
+		require(static_cast<int64_t>(sizeof(NmfStateFlat)) +
+						st->count * static_cast<int64_t>(sizeof(NmfTriplet)) ==
+					static_cast<int64_t>(size),
+				"state size matches its count");
+	else
+		require(st->count >= 1 && nmf_state_packed(st)->nrows >= 1 &&
+					nmf_state_packed(st)->nrows <= st->count,
+				"a packed state has cells and rows");
+	std::vector<NmfTriplet> cells(static_cast<size_t>(st->count));
+	nmfc_state_cells(st, cells.data());
+	const NmfTriplet *t = cells.data();
 	for (int64_t i = 0; i < st->count; i++)
 	{
 		require(std::isfinite(t[i].value) && t[i].value >= 0, "triplet values finite and >= 0");

@@ -106,11 +106,39 @@ merge_and_write(const NmfStateFlat *state, Sink &s)
 {
 	if (state->count < 1 || state->count > kMaxMergeCount)
 		return;
-	const NmfTriplet *src = nmf_state_triplets(state);
-	std::vector<NmfTriplet> t(src, src + state->count);
+	std::vector<NmfTriplet> t(static_cast<size_t>(state->count));
+	nmfc_state_cells(state, t.data());
+	const std::vector<NmfTriplet> cells = t;
+	const NmfTriplet *src = cells.data();
 	int64_t nnz = 0, rows = 0, cols = 0;
 	NmfcError err;
-	int st = nmfc_triplets_sort_merge(t.data(), state->count, &nnz, &rows, &cols, nullptr, &err);
+	int st;
+	if ((state->flags & NMF_STATE_SORTED) != 0)
+	{
+		// A sorted state (as a parallel worker ships it) is what the leader's
+		// final function writes straight from its runs: split in two runs,
+		// which are each sorted too, and written without merging them first.
+		const int64_t starts[2] = {0, state->count / 2};
+		st = nmfc_runs_measure(src, state->count, starts, 2, &nnz, &rows, &cols, nullptr, &err);
+		check_status(st, err, "nmfc_runs_measure");
+		if (st == NMFC_OK && cols > 0)
+		{
+			const int64_t size = nmfc_matrix_size(rows, cols, nnz);
+			require(size > 0, "a measured matrix has a size");
+			std::vector<uint64_t> words(static_cast<size_t>(size + 7) / 8, 0);
+			st = nmfc_runs_write(src, state->count, starts, 2, nnz, rows, cols, words.data(),
+								 static_cast<size_t>(size), nullptr, &err);
+			check_status(st, err, "nmfc_runs_write");
+			if (st == NMFC_OK &&
+				nmfc_matrix_validate(words.data(), static_cast<size_t>(size), &err) != NMFC_OK)
+			{
+				std::fprintf(stderr, "nmf fuzz: a matrix from runs does not validate: %s\n",
+							 err.message);
+				std::abort();
+			}
+		}
+	}
+	st = nmfc_triplets_sort_merge(t.data(), state->count, &nnz, &rows, &cols, nullptr, &err);
 	check_status(st, err, "nmfc_triplets_sort_merge");
 	if (st != NMFC_OK)
 		return;

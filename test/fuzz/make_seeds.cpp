@@ -4,6 +4,7 @@
 // its binary send form (the image without its 4-byte length word).
 //
 //   make_seeds DIR    writes DIR/matrix/*, DIR/state/*, DIR/model/*
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -63,7 +64,7 @@ matrix_of(Triplets t, int64_t *size_out)
 }
 
 Words
-state_of(const Triplets &t, int64_t *size_out)
+state_of(const Triplets &t, int64_t *size_out, uint16_t flags = 0)
 {
 	const int64_t size =
 		static_cast<int64_t>(sizeof(NmfStateFlat) + t.size() * sizeof(NmfTriplet));
@@ -74,6 +75,7 @@ state_of(const Triplets &t, int64_t *size_out)
 	h.magic = NMF_STATE_MAGIC;
 	h.version = NMF_FORMAT_VERSION;
 	h.count = static_cast<int64_t>(t.size());
+	h.flags = flags;
 	std::memcpy(w.data(), &h, sizeof(h));
 	if (!t.empty())
 		std::memcpy(reinterpret_cast<char *>(w.data()) + sizeof(h), t.data(),
@@ -170,7 +172,39 @@ main(int argc, char **argv)
 	{
 		write_seed(dir + "/matrix", n.name, matrix_of(*n.t, &size), size);
 		write_seed(dir + "/state", n.name, state_of(*n.t, &size), size);
-		written += 2;
+		// The same cells as a parallel worker ships them: sorted, duplicates summed.
+		Triplets sorted = *n.t;
+		std::sort(sorted.begin(), sorted.end(), [](const NmfTriplet &a, const NmfTriplet &b)
+				  { return a.row < b.row || (a.row == b.row && a.col < b.col); });
+		Triplets merged;
+		for (const NmfTriplet &c : sorted)
+			if (!merged.empty() && merged.back().row == c.row && merged.back().col == c.col)
+				merged.back().value += c.value;
+			else
+				merged.push_back(c);
+		write_seed(dir + "/state", std::string("sorted_") + n.name,
+				   state_of(merged, &size, NMF_STATE_SORTED), size);
+		written += 3;
+		int64_t nrows = 0, col_base = 0;
+		const int64_t packed_size =
+			nmfc_state_pack_size(merged.data(), static_cast<int64_t>(merged.size()), &nrows,
+								 &col_base);
+		if (packed_size > 0)
+		{
+			Words w(static_cast<size_t>(packed_size + 7) / 8, 0);
+			NmfcError err;
+			if (nmfc_state_pack(merged.data(), static_cast<int64_t>(merged.size()), nrows,
+								col_base, w.data(), static_cast<size_t>(packed_size),
+								&err) != NMFC_OK)
+			{
+				std::fprintf(stderr, "make_seeds: packing %s: %s\n", n.name, err.message);
+				std::exit(1);
+			}
+			const int32_t len = static_cast<int32_t>(packed_size << 2);
+			std::memcpy(w.data(), &len, 4);
+			write_seed(dir + "/state", std::string("packed_") + n.name, w, packed_size);
+			written++;
+		}
 	}
 	write_seed(dir + "/matrix", "one", matrix_of({{3, 4, 2.5}}, &size), size);
 	write_seed(dir + "/state", "empty", state_of({}, &size), size);

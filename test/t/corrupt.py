@@ -242,6 +242,24 @@ def state_bytes(triplets):
     return head + b"".join(struct.pack("<qqd", r, c, v) for r, c, v in triplets)
 
 
+def packed_state_bytes(triplets):
+    """The same cells packed, as a parallel worker ships them (nmf_format.h: NMF_STATE_PACKED):
+    sorted and merged, row runs, 32-bit column offsets from the smallest column id."""
+    cells = {}
+    for r, c, v in triplets:
+        cells[(r, c)] = cells.get((r, c), 0.0) + v
+    keys = sorted(cells)
+    rows = sorted({r for r, _ in keys})
+    ends = [sum(1 for r2, _ in keys if r2 <= r) for r in rows]
+    base = min(c for _, c in keys)
+    offs = [c - base for _, c in keys] + ([0] if len(keys) % 2 else [])
+    head = struct.pack("<IHHIq", MAGIC["nmf_matrix_state"], 1, 3, 0, len(keys))
+    return (head + struct.pack("<qq", len(rows), base)
+            + b"".join(struct.pack("<q", r) for r in rows) + b"".join(struct.pack("<q", e) for e in ends)
+            + b"".join(struct.pack("<I", o) for o in offs)
+            + b"".join(struct.pack("<d", cells[k]) for k in keys))
+
+
 def body(tap):
     rng = random.Random(SEED)
     tap.diag("%d corrupted copies per type (NMF_CORRUPT_COPIES), seed %d" % (COPIES, SEED))
@@ -254,8 +272,10 @@ def body(tap):
             SELECT nmf(nmf_matrix(i * 10, j * 100, ((i * 3 + j * 5) % 7 + 1)::float8), 2, seed => 3,
                        max_iter => 50, missing => 'ignore', bias => true)::bytea
             FROM generate_series(1, 6) i, generate_series(1, 5) j"""))
-        good_state = state_bytes([(i * 10, j * 100, float((i * 3 + j * 5) % 7))
-                                  for i in range(1, 5) for j in range(1, 4)] + [(10, 100, 2.5)])
+        state_cells = [(i * 10, j * 100, float((i * 3 + j * 5) % 7))
+                       for i in range(1, 5) for j in range(1, 4)] + [(10, 100, 2.5)]
+        good_state = state_bytes(state_cells)
+        good_packed = packed_state_bytes(state_cells)
         tap.diag("a valid matrix has %d bytes, a valid model %d, a valid state %d"
                  % (len(good_matrix), len(good_model), len(good_state)))
 
@@ -277,6 +297,14 @@ def body(tap):
         # An accepted state is finished into a matrix, as the aggregate does;
         # that may refuse it (e.g. a sum that overflows) but never crash.
         run_type(tap, db, rng, "nmf_matrix_state", good_state, [good_model, good_matrix],
+                 "nmf_matrix_state_send(%s)", """
+            SELECT (i->>'nnz')::bigint >= 1 AND (i->>'sum')::float8 >= 0
+               AND (i->>'sum')::float8 < 'Infinity'
+            FROM (SELECT nmf_matrix_info(nmf_matrix_final(
+                    translate(encode(%s::bytea, 'base64'), E'\\n', '')::nmf_matrix_state)) AS i) s""", ("text", "copy"))
+        # The packed form a parallel worker ships (sorted cells, row runs, 32-bit
+        # column offsets): the same checks through its own decoder.
+        run_type(tap, db, rng, "nmf_matrix_state", good_packed, [good_state, good_matrix],
                  "nmf_matrix_state_send(%s)", """
             SELECT (i->>'nnz')::bigint >= 1 AND (i->>'sum')::float8 >= 0
                AND (i->>'sum')::float8 < 'Infinity'
