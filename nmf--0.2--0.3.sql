@@ -125,3 +125,7 @@ $cv$;
 COMMENT ON FUNCTION nmf_cv(nmf_matrix, int[], int, bigint, int, text, text, float8, boolean,
 	float8, float8, float8) IS
 	'k-fold cross-validation over the stored cells: train and test RMSE for each rank and fold (bias, l2_bias, l2_w, l2_h passed to nmf)';
+
+-- Parallel workers now ship their partial states sorted and packed.
+COMMENT ON TYPE nmf_matrix_state IS
+	'partial state of the nmf_matrix aggregate: the cells seen so far (parallel workers ship theirs sorted, duplicates summed, packed)';
