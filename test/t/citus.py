@@ -45,6 +45,12 @@ BIG = 500000  # cells of the build timing
 BUILD = "SELECT nmf_matrix(user_id, item_id, rating) FROM %s"
 
 
+def default_version():
+    """The version CREATE EXTENSION installs: nmf.control's default_version."""
+    with open(os.path.join(ROOT, "nmf.control")) as f:
+        return re.search(r"default_version\s*=\s*'([^']+)'", f.read()).group(1)
+
+
 def sh(args, env=None, timeout=900):
     return subprocess.run(["bash", CITUS_SH] + args, capture_output=True, text=True,
                           env=env, timeout=timeout)
@@ -128,9 +134,10 @@ def with_cluster(tap, ports):
     workers = [connect(ports["CITUS_W1_PORT"]), connect(ports["CITUS_W2_PORT"])]
     co = connect(ports["CITUS_COORD_PORT"])
     run(co, "CREATE EXTENSION nmf")  # Citus creates it on the workers too
-    with tap.case("nmf 0.2 on the coordinator and both workers") as c:
+    want = default_version()
+    with tap.case("nmf %s (nmf.control's default) on the coordinator and both workers" % want) as c:
         vs = [one(x, "SELECT extversion FROM pg_extension WHERE extname = 'nmf'") for x in [co] + workers]
-        c.ok(vs == ["0.2"] * 3, "versions: %s" % vs)
+        c.ok(vs == [want] * 3, "versions: %s" % vs)
 
     # Ratings 1..5 (exact sums) on ~30% of a USERS x ITEMS grid; each (user, item) once.
     run(co, """
