@@ -55,7 +55,8 @@ seconds(const std::function<void()> &f)
 	{
 		const auto t0 = std::chrono::steady_clock::now();
 		f();
-		best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+		best = std::min(
+		    best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
 	}
 	return best;
 }
@@ -95,7 +96,8 @@ scalar(const Sparse &x, const double *f, int64_t r, double *out)
 
 template <int R>
 void
-fixed_range(const Sparse &x, const double *__restrict f, double *__restrict out, int64_t k0, int64_t k1)
+fixed_range(const Sparse &x, const double *__restrict f, double *__restrict out, int64_t k0,
+            int64_t k1)
 {
 	for (int64_t k = k0; k < k1; k++)
 	{
@@ -113,7 +115,8 @@ fixed_range(const Sparse &x, const double *__restrict f, double *__restrict out,
 
 template <int R>
 __attribute__((target("avx2,fma"))) void
-avx2_range(const Sparse &x, const double *__restrict f, double *__restrict out, int64_t k0, int64_t k1)
+avx2_range(const Sparse &x, const double *__restrict f, double *__restrict out, int64_t k0,
+           int64_t k1)
 {
 	for (int64_t k = k0; k < k1; k++)
 	{
@@ -195,7 +198,10 @@ run(const Sparse &csr, int64_t cols)
 	for (double &x : h)
 		x = u(g);
 	std::vector<double> xh(static_cast<size_t>(m * R)), wx(static_cast<size_t>(n * R));
-	const double t_stream = seconds([&] { stream(csr); stream(csc); });
+	const double t_stream = seconds([&] {
+		stream(csr);
+		stream(csc);
+	});
 	const double t_scalar = seconds([&] {
 		scalar(csr, h.data(), R, xh.data());
 		scalar(csc, w.data(), R, wx.data());
@@ -222,10 +228,9 @@ run(const Sparse &csr, int64_t cols)
 	            "\"stream_gbs\": %.2f, \"scalar_s\": %.5f, \"fixed_s\": %.5f, \"avx2_s\": %.5f, "
 	            "\"fixed_2threads_s\": %.5f, \"fixed_xht_csr_s\": %.5f, \"fixed_wtx_csc_s\": %.5f, "
 	            "\"wtx_by_csr_scatter_s\": %.5f, \"gflop_both_passes\": %.3f}\n",
-	            static_cast<long long>(m), static_cast<long long>(n), static_cast<long long>(nnz), R,
-	            t_stream, bytes / t_stream / 1e9, t_scalar, t_fixed, t_avx2, t_two, t_fixed_csr, t_fixed_csc,
-	            t_scatter,
-	            2.0 * 2.0 * static_cast<double>(nnz) * R / 1e9);
+	            static_cast<long long>(m), static_cast<long long>(n), static_cast<long long>(nnz),
+	            R, t_stream, bytes / t_stream / 1e9, t_scalar, t_fixed, t_avx2, t_two, t_fixed_csr,
+	            t_fixed_csc, t_scatter, 2.0 * 2.0 * static_cast<double>(nnz) * R / 1e9);
 	return 0;
 }
 

@@ -14,10 +14,10 @@
 // kernels' instruction set; by default the widest the CPU has).
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <random>
 #include <vector>
 
@@ -68,8 +68,8 @@ bool
 time_fit(const Csr &x, int solver, int64_t rank, int iterations, int threads, double *per_iter,
          double *cpu_per_iter, double *loss)
 {
-	NmfcMatrixView v{x.rows, x.cols, x.ptr.back(), x.ptr.data(), x.idx.data(), x.val.data(),
-	                 nullptr, nullptr};
+	NmfcMatrixView v{x.rows,       x.cols,       x.ptr.back(), x.ptr.data(),
+	                 x.idx.data(), x.val.data(), nullptr,      nullptr};
 	NmfcOptions opt;
 	nmfc_options_default(&opt, rank);
 	opt.solver = solver;
@@ -78,7 +78,7 @@ time_fit(const Csr &x, int solver, int64_t rank, int iterations, int threads, do
 #ifndef NO_THREADS
 	opt.threads = threads;
 #else
-	(void) threads;
+	(void)threads;
 #endif
 	NmfcInterrupts intr{{nullptr, nullptr}};
 	NmfcFit *fit = nullptr;

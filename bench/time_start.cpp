@@ -69,9 +69,8 @@ read_csv(const char *path, Csr &x)
 	std::unordered_map<int64_t, int32_t> col_of;
 	for (size_t k = 0; k < x.col_ids.size(); k++)
 		col_of[x.col_ids[k]] = static_cast<int32_t>(k);
-	std::sort(cells.begin(), cells.end(), [](const Cell &a, const Cell &b) {
-		return a.i != b.i ? a.i < b.i : a.j < b.j;
-	});
+	std::sort(cells.begin(), cells.end(),
+	          [](const Cell &a, const Cell &b) { return a.i != b.i ? a.i < b.i : a.j < b.j; });
 	x.rows = static_cast<int64_t>(x.row_ids.size());
 	x.cols = static_cast<int64_t>(x.col_ids.size());
 	x.ptr.assign(static_cast<size_t>(x.rows + 1), 0);
@@ -136,8 +135,8 @@ main(int argc, char **argv)
 	            static_cast<long long>(x.ptr.back()), seconds_since(t_read),
 	            static_cast<long long>(rank), nmfc_init_name(init));
 
-	NmfcMatrixView v{x.rows,         x.cols,           x.ptr.back(),     x.ptr.data(),
-	                 x.idx.data(),   x.val.data(),     x.row_ids.data(), x.col_ids.data()};
+	NmfcMatrixView v{x.rows,       x.cols,       x.ptr.back(),     x.ptr.data(),
+	                 x.idx.data(), x.val.data(), x.row_ids.data(), x.col_ids.data()};
 	const int64_t size = nmfc_model_size(x.rows, x.cols, rank, 0);
 	std::vector<int64_t> image(static_cast<size_t>(size + 7) / 8);
 	for (int solver : {NMF_SOLVER_HALS, NMF_SOLVER_MU})
@@ -182,7 +181,8 @@ main(int argc, char **argv)
 			std::sort(create.begin(), create.end());
 			std::sort(write.begin(), write.end());
 			std::sort(cpu.begin(), cpu.end());
-			std::printf("%-4s threads %d: create %.4f s (min %.4f; cpu %.4f s, min %.4f), write_model %.4f s, "
+			std::printf("%-4s threads %d: create %.4f s (min %.4f; cpu %.4f s, min %.4f), "
+			            "write_model %.4f s, "
 			            "checksum %016llx\n",
 			            nmfc_solver_name(solver), t, create[create.size() / 2], create[0],
 			            cpu[cpu.size() / 2], cpu[0], write[write.size() / 2],

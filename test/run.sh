@@ -4,7 +4,8 @@
 # The test command: bash test/run.sh (as root, on Debian 12).
 #
 # 1. test/setup.sh: Debian packages, make, make install.
-# 2. unit:       the core's GoogleTest tests (CMake + ctest, no server).
+# 2. unit:       the core's GoogleTest tests (CMake + ctest, no server);
+#                before them, format: every source in the house format.
 # 3. regression: make installcheck (pg_regress, sql/ + expected/) against a
 #                throwaway cluster.
 # 4. scripts:    every test/t/*.py against the same cluster; each prints
@@ -118,6 +119,19 @@ else
 		# The unit tests need only the packages; try to have them at least.
 		NMF_SETUP_PACKAGES_ONLY=1 bash test/setup.sh >/dev/null 2>&1
 	fi
+fi
+
+# ---------------------------------------------------------------- format
+# Every C, C++ source and header in the house format (.clang-format); one
+# case per file.
+banner "format (make format-check, clang-format-14)"
+if ! command -v clang-format-14 >/dev/null; then
+	record format 0 1 "could not run: no clang-format-14"
+else
+	make -s format-check >"$LOG_DIR/format.log" 2>&1
+	grep 'NOT FORMATTED' "$LOG_DIR/format.log"
+	record format "$(grep -c '^formatted: ' "$LOG_DIR/format.log")" \
+		"$(grep -c '^NOT FORMATTED: ' "$LOG_DIR/format.log")" ""
 fi
 
 # ---------------------------------------------------------------- unit

@@ -29,7 +29,7 @@ PACKAGES=(
 	postgresql-15 postgresql-server-dev-15
 	libeigen3-dev libgtest-dev
 	python3 python3-psycopg2 python3-numpy python3-sklearn python3-matplotlib r-cran-lme4
-	clang libclang-rt-14-dev sqlsmith valgrind
+	clang libclang-rt-14-dev clang-format-14 sqlsmith valgrind
 	liblz4-dev libzstd-dev libkrb5-dev
 )
 

@@ -29,10 +29,10 @@ struct ModelView
 	int64_t rank = 0;
 	const int64_t *row_ids = nullptr; // strictly ascending
 	const int64_t *col_ids = nullptr; // strictly ascending
-	const double *w = nullptr;		  // rows x rank
-	const double *h = nullptr;		  // cols x rank
-	bool masked = false;			  // fitted with only the stored cells counted
-	bool bias = false;				  // predictions add mu + b_row[i] + b_col[j]
+	const double *w = nullptr;        // rows x rank
+	const double *h = nullptr;        // cols x rank
+	bool masked = false;              // fitted with only the stored cells counted
+	bool bias = false;                // predictions add mu + b_row[i] + b_col[j]
 	double mu = 0.0;
 	double l2_bias = 0.0;
 	const double *b_row = nullptr; // rows, when bias
@@ -56,7 +56,7 @@ struct Scored
 // indexes not flagged in `skip` (may be empty). Partial sort: O(n + k log k)
 // on top of the n candidates.
 std::vector<Scored> top_k(const std::vector<double> &scores, const std::vector<char> &skip,
-						  int64_t k);
+                          int64_t k);
 
 // Scores of every column for row i: s_j = predict(m, i, j).
 void row_scores(const ModelView &m, int64_t i, std::vector<double> *scores);
@@ -64,12 +64,12 @@ void row_scores(const ModelView &m, int64_t i, std::vector<double> *scores);
 // Columns of the model that the given cells of row `row_id` of matrix x name,
 // flagged in skip (size m.cols); x may be null (nothing flagged).
 void flag_row_cells(const ModelView &m, const NmfMatrixFlat *x, int64_t row_id,
-					std::vector<char> *skip);
+                    std::vector<char> *skip);
 
 enum class Side
 {
 	Row, // rows of W
-	Col	 // columns of H
+	Col  // columns of H
 };
 enum class Metric
 {
@@ -80,7 +80,7 @@ enum class Metric
 // Similarity of item `index` on one side to every item on that side.
 // Cosine of a zero vector is 0.
 void similarities(const ModelView &m, Side side, Metric metric, int64_t index,
-				  std::vector<double> *out);
+                  std::vector<double> *out);
 
 // Fold-in: for each row of x (cells whose column id the model lacks are
 // ignored), the w >= 0 minimising ||x_row - w H||^2, over every model column
@@ -93,8 +93,8 @@ struct TransformCounts
 	int64_t unknown_cols = 0;
 };
 TransformCounts transform(const ModelView &m, const CsrView &x, const int64_t *x_col_ids,
-						  bool masked, double *out, const NmfcInterrupts &intr,
-						  double *out_bias = nullptr);
+                          bool masked, double *out, const NmfcInterrupts &intr,
+                          double *out_bias = nullptr);
 
 // Non-negative least squares min_{w >= 0} 1/2 w'Gw - b'w by cyclic coordinate
 // descent (G symmetric positive semi-definite, r x r, column-major). w holds
@@ -107,12 +107,12 @@ struct ScoreSums
 {
 	int64_t cells = 0;
 	int64_t unknown_cells = 0;
-	double sse = 0;	 // sum of squared errors
-	double sae = 0;	 // sum of absolute errors
+	double sse = 0;  // sum of squared errors
+	double sae = 0;  // sum of absolute errors
 	double x_sq = 0; // sum of squared values (same cells)
 };
 ScoreSums score(const ModelView &m, const CsrView &x, const int64_t *x_row_ids,
-				const int64_t *x_col_ids, const NmfcInterrupts &intr);
+                const int64_t *x_col_ids, const NmfcInterrupts &intr);
 
 // Fold of a cell in [0, folds): a hash of (row id, col id, seed), the same on
 // every platform and for every matrix the cell is in.
@@ -123,7 +123,7 @@ int32_t cell_fold(int64_t row_id, int64_t col_id, int64_t seed, int32_t folds) n
 // training cells, written from the start in x's order. Returns the count of
 // training cells.
 int64_t split(const CsrView &x, const int64_t *row_ids, const int64_t *col_ids, int32_t folds,
-			  int32_t fold, int64_t seed, NmfTriplet *out, const NmfcInterrupts &intr);
+              int32_t fold, int64_t seed, NmfTriplet *out, const NmfcInterrupts &intr);
 
 } // namespace apply
 } // namespace nmf

@@ -17,9 +17,9 @@ namespace nmf
 {
 
 BiasFit::BiasFit(const CsrView &x, const CscMatrix &xt, double l2_bias)
-    : l2_(l2_bias), values_(x.values), values_t_(xt.values),
-      resid_(x.values, x.values + x.nnz), b_row_(static_cast<size_t>(x.rows), 0.0),
-      b_col_(static_cast<size_t>(x.cols), 0.0), col_sum_(static_cast<size_t>(x.cols), 0.0)
+    : l2_(l2_bias), values_(x.values), values_t_(xt.values), resid_(x.values, x.values + x.nnz),
+      b_row_(static_cast<size_t>(x.rows), 0.0), b_col_(static_cast<size_t>(x.cols), 0.0),
+      col_sum_(static_cast<size_t>(x.cols), 0.0)
 {
 }
 
@@ -101,7 +101,8 @@ BiasFit::sweep(const CsrView &x, CscMatrix &xt, const Matrix *w, const Matrix *h
 	{
 		const double bi = b_row_[static_cast<size_t>(i)];
 		for (int64_t q = x.row_ptr[i]; q < x.row_ptr[i + 1]; q++)
-			col_sum_[static_cast<size_t>(x.col_idx[q])] += resid_[static_cast<size_t>(q)] - mu_ - bi;
+			col_sum_[static_cast<size_t>(x.col_idx[q])] +=
+			    resid_[static_cast<size_t>(q)] - mu_ - bi;
 	}
 	for (int64_t j = 0; j < x.cols; j++)
 	{

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: PostgreSQL
 // Evaluation: the error of a model over a matrix's stored cells, and the
 // seeded split of stored cells into folds that cross-validation holds out.
-#include "apply.hpp"
-
 #include <cmath>
+
+#include "apply.hpp"
 
 namespace nmf
 {
@@ -28,7 +28,7 @@ mix(uint64_t z) noexcept
 
 ScoreSums
 score(const ModelView &m, const CsrView &x, const int64_t *x_row_ids, const int64_t *x_col_ids,
-	  const NmfcInterrupts &intr)
+      const NmfcInterrupts &intr)
 {
 	ScoreSums s;
 	std::vector<int64_t> col_of(static_cast<size_t>(x.cols));
@@ -80,14 +80,14 @@ cell_fold(int64_t row_id, int64_t col_id, int64_t seed, int32_t folds) noexcept
 }
 
 int64_t
-split(const CsrView &x, const int64_t *row_ids, const int64_t *col_ids, int32_t folds,
-	  int32_t fold, int64_t seed, NmfTriplet *out, const NmfcInterrupts &intr)
+split(const CsrView &x, const int64_t *row_ids, const int64_t *col_ids, int32_t folds, int32_t fold,
+      int64_t seed, NmfTriplet *out, const NmfcInterrupts &intr)
 {
 	if (folds < 2)
 		throw InvalidArgument(message("folds must be at least 2, not ", folds));
 	if (fold < 0 || fold >= folds)
-		throw InvalidArgument(message("fold must be between 1 and folds (", folds, "), not ",
-									  int64_t(fold) + 1));
+		throw InvalidArgument(
+		    message("fold must be between 1 and folds (", folds, "), not ", int64_t(fold) + 1));
 	int64_t n_train = 0, n_test = 0;
 	for (int64_t i = 0; i < x.rows; i++)
 	{

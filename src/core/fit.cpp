@@ -162,11 +162,10 @@ Fit::memory(const CsrView &x, const NmfcOptions &opt) noexcept
 	total = sat_mul_add(sat_mul_add(r, x.cols, 0), kDouble, total);
 	if (x.rows > NMF_MAX_DIM || x.cols > NMF_MAX_DIM)
 		return std::numeric_limits<int64_t>::max();
-	total = sat_mul_add(
-	    1,
-	    Workspace::bytes(r, grad_columns(x, opt), std::max(x.rows, x.cols), lanes(opt),
-	                     product_columns(x, opt)),
-	    total);
+	total = sat_mul_add(1,
+	                    Workspace::bytes(r, grad_columns(x, opt), std::max(x.rows, x.cols),
+	                                     lanes(opt), product_columns(x, opt)),
+	                    total);
 	total = sat_mul_add(std::max<int64_t>(opt.max_iter, 0), 2 * kDouble, total);
 	if (opt.bias)
 		total = sat_mul_add(1, BiasFit::memory(x.rows, x.cols, x.nnz), total);

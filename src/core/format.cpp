@@ -10,8 +10,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "errors.hpp"
 
@@ -330,8 +330,7 @@ validate_packed_state(const Checker &c, const void *flat, size_t size, const Nmf
 	for (int64_t i = 0; i < p.nrows; i++)
 	{
 		if (row_ends[i] <= begin || row_ends[i] > h.count)
-			c.fail("row_ends[", i, "] = ", row_ends[i], " is not in (", begin, ", ", h.count,
-			       "]");
+			c.fail("row_ends[", i, "] = ", row_ends[i], " is not in (", begin, ", ", h.count, "]");
 		for (int64_t q = begin + 1; q < row_ends[i]; q++)
 			if (col_off[q] <= col_off[q - 1])
 				c.fail("col_off[", q, "] = ", col_off[q], " is not greater than col_off[", q - 1,
@@ -375,9 +374,8 @@ validate_state(const void *flat, size_t size, NmfcStatus status)
 			c.fail("triplets[", i, "].value = ", t[i].value, " is not a finite number >= 0");
 		if (sorted && i > 0 &&
 		    !(t[i - 1].row < t[i].row || (t[i - 1].row == t[i].row && t[i - 1].col < t[i].col)))
-			c.fail("triplets[", i, "] = (", t[i].row, ", ", t[i].col,
-			       ") does not follow triplets[", i - 1, "] = (", t[i - 1].row, ", ", t[i - 1].col,
-			       ") in a sorted state");
+			c.fail("triplets[", i, "] = (", t[i].row, ", ", t[i].col, ") does not follow triplets[",
+			       i - 1, "] = (", t[i - 1].row, ", ", t[i - 1].col, ") in a sorted state");
 	}
 }
 

@@ -16,7 +16,10 @@ namespace nmf
 class IdIndex
 {
   public:
-	explicit IdIndex(int64_t limit) : limit_(limit) { resize(1024); }
+	explicit IdIndex(int64_t limit) : limit_(limit)
+	{
+		resize(1024);
+	}
 
 	// Adds id; false when that would pass the limit (the set is then unusable).
 	bool

@@ -180,8 +180,7 @@ select(const char *name) noexcept
 int64_t
 l2_cache_bytes() noexcept
 {
-	static const int64_t bytes = []
-	{
+	static const int64_t bytes = [] {
 		const long reported = sysconf(_SC_LEVEL2_CACHE_SIZE);
 		return reported > 0 ? static_cast<int64_t>(reported) : int64_t(1) << 20;
 	}();

@@ -14,9 +14,9 @@
 #include <new>
 #include <stdexcept>
 
+#include "distributed.hpp"
 #include "errors.hpp"
 #include "fit.hpp"
-#include "distributed.hpp"
 #include "format.hpp"
 #include "state_pack.hpp"
 #include "triplets.hpp"
@@ -209,30 +209,25 @@ extern "C"
 	nmfc_triplets_sort_merge(NmfTriplet *t, int64_t count, int64_t *nnz, int64_t *rows,
 	                         int64_t *cols, const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               if (nnz == nullptr || rows == nullptr || cols == nullptr)
-				               throw nmf::InvalidArgument("sort_merge outputs are missing");
-			               const nmf::MergeResult r =
-			                   nmf::sort_merge(t, count, interrupts_or_none(intr));
-			               *nnz = r.nnz;
-			               *rows = r.rows;
-			               *cols = r.cols;
-		               });
+		return guarded(err, [&] {
+			if (nnz == nullptr || rows == nullptr || cols == nullptr)
+				throw nmf::InvalidArgument("sort_merge outputs are missing");
+			const nmf::MergeResult r = nmf::sort_merge(t, count, interrupts_or_none(intr));
+			*nnz = r.nnz;
+			*rows = r.rows;
+			*cols = r.cols;
+		});
 	}
 
 	int
 	nmfc_triplets_sort_dedupe(NmfTriplet *t, int64_t count, int64_t *nnz,
 	                          const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               if (nnz == nullptr)
-				               throw nmf::InvalidArgument("sort_dedupe output is missing");
-			               *nnz = nmf::sort_dedupe(t, count, interrupts_or_none(intr));
-		               });
+		return guarded(err, [&] {
+			if (nnz == nullptr)
+				throw nmf::InvalidArgument("sort_dedupe output is missing");
+			*nnz = nmf::sort_dedupe(t, count, interrupts_or_none(intr));
+		});
 	}
 
 	int
@@ -240,14 +235,11 @@ extern "C"
 	                         int64_t nruns, NmfTriplet *out, int64_t *nnz,
 	                         const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               if (nnz == nullptr)
-				               throw nmf::InvalidArgument("merge_runs output is missing");
-			               *nnz = nmf::merge_runs(t, count, starts, nruns, out,
-			                                      interrupts_or_none(intr));
-		               });
+		return guarded(err, [&] {
+			if (nnz == nullptr)
+				throw nmf::InvalidArgument("merge_runs output is missing");
+			*nnz = nmf::merge_runs(t, count, starts, nruns, out, interrupts_or_none(intr));
+		});
 	}
 
 	int64_t
@@ -258,8 +250,8 @@ extern "C"
 	}
 
 	int
-	nmfc_state_pack(const NmfTriplet *t, int64_t count, int64_t nrows, int64_t col_base,
-	                void *flat, size_t size, NmfcError *err) noexcept
+	nmfc_state_pack(const NmfTriplet *t, int64_t count, int64_t nrows, int64_t col_base, void *flat,
+	                size_t size, NmfcError *err) noexcept
 	{
 		return guarded(err, [&] { nmf::pack_state(t, count, nrows, col_base, flat, size); });
 	}
@@ -276,17 +268,15 @@ extern "C"
 	                  int64_t *nnz, int64_t *rows, int64_t *cols, const NmfcInterrupts *intr,
 	                  NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               if (nnz == nullptr || rows == nullptr || cols == nullptr)
-				               throw nmf::InvalidArgument("runs_measure outputs are missing");
-			               const nmf::MergeResult r =
-			                   nmf::measure_runs(t, count, starts, nruns, interrupts_or_none(intr));
-			               *nnz = r.nnz;
-			               *rows = r.rows;
-			               *cols = r.cols;
-		               });
+		return guarded(err, [&] {
+			if (nnz == nullptr || rows == nullptr || cols == nullptr)
+				throw nmf::InvalidArgument("runs_measure outputs are missing");
+			const nmf::MergeResult r =
+			    nmf::measure_runs(t, count, starts, nruns, interrupts_or_none(intr));
+			*nnz = r.nnz;
+			*rows = r.rows;
+			*cols = r.cols;
+		});
 	}
 
 	int
@@ -294,12 +284,10 @@ extern "C"
 	                int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size,
 	                const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               nmf::write_runs(t, count, starts, nruns, nnz, rows, cols, flat, size,
-			                               interrupts_or_none(intr));
-		               });
+		return guarded(err, [&] {
+			nmf::write_runs(t, count, starts, nruns, nnz, rows, cols, flat, size,
+			                interrupts_or_none(intr));
+		});
 	}
 
 	int
@@ -419,25 +407,21 @@ extern "C"
 	{
 		if (out != nullptr)
 			*out = nullptr;
-		return guarded(err,
-		               [&]
-		               {
-			               if (out == nullptr)
-				               throw nmf::InvalidArgument("fit output is missing");
-			               *out = new NmfcFit(csr_view(x), options(opt), interrupts_or_none(intr));
-		               });
+		return guarded(err, [&] {
+			if (out == nullptr)
+				throw nmf::InvalidArgument("fit output is missing");
+			*out = new NmfcFit(csr_view(x), options(opt), interrupts_or_none(intr));
+		});
 	}
 
 	int
 	nmfc_fit_step(NmfcFit *fit, int *done, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               if (fit == nullptr || done == nullptr)
-				               throw nmf::InvalidArgument("fit or done flag is missing");
-			               *done = fit->fit.step() ? 1 : 0;
-		               });
+		return guarded(err, [&] {
+			if (fit == nullptr || done == nullptr)
+				throw nmf::InvalidArgument("fit or done flag is missing");
+			*done = fit->fit.step() ? 1 : 0;
+		});
 	}
 
 	void
@@ -457,13 +441,11 @@ extern "C"
 	nmfc_fit_write_model(NmfcFit *fit, const int64_t *row_ids, const int64_t *col_ids, void *flat,
 	                     size_t size, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               if (fit == nullptr)
-				               throw nmf::InvalidArgument("fit is missing");
-			               fit->fit.write_model(row_ids, col_ids, flat, size);
-		               });
+		return guarded(err, [&] {
+			if (fit == nullptr)
+				throw nmf::InvalidArgument("fit is missing");
+			fit->fit.write_model(row_ids, col_ids, flat, size);
+		});
 	}
 
 	void
@@ -587,28 +569,24 @@ extern "C"
 	                   const int64_t *col_ids, const uint8_t *skip, double *out, uint8_t *known,
 	                   const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               const nmf::apply::ModelView v = model_view(m);
-			               require(row_ids, "row ids");
-			               require(col_ids, "column ids");
-			               require(out, "output");
-			               require(known, "known flags");
-			               const NmfcInterrupts flags = interrupts_or_none(intr);
-			               for (int64_t p = 0; p < n; p++)
-			               {
-				               const bool skipped = skip != nullptr && skip[p] != 0;
-				               const int64_t i =
-				                   skipped ? -1 : nmf::apply::find_id(v.row_ids, v.rows, row_ids[p]);
-				               const int64_t j =
-				                   i < 0 ? -1 : nmf::apply::find_id(v.col_ids, v.cols, col_ids[p]);
-				               known[p] = j >= 0 ? 1 : 0;
-				               out[p] = j >= 0 ? nmf::apply::predict(v, i, j) : 0.0;
-				               if ((p & 0xffff) == 0xffff)
-					               nmf::poll_interrupts(flags);
-			               }
-		               });
+		return guarded(err, [&] {
+			const nmf::apply::ModelView v = model_view(m);
+			require(row_ids, "row ids");
+			require(col_ids, "column ids");
+			require(out, "output");
+			require(known, "known flags");
+			const NmfcInterrupts flags = interrupts_or_none(intr);
+			for (int64_t p = 0; p < n; p++)
+			{
+				const bool skipped = skip != nullptr && skip[p] != 0;
+				const int64_t i = skipped ? -1 : nmf::apply::find_id(v.row_ids, v.rows, row_ids[p]);
+				const int64_t j = i < 0 ? -1 : nmf::apply::find_id(v.col_ids, v.cols, col_ids[p]);
+				known[p] = j >= 0 ? 1 : 0;
+				out[p] = j >= 0 ? nmf::apply::predict(v, i, j) : 0.0;
+				if ((p & 0xffff) == 0xffff)
+					nmf::poll_interrupts(flags);
+			}
+		});
 	}
 
 	int
@@ -616,27 +594,25 @@ extern "C"
 	               int64_t *out_ids, double *out_scores, int64_t *count, int *found,
 	               NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               const nmf::apply::ModelView v = model_view(m);
-			               require(out_ids, "output ids");
-			               require(out_scores, "output scores");
-			               require(count, "count");
-			               require(found, "found flag");
-			               *count = 0;
-			               if (k < 1)
-				               throw nmf::InvalidArgument(nmf::message("k must be at least 1, not ", k));
-			               const int64_t i = nmf::apply::find_id(v.row_ids, v.rows, row_id);
-			               *found = i >= 0 ? 1 : 0;
-			               if (i < 0)
-				               return;
-			               std::vector<double> scores;
-			               std::vector<char> skip;
-			               nmf::apply::row_scores(v, i, &scores);
-			               nmf::apply::flag_row_cells(v, exclude, row_id, &skip);
-			               write_top(scores, skip, k, v.col_ids, out_ids, out_scores, count);
-		               });
+		return guarded(err, [&] {
+			const nmf::apply::ModelView v = model_view(m);
+			require(out_ids, "output ids");
+			require(out_scores, "output scores");
+			require(count, "count");
+			require(found, "found flag");
+			*count = 0;
+			if (k < 1)
+				throw nmf::InvalidArgument(nmf::message("k must be at least 1, not ", k));
+			const int64_t i = nmf::apply::find_id(v.row_ids, v.rows, row_id);
+			*found = i >= 0 ? 1 : 0;
+			if (i < 0)
+				return;
+			std::vector<double> scores;
+			std::vector<char> skip;
+			nmf::apply::row_scores(v, i, &scores);
+			nmf::apply::flag_row_cells(v, exclude, row_id, &skip);
+			write_top(scores, skip, k, v.col_ids, out_ids, out_scores, count);
+		});
 	}
 
 	int
@@ -644,38 +620,35 @@ extern "C"
 	             int64_t *out_ids, double *out_scores, int64_t *count, int *found,
 	             NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               const nmf::apply::ModelView v = model_view(m);
-			               require(out_ids, "output ids");
-			               require(out_scores, "output scores");
-			               require(count, "count");
-			               require(found, "found flag");
-			               *count = 0;
-			               if (side != NMFC_SIDE_ROW && side != NMFC_SIDE_COL)
-				               throw nmf::InvalidArgument(nmf::message("unknown side code ", side));
-			               if (metric != NMFC_METRIC_COSINE && metric != NMFC_METRIC_DOT)
-				               throw nmf::InvalidArgument(nmf::message("unknown metric code ", metric));
-			               if (k < 1)
-				               throw nmf::InvalidArgument(nmf::message("k must be at least 1, not ", k));
-			               const bool rows = side == NMFC_SIDE_ROW;
-			               const int64_t *ids = rows ? v.row_ids : v.col_ids;
-			               const int64_t n = rows ? v.rows : v.cols;
-			               const int64_t index = nmf::apply::find_id(ids, n, id);
-			               *found = index >= 0 ? 1 : 0;
-			               if (index < 0)
-				               return;
-			               std::vector<double> sims;
-			               nmf::apply::similarities(
-			                   v, rows ? nmf::apply::Side::Row : nmf::apply::Side::Col,
-			                   metric == NMFC_METRIC_DOT ? nmf::apply::Metric::Dot
-			                                             : nmf::apply::Metric::Cosine,
-			                   index, &sims);
-			               std::vector<char> skip(static_cast<size_t>(n), 0);
-			               skip[static_cast<size_t>(index)] = 1;
-			               write_top(sims, skip, k, ids, out_ids, out_scores, count);
-		               });
+		return guarded(err, [&] {
+			const nmf::apply::ModelView v = model_view(m);
+			require(out_ids, "output ids");
+			require(out_scores, "output scores");
+			require(count, "count");
+			require(found, "found flag");
+			*count = 0;
+			if (side != NMFC_SIDE_ROW && side != NMFC_SIDE_COL)
+				throw nmf::InvalidArgument(nmf::message("unknown side code ", side));
+			if (metric != NMFC_METRIC_COSINE && metric != NMFC_METRIC_DOT)
+				throw nmf::InvalidArgument(nmf::message("unknown metric code ", metric));
+			if (k < 1)
+				throw nmf::InvalidArgument(nmf::message("k must be at least 1, not ", k));
+			const bool rows = side == NMFC_SIDE_ROW;
+			const int64_t *ids = rows ? v.row_ids : v.col_ids;
+			const int64_t n = rows ? v.rows : v.cols;
+			const int64_t index = nmf::apply::find_id(ids, n, id);
+			*found = index >= 0 ? 1 : 0;
+			if (index < 0)
+				return;
+			std::vector<double> sims;
+			nmf::apply::similarities(v, rows ? nmf::apply::Side::Row : nmf::apply::Side::Col,
+			                         metric == NMFC_METRIC_DOT ? nmf::apply::Metric::Dot
+			                                                   : nmf::apply::Metric::Cosine,
+			                         index, &sims);
+			std::vector<char> skip(static_cast<size_t>(n), 0);
+			skip[static_cast<size_t>(index)] = 1;
+			write_top(sims, skip, k, ids, out_ids, out_scores, count);
+		});
 	}
 
 	int
@@ -683,20 +656,17 @@ extern "C"
 	               double *out, double *out_bias, int64_t *unknown_cells, int64_t *unknown_cols,
 	               const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               const nmf::apply::ModelView v = model_view(m);
-			               require(x_col_ids, "column ids");
-			               require(out, "output");
-			               require(unknown_cells, "unknown cell count");
-			               require(unknown_cols, "unknown column count");
-			               const nmf::apply::TransformCounts c = nmf::apply::transform(
-			                   v, csr_view(x), x_col_ids, v.masked, out, interrupts_or_none(intr),
-			                   out_bias);
-			               *unknown_cells = c.unknown_cells;
-			               *unknown_cols = c.unknown_cols;
-		               });
+		return guarded(err, [&] {
+			const nmf::apply::ModelView v = model_view(m);
+			require(x_col_ids, "column ids");
+			require(out, "output");
+			require(unknown_cells, "unknown cell count");
+			require(unknown_cols, "unknown column count");
+			const nmf::apply::TransformCounts c = nmf::apply::transform(
+			    v, csr_view(x), x_col_ids, v.masked, out, interrupts_or_none(intr), out_bias);
+			*unknown_cells = c.unknown_cells;
+			*unknown_cols = c.unknown_cols;
+		});
 	}
 
 	int
@@ -704,21 +674,19 @@ extern "C"
 	           const int64_t *x_col_ids, NmfcScore *out, const NmfcInterrupts *intr,
 	           NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               const nmf::apply::ModelView v = model_view(m);
-			               require(x_row_ids, "row ids");
-			               require(x_col_ids, "column ids");
-			               require(out, "output");
-			               const nmf::apply::ScoreSums s = nmf::apply::score(
-			                   v, csr_view(x), x_row_ids, x_col_ids, interrupts_or_none(intr));
-			               out->cells = s.cells;
-			               out->unknown_cells = s.unknown_cells;
-			               out->sse = s.sse;
-			               out->sae = s.sae;
-			               out->x_sq = s.x_sq;
-		               });
+		return guarded(err, [&] {
+			const nmf::apply::ModelView v = model_view(m);
+			require(x_row_ids, "row ids");
+			require(x_col_ids, "column ids");
+			require(out, "output");
+			const nmf::apply::ScoreSums s =
+			    nmf::apply::score(v, csr_view(x), x_row_ids, x_col_ids, interrupts_or_none(intr));
+			out->cells = s.cells;
+			out->unknown_cells = s.unknown_cells;
+			out->sse = s.sse;
+			out->sae = s.sae;
+			out->x_sq = s.x_sq;
+		});
 	}
 
 	int
@@ -726,19 +694,15 @@ extern "C"
 	           int32_t folds, int32_t fold, int64_t seed, NmfTriplet *out, int64_t *n_train,
 	           const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               require(row_ids, "row ids");
-			               require(col_ids, "column ids");
-			               require(out, "output");
-			               require(n_train, "train count");
-			               *n_train = nmf::apply::split(csr_view(x), row_ids, col_ids, folds,
-			                                            fold - 1, seed, out,
-			                                            interrupts_or_none(intr));
-		               });
+		return guarded(err, [&] {
+			require(row_ids, "row ids");
+			require(col_ids, "column ids");
+			require(out, "output");
+			require(n_train, "train count");
+			*n_train = nmf::apply::split(csr_view(x), row_ids, col_ids, folds, fold - 1, seed, out,
+			                             interrupts_or_none(intr));
+		});
 	}
-
 
 	// ------------------------------------------------------------ distributed fit (Citus)
 
@@ -746,12 +710,10 @@ extern "C"
 	nmfc_dist_init(int64_t id, int64_t seed, int32_t side, int32_t r, double scale, double *out,
 	               NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               require(out, "output");
-			               nmf::dist::init_vector(id, seed, side, r, scale, out);
-		               });
+		return guarded(err, [&] {
+			require(out, "output");
+			nmf::dist::init_vector(id, seed, side, r, scale, out);
+		});
 	}
 
 	int
@@ -759,75 +721,65 @@ extern "C"
 	                     const double *w, const double *h, int64_t col_id, double value,
 	                     NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               require(num, "numerator");
-			               require(w, "W row");
-			               const int64_t j = dist_column(col_ids, n, col_id);
-			               if (den != nullptr)
-				               require(h, "H");
-			               nmf::dist::hstats_add(num, den, r, w, h, j, value);
-		               });
+		return guarded(err, [&] {
+			require(num, "numerator");
+			require(w, "W row");
+			const int64_t j = dist_column(col_ids, n, col_id);
+			if (den != nullptr)
+				require(h, "H");
+			nmf::dist::hstats_add(num, den, r, w, h, j, value);
+		});
 	}
 
 	int
-	nmfc_dist_rowstats_add(double *num, double *den, int32_t r, const int64_t *col_ids,
-	                       int64_t n, const double *w, const double *h, int64_t col_id,
-	                       double value, NmfcError *err) noexcept
+	nmfc_dist_rowstats_add(double *num, double *den, int32_t r, const int64_t *col_ids, int64_t n,
+	                       const double *w, const double *h, int64_t col_id, double value,
+	                       NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               require(num, "numerator");
-			               require(w, "W row");
-			               require(h, "H");
-			               const int64_t j = dist_column(col_ids, n, col_id);
-			               nmf::dist::rowstats_add(num, den, r, w, h + j * r, value);
-		               });
+		return guarded(err, [&] {
+			require(num, "numerator");
+			require(w, "W row");
+			require(h, "H");
+			const int64_t j = dist_column(col_ids, n, col_id);
+			nmf::dist::rowstats_add(num, den, r, w, h + j * r, value);
+		});
 	}
 
 	int
 	nmfc_dist_gram_add(double *gram, int32_t r, const double *f, int64_t count,
 	                   const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               require(gram, "Gram");
-			               require(f, "factor");
-			               nmf::dist::gram_add(gram, r, f, count, interrupts_or_none(intr));
-		               });
+		return guarded(err, [&] {
+			require(gram, "Gram");
+			require(f, "factor");
+			nmf::dist::gram_add(gram, r, f, count, interrupts_or_none(intr));
+		});
 	}
 
 	int
 	nmfc_dist_mu_update(double *f, int32_t r, int64_t count, const double *num, const double *den,
 	                    const double *gram, const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               require(f, "factor");
-			               require(num, "numerator");
-			               if (den == nullptr)
-				               require(gram, "Gram");
-			               nmf::dist::mu_update(f, r, count, num, den, gram, interrupts_or_none(intr));
-		               });
+		return guarded(err, [&] {
+			require(f, "factor");
+			require(num, "numerator");
+			if (den == nullptr)
+				require(gram, "Gram");
+			nmf::dist::mu_update(f, r, count, num, den, gram, interrupts_or_none(intr));
+		});
 	}
 
 	int
 	nmfc_dist_predict(const double *w, int32_t r, const int64_t *col_ids, int64_t n,
 	                  const double *h, int64_t col_id, double *out, NmfcError *err) noexcept
 	{
-		return guarded(err,
-		               [&]
-		               {
-			               require(w, "W row");
-			               require(h, "H");
-			               require(out, "output");
-			               const int64_t j = dist_column(col_ids, n, col_id);
-			               *out = nmf::dist::dot(w, h + j * r, r);
-		               });
+		return guarded(err, [&] {
+			require(w, "W row");
+			require(h, "H");
+			require(out, "output");
+			const int64_t j = dist_column(col_ids, n, col_id);
+			*out = nmf::dist::dot(w, h + j * r, r);
+		});
 	}
 
 	// ------------------------------------------------------------ end of distributed fit

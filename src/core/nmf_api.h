@@ -27,11 +27,11 @@ extern "C"
 	{
 		NMFC_OK = 0,
 		NMFC_INVALID_ARGUMENT, /* 22023 an option or argument is out of range */
-		NMFC_INVALID_DATA,	   /* 22P03 a value's bytes are not a valid image */
+		NMFC_INVALID_DATA,     /* 22P03 a value's bytes are not a valid image */
 		NMFC_LIMIT_EXCEEDED,   /* 54000 a size passes a hard or configured limit */
-		NMFC_OUT_OF_MEMORY,	   /* 53200 std::bad_alloc */
-		NMFC_CANCELLED,		   /* 57014 an interrupt flag was seen set */
-		NMFC_INTERNAL		   /* XX000 a bug */
+		NMFC_OUT_OF_MEMORY,    /* 53200 std::bad_alloc */
+		NMFC_CANCELLED,        /* 57014 an interrupt flag was seen set */
+		NMFC_INTERNAL          /* XX000 a bug */
 	} NmfcStatus;
 
 #define NMFC_MESSAGE_LEN 256
@@ -79,7 +79,7 @@ extern "C"
 	 * validated in full; the length word is the caller's.
 	 */
 	int nmfc_model_upgrade(const void *flat, size_t size, void *out, size_t out_size,
-						   NmfcError *err) NMFC_NOEXCEPT;
+	                       NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * Packing sorted, merged triplets as a state image (NMF_STATE_PACKED):
@@ -90,18 +90,18 @@ extern "C"
 	 * validated state image, packed or not, into out.
 	 */
 	int64_t nmfc_state_pack_size(const NmfTriplet *t, int64_t count, int64_t *nrows,
-								 int64_t *col_base) NMFC_NOEXCEPT;
+	                             int64_t *col_base) NMFC_NOEXCEPT;
 	int nmfc_state_pack(const NmfTriplet *t, int64_t count, int64_t nrows, int64_t col_base,
-						void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
+	                    void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
 	void nmfc_state_cells(const void *flat, NmfTriplet *out) NMFC_NOEXCEPT;
 
 	/* Image sizes (length word included); -1 when a dimension is out of range. */
 	int64_t nmfc_matrix_size(int64_t rows, int64_t cols, int64_t nnz) NMFC_NOEXCEPT;
 	int64_t nmfc_model_size(int64_t rows, int64_t cols, int64_t rank,
-							int64_t history_len) NMFC_NOEXCEPT;
+	                        int64_t history_len) NMFC_NOEXCEPT;
 	/* The same for a model that carries biases (bias = 1) or not (0). */
 	int64_t nmfc_model_size_bias(int64_t rows, int64_t cols, int64_t rank, int64_t history_len,
-								 int bias) NMFC_NOEXCEPT;
+	                             int bias) NMFC_NOEXCEPT;
 
 	/* ---- building a matrix from triplets ---- */
 
@@ -112,8 +112,8 @@ extern "C"
 	 * sum overflows to infinity.
 	 */
 	int nmfc_triplets_sort_merge(NmfTriplet *t, int64_t count, int64_t *nnz, int64_t *rows,
-								 int64_t *cols, const NmfcInterrupts *intr,
-								 NmfcError *err) NMFC_NOEXCEPT;
+	                             int64_t *cols, const NmfcInterrupts *intr,
+	                             NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * Sorts t[0..count) by (row, col) in place (nothing to do when it already
@@ -122,7 +122,7 @@ extern "C"
 	 * a sum that overflows to infinity.
 	 */
 	int nmfc_triplets_sort_dedupe(NmfTriplet *t, int64_t count, int64_t *nnz,
-								  const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+	                              const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * Merges the nruns runs of t[0..count), run i starting at starts[i]
@@ -133,8 +133,8 @@ extern "C"
 	 * NMFC_INVALID_DATA when a sum overflows to infinity.
 	 */
 	int nmfc_triplets_merge_runs(const NmfTriplet *t, int64_t count, const int64_t *starts,
-								 int64_t nruns, NmfTriplet *out, int64_t *nnz,
-								 const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+	                             int64_t nruns, NmfTriplet *out, int64_t *nnz,
+	                             const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * The matrix those runs make, without merging them into a copy: *nnz,
@@ -144,12 +144,12 @@ extern "C"
 	 * nnz) bytes (every field but the length word). Same failures as
 	 * nmfc_triplets_merge_runs; count must be >= 1.
 	 */
-	int nmfc_runs_measure(const NmfTriplet *t, int64_t count, const int64_t *starts,
-						  int64_t nruns, int64_t *nnz, int64_t *rows, int64_t *cols,
-						  const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_runs_measure(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+	                      int64_t *nnz, int64_t *rows, int64_t *cols, const NmfcInterrupts *intr,
+	                      NmfcError *err) NMFC_NOEXCEPT;
 	int nmfc_runs_write(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
-						int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size,
-						const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+	                    int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size,
+	                    const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * Writes the matrix image of sorted, merged triplets into `flat`, which
@@ -157,16 +157,16 @@ extern "C"
 	 * length word.
 	 */
 	int nmfc_matrix_write(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void *flat,
-						  size_t size, NmfcError *err) NMFC_NOEXCEPT;
+	                      size_t size, NmfcError *err) NMFC_NOEXCEPT;
 
 	/* ---- fitting ---- */
 
 	typedef struct NmfcOptions
 	{
 		int64_t rank;
-		int32_t solver;	 /* NMF_SOLVER_* */
-		int32_t loss;	 /* NMF_LOSS_* */
-		int32_t init;	 /* NMF_INIT_* */
+		int32_t solver;  /* NMF_SOLVER_* */
+		int32_t loss;    /* NMF_LOSS_* */
+		int32_t init;    /* NMF_INIT_* */
 		int32_t missing; /* NMF_MISSING_* */
 		int32_t max_iter;
 		double tol;
@@ -240,7 +240,7 @@ extern "C"
 	 * combinations) without allocating. NMFC_INVALID_ARGUMENT names the option.
 	 */
 	int nmfc_options_validate(const NmfcMatrixView *x, const NmfcOptions *opt,
-							  NmfcError *err) NMFC_NOEXCEPT;
+	                          NmfcError *err) NMFC_NOEXCEPT;
 
 	/* Bytes the core will allocate for a fit, for the memory limit check. */
 	int64_t nmfc_fit_memory(const NmfcMatrixView *x, const NmfcOptions *opt) NMFC_NOEXCEPT;
@@ -250,8 +250,8 @@ extern "C"
 	 * matrix arrays must stay valid until nmfc_fit_free. On failure *out is
 	 * NULL.
 	 */
-	int nmfc_fit_create(const NmfcMatrixView *x, const NmfcOptions *opt,
-						const NmfcInterrupts *intr, NmfcFit **out, NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_fit_create(const NmfcMatrixView *x, const NmfcOptions *opt, const NmfcInterrupts *intr,
+	                    NmfcFit **out, NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * One iteration (H then W, as in the paper) and the loss after it. Sets
@@ -279,7 +279,7 @@ extern "C"
 	 * training matrix, into `flat` of nmfc_model_size(...) bytes.
 	 */
 	int nmfc_fit_write_model(NmfcFit *fit, const int64_t *row_ids, const int64_t *col_ids,
-							 void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
+	                         void *flat, size_t size, NmfcError *err) NMFC_NOEXCEPT;
 
 	void nmfc_fit_free(NmfcFit *fit) NMFC_NOEXCEPT;
 
@@ -294,10 +294,10 @@ extern "C"
 		int64_t rows, cols, rank;
 		const int64_t *row_ids; /* strictly ascending */
 		const int64_t *col_ids; /* strictly ascending */
-		const double *w;		/* rows x rank, each row's weights contiguous */
-		const double *h;		/* cols x rank, each column's weights contiguous */
-		int32_t missing;		/* NMF_MISSING_* code the model was fitted with */
-		int32_t bias;			/* 1: predictions add mu + b_row[i] + b_col[j] */
+		const double *w;        /* rows x rank, each row's weights contiguous */
+		const double *h;        /* cols x rank, each column's weights contiguous */
+		int32_t missing;        /* NMF_MISSING_* code the model was fitted with */
+		int32_t bias;           /* 1: predictions add mu + b_row[i] + b_col[j] */
 		double mu;
 		double l2_bias;
 		const double *b_row; /* rows, or NULL without bias */
@@ -316,9 +316,8 @@ extern "C"
 	 * id or skip[p] is set (skip may be NULL).
 	 */
 	int nmfc_predict_pairs(const NmfcModelView *m, int64_t n, const int64_t *row_ids,
-						   const int64_t *col_ids, const uint8_t *skip, double *out,
-						   uint8_t *known, const NmfcInterrupts *intr,
-						   NmfcError *err) NMFC_NOEXCEPT;
+	                       const int64_t *col_ids, const uint8_t *skip, double *out, uint8_t *known,
+	                       const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * The k best columns for row `row_id` by predicted score, highest first
@@ -329,8 +328,8 @@ extern "C"
 	 * k < 1 is NMFC_INVALID_ARGUMENT.
 	 */
 	int nmfc_recommend(const NmfcModelView *m, int64_t row_id, int64_t k,
-					   const NmfMatrixFlat *exclude, int64_t *out_ids, double *out_scores,
-					   int64_t *count, int *found, NmfcError *err) NMFC_NOEXCEPT;
+	                   const NmfMatrixFlat *exclude, int64_t *out_ids, double *out_scores,
+	                   int64_t *count, int *found, NmfcError *err) NMFC_NOEXCEPT;
 
 	/* side of nmfc_similar: rows of W or columns of H; metric: */
 #define NMFC_SIDE_ROW 0
@@ -344,8 +343,8 @@ extern "C"
 	 * that side); *found = 0 when the model lacks the id.
 	 */
 	int nmfc_similar(const NmfcModelView *m, int side, int metric, int64_t id, int64_t k,
-					 int64_t *out_ids, double *out_scores, int64_t *count, int *found,
-					 NmfcError *err) NMFC_NOEXCEPT;
+	                 int64_t *out_ids, double *out_scores, int64_t *count, int *found,
+	                 NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * Fold-in: out (x->rows x rank, row-major) gets, for each row of x, the
@@ -357,23 +356,22 @@ extern "C"
 	 * l2_bias b^2, w >= 0) into out_bias[x->rows] (NULL: not wanted).
 	 */
 	int nmfc_transform(const NmfcModelView *m, const NmfcMatrixView *x, const int64_t *x_col_ids,
-					   double *out, double *out_bias, int64_t *unknown_cells,
-					   int64_t *unknown_cols, const NmfcInterrupts *intr,
-					   NmfcError *err) NMFC_NOEXCEPT;
+	                   double *out, double *out_bias, int64_t *unknown_cells, int64_t *unknown_cols,
+	                   const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 
 	/* Sums over the stored cells of x whose ids the model knows. */
 	typedef struct NmfcScore
 	{
-		int64_t cells;		   /* cells counted */
+		int64_t cells;         /* cells counted */
 		int64_t unknown_cells; /* stored cells with a row or column id the model lacks */
-		double sse;			   /* sum of (x - WH)^2 */
-		double sae;			   /* sum of |x - WH| */
-		double x_sq;		   /* sum of x^2 */
+		double sse;            /* sum of (x - WH)^2 */
+		double sae;            /* sum of |x - WH| */
+		double x_sq;           /* sum of x^2 */
 	} NmfcScore;
 
 	int nmfc_score(const NmfcModelView *m, const NmfcMatrixView *x, const int64_t *x_row_ids,
-				   const int64_t *x_col_ids, NmfcScore *out, const NmfcInterrupts *intr,
-				   NmfcError *err) NMFC_NOEXCEPT;
+	               const int64_t *x_col_ids, NmfcScore *out, const NmfcInterrupts *intr,
+	               NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * Seeded split of x's stored cells: a cell is in fold
@@ -382,8 +380,8 @@ extern "C"
 	 * out[*n_train..x->nnz); out has room for x->nnz triplets.
 	 */
 	int nmfc_split(const NmfcMatrixView *x, const int64_t *row_ids, const int64_t *col_ids,
-				   int32_t folds, int32_t fold, int64_t seed, NmfTriplet *out, int64_t *n_train,
-				   const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+	               int32_t folds, int32_t fold, int64_t seed, NmfTriplet *out, int64_t *n_train,
+	               const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 
 	/* ---------------------------------------------------- end of using a model */
 
@@ -395,27 +393,27 @@ extern "C"
 	 * by column, h[j*r + k]; col_ids[0..n) is ascending and names H's columns.
 	 * A col_id missing from col_ids is NMFC_INVALID_DATA.
 	 */
-	int nmfc_dist_init(int64_t id, int64_t seed, int32_t side, int32_t r, double scale,
-					   double *out, NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_dist_init(int64_t id, int64_t seed, int32_t side, int32_t r, double scale, double *out,
+	                   NmfcError *err) NMFC_NOEXCEPT;
 	/* One rating into H's numerator num (r x n) and, masked, its denominator den (else NULL). */
 	int nmfc_dist_hstats_add(double *num, double *den, int32_t r, const int64_t *col_ids, int64_t n,
-							 const double *w, const double *h, int64_t col_id, double value,
-							 NmfcError *err) NMFC_NOEXCEPT;
+	                         const double *w, const double *h, int64_t col_id, double value,
+	                         NmfcError *err) NMFC_NOEXCEPT;
 	/* One rating of a row into its W numerator num (r) and, masked, den (r, else NULL). */
 	int nmfc_dist_rowstats_add(double *num, double *den, int32_t r, const int64_t *col_ids,
-							   int64_t n, const double *w, const double *h, int64_t col_id,
-							   double value, NmfcError *err) NMFC_NOEXCEPT;
+	                           int64_t n, const double *w, const double *h, int64_t col_id,
+	                           double value, NmfcError *err) NMFC_NOEXCEPT;
 	/* gram (r x r) += sum of f_i f_i^T over the count r-vectors of f. */
 	int nmfc_dist_gram_add(double *gram, int32_t r, const double *f, int64_t count,
-						   const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+	                       const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 	/* f <- f o num / den (den = gram f when den is NULL), count r-vectors; 0 -> epsilon. */
 	int nmfc_dist_mu_update(double *f, int32_t r, int64_t count, const double *num,
-							const double *den, const double *gram, const NmfcInterrupts *intr,
-							NmfcError *err) NMFC_NOEXCEPT;
+	                        const double *den, const double *gram, const NmfcInterrupts *intr,
+	                        NmfcError *err) NMFC_NOEXCEPT;
 	/* *out = w . h_j for the column named col_id. */
 	int nmfc_dist_predict(const double *w, int32_t r, const int64_t *col_ids, int64_t n,
-						  const double *h, int64_t col_id, double *out,
-						  NmfcError *err) NMFC_NOEXCEPT;
+	                      const double *h, int64_t col_id, double *out,
+	                      NmfcError *err) NMFC_NOEXCEPT;
 
 	/* ---------------------------------------------------- end of distributed fit */
 

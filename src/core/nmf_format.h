@@ -41,8 +41,8 @@ extern "C"
 #define NMF_MODEL_V2_HEADER 184
 
 #define NMF_MATRIX_MAGIC 0x584d4d4eu /* "NMMX" */
-#define NMF_STATE_MAGIC 0x54534d4eu	 /* "NMST" */
-#define NMF_MODEL_MAGIC 0x4c444d4eu	 /* "NMDL" */
+#define NMF_STATE_MAGIC 0x54534d4eu  /* "NMST" */
+#define NMF_MODEL_MAGIC 0x4c444d4eu  /* "NMDL" */
 
 /* Hard limits that keep every size computation far from int64 overflow. */
 #define NMF_MAX_DIM ((int64_t)1 << 40)
@@ -108,7 +108,7 @@ extern "C"
 
 	typedef struct NmfStatePacked
 	{
-		int64_t nrows;	  /* 1 .. count */
+		int64_t nrows;    /* 1 .. count */
 		int64_t col_base; /* <= NMF_STATE_MAX_COL_BASE */
 	} NmfStatePacked;
 
@@ -139,7 +139,7 @@ extern "C"
 		NMF_INIT_NNDSVD = 1,
 		NMF_INIT_NNDSVDA = 2,
 		NMF_INIT_NNDSVDAR = 3,
-		NMF_INIT_CUSTOM = 4,	 /* w_init and h_init given */
+		NMF_INIT_CUSTOM = 4,     /* w_init and h_init given */
 		NMF_INIT_WARM_START = 5, /* a previous model given */
 		NMF_INIT_COUNT
 	};
@@ -184,117 +184,137 @@ extern "C"
 		int32_t missing;
 		int32_t max_iter; /* >= 1 */
 		int32_t reserved2;
-		double tol;			/* finite, >= 0 */
+		double tol; /* finite, >= 0 */
 		int64_t seed;
 		double max_seconds; /* finite, >= 0; 0 = no limit */
-		double l1_w;		/* finite, >= 0 */
+		double l1_w;        /* finite, >= 0 */
 		double l1_h;
 		double l2_w;
 		double l2_h;
 		double learning_rate; /* finite, >= 0; solver gd's fixed step, 0 = adaptive */
 		/* fit summary */
 		int32_t iterations; /* 0 .. max_iter */
-		int32_t converged;	/* 0 or 1 */
-		double final_loss;	/* finite, >= 0 */
+		int32_t converged;  /* 0 or 1 */
+		double final_loss;  /* finite, >= 0 */
 		double relative_error;
 		double seconds;
-		double x_norm_sq; /* squared Frobenius norm of the counted cells */
+		double x_norm_sq;    /* squared Frobenius norm of the counted cells */
 		int64_t history_len; /* 0 .. iterations */
 		/* version 3: the biases (all 0 when bias = 0) */
-		double l2_bias;	   /* finite, >= 0: the ridge on b_row and b_col */
-		double mu;		   /* finite: the global offset */
-		int32_t bias;	   /* 0 or 1: b_row and b_col follow the history */
+		double l2_bias;    /* finite, >= 0: the ridge on b_row and b_col */
+		double mu;         /* finite: the global offset */
+		int32_t bias;      /* 0 or 1: b_row and b_col follow the history */
 		int32_t reserved3; /* 0 */
 	} NmfModelFlat;
 
 	/* Bytes of padding that round n up to a multiple of 8. */
-	static inline int64_t nmf_pad8(int64_t n)
+	static inline int64_t
+	nmf_pad8(int64_t n)
 	{
 		return (n + 7) & ~(int64_t)7;
 	}
 
 	/* Offsets of the arrays, valid only for a header already validated. */
-	static inline const int64_t *nmf_matrix_row_ids(const NmfMatrixFlat *m)
+	static inline const int64_t *
+	nmf_matrix_row_ids(const NmfMatrixFlat *m)
 	{
 		return (const int64_t *)(const void *)(m + 1);
 	}
-	static inline const int64_t *nmf_matrix_col_ids(const NmfMatrixFlat *m)
+	static inline const int64_t *
+	nmf_matrix_col_ids(const NmfMatrixFlat *m)
 	{
 		return nmf_matrix_row_ids(m) + m->rows;
 	}
-	static inline const int64_t *nmf_matrix_row_ptr(const NmfMatrixFlat *m)
+	static inline const int64_t *
+	nmf_matrix_row_ptr(const NmfMatrixFlat *m)
 	{
 		return nmf_matrix_col_ids(m) + m->cols;
 	}
-	static inline const int32_t *nmf_matrix_col_idx(const NmfMatrixFlat *m)
+	static inline const int32_t *
+	nmf_matrix_col_idx(const NmfMatrixFlat *m)
 	{
 		return (const int32_t *)(const void *)(nmf_matrix_row_ptr(m) + m->rows + 1);
 	}
-	static inline const double *nmf_matrix_values(const NmfMatrixFlat *m)
+	static inline const double *
+	nmf_matrix_values(const NmfMatrixFlat *m)
 	{
 		return (const double *)(const void *)((const char *)nmf_matrix_col_idx(m) +
-											  nmf_pad8(m->nnz * 4));
+		                                      nmf_pad8(m->nnz * 4));
 	}
 
-	static inline const NmfTriplet *nmf_state_triplets(const NmfStateFlat *s)
+	static inline const NmfTriplet *
+	nmf_state_triplets(const NmfStateFlat *s)
 	{
 		return (const NmfTriplet *)(const void *)(s + 1);
 	}
 
 	/* A packed state's arrays, valid only for a header already validated. */
-	static inline const NmfStatePacked *nmf_state_packed(const NmfStateFlat *s)
+	static inline const NmfStatePacked *
+	nmf_state_packed(const NmfStateFlat *s)
 	{
 		return (const NmfStatePacked *)(const void *)(s + 1);
 	}
-	static inline const int64_t *nmf_packed_row_ids(const NmfStateFlat *s)
+	static inline const int64_t *
+	nmf_packed_row_ids(const NmfStateFlat *s)
 	{
 		return (const int64_t *)(const void *)(nmf_state_packed(s) + 1);
 	}
-	static inline const int64_t *nmf_packed_row_ends(const NmfStateFlat *s)
+	static inline const int64_t *
+	nmf_packed_row_ends(const NmfStateFlat *s)
 	{
 		return nmf_packed_row_ids(s) + nmf_state_packed(s)->nrows;
 	}
-	static inline const uint32_t *nmf_packed_col_off(const NmfStateFlat *s)
+	static inline const uint32_t *
+	nmf_packed_col_off(const NmfStateFlat *s)
 	{
 		return (const uint32_t *)(const void *)(nmf_packed_row_ends(s) +
-												nmf_state_packed(s)->nrows);
+		                                        nmf_state_packed(s)->nrows);
 	}
-	static inline const double *nmf_packed_values(const NmfStateFlat *s)
+	static inline const double *
+	nmf_packed_values(const NmfStateFlat *s)
 	{
 		return (const double *)(const void *)((const char *)nmf_packed_col_off(s) +
-											  nmf_pad8(s->count * 4));
+		                                      nmf_pad8(s->count * 4));
 	}
 
-	static inline const int64_t *nmf_model_row_ids(const NmfModelFlat *m)
+	static inline const int64_t *
+	nmf_model_row_ids(const NmfModelFlat *m)
 	{
 		return (const int64_t *)(const void *)(m + 1);
 	}
-	static inline const int64_t *nmf_model_col_ids(const NmfModelFlat *m)
+	static inline const int64_t *
+	nmf_model_col_ids(const NmfModelFlat *m)
 	{
 		return nmf_model_row_ids(m) + m->rows;
 	}
-	static inline const double *nmf_model_w(const NmfModelFlat *m)
+	static inline const double *
+	nmf_model_w(const NmfModelFlat *m)
 	{
 		return (const double *)(const void *)(nmf_model_col_ids(m) + m->cols);
 	}
-	static inline const double *nmf_model_h(const NmfModelFlat *m)
+	static inline const double *
+	nmf_model_h(const NmfModelFlat *m)
 	{
 		return nmf_model_w(m) + m->rows * m->rank;
 	}
-	static inline const double *nmf_model_history_loss(const NmfModelFlat *m)
+	static inline const double *
+	nmf_model_history_loss(const NmfModelFlat *m)
 	{
 		return nmf_model_h(m) + m->cols * m->rank;
 	}
-	static inline const double *nmf_model_history_seconds(const NmfModelFlat *m)
+	static inline const double *
+	nmf_model_history_seconds(const NmfModelFlat *m)
 	{
 		return nmf_model_history_loss(m) + m->history_len;
 	}
 	/* Only when m->bias is 1. */
-	static inline const double *nmf_model_b_row(const NmfModelFlat *m)
+	static inline const double *
+	nmf_model_b_row(const NmfModelFlat *m)
 	{
 		return nmf_model_history_seconds(m) + m->history_len;
 	}
-	static inline const double *nmf_model_b_col(const NmfModelFlat *m)
+	static inline const double *
+	nmf_model_b_col(const NmfModelFlat *m)
 	{
 		return nmf_model_b_row(m) + m->rows;
 	}

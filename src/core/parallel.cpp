@@ -35,7 +35,8 @@ struct Run
 };
 
 void
-lane_loop(Run &run, int64_t blocks, int lane, const std::function<void(int64_t, int)> &body) noexcept
+lane_loop(Run &run, int64_t blocks, int lane,
+          const std::function<void(int64_t, int)> &body) noexcept
 {
 	try
 	{

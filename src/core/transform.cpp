@@ -14,11 +14,11 @@
 // targets x_j - mu - b_col[j] with the fit's ridge l2_bias / 2 b^2: the Gram
 // gains a row and column (sum of h_j, and count + l2_bias), b a last entry
 // (sum of the targets).
-#include "apply.hpp"
-
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
+
+#include "apply.hpp"
 
 namespace nmf
 {
@@ -85,8 +85,7 @@ namespace
 // One row of a biased model: w (r, >= 0) and the bias b jointly.
 void
 transform_row_bias(const ModelView &m, const CsrView &x, const std::vector<int64_t> &col_of,
-				   int64_t i, Eigen::MatrixXd &gram, Eigen::VectorXd &b, double *wi,
-				   double *bias)
+                   int64_t i, Eigen::MatrixXd &gram, Eigen::VectorXd &b, double *wi, double *bias)
 {
 	const int64_t r = m.rank;
 	const Eigen::Map<const RowMajor> h(m.h, m.cols, r);
@@ -118,7 +117,7 @@ transform_row_bias(const ModelView &m, const CsrView &x, const std::vector<int64
 
 TransformCounts
 transform(const ModelView &m, const CsrView &x, const int64_t *x_col_ids, bool masked, double *out,
-		  const NmfcInterrupts &intr, double *out_bias)
+          const NmfcInterrupts &intr, double *out_bias)
 {
 	const int64_t r = m.rank;
 	const Eigen::Map<const RowMajor> h(m.h, m.cols, r);

@@ -114,13 +114,11 @@ sort_dedupe(NmfTriplet *t, int64_t count, const NmfcInterrupts &intr)
 		// The comparator polls, so a cancel stops a sort of a billion triplets
 		// promptly; std::sort leaves a permutation of the input when it throws.
 		int64_t calls = 0;
-		std::sort(t, t + count,
-		          [&calls, &intr](const NmfTriplet &a, const NmfTriplet &b)
-		          {
-			          if (++calls % kPollElements == 0)
-				          poll_interrupts(intr);
-			          return cell_less(a, b);
-		          });
+		std::sort(t, t + count, [&calls, &intr](const NmfTriplet &a, const NmfTriplet &b) {
+			if (++calls % kPollElements == 0)
+				poll_interrupts(intr);
+			return cell_less(a, b);
+		});
 	}
 
 	int64_t out = 0;
@@ -193,8 +191,8 @@ void
 merge_each(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
            const NmfcInterrupts &intr, Emit &&emit)
 {
-	if (count < 0 || nruns < 0 || (count > 0 && t == nullptr) ||
-	    (nruns > 0 && starts == nullptr) || (count > 0 && nruns == 0))
+	if (count < 0 || nruns < 0 || (count > 0 && t == nullptr) || (nruns > 0 && starts == nullptr) ||
+	    (count > 0 && nruns == 0))
 		throw InvalidArgument(
 		    message("merge of ", count, " triplets in ", nruns, " runs is invalid"));
 	std::vector<RunHead> heap;
@@ -203,8 +201,8 @@ merge_each(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nr
 	{
 		const int64_t b = starts[i], e = i + 1 < nruns ? starts[i + 1] : count;
 		if ((i == 0 && b != 0) || b < 0 || e < b || e > count)
-			throw InvalidArgument(message("run ", i, " [", b, ", ", e, ") of ", count,
-			                              " triplets is invalid"));
+			throw InvalidArgument(
+			    message("run ", i, " [", b, ", ", e, ") of ", count, " triplets is invalid"));
 		if (e > b)
 			heap.push_back(RunHead{t + b, t + e, i});
 	}
@@ -343,20 +341,17 @@ measure_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t 
 	if (!columns.build(t, count))
 		return MergeResult{-1, -1, -1};
 	int64_t nnz = 0, rows = 0, last_row = 0;
-	merge_each(t, count, starts, nruns, intr,
-	           [&](const NmfTriplet &c)
-	           {
-		           rows += nnz == 0 || c.row != last_row;
-		           last_row = c.row;
-		           nnz++;
-	           });
+	merge_each(t, count, starts, nruns, intr, [&](const NmfTriplet &c) {
+		rows += nnz == 0 || c.row != last_row;
+		last_row = c.row;
+		nnz++;
+	});
 	return MergeResult{nnz, rows, static_cast<int64_t>(columns.ids().size())};
 }
 
 void
-write_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
-           int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size,
-           const NmfcInterrupts &intr)
+write_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns, int64_t nnz,
+           int64_t rows, int64_t cols, void *flat, size_t size, const NmfcInterrupts &intr)
 {
 	if (nnz < 1 || rows < 1 || cols < 1 || cols > INT32_MAX || flat == nullptr)
 		throw InvalidArgument(
@@ -387,26 +382,23 @@ write_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nr
 	            static_cast<size_t>(cols) * sizeof(int64_t));
 
 	int64_t p = 0, row = -1;
-	merge_each(t, count, starts, nruns, intr,
-	           [&](const NmfTriplet &c)
-	           {
-		           if (p >= nnz)
-			           throw InvalidArgument(message("the triplets have more than ", nnz, " cells"));
-		           if (p == 0 || c.row != row_ids[row])
-		           {
-			           if (++row >= rows)
-				           throw InvalidArgument(
-				               message("the triplets have more than ", rows, " rows"));
-			           row_ids[row] = c.row;
-			           row_ptr[row] = p;
-		           }
-		           col_idx[p] = columns.index(c.col);
-		           values[p] = c.value;
-		           p++;
-	           });
+	merge_each(t, count, starts, nruns, intr, [&](const NmfTriplet &c) {
+		if (p >= nnz)
+			throw InvalidArgument(message("the triplets have more than ", nnz, " cells"));
+		if (p == 0 || c.row != row_ids[row])
+		{
+			if (++row >= rows)
+				throw InvalidArgument(message("the triplets have more than ", rows, " rows"));
+			row_ids[row] = c.row;
+			row_ptr[row] = p;
+		}
+		col_idx[p] = columns.index(c.col);
+		values[p] = c.value;
+		p++;
+	});
 	if (p != nnz || row + 1 != rows)
-		throw InvalidArgument(message("the triplets have ", p, " cells in ", row + 1,
-		                              " rows, not ", nnz, " in ", rows));
+		throw InvalidArgument(message("the triplets have ", p, " cells in ", row + 1, " rows, not ",
+		                              nnz, " in ", rows));
 	row_ptr[rows] = nnz;
 	if (nnz % 2 != 0)
 		col_idx[nnz] = 0;
@@ -458,8 +450,8 @@ sort_merge(NmfTriplet *t, int64_t count, const NmfcInterrupts &intr)
 
 // Many distinct columns: sort them (in the values array, as scratch) and
 // give each cell its column's index by binary search.
-static void index_columns_by_sorting(const NmfTriplet *t, int64_t nnz, int64_t cols,
-                                     double *values, int64_t *col_ids, int32_t *col_idx);
+static void index_columns_by_sorting(const NmfTriplet *t, int64_t nnz, int64_t cols, double *values,
+                                     int64_t *col_ids, int32_t *col_idx);
 
 void
 write_matrix(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size)
@@ -551,8 +543,8 @@ write_matrix(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void 
 		IdIndex distinct(kMaxHashedIds);
 		for (int64_t p = 0; p < nnz; p++)
 			if (!distinct.add(t[p].col))
-				throw InvalidArgument(message("triplets have more than ", kMaxHashedIds,
-				                              " columns, not ", cols));
+				throw InvalidArgument(
+				    message("triplets have more than ", kMaxHashedIds, " columns, not ", cols));
 		if (distinct.size() != cols)
 			throw InvalidArgument(
 			    message("triplets have ", distinct.size(), " columns, not ", cols));

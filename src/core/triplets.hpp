@@ -33,8 +33,8 @@ int64_t merge_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, in
 // The shape of the matrix of nruns sorted, duplicate-free runs (as
 // merge_runs would merge them); all -1 when its columns are too many and too
 // scattered to index without sorting them (then merge, sort_merge, write).
-MergeResult measure_runs(const NmfTriplet *t, int64_t count, const int64_t *starts,
-                         int64_t nruns, const NmfcInterrupts &intr);
+MergeResult measure_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+                         const NmfcInterrupts &intr);
 
 // Writes the matrix image of those runs, merging them on the way (no merged
 // copy of the triplets); nnz, rows and cols as measure_runs gave them.

@@ -3,10 +3,11 @@
  * Arguments of the functions that use a model: NULL checks, k, on_unknown,
  * bigint[] elements, and models and matrices detoasted once per query.
  */
-#include "nmfpg_apply.h"
+#include "postgres.h"
 
 #include "access/detoast.h"
 #include "catalog/pg_type.h"
+#include "nmfpg_apply.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 
@@ -15,7 +16,7 @@ nmfpg_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *fn, const cha
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("%s: %s must not be NULL", fn, name)));
+		                errmsg("%s: %s must not be NULL", fn, name)));
 }
 
 void
@@ -23,7 +24,7 @@ nmfpg_check_k(const char *fn, int32 k)
 {
 	if (k < 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("%s: k must be at least 1, not %d", fn, k)));
+		                errmsg("%s: k must be at least 1, not %d", fn, k)));
 }
 
 bool
@@ -38,8 +39,8 @@ nmfpg_on_unknown_error(FunctionCallInfo fcinfo, int argno, const char *fn)
 	if (strcmp(s, "error") == 0)
 		return true;
 	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("%s: unknown on_unknown \"%s\"", fn, s),
-					errhint("Valid values: null, error.")));
+	                errmsg("%s: unknown on_unknown \"%s\"", fn, s),
+	                errhint("Valid values: null, error.")));
 	return false; /* not reached */
 }
 
@@ -47,8 +48,8 @@ void
 nmfpg_unknown_id(const char *fn, const char *what, int64 id)
 {
 	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("%s: %s id " INT64_FORMAT " is not in the model", fn, what, id),
-					errhint("Pass on_unknown => 'null' to get NULL or no rows instead.")));
+	                errmsg("%s: %s id " INT64_FORMAT " is not in the model", fn, what, id),
+	                errhint("Pass on_unknown => 'null' to get NULL or no rows instead.")));
 	pg_unreachable();
 }
 
@@ -71,7 +72,7 @@ static const void *
 cached_arg(FunctionCallInfo fcinfo, int argno, const void *(*load)(Datum))
 {
 	Datum d = PG_GETARG_DATUM(argno);
-	struct varlena *raw = (struct varlena *) DatumGetPointer(d);
+	struct varlena *raw = (struct varlena *)DatumGetPointer(d);
 	struct varatt_external ext;
 	ArgCache *cache;
 	MemoryContext old;
@@ -81,13 +82,13 @@ cached_arg(FunctionCallInfo fcinfo, int argno, const void *(*load)(Datum))
 	VARATT_EXTERNAL_GET_POINTER(ext, raw);
 	if (fcinfo->flinfo->fn_extra == NULL)
 		fcinfo->flinfo->fn_extra =
-			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, ARG_CACHE_SLOTS * sizeof(ArgCache));
-	cache = (ArgCache *) fcinfo->flinfo->fn_extra + argno;
+		    MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, ARG_CACHE_SLOTS * sizeof(ArgCache));
+	cache = (ArgCache *)fcinfo->flinfo->fn_extra + argno;
 	if (cache->valid && cache->toastrelid == ext.va_toastrelid && cache->valueid == ext.va_valueid)
 		return cache->image;
 	if (cache->valid)
 	{
-		pfree((void *) cache->image);
+		pfree((void *)cache->image);
 		cache->valid = false;
 	}
 	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
@@ -114,13 +115,13 @@ load_matrix(Datum d)
 const NmfModelFlat *
 nmfpg_model_arg_cached(FunctionCallInfo fcinfo, int argno)
 {
-	return (const NmfModelFlat *) cached_arg(fcinfo, argno, load_model);
+	return (const NmfModelFlat *)cached_arg(fcinfo, argno, load_model);
 }
 
 const NmfMatrixFlat *
 nmfpg_matrix_arg_cached(FunctionCallInfo fcinfo, int argno)
 {
-	return (const NmfMatrixFlat *) cached_arg(fcinfo, argno, load_matrix);
+	return (const NmfMatrixFlat *)cached_arg(fcinfo, argno, load_matrix);
 }
 
 const int64 *
@@ -138,9 +139,9 @@ nmfpg_int8_array(Datum d, int64 *count, uint8 **isnull)
 	*isnull = NULL;
 	/* A detoasted array without NULLs holds its int8s aligned and contiguous. */
 	if (!ARR_HASNULL(a))
-		return (const int64 *) ARR_DATA_PTR(a);
+		return (const int64 *)ARR_DATA_PTR(a);
 	deconstruct_array(a, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls,
-					  &n);
+	                  &n);
 	out = palloc(Max(n, 1) * sizeof(int64));
 	flags = palloc(Max(n, 1) * sizeof(uint8));
 	for (int i = 0; i < n; i++)

@@ -6,11 +6,12 @@
  * the elementwise updates. Factors travel as float8[] r-vectors; H is one
  * float8[] of its n columns, column j at [j*r, j*r + r).
  */
-#include "nmfpg.h"
+#include "postgres.h"
 
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "nmfpg.h"
 #include "utils/array.h"
 
 PG_FUNCTION_INFO_V1(nmf_dist_init);

@@ -7,11 +7,12 @@
  * anywhere releases it. nmf_fit() (fit_table.c) shares the options and the
  * driver.
  */
-#include "nmfpg.h"
+#include "postgres.h"
 
 #include <math.h>
 
 #include "miscadmin.h"
+#include "nmfpg.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -27,7 +28,7 @@ typedef struct FitHolder
 static void
 fit_holder_release(void *arg)
 {
-	FitHolder *holder = (FitHolder *) arg;
+	FitHolder *holder = (FitHolder *)arg;
 
 	if (holder->fit)
 	{
@@ -75,20 +76,21 @@ enum
 StaticAssertDecl(XOPT_COUNT == NMFPG_FIT_EXTRA_OPTIONS, "nmfpg.h must count nmf()'s 0.3 options");
 
 static const char *const option_names[OPT_COUNT] = {
-	"rank", "solver", "loss", "init", "missing", "max_iter", "tol", "seed", "max_seconds", "l1_w",
-	"l1_h", "l2_w", "l2_h", "learning_rate", "warm_start", "w_init", "h_init", "verbose"};
+    "rank", "solver",        "loss",        "init",   "missing", "max_iter",
+    "tol",  "seed",          "max_seconds", "l1_w",   "l1_h",    "l2_w",
+    "l2_h", "learning_rate", "warm_start",  "w_init", "h_init",  "verbose"};
 
 static int
 option_code(FunctionCallInfo fcinfo, int argno, const char *option, int (*lookup)(const char *),
-			const char *names)
+            const char *names)
 {
 	char *name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
 	int code = lookup(name);
 
 	if (code < 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("unknown %s \"%s\"", option, name),
-						errhint("Valid values: %s.", names)));
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("unknown %s \"%s\"", option, name), errhint("Valid values: %s.", names)));
 	return code;
 }
 
@@ -104,13 +106,13 @@ matrix_arg(FunctionCallInfo fcinfo, int argno, const char *name, int64_t *rows, 
 
 	if (ndim != 2)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("%s must be a 2-D float8 array, not %d-D", name, ndim)));
+		                errmsg("%s must be a 2-D float8 array, not %d-D", name, ndim)));
 	if (ARR_HASNULL(a) && array_contains_nulls(a))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("%s must not contain NULLs", name)));
+		                errmsg("%s must not contain NULLs", name)));
 	*rows = ARR_DIMS(a)[0];
 	*cols = ARR_DIMS(a)[1];
-	return (const double *) ARR_DATA_PTR(a);
+	return (const double *)ARR_DATA_PTR(a);
 }
 
 /* The options of 0.3: bias, l2_bias, threads. */
@@ -120,11 +122,11 @@ parse_extra_options(FunctionCallInfo fcinfo, int extra_arg, NmfcOptions *opt)
 #define XARG(o) (extra_arg + (o))
 #define XHAS(o) (XARG(o) < PG_NARGS())
 	if (XHAS(XOPT_BIAS) && PG_ARGISNULL(XARG(XOPT_BIAS)))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("nmf: bias must not be NULL")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: bias must not be NULL")));
 	if (XHAS(XOPT_L2_BIAS) && PG_ARGISNULL(XARG(XOPT_L2_BIAS)))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("nmf: l2_bias must not be NULL")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: l2_bias must not be NULL")));
 	if (XHAS(XOPT_BIAS))
 		opt->bias = PG_GETARG_BOOL(XARG(XOPT_BIAS)) ? 1 : 0;
 	if (XHAS(XOPT_L2_BIAS))
@@ -132,7 +134,7 @@ parse_extra_options(FunctionCallInfo fcinfo, int extra_arg, NmfcOptions *opt)
 		opt->l2_bias = PG_GETARG_FLOAT8(XARG(XOPT_L2_BIAS));
 		if (!(opt->l2_bias >= 0) || isinf(opt->l2_bias))
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("l2_bias %g is not a finite number >= 0", opt->l2_bias)));
+			                errmsg("l2_bias %g is not a finite number >= 0", opt->l2_bias)));
 	}
 	if (XHAS(XOPT_THREADS) && !PG_ARGISNULL(XARG(XOPT_THREADS)))
 	{
@@ -140,9 +142,9 @@ parse_extra_options(FunctionCallInfo fcinfo, int extra_arg, NmfcOptions *opt)
 
 		if (threads < 1 || threads > NMFPG_MAX_THREADS)
 			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("threads %d is outside 1..%d", threads, NMFPG_MAX_THREADS),
-							errhint("Leave threads NULL for the setting nmf.threads (now %d).",
-									nmfpg_threads)));
+			                errmsg("threads %d is outside 1..%d", threads, NMFPG_MAX_THREADS),
+			                errhint("Leave threads NULL for the setting nmf.threads (now %d).",
+			                        nmfpg_threads)));
 		opt->threads = threads;
 	}
 #undef XHAS
@@ -151,7 +153,7 @@ parse_extra_options(FunctionCallInfo fcinfo, int extra_arg, NmfcOptions *opt)
 
 void
 nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg, NmfcOptions *opt,
-						bool *verbose)
+                        bool *verbose)
 {
 #define ARG(o) (rank_arg + (o))
 /* Options a declaration from an older version lacks take their defaults. */
@@ -159,14 +161,14 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg, Nm
 	for (int o = 0; o < OPT_COUNT; o++)
 		if (HAS(o) && PG_ARGISNULL(ARG(o)) && (o < OPT_LEARNING_RATE || o > OPT_H_INIT))
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							errmsg("nmf: %s must not be NULL", option_names[o])));
+			                errmsg("nmf: %s must not be NULL", option_names[o])));
 	nmfc_options_default(opt, PG_GETARG_INT32(ARG(OPT_RANK)));
-	opt->solver = option_code(fcinfo, ARG(OPT_SOLVER), "solver", nmfc_solver_code,
-							  nmfc_solver_names());
+	opt->solver =
+	    option_code(fcinfo, ARG(OPT_SOLVER), "solver", nmfc_solver_code, nmfc_solver_names());
 	opt->loss = option_code(fcinfo, ARG(OPT_LOSS), "loss", nmfc_loss_code, nmfc_loss_names());
 	opt->init = option_code(fcinfo, ARG(OPT_INIT), "init", nmfc_init_code, nmfc_init_names());
-	opt->missing = option_code(fcinfo, ARG(OPT_MISSING), "missing", nmfc_missing_code,
-							   nmfc_missing_names());
+	opt->missing =
+	    option_code(fcinfo, ARG(OPT_MISSING), "missing", nmfc_missing_code, nmfc_missing_names());
 	opt->max_iter = PG_GETARG_INT32(ARG(OPT_MAX_ITER));
 	opt->tol = PG_GETARG_FLOAT8(ARG(OPT_TOL));
 	opt->seed = PG_GETARG_INT64(ARG(OPT_SEED));
@@ -182,10 +184,10 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg, Nm
 	{
 		opt->learning_rate = PG_GETARG_FLOAT8(ARG(OPT_LEARNING_RATE));
 		if (!(opt->learning_rate > 0) || isinf(opt->learning_rate))
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							errmsg("learning_rate %g is not a finite number > 0",
-								   opt->learning_rate),
-							errhint("Leave learning_rate NULL for the adaptive step.")));
+			ereport(ERROR,
+			        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			         errmsg("learning_rate %g is not a finite number > 0", opt->learning_rate),
+			         errhint("Leave learning_rate NULL for the adaptive step.")));
 	}
 
 	/*
@@ -202,11 +204,11 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg, Nm
 			opt->init = NMF_INIT_WARM_START;
 	}
 	if (HAS(OPT_W_INIT) && !PG_ARGISNULL(ARG(OPT_W_INIT)))
-		opt->w_init = matrix_arg(fcinfo, ARG(OPT_W_INIT), "w_init", &opt->w_init_rows,
-								 &opt->w_init_cols);
+		opt->w_init =
+		    matrix_arg(fcinfo, ARG(OPT_W_INIT), "w_init", &opt->w_init_rows, &opt->w_init_cols);
 	if (HAS(OPT_H_INIT) && !PG_ARGISNULL(ARG(OPT_H_INIT)))
-		opt->h_init = matrix_arg(fcinfo, ARG(OPT_H_INIT), "h_init", &opt->h_init_rows,
-								 &opt->h_init_cols);
+		opt->h_init =
+		    matrix_arg(fcinfo, ARG(OPT_H_INIT), "h_init", &opt->h_init_rows, &opt->h_init_cols);
 	if ((opt->w_init || opt->h_init) && opt->init == NMF_INIT_RANDOM)
 		opt->init = NMF_INIT_CUSTOM;
 	*verbose = HAS(OPT_VERBOSE) ? PG_GETARG_BOOL(ARG(OPT_VERBOSE)) : false;
@@ -218,7 +220,7 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg, Nm
 /* verbose => true: where the fit is, what it gained lately, and a bound on what is left. */
 static void
 report_progress(const NmfcSummary *s, const NmfcOptions *opt, double loss_before, int every,
-				bool done)
+                bool done)
 {
 	double per_iteration = s->iterations > 0 ? s->seconds / s->iterations : 0.0;
 	double left = per_iteration * (opt->max_iter - s->iterations);
@@ -228,28 +230,28 @@ report_progress(const NmfcSummary *s, const NmfcOptions *opt, double loss_before
 		left = Max(opt->max_seconds - s->seconds, 0.0);
 	if (done)
 		ereport(NOTICE, (errmsg("nmf: %s after %d iterations, loss %.6g, %.3f s",
-								s->converged ? "converged" : "stopped", s->iterations, s->loss,
-								s->seconds)));
+		                        s->converged ? "converged" : "stopped", s->iterations, s->loss,
+		                        s->seconds)));
 	else if (loss_before <= 0)
 		ereport(NOTICE, (errmsg("nmf: iteration %d of %d, loss %.6g, %.3f s, at most %.3g s to go",
-								s->iterations, opt->max_iter, s->loss, s->seconds, left)));
+		                        s->iterations, opt->max_iter, s->loss, s->seconds, left)));
 	else
 		ereport(NOTICE,
-				(errmsg("nmf: iteration %d of %d, loss %.6g (%+.3g%% over the last %d), %.3f s, "
-						"at most %.3g s to go",
-						s->iterations, opt->max_iter, s->loss, change, every, s->seconds, left)));
+		        (errmsg("nmf: iteration %d of %d, loss %.6g (%+.3g%% over the last %d), %.3f s, "
+		                "at most %.3g s to go",
+		                s->iterations, opt->max_iter, s->loss, change, every, s->seconds, left)));
 }
 
 int64
 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt)
 {
 	return nmfc_fit_memory(x, opt) +
-		nmfc_model_size_bias(x->rows, x->cols, opt->rank, opt->max_iter, opt->bias);
+	       nmfc_model_size_bias(x->rows, x->cols, opt->rank, opt->max_iter, opt->bias);
 }
 
 NmfModelFlat *
 nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col_ids,
-				 const NmfcOptions *opt, bool verbose, int64 *image_size)
+                 const NmfcOptions *opt, bool verbose, int64 *image_size)
 {
 	const int every = 10;
 	NmfcInterrupts intr = nmfpg_interrupts();
@@ -266,7 +268,7 @@ nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col
 	holder->callback.arg = holder;
 	MemoryContextRegisterResetCallback(CurrentMemoryContext, &holder->callback);
 	nmfpg_raise(nmfc_fit_create(x, opt, &intr, &holder->fit, &err), &err,
-				ERRCODE_INVALID_PARAMETER_VALUE);
+	            ERRCODE_INVALID_PARAMETER_VALUE);
 
 	nmfpg_progress_begin(nmfc_solver_name(opt->solver), x->rows, x->cols, opt->rank, opt->max_iter);
 	while (!done)
@@ -283,11 +285,11 @@ nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col
 	}
 
 	size = nmfc_model_size_bias(x->rows, x->cols, opt->rank, summary.history_len, opt->bias);
-	model = (NmfModelFlat *) MemoryContextAllocHuge(CurrentMemoryContext, size);
+	model = (NmfModelFlat *)MemoryContextAllocHuge(CurrentMemoryContext, size);
 	memset(model, 0, size);
-	nmfpg_raise(nmfc_fit_write_model(holder->fit, row_ids, col_ids, model, (size_t) size, &err),
-				&err, ERRCODE_INTERNAL_ERROR);
-	if ((Size) size <= MaxAllocSize)
+	nmfpg_raise(nmfc_fit_write_model(holder->fit, row_ids, col_ids, model, (size_t)size, &err),
+	            &err, ERRCODE_INTERNAL_ERROR);
+	if ((Size)size <= MaxAllocSize)
 		SET_VARSIZE(model, size);
 	fit_holder_release(holder);
 	*image_size = size;
@@ -305,8 +307,9 @@ nmf_fit(PG_FUNCTION_ARGS)
 	bool verbose;
 
 	if (PG_ARGISNULL(0))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: matrix must not be NULL"),
-						errhint("nmf_matrix() returns NULL when it aggregates no rows.")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: matrix must not be NULL"),
+		         errhint("nmf_matrix() returns NULL when it aggregates no rows.")));
 	nmfpg_parse_fit_options(fcinfo, 1, 1 + NMFPG_FIT_OPTIONS, &opt, &verbose);
 	m = NMFPG_MATRIX_P(0);
 	x = nmfpg_matrix_view(m);
@@ -314,8 +317,8 @@ nmf_fit(PG_FUNCTION_ARGS)
 
 	/* Everything big is sized before anything is allocated. */
 	nmfpg_check_image_size(nmfc_model_size_bias(x.rows, x.cols, opt.rank, opt.max_iter, opt.bias),
-						   "the nmf_model");
+	                       "the nmf_model");
 	nmfpg_check_memory(nmfpg_fit_memory_bound(&x, &opt), "the fit");
-	PG_RETURN_POINTER(nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt,
-									   verbose, &size));
+	PG_RETURN_POINTER(
+	    nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt, verbose, &size));
 }

@@ -13,12 +13,13 @@
  * before its allocation: the cells (counted first), the cells beside the CSR
  * matrix they become, and the matrix beside the fit and the model.
  */
-#include "nmfpg.h"
+#include "postgres.h"
 
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nmfpg.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -49,7 +50,7 @@ text_arg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	if (PG_ARGISNULL(argno))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("nmf_fit: %s must not be NULL", name)));
+		                errmsg("nmf_fit: %s must not be NULL", name)));
 	return text_to_cstring(PG_GETARG_TEXT_PP(argno));
 }
 
@@ -61,11 +62,11 @@ looks_like_query(const char *s)
 
 	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '(')
 		s++;
-	for (int i = 0; i < (int) lengthof(words); i++)
+	for (int i = 0; i < (int)lengthof(words); i++)
 	{
 		size_t n = strlen(words[i]);
 
-		if (pg_strncasecmp(s, words[i], n) == 0 && (s[n] == '\0' || isspace((unsigned char) s[n])))
+		if (pg_strncasecmp(s, words[i], n) == 0 && (s[n] == '\0' || isspace((unsigned char)s[n])))
 			return true;
 	}
 	return false;
@@ -79,7 +80,7 @@ existing_relation(const char *name)
 	Oid relid = RangeVarGetRelid(rv, AccessShareLock, false);
 
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-									  get_rel_name(relid));
+	                                  get_rel_name(relid));
 }
 
 /* A (possibly schema-qualified) table name, parsed and quoted for SQL. */
@@ -90,7 +91,7 @@ quoted_name(const char *name, bool *exists)
 
 	*exists = OidIsValid(RangeVarGetRelid(rv, NoLock, true));
 	return rv->schemaname ? quote_qualified_identifier(rv->schemaname, rv->relname)
-						  : pstrdup(quote_identifier(rv->relname));
+	                      : pstrdup(quote_identifier(rv->relname));
 }
 
 /* A table name for a table this call creates; an existing one is an error. */
@@ -102,8 +103,8 @@ new_relation(const char *name, const char *what)
 
 	if (exists)
 		ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE),
-						errmsg("nmf_fit: %s \"%s\" already exists", what, name),
-						errhint("Drop it, or name another table.")));
+		                errmsg("nmf_fit: %s \"%s\" already exists", what, name),
+		                errhint("Drop it, or name another table.")));
 	return quoted;
 }
 
@@ -116,9 +117,9 @@ source_query(FunctionCallInfo fcinfo)
 	from = looks_like_query(source) ? psprintf("(%s)", source) : existing_relation(source);
 
 	return psprintf("SELECT (s.%s)::bigint, (s.%s)::bigint, (s.%s)::float8 FROM %s s",
-					quote_identifier(text_arg(fcinfo, ARG_ROW_COL, "row_col")),
-					quote_identifier(text_arg(fcinfo, ARG_COL_COL, "col_col")),
-					quote_identifier(text_arg(fcinfo, ARG_VALUE_COL, "value_col")), from);
+	                quote_identifier(text_arg(fcinfo, ARG_ROW_COL, "row_col")),
+	                quote_identifier(text_arg(fcinfo, ARG_COL_COL, "col_col")),
+	                quote_identifier(text_arg(fcinfo, ARG_VALUE_COL, "value_col")), from);
 }
 
 static int64
@@ -154,9 +155,9 @@ cells_reserve(Cells *c, int64 need)
 		capacity = need;
 	while (capacity < need)
 		capacity *= 2;
-	nmfpg_check_memory(capacity * (int64) sizeof(NmfTriplet), "nmf_fit (the source's cells)");
+	nmfpg_check_memory(capacity * (int64)sizeof(NmfTriplet), "nmf_fit (the source's cells)");
 	c->t = c->t ? repalloc_huge(c->t, capacity * sizeof(NmfTriplet))
-				: MemoryContextAllocHuge(c->cxt, capacity * sizeof(NmfTriplet));
+	            : MemoryContextAllocHuge(c->cxt, capacity * sizeof(NmfTriplet));
 	c->capacity = capacity;
 }
 
@@ -175,7 +176,7 @@ stream_cells(const char *query, Cells *c)
 		SPI_cursor_fetch(portal, true, FETCH_ROWS);
 		if (SPI_processed == 0)
 			break;
-		cells_reserve(c, c->count + (int64) SPI_processed);
+		cells_reserve(c, c->count + (int64)SPI_processed);
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
 			HeapTuple tup = SPI_tuptable->vals[i];
@@ -188,9 +189,10 @@ stream_cells(const char *query, Cells *c)
 			cell->value = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &nulls[2]));
 			if (nulls[0] || nulls[1] || nulls[2])
 				ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-								errmsg("nmf_fit: the source has a NULL %s",
-									   nulls[0] ? "row id" : nulls[1] ? "column id" : "value"),
-								errhint("Filter NULLs out in a query given as the source.")));
+				                errmsg("nmf_fit: the source has a NULL %s", nulls[0]   ? "row id"
+				                                                            : nulls[1] ? "column id"
+				                                                                       : "value"),
+				                errhint("Filter NULLs out in a query given as the source.")));
 			nmfpg_check_cell(cell->row, cell->col, cell->value);
 			c->count++;
 		}
@@ -206,7 +208,7 @@ stream_cells(const char *query, Cells *c)
  */
 static int64
 write_factors(const char *table, const int64 *ids, const double *f, int64 count, int64 rank,
-			  const double *bias)
+              const double *bias)
 {
 	Oid types[3] = {INT8ARRAYOID, INT4ARRAYOID, FLOAT8ARRAYOID};
 	SPIPlanPtr plan;
@@ -217,15 +219,17 @@ write_factors(const char *table, const int64 *ids, const double *f, int64 count,
 	int64 total = weights + (bias ? count : 0), done = 0;
 
 	if (SPI_execute(psprintf("CREATE TABLE %s (id bigint NOT NULL, factor int NOT NULL,"
-							 " weight float8 NOT NULL)", table),
-					false, 0) != SPI_OK_UTILITY)
+	                         " weight float8 NOT NULL)",
+	                         table),
+	                false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "nmf_fit: could not create %s", table);
-	plan = SPI_prepare(psprintf("INSERT INTO %s SELECT * FROM unnest($1, $2, $3)", table), 3, types);
+	plan =
+	    SPI_prepare(psprintf("INSERT INTO %s SELECT * FROM unnest($1, $2, $3)", table), 3, types);
 	if (plan == NULL)
 		elog(ERROR, "nmf_fit: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	while (done < total)
 	{
-		int n = (int) Min(total - done, INSERT_ROWS);
+		int n = (int)Min(total - done, INSERT_ROWS);
 		Datum args[3];
 
 		for (int k = 0; k < n; k++)
@@ -235,7 +239,7 @@ write_factors(const char *table, const int64 *ids, const double *f, int64 count,
 			if (cell < weights)
 			{
 				id_d[k] = Int64GetDatum(ids[cell / rank]);
-				factor_d[k] = Int32GetDatum((int32) (cell % rank + 1));
+				factor_d[k] = Int32GetDatum((int32)(cell % rank + 1));
 				weight_d[k] = Float8GetDatum(f[cell]);
 			}
 			else
@@ -245,10 +249,11 @@ write_factors(const char *table, const int64 *ids, const double *f, int64 count,
 				weight_d[k] = Float8GetDatum(bias[cell - weights]);
 			}
 		}
-		args[0] = PointerGetDatum(construct_array(id_d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		args[0] =
+		    PointerGetDatum(construct_array(id_d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		args[1] = PointerGetDatum(construct_array(factor_d, n, INT4OID, 4, true, TYPALIGN_INT));
 		args[2] = PointerGetDatum(
-			construct_array(weight_d, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		    construct_array(weight_d, n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		if (SPI_execute_plan(plan, args, NULL, false, 0) != SPI_OK_INSERT)
 			elog(ERROR, "nmf_fit: inserting into %s failed", table);
 		for (int a = 0; a < 3; a++)
@@ -266,12 +271,13 @@ float8_array(const double *x, int64 n)
 
 	for (int64 k = 0; k < n; k++)
 		d[k] = Float8GetDatum(x[k]);
-	return PointerGetDatum(construct_array(d, (int) n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	return PointerGetDatum(
+	    construct_array(d, (int)n, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 static int64
 record_model(const char *models, bool models_exist, const char *source, const char *w_table,
-			 const char *h_table, const NmfModelFlat *m)
+             const char *h_table, const NmfModelFlat *m)
 {
 	Oid types[6] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
 	Datum args[6];
@@ -279,14 +285,14 @@ record_model(const char *models, bool models_exist, const char *source, const ch
 	int64 id;
 
 	if (!models_exist &&
-		SPI_execute(psprintf("CREATE TABLE %s ("
-							 " model_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-							 " created timestamptz NOT NULL DEFAULT now(),"
-							 " source text NOT NULL, w_table text NOT NULL, h_table text NOT NULL,"
-							 " info jsonb NOT NULL, loss_history float8[] NOT NULL,"
-							 " seconds_history float8[] NOT NULL)",
-							 models),
-					false, 0) != SPI_OK_UTILITY)
+	    SPI_execute(psprintf("CREATE TABLE %s ("
+	                         " model_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	                         " created timestamptz NOT NULL DEFAULT now(),"
+	                         " source text NOT NULL, w_table text NOT NULL, h_table text NOT NULL,"
+	                         " info jsonb NOT NULL, loss_history float8[] NOT NULL,"
+	                         " seconds_history float8[] NOT NULL)",
+	                         models),
+	                false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "nmf_fit: could not create %s", models);
 	args[0] = CStringGetTextDatum(source);
 	args[1] = CStringGetTextDatum(w_table);
@@ -295,10 +301,10 @@ record_model(const char *models, bool models_exist, const char *source, const ch
 	args[4] = float8_array(nmf_model_history_loss(m), m->history_len);
 	args[5] = float8_array(nmf_model_history_seconds(m), m->history_len);
 	if (SPI_execute_with_args(psprintf("INSERT INTO %s (source, w_table, h_table, info,"
-									   " loss_history, seconds_history)"
-									   " VALUES ($1, $2, $3, $4, $5, $6) RETURNING model_id",
-									   models),
-							  6, types, args, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
+	                                   " loss_history, seconds_history)"
+	                                   " VALUES ($1, $2, $3, $4, $5, $6) RETURNING model_id",
+	                                   models),
+	                          6, types, args, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
 		elog(ERROR, "nmf_fit: inserting into %s failed", models);
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	return id;
@@ -318,7 +324,7 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	NmfModelFlat *model;
 	const char *source, *query, *w_table, *h_table, *models;
 	int64 source_rows, nnz, rows, cols, csr_size, peak_cells, peak_fit, model_size, w_rows, h_rows,
-		model_id;
+	    model_id;
 	bool verbose;
 	bool models_exist;
 	char *result;
@@ -327,13 +333,13 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	nmfpg_parse_fit_options(fcinfo, ARG_RANK, ARG_EXTRA, &opt, &verbose);
 	if (opt.rank < 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("rank must be at least 1, not " INT64_FORMAT, (int64) opt.rank)));
+		                errmsg("rank must be at least 1, not " INT64_FORMAT, (int64)opt.rank)));
 	source = text_arg(fcinfo, ARG_SOURCE, "source");
 	w_table = new_relation(text_arg(fcinfo, ARG_W_TABLE, "w_table"), "w_table");
 	h_table = new_relation(text_arg(fcinfo, ARG_H_TABLE, "h_table"), "h_table");
 	if (strcmp(w_table, h_table) == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("nmf_fit: w_table and h_table must be different tables")));
+		                errmsg("nmf_fit: w_table and h_table must be different tables")));
 	models = quoted_name(text_arg(fcinfo, ARG_MODELS_TABLE, "models_table"), &models_exist);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -344,25 +350,26 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	source_rows = count_rows(query);
 	if (source_rows == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("nmf_fit: the source has no rows")));
+		                errmsg("nmf_fit: the source has no rows")));
 	cells_reserve(&cells, source_rows);
 	stream_cells(query, &cells);
 
 	nmfpg_raise(nmfc_triplets_sort_merge(cells.t, cells.count, &nnz, &rows, &cols, &intr, &err),
-				&err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+	            &err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
 
 	/* Peak 2: the cells beside the matrix they become. */
 	csr_size = nmfc_matrix_size(rows, cols, nnz);
 	if (csr_size < 0)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("nmf_fit: a matrix of " INT64_FORMAT " x " INT64_FORMAT
-							   " is too large", rows, cols)));
-	peak_cells = cells.capacity * (int64) sizeof(NmfTriplet) + csr_size;
+		ereport(ERROR,
+		        (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+		         errmsg("nmf_fit: a matrix of " INT64_FORMAT " x " INT64_FORMAT " is too large",
+		                rows, cols)));
+	peak_cells = cells.capacity * (int64)sizeof(NmfTriplet) + csr_size;
 	nmfpg_check_memory(peak_cells, "nmf_fit (the cells and the matrix)");
 	csr = MemoryContextAllocHuge(work, csr_size);
 	memset(csr, 0, csr_size);
-	nmfpg_raise(nmfc_matrix_write(cells.t, nnz, rows, cols, csr, (size_t) csr_size, &err), &err,
-				ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+	nmfpg_raise(nmfc_matrix_write(cells.t, nnz, rows, cols, csr, (size_t)csr_size, &err), &err,
+	            ERRCODE_PROGRAM_LIMIT_EXCEEDED);
 	pfree(cells.t);
 	cells.t = NULL;
 
@@ -372,32 +379,31 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	peak_fit = csr_size + nmfpg_fit_memory_bound(&x, &opt);
 	nmfpg_check_memory(peak_fit, "nmf_fit (the matrix and the fit)");
 	if (verbose)
-		ereport(NOTICE, (errmsg("nmf_fit: " INT64_FORMAT " source rows, a " INT64_FORMAT " x " INT64_FORMAT
-								" matrix with " INT64_FORMAT " cells; about " INT64_FORMAT
-								" MB at the peak",
-								source_rows, rows, cols, nnz,
-								Max(peak_cells, peak_fit) / (1024 * 1024))));
+		ereport(
+		    NOTICE,
+		    (errmsg("nmf_fit: " INT64_FORMAT " source rows, a " INT64_FORMAT " x " INT64_FORMAT
+		            " matrix with " INT64_FORMAT " cells; about " INT64_FORMAT " MB at the peak",
+		            source_rows, rows, cols, nnz, Max(peak_cells, peak_fit) / (1024 * 1024))));
 	{
 		MemoryContext old = MemoryContextSwitchTo(work);
 
 		model = nmfpg_fit_matrix(&x, nmf_matrix_row_ids(csr), nmf_matrix_col_ids(csr), &opt,
-								 verbose, &model_size);
+		                         verbose, &model_size);
 		MemoryContextSwitchTo(old);
 	}
 
 	w_rows = write_factors(w_table, nmf_model_row_ids(model), nmf_model_w(model), model->rows,
-						   model->rank, model->bias ? nmf_model_b_row(model) : NULL);
+	                       model->rank, model->bias ? nmf_model_b_row(model) : NULL);
 	h_rows = write_factors(h_table, nmf_model_col_ids(model), nmf_model_h(model), model->cols,
-						   model->rank, model->bias ? nmf_model_b_col(model) : NULL);
+	                       model->rank, model->bias ? nmf_model_b_col(model) : NULL);
 	model_id = record_model(models, models_exist, source, w_table, h_table, model);
 
-	result = psprintf("{\"model_id\": " INT64_FORMAT ", \"models_table\": %s, \"w_table\": %s,"
-					  " \"h_table\": %s, \"w_rows\": " INT64_FORMAT ", \"h_rows\": " INT64_FORMAT
-					  ", \"source_rows\": " INT64_FORMAT ", \"estimated_bytes\": " INT64_FORMAT
-					  ", \"info\": %s}",
-					  model_id, nmfpg_json_string(models), nmfpg_json_string(w_table),
-					  nmfpg_json_string(h_table), w_rows, h_rows, source_rows,
-					  Max(peak_cells, peak_fit), nmfpg_model_info_json(model));
+	result = psprintf(
+	    "{\"model_id\": " INT64_FORMAT ", \"models_table\": %s, \"w_table\": %s,"
+	    " \"h_table\": %s, \"w_rows\": " INT64_FORMAT ", \"h_rows\": " INT64_FORMAT
+	    ", \"source_rows\": " INT64_FORMAT ", \"estimated_bytes\": " INT64_FORMAT ", \"info\": %s}",
+	    model_id, nmfpg_json_string(models), nmfpg_json_string(w_table), nmfpg_json_string(h_table),
+	    w_rows, h_rows, source_rows, Max(peak_cells, peak_fit), nmfpg_model_info_json(model));
 	MemoryContextSwitchTo(caller);
 	result = pstrdup(result);
 	SPI_finish();

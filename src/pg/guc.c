@@ -5,12 +5,14 @@
  * (the backend's own thread included; the others are joined before the call
  * returns).
  */
-#include "nmfpg.h"
+#include "postgres.h"
+
+#include "utils/guc.h"
 
 #include <limits.h>
 #include <unistd.h>
 
-#include "utils/guc.h"
+#include "nmfpg.h"
 
 PG_MODULE_MAGIC;
 
@@ -22,7 +24,6 @@ int nmfpg_max_memory_kb = 4 * 1024 * 1024;
 /* The default: the machine's cores, at most 8 (set in _PG_init). */
 int nmfpg_threads = 1;
 
-
 static int
 default_threads(void)
 {
@@ -30,21 +31,21 @@ default_threads(void)
 
 	if (cores < 1)
 		return 1;
-	return cores > 8 ? 8 : (int) cores;
+	return cores > 8 ? 8 : (int)cores;
 }
 
 void
 _PG_init(void)
 {
 	DefineCustomIntVariable("nmf.max_memory",
-							"Largest memory one nmf call may allocate for a matrix or a fit.",
-							"Checked before allocating; a larger request is refused with an error.",
-							&nmfpg_max_memory_kb, 4 * 1024 * 1024, 1024, INT_MAX, PGC_USERSET,
-							GUC_UNIT_KB, NULL, NULL, NULL);
+	                        "Largest memory one nmf call may allocate for a matrix or a fit.",
+	                        "Checked before allocating; a larger request is refused with an error.",
+	                        &nmfpg_max_memory_kb, 4 * 1024 * 1024, 1024, INT_MAX, PGC_USERSET,
+	                        GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomIntVariable("nmf.threads", "Threads one nmf fit uses, the backend's own included.",
-							"Default: the machine's cores, at most 8. Results do not depend on it.",
-							&nmfpg_threads, default_threads(), 1, NMFPG_MAX_THREADS, PGC_USERSET,
-							0, NULL, NULL, NULL);
+	                        "Default: the machine's cores, at most 8. Results do not depend on it.",
+	                        &nmfpg_threads, default_threads(), 1, NMFPG_MAX_THREADS, PGC_USERSET, 0,
+	                        NULL, NULL, NULL);
 	MarkGUCPrefixReserved("nmf");
 	nmfpg_progress_init();
 }
@@ -52,11 +53,11 @@ _PG_init(void)
 static char *
 pretty_bytes(int64 bytes)
 {
-	if (bytes >= (int64) 10 * 1024 * 1024 * 1024)
+	if (bytes >= (int64)10 * 1024 * 1024 * 1024)
 		return psprintf(INT64_FORMAT " GB", bytes / (1024 * 1024 * 1024));
-	if (bytes >= (int64) 10 * 1024 * 1024)
+	if (bytes >= (int64)10 * 1024 * 1024)
 		return psprintf(INT64_FORMAT " MB", bytes / (1024 * 1024));
-	if (bytes >= (int64) 10 * 1024)
+	if (bytes >= (int64)10 * 1024)
 		return psprintf(INT64_FORMAT " kB", bytes / 1024);
 	return psprintf(INT64_FORMAT " bytes", bytes);
 }
@@ -64,12 +65,12 @@ pretty_bytes(int64 bytes)
 void
 nmfpg_check_memory(int64 bytes, const char *what)
 {
-	int64 limit = (int64) nmfpg_max_memory_kb * 1024;
+	int64 limit = (int64)nmfpg_max_memory_kb * 1024;
 
 	if (bytes < 0 || bytes > limit)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("%s needs %s, more than nmf.max_memory = %s", what,
-							   bytes < 0 ? "more than int64 can count" : pretty_bytes(bytes),
-							   pretty_bytes(limit)),
-						errhint("Raise nmf.max_memory, or lower the rank or the matrix size.")));
+		                errmsg("%s needs %s, more than nmf.max_memory = %s", what,
+		                       bytes < 0 ? "more than int64 can count" : pretty_bytes(bytes),
+		                       pretty_bytes(limit)),
+		                errhint("Raise nmf.max_memory, or lower the rank or the matrix size.")));
 }

@@ -3,9 +3,10 @@
  * nmf_loss_history(model): the objective after every iteration of the fit,
  * with the solver's elapsed seconds at that point, as a relation.
  */
-#include "nmfpg.h"
+#include "postgres.h"
 
 #include "funcapi.h"
+#include "nmfpg.h"
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(nmf_loss_history);
@@ -16,17 +17,17 @@ nmf_loss_history(PG_FUNCTION_ARGS)
 	const NmfModelFlat *m = NMFPG_MODEL_P(0);
 	const double *loss = nmf_model_history_loss(m);
 	const double *seconds = nmf_model_history_seconds(m);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	Datum values[3];
 	bool nulls[3] = {false, false, false};
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (int64 k = 0; k < m->history_len; k++)
 	{
-		values[0] = Int32GetDatum((int32) (k + 1));
+		values[0] = Int32GetDatum((int32)(k + 1));
 		values[1] = Float8GetDatum(loss[k]);
 		values[2] = Float8GetDatum(seconds[k]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }

@@ -4,10 +4,11 @@
  * validator per type (in the core) guards every way a value comes in (text,
  * binary, bytea cast), so all three paths accept exactly the same bytes.
  */
-#include "nmfpg.h"
+#include "postgres.h"
 
 #include "common/base64.h"
 #include "libpq/pqformat.h"
+#include "nmfpg.h"
 
 /* Copies bytes that follow the length word into a fresh, aligned value and validates it. */
 struct varlena *
@@ -17,12 +18,13 @@ nmfpg_image_from_bytes(const char *data, int64 len, nmfpg_validate_fn validate, 
 	NmfcError err;
 	int64 size = len + VARHDRSZ;
 
-	if (len < 0 || (Size) size > MaxAllocSize)
-		ereport(ERROR, (errcode(sqlstate), errmsg("value of " INT64_FORMAT " bytes is too large", len)));
-	image = (struct varlena *) palloc(size);
+	if (len < 0 || (Size)size > MaxAllocSize)
+		ereport(ERROR,
+		        (errcode(sqlstate), errmsg("value of " INT64_FORMAT " bytes is too large", len)));
+	image = (struct varlena *)palloc(size);
 	SET_VARSIZE(image, size);
 	memcpy(VARDATA(image), data, len);
-	nmfpg_raise(validate(image, (size_t) size, &err), &err, sqlstate);
+	nmfpg_raise(validate(image, (size_t)size, &err), &err, sqlstate);
 	return image;
 }
 
@@ -31,7 +33,7 @@ struct varlena *
 nmfpg_image_recv(StringInfo buf, nmfpg_validate_fn validate)
 {
 	struct varlena *image = nmfpg_image_from_bytes(buf->data + buf->cursor, buf->len - buf->cursor,
-												   validate, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	                                               validate, ERRCODE_INVALID_BINARY_REPRESENTATION);
 
 	buf->cursor = buf->len;
 	return image;
@@ -56,24 +58,25 @@ nmfpg_image_from_bytea(Datum d, nmfpg_validate_fn validate)
 	bytea *b = DatumGetByteaPP(d);
 
 	return nmfpg_image_from_bytes(VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b), validate,
-								  ERRCODE_INVALID_BINARY_REPRESENTATION);
+	                              ERRCODE_INVALID_BINARY_REPRESENTATION);
 }
 
 char *
 nmfpg_image_to_base64(const struct varlena *image)
 {
-	int len = (int) VARSIZE(image) - VARHDRSZ;
+	int len = (int)VARSIZE(image) - VARHDRSZ;
 	int64 out_len = pg_b64_enc_len(len);
 	char *out;
 	int written;
 
 	/* base64 grows a value by a third: a model near 1 GB has no text form. */
-	if (len > (int) (MaxAllocSize / 4 * 3) - 4)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("value of %d bytes is too large for its text form", len),
-						errhint("Use the binary form (COPY ... (FORMAT binary) or a bytea cast).")));
+	if (len > (int)(MaxAllocSize / 4 * 3) - 4)
+		ereport(ERROR,
+		        (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+		         errmsg("value of %d bytes is too large for its text form", len),
+		         errhint("Use the binary form (COPY ... (FORMAT binary) or a bytea cast).")));
 	out = palloc(out_len + 1);
-	written = pg_b64_encode(VARDATA_ANY(image), len, out, (int) out_len);
+	written = pg_b64_encode(VARDATA_ANY(image), len, out, (int)out_len);
 	if (written < 0)
 		elog(ERROR, "base64 encoding failed");
 	out[written] = '\0';
@@ -100,14 +103,17 @@ nmfpg_image_from_base64(const char *text, nmfpg_validate_fn validate, const char
 
 	if (text_len > MaxAllocSize)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("input for type %s is too long", typname)));
-	dec_len = pg_b64_dec_len((int) text_len);
+		                errmsg("input for type %s is too long", typname)));
+	dec_len = pg_b64_dec_len((int)text_len);
 	bytes = palloc(dec_len + 1);
-	n = pg_b64_decode(text, (int) text_len, bytes, dec_len);
+	n = pg_b64_decode(text, (int)text_len, bytes, dec_len);
 	if (n < 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-						errmsg("invalid input syntax for type %s: not base64", typname),
-						text[0] == '{' ? errhint("A dense matrix is built with nmf_matrix('{{...}}'::float8[]).") : 0));
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+		         errmsg("invalid input syntax for type %s: not base64", typname),
+		         text[0] == '{'
+		             ? errhint("A dense matrix is built with nmf_matrix('{{...}}'::float8[]).")
+		             : 0));
 	return nmfpg_image_from_bytes(bytes, n, validate, ERRCODE_INVALID_TEXT_REPRESENTATION);
 }
 
@@ -117,9 +123,9 @@ nmfpg_detoast_aligned(Datum d)
 {
 	struct varlena *v = PG_DETOAST_DATUM(d);
 
-	if (((uintptr_t) v) % 8 != 0)
+	if (((uintptr_t)v) % 8 != 0)
 	{
-		struct varlena *copy = (struct varlena *) palloc(VARSIZE(v));
+		struct varlena *copy = (struct varlena *)palloc(VARSIZE(v));
 
 		memcpy(copy, v, VARSIZE(v));
 		v = copy;
@@ -138,7 +144,7 @@ nmfpg_matrix_arg(Datum d)
 	NmfcError err;
 
 	nmfpg_raise(nmfc_matrix_validate(v, VARSIZE(v), &err), &err, ERRCODE_DATA_CORRUPTED);
-	return (const NmfMatrixFlat *) v;
+	return (const NmfMatrixFlat *)v;
 }
 
 /*
@@ -158,12 +164,12 @@ nmfpg_model_current(struct varlena *v, int sqlstate)
 	if (version != 1 && version != 2)
 		return v;
 	growth = nmfc_model_upgrade_growth(version);
-	size = VARSIZE(v) + (Size) growth;
+	size = VARSIZE(v) + (Size)growth;
 	if (size > MaxAllocSize)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-						errmsg("an nmf_model of format version %d this large cannot be upgraded",
-							   version)));
-	up = (struct varlena *) palloc(size);
+		                errmsg("an nmf_model of format version %d this large cannot be upgraded",
+		                       version)));
+	up = (struct varlena *)palloc(size);
 	nmfpg_raise(nmfc_model_upgrade(v, VARSIZE(v), up, size, &err), &err, sqlstate);
 	SET_VARSIZE(up, size);
 	return up;
@@ -177,12 +183,12 @@ const NmfModelFlat *
 nmfpg_model_arg(Datum d)
 {
 	struct varlena *v = nmfpg_model_current(nmfpg_detoast_aligned(d), ERRCODE_DATA_CORRUPTED);
-	const NmfModelFlat *m = (const NmfModelFlat *) v;
+	const NmfModelFlat *m = (const NmfModelFlat *)v;
 
 	if (VARSIZE(v) < sizeof(NmfModelFlat) || m->magic != NMF_MODEL_MAGIC ||
-		m->version != NMF_MODEL_VERSION || (m->bias != 0 && m->bias != 1) ||
-		nmfc_model_size_bias(m->rows, m->cols, m->rank, m->history_len, m->bias) !=
-			(int64) VARSIZE(v))
+	    m->version != NMF_MODEL_VERSION || (m->bias != 0 && m->bias != 1) ||
+	    nmfc_model_size_bias(m->rows, m->cols, m->rank, m->history_len, m->bias) !=
+	        (int64)VARSIZE(v))
 		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("corrupted nmf_model value")));
 	return m;
 }

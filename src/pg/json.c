@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: PostgreSQL */
 /* jsonb results (nmf_info, nmf_matrix_info) are written as text, then parsed once. */
-#include "nmfpg.h"
+#include "postgres.h"
+
+#include "utils/json.h"
 
 #include <math.h>
 
 #include "lib/stringinfo.h"
+#include "nmfpg.h"
 #include "utils/float.h"
-#include "utils/json.h"
 #include "utils/fmgrprotos.h"
 
 Datum

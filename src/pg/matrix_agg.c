@@ -9,11 +9,12 @@
  * (as array_append does with expanded arrays), so a row costs O(1) amortised
  * and nothing is copied per row. The final function sorts and merges once.
  */
-#include "nmfpg.h"
+#include "postgres.h"
 
 #include <math.h>
 #include <sys/mman.h>
 
+#include "nmfpg.h"
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
@@ -62,12 +63,12 @@ static void
 advise_huge_pages(void *p, Size size)
 {
 #ifdef MADV_HUGEPAGE
-	const uintptr_t huge = (uintptr_t) 2 << 20;
-	uintptr_t start = ((uintptr_t) p + huge - 1) & ~(huge - 1);
-	uintptr_t end = ((uintptr_t) p + size) & ~(huge - 1);
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t start = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t end = ((uintptr_t)p + size) & ~(huge - 1);
 
 	if (size >= 4 * huge && end > start)
-		(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+		(void)madvise((void *)start, end - start, MADV_HUGEPAGE);
 #endif
 }
 
@@ -80,7 +81,7 @@ advise_huge_pages(void *p, Size size)
 static Size
 state_get_flat_size(ExpandedObjectHeader *eohptr)
 {
-	StateExpanded *st = (StateExpanded *) eohptr;
+	StateExpanded *st = (StateExpanded *)eohptr;
 	int64 size;
 
 	state_sort(st);
@@ -88,25 +89,25 @@ state_get_flat_size(ExpandedObjectHeader *eohptr)
 	if (size < 0)
 	{
 		st->pack_rows = 0;
-		size = (int64) sizeof(NmfStateFlat) + st->count * (int64) sizeof(NmfTriplet);
+		size = (int64)sizeof(NmfStateFlat) + st->count * (int64)sizeof(NmfTriplet);
 	}
 	nmfpg_check_image_size(size, "the partial nmf_matrix_state");
-	return (Size) size;
+	return (Size)size;
 }
 
 static void
 state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 {
-	StateExpanded *st = (StateExpanded *) eohptr;
-	NmfStateFlat *flat = (NmfStateFlat *) result;
+	StateExpanded *st = (StateExpanded *)eohptr;
+	NmfStateFlat *flat = (NmfStateFlat *)result;
 
 	if (st->pack_rows > 0)
 	{
 		NmfcError err;
 
 		nmfpg_raise(nmfc_state_pack(st->triplets, st->count, st->pack_rows, st->pack_col_base,
-									result, allocated_size, &err),
-					&err, ERRCODE_DATA_CORRUPTED);
+		                            result, allocated_size, &err),
+		            &err, ERRCODE_DATA_CORRUPTED);
 		SET_VARSIZE(flat, allocated_size);
 		return;
 	}
@@ -129,7 +130,7 @@ state_new(MemoryContext parent, int64 capacity)
 
 	EOH_init_header(&st->hdr, &state_methods, cxt);
 	capacity = Max(capacity, STATE_INITIAL_CAPACITY);
-	nmfpg_check_memory(capacity * (int64) sizeof(NmfTriplet), "the nmf_matrix aggregate state");
+	nmfpg_check_memory(capacity * (int64)sizeof(NmfTriplet), "the nmf_matrix aggregate state");
 	st->triplets = MemoryContextAllocHuge(cxt, capacity * sizeof(NmfTriplet));
 	st->capacity = capacity;
 	advise_huge_pages(st->triplets, capacity * sizeof(NmfTriplet));
@@ -147,7 +148,7 @@ state_reserve(StateExpanded *st, int64 extra)
 		return;
 	while (capacity < need)
 		capacity *= 2;
-	nmfpg_check_memory(capacity * (int64) sizeof(NmfTriplet), "the nmf_matrix aggregate state");
+	nmfpg_check_memory(capacity * (int64)sizeof(NmfTriplet), "the nmf_matrix aggregate state");
 	st->triplets = repalloc_huge(st->triplets, capacity * sizeof(NmfTriplet));
 	st->capacity = capacity;
 	advise_huge_pages(st->triplets, capacity * sizeof(NmfTriplet));
@@ -176,19 +177,18 @@ state_sort(StateExpanded *st)
 		return;
 	if (st->nruns == 0)
 		nmfpg_raise(nmfc_triplets_sort_dedupe(st->triplets, st->count, &nnz, &intr, &err), &err,
-					ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+		            ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
 	else
 	{
 		NmfTriplet *out;
 
-		nmfpg_check_memory(Max(st->count, 1) * (int64) sizeof(NmfTriplet),
-						   "merging the nmf_matrix aggregate's partial states");
-		out = MemoryContextAllocHuge(st->hdr.eoh_context,
-									 Max(st->count, 1) * sizeof(NmfTriplet));
+		nmfpg_check_memory(Max(st->count, 1) * (int64)sizeof(NmfTriplet),
+		                   "merging the nmf_matrix aggregate's partial states");
+		out = MemoryContextAllocHuge(st->hdr.eoh_context, Max(st->count, 1) * sizeof(NmfTriplet));
 		advise_huge_pages(out, Max(st->count, 1) * sizeof(NmfTriplet));
 		nmfpg_raise(nmfc_triplets_merge_runs(st->triplets, st->count, st->runs, st->nruns, out,
-											 &nnz, &intr, &err),
-					&err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+		                                     &nnz, &intr, &err),
+		            &err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
 		pfree(st->triplets);
 		st->triplets = out;
 		st->capacity = Max(st->count, 1);
@@ -217,7 +217,7 @@ state_source(Datum d)
 
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 	{
-		StateExpanded *st = (StateExpanded *) DatumGetEOHP(d);
+		StateExpanded *st = (StateExpanded *)DatumGetEOHP(d);
 
 		src.count = st->count;
 		src.sorted = st->nruns == 1;
@@ -226,7 +226,7 @@ state_source(Datum d)
 	}
 	else
 	{
-		src.flat = (const NmfStateFlat *) nmfpg_detoast_aligned(d);
+		src.flat = (const NmfStateFlat *)nmfpg_detoast_aligned(d);
 		src.count = src.flat->count;
 		src.sorted = (src.flat->flags & NMF_STATE_SORTED) != 0;
 		src.triplets = NULL;
@@ -248,7 +248,8 @@ state_append_source(StateExpanded *st, const StateSource *src)
 	st->count += src->count;
 }
 
-/* The state to append to: ours in place if read-write, else a new one in the aggregate's context. */
+/* The state to append to: ours in place if read-write, else a new one in the aggregate's context.
+ */
 static StateExpanded *
 state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 {
@@ -260,7 +261,7 @@ state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 		return state_new(aggcxt, STATE_INITIAL_CAPACITY);
 	d = PG_GETARG_DATUM(argno);
 	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
-		return (StateExpanded *) DatumGetEOHP(d);
+		return (StateExpanded *)DatumGetEOHP(d);
 	src = state_source(d);
 	st = state_new(aggcxt, src.count);
 	state_append_source(st, &src);
@@ -286,9 +287,8 @@ state_append_run(StateExpanded *st, Datum d)
 	{
 		int64 cap = Max(8, 2 * st->runs_capacity);
 
-		st->runs = st->runs == NULL
-			? MemoryContextAlloc(st->hdr.eoh_context, cap * sizeof(int64))
-			: repalloc(st->runs, cap * sizeof(int64));
+		st->runs = st->runs == NULL ? MemoryContextAlloc(st->hdr.eoh_context, cap * sizeof(int64))
+		                            : repalloc(st->runs, cap * sizeof(int64));
 		st->runs_capacity = cap;
 	}
 	start = st->count;
@@ -299,8 +299,8 @@ state_append_run(StateExpanded *st, Datum d)
 		NmfcError err;
 		int64 nnz;
 
-		nmfpg_raise(nmfc_triplets_sort_dedupe(st->triplets + start, count, &nnz, &intr, &err),
-					&err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+		nmfpg_raise(nmfc_triplets_sort_dedupe(st->triplets + start, count, &nnz, &intr, &err), &err,
+		            ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
 		st->count = start + nnz;
 	}
 	st->runs[st->nruns++] = start;
@@ -313,7 +313,7 @@ aggregate_context(FunctionCallInfo fcinfo, const char *fn)
 
 	if (!AggCheckCallContext(fcinfo, &aggcxt))
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("%s can only be called by the nmf_matrix aggregate", fn)));
+		                errmsg("%s can only be called by the nmf_matrix aggregate", fn)));
 	return aggcxt;
 }
 
@@ -322,15 +322,15 @@ nmfpg_check_cell(int64 row, int64 col, double value)
 {
 	if (isnan(value) || isinf(value))
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-						errmsg("value at row " INT64_FORMAT ", column " INT64_FORMAT " is %s", row,
-							   col, isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity")),
-						errhint("NMF needs finite, non-negative values.")));
+		                errmsg("value at row " INT64_FORMAT ", column " INT64_FORMAT " is %s", row,
+		                       col, isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity")),
+		                errhint("NMF needs finite, non-negative values.")));
 	if (value < 0)
-		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						errmsg("value at row " INT64_FORMAT ", column " INT64_FORMAT
-							   " is negative: %g",
-							   row, col, value),
-						errhint("NMF needs finite, non-negative values.")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+		         errmsg("value at row " INT64_FORMAT ", column " INT64_FORMAT " is negative: %g",
+		                row, col, value),
+		         errhint("NMF needs finite, non-negative values.")));
 }
 
 Datum
@@ -344,8 +344,8 @@ nmf_matrix_state_add(PG_FUNCTION_ARGS)
 	for (int i = 1; i <= 3; i++)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							errmsg("nmf_matrix: %s must not be NULL", arg_names[i]),
-							errhint("Filter NULLs out with WHERE, or COALESCE them.")));
+			                errmsg("nmf_matrix: %s must not be NULL", arg_names[i]),
+			                errhint("Filter NULLs out with WHERE, or COALESCE them.")));
 	t.row = PG_GETARG_INT64(1);
 	t.col = PG_GETARG_INT64(2);
 	t.value = PG_GETARG_FLOAT8(3);
@@ -369,7 +369,7 @@ nmf_matrix_state_combine(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	if (!PG_ARGISNULL(0) && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(PG_GETARG_DATUM(0))))
-		st = (StateExpanded *) DatumGetEOHP(PG_GETARG_DATUM(0));
+		st = (StateExpanded *)DatumGetEOHP(PG_GETARG_DATUM(0));
 	else
 	{
 		st = state_new(aggcxt, STATE_INITIAL_CAPACITY);
@@ -392,15 +392,15 @@ nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count)
 	if (count == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("matrix has no cells")));
 	nmfpg_raise(nmfc_triplets_sort_merge(t, count, &nnz, &rows, &cols, &intr, &err), &err,
-				ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+	            ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
 	size = nmfc_matrix_size(rows, cols, nnz);
 	nmfpg_check_image_size(size, "the nmf_matrix");
 	nmfpg_check_memory(size, "the nmf_matrix");
 	/* not zeroed: nmfc_matrix_write sets every byte but the length word */
-	image = (struct varlena *) palloc(size);
+	image = (struct varlena *)palloc(size);
 	advise_huge_pages(image, size);
-	nmfpg_raise(nmfc_matrix_write(t, nnz, rows, cols, image, (size_t) size, &err), &err,
-				ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+	nmfpg_raise(nmfc_matrix_write(t, nnz, rows, cols, image, (size_t)size, &err), &err,
+	            ERRCODE_PROGRAM_LIMIT_EXCEEDED);
 	SET_VARSIZE(image, size);
 	return image;
 }
@@ -423,19 +423,19 @@ matrix_from_runs(StateExpanded *st)
 	if (st->count == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("matrix has no cells")));
 	nmfpg_raise(nmfc_runs_measure(st->triplets, st->count, starts, st->nruns, &nnz, &rows, &cols,
-								  &intr, &err),
-				&err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+	                              &intr, &err),
+	            &err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
 	if (cols < 0)
 		return NULL;
 	size = nmfc_matrix_size(rows, cols, nnz);
 	nmfpg_check_image_size(size, "the nmf_matrix");
 	nmfpg_check_memory(size, "the nmf_matrix");
 	/* not zeroed: nmfc_runs_write sets every byte but the length word */
-	image = (struct varlena *) palloc(size);
+	image = (struct varlena *)palloc(size);
 	advise_huge_pages(image, size);
 	nmfpg_raise(nmfc_runs_write(st->triplets, st->count, starts, st->nruns, nnz, rows, cols, image,
-								(size_t) size, &intr, &err),
-				&err, ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+	                            (size_t)size, &intr, &err),
+	            &err, ERRCODE_PROGRAM_LIMIT_EXCEEDED);
 	SET_VARSIZE(image, size);
 	return image;
 }
@@ -457,7 +457,7 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 	d = PG_GETARG_DATUM(0);
 	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
 	{
-		StateExpanded *st = (StateExpanded *) DatumGetEOHP(d);
+		StateExpanded *st = (StateExpanded *)DatumGetEOHP(d);
 		struct varlena *image;
 
 		if (st->nruns == 0)
@@ -474,8 +474,8 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 		StateSource src = state_source(d);
 
 		count = src.count;
-		nmfpg_check_memory(Max(count, 1) * (int64) sizeof(NmfTriplet),
-						   "the nmf_matrix_state's cells");
+		nmfpg_check_memory(Max(count, 1) * (int64)sizeof(NmfTriplet),
+		                   "the nmf_matrix_state's cells");
 		t = MemoryContextAllocHuge(CurrentMemoryContext, Max(count, 1) * sizeof(NmfTriplet));
 		nmfc_state_cells(src.flat, t);
 	}
@@ -486,7 +486,7 @@ Datum
 nmf_matrix_state_in(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_POINTER(
-		nmfpg_image_from_base64(PG_GETARG_CSTRING(0), nmfc_state_validate, "nmf_matrix_state"));
+	    nmfpg_image_from_base64(PG_GETARG_CSTRING(0), nmfc_state_validate, "nmf_matrix_state"));
 }
 
 Datum
@@ -498,8 +498,7 @@ nmf_matrix_state_out(PG_FUNCTION_ARGS)
 Datum
 nmf_matrix_state_recv(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(
-		nmfpg_image_recv((StringInfo) PG_GETARG_POINTER(0), nmfc_state_validate));
+	PG_RETURN_POINTER(nmfpg_image_recv((StringInfo)PG_GETARG_POINTER(0), nmfc_state_validate));
 }
 
 Datum

@@ -3,12 +3,13 @@
  * The nmf_matrix type: text (base64), binary and bytea forms, all validated by
  * the core's nmfc_matrix_validate; the dense-array constructor; a summary.
  */
-#include "nmfpg.h"
+#include "postgres.h"
 
 #include <math.h>
 
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "nmfpg.h"
 #include "utils/array.h"
 
 PG_FUNCTION_INFO_V1(nmf_matrix_in);
@@ -24,7 +25,7 @@ Datum
 nmf_matrix_in(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_POINTER(
-		nmfpg_image_from_base64(PG_GETARG_CSTRING(0), nmfc_matrix_validate, "nmf_matrix"));
+	    nmfpg_image_from_base64(PG_GETARG_CSTRING(0), nmfc_matrix_validate, "nmf_matrix"));
 }
 
 Datum
@@ -36,7 +37,7 @@ nmf_matrix_out(PG_FUNCTION_ARGS)
 Datum
 nmf_matrix_recv(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(nmfpg_image_recv((StringInfo) PG_GETARG_POINTER(0), nmfc_matrix_validate));
+	PG_RETURN_POINTER(nmfpg_image_recv((StringInfo)PG_GETARG_POINTER(0), nmfc_matrix_validate));
 }
 
 Datum
@@ -68,19 +69,20 @@ nmf_matrix_from_array(PG_FUNCTION_ARGS)
 	NmfTriplet *t;
 
 	if (ARR_NDIM(a) != 2)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("dense matrix must be a 2-dimensional float8 array, not %d-dimensional",
-							   ARR_NDIM(a)),
-						errhint("Write it as '{{1,2},{3,4}}'::float8[].")));
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("dense matrix must be a 2-dimensional float8 array, not %d-dimensional",
+		                ARR_NDIM(a)),
+		         errhint("Write it as '{{1,2},{3,4}}'::float8[].")));
 	if (array_contains_nulls(a))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("dense matrix must not contain NULL cells")));
+		                errmsg("dense matrix must not contain NULL cells")));
 	rows = ARR_DIMS(a)[0];
 	cols = ARR_DIMS(a)[1];
 	count = rows * cols;
-	nmfpg_check_memory(count * (int64) (sizeof(NmfTriplet) + 20), "the dense matrix");
-	cells = (const double *) ARR_DATA_PTR(a);
-	t = (NmfTriplet *) MemoryContextAllocHuge(CurrentMemoryContext, count * sizeof(NmfTriplet));
+	nmfpg_check_memory(count * (int64)(sizeof(NmfTriplet) + 20), "the dense matrix");
+	cells = (const double *)ARR_DATA_PTR(a);
+	t = (NmfTriplet *)MemoryContextAllocHuge(CurrentMemoryContext, count * sizeof(NmfTriplet));
 	for (int64 i = 0; i < rows; i++)
 		for (int64 j = 0; j < cols; j++)
 		{
@@ -106,10 +108,11 @@ nmf_matrix_info(PG_FUNCTION_ARGS)
 		sum += values[k];
 	initStringInfo(&s);
 	appendStringInfo(&s,
-					 "{\"rows\": " INT64_FORMAT ", \"cols\": " INT64_FORMAT ", \"nnz\": " INT64_FORMAT
-					 ", \"density\": %s, \"sum\": %s, \"format_version\": %d}",
-					 m->rows, m->cols, m->nnz,
-					 nmfpg_json_number((double) m->nnz / ((double) m->rows * (double) m->cols)),
-					 nmfpg_json_number(sum), (int) m->version);
+	                 "{\"rows\": " INT64_FORMAT ", \"cols\": " INT64_FORMAT
+	                 ", \"nnz\": " INT64_FORMAT
+	                 ", \"density\": %s, \"sum\": %s, \"format_version\": %d}",
+	                 m->rows, m->cols, m->nnz,
+	                 nmfpg_json_number((double)m->nnz / ((double)m->rows * (double)m->cols)),
+	                 nmfpg_json_number(sum), (int)m->version);
 	PG_RETURN_DATUM(nmfpg_jsonb_from_cstring(s.data));
 }

@@ -4,9 +4,10 @@
  * the core's nmfc_model_validate (a value of format version 1, nmf 0.1's, comes
  * in upgraded to the current version); and nmf_info, the model's summary as jsonb.
  */
-#include "nmfpg.h"
+#include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "nmfpg.h"
 
 PG_FUNCTION_INFO_V1(nmf_model_in);
 PG_FUNCTION_INFO_V1(nmf_model_out);
@@ -20,8 +21,8 @@ Datum
 nmf_model_in(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_POINTER(nmfpg_model_current(
-		nmfpg_image_from_base64(PG_GETARG_CSTRING(0), nmfc_model_validate, "nmf_model"),
-		ERRCODE_INVALID_TEXT_REPRESENTATION));
+	    nmfpg_image_from_base64(PG_GETARG_CSTRING(0), nmfc_model_validate, "nmf_model"),
+	    ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
 
 Datum
@@ -34,8 +35,8 @@ Datum
 nmf_model_recv(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_POINTER(
-		nmfpg_model_current(nmfpg_image_recv((StringInfo) PG_GETARG_POINTER(0), nmfc_model_validate),
-							ERRCODE_INVALID_BINARY_REPRESENTATION));
+	    nmfpg_model_current(nmfpg_image_recv((StringInfo)PG_GETARG_POINTER(0), nmfc_model_validate),
+	                        ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
 
 Datum
@@ -47,8 +48,9 @@ nmf_model_send(PG_FUNCTION_ARGS)
 Datum
 nmf_model_from_bytea(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(nmfpg_model_current(nmfpg_image_from_bytea(PG_GETARG_DATUM(0), nmfc_model_validate),
-										  ERRCODE_INVALID_BINARY_REPRESENTATION));
+	PG_RETURN_POINTER(
+	    nmfpg_model_current(nmfpg_image_from_bytea(PG_GETARG_DATUM(0), nmfc_model_validate),
+	                        ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
 
 /* The bytea is the image after the length word: the same bytes as the send form. */
@@ -73,9 +75,9 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 
 	initStringInfo(&s);
 	appendStringInfo(&s,
-					 "{\"rows\": " INT64_FORMAT ", \"cols\": " INT64_FORMAT ", \"nnz\": " INT64_FORMAT
-					 ", \"rank\": " INT64_FORMAT ", ",
-					 m->rows, m->cols, m->nnz, m->rank);
+	                 "{\"rows\": " INT64_FORMAT ", \"cols\": " INT64_FORMAT
+	                 ", \"nnz\": " INT64_FORMAT ", \"rank\": " INT64_FORMAT ", ",
+	                 m->rows, m->cols, m->nnz, m->rank);
 	append_json_string(&s, "solver", nmfc_solver_name(m->solver));
 	appendStringInfoString(&s, ", \"options\": {");
 	append_json_string(&s, "loss", nmfc_loss_name(m->loss));
@@ -83,9 +85,8 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	append_json_string(&s, "init", nmfc_init_name(m->init));
 	appendStringInfoString(&s, ", ");
 	append_json_string(&s, "missing", nmfc_missing_name(m->missing));
-	appendStringInfo(&s,
-					 ", \"max_iter\": %d, \"tol\": %s, \"seed\": " INT64_FORMAT,
-					 m->max_iter, nmfpg_json_number(m->tol), m->seed);
+	appendStringInfo(&s, ", \"max_iter\": %d, \"tol\": %s, \"seed\": " INT64_FORMAT, m->max_iter,
+	                 nmfpg_json_number(m->tol), m->seed);
 	appendStringInfo(&s, ", \"max_seconds\": %s", nmfpg_json_number(m->max_seconds));
 	appendStringInfo(&s, ", \"l1_w\": %s", nmfpg_json_number(m->l1_w));
 	appendStringInfo(&s, ", \"l1_h\": %s", nmfpg_json_number(m->l1_h));
@@ -93,14 +94,14 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	appendStringInfo(&s, ", \"l2_h\": %s", nmfpg_json_number(m->l2_h));
 	/* solver gd's fixed step; null for its adaptive step and for the other solvers */
 	appendStringInfo(&s, ", \"learning_rate\": %s",
-					 m->learning_rate > 0 ? nmfpg_json_number(m->learning_rate) : "null");
+	                 m->learning_rate > 0 ? nmfpg_json_number(m->learning_rate) : "null");
 	appendStringInfo(&s, ", \"bias\": %s, \"l2_bias\": %s}", m->bias ? "true" : "false",
-					 m->bias ? nmfpg_json_number(m->l2_bias) : "null");
+	                 m->bias ? nmfpg_json_number(m->l2_bias) : "null");
 	/* mu: the global offset of a biased model; null without biases */
 	appendStringInfo(&s, ", \"bias\": %s, \"mu\": %s", m->bias ? "true" : "false",
-					 m->bias ? nmfpg_json_number(m->mu) : "null");
+	                 m->bias ? nmfpg_json_number(m->mu) : "null");
 	appendStringInfo(&s, ", \"iterations\": %d, \"converged\": %s", m->iterations,
-					 m->converged ? "true" : "false");
+	                 m->converged ? "true" : "false");
 	appendStringInfo(&s, ", \"loss\": %s", nmfpg_json_number(m->final_loss));
 	appendStringInfo(&s, ", \"relative_error\": %s", nmfpg_json_number(m->relative_error));
 	appendStringInfo(&s, ", \"seconds\": %s", nmfpg_json_number(m->seconds));
@@ -115,7 +116,7 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 			weight += h[j * m->rank + f];
 		appendStringInfo(&s, "%s%s", f ? ", " : "", nmfpg_json_number(weight));
 	}
-	appendStringInfo(&s, "], \"format_version\": %d}", (int) m->version);
+	appendStringInfo(&s, "], \"format_version\": %d}", (int)m->version);
 	return s.data;
 }
 

@@ -10,8 +10,8 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
-#include "utils/memutils.h"
 #include "nmf_api.h"
+#include "utils/memutils.h"
 
 /* guc.c */
 extern int nmfpg_max_memory_kb;
@@ -22,7 +22,7 @@ extern void nmfpg_check_memory(int64 bytes, const char *what);
 /* progress.c: per-backend progress of a running fit, in shared memory when preloaded. */
 extern void nmfpg_progress_init(void);
 extern void nmfpg_progress_begin(const char *solver, int64 rows, int64 cols, int64 rank,
-								 int32 max_iter);
+                                 int32 max_iter);
 extern void nmfpg_progress_update(int32 iteration, double loss, double seconds);
 extern void nmfpg_progress_end(void);
 
@@ -35,13 +35,13 @@ extern void nmfpg_check_image_size(int64 size, const char *what);
 typedef int (*nmfpg_validate_fn)(const void *flat, size_t size, NmfcError *err);
 
 extern struct varlena *nmfpg_image_from_bytes(const char *data, int64 len,
-											  nmfpg_validate_fn validate, int errcode);
+                                              nmfpg_validate_fn validate, int errcode);
 extern char *nmfpg_image_to_base64(const struct varlena *image);
 extern struct varlena *nmfpg_image_recv(StringInfo buf, nmfpg_validate_fn validate);
 extern bytea *nmfpg_image_send(Datum d);
 extern struct varlena *nmfpg_image_from_bytea(Datum d, nmfpg_validate_fn validate);
 extern struct varlena *nmfpg_image_from_base64(const char *text, nmfpg_validate_fn validate,
-											   const char *typname);
+                                               const char *typname);
 extern struct varlena *nmfpg_detoast_aligned(Datum d);
 
 extern const NmfMatrixFlat *nmfpg_matrix_arg(Datum d);
@@ -54,7 +54,7 @@ extern struct varlena *nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count);
 extern void nmfpg_check_cell(int64 row, int64 col, double value);
 
 /* fit.c: nmf()'s options and the fit driver, shared with nmf_fit() (fit_table.c). */
-#define NMFPG_FIT_OPTIONS 18 /* the rank and the options after it, in nmf()'s order */
+#define NMFPG_FIT_OPTIONS 18      /* the rank and the options after it, in nmf()'s order */
 #define NMFPG_FIT_EXTRA_OPTIONS 3 /* 0.3's bias, l2_bias, threads, from extra_arg */
 /*
  * Options missing from an older declaration (fewer arguments) take their
@@ -62,11 +62,11 @@ extern void nmfpg_check_cell(int64 row, int64 col, double value);
  * extra_arg (nmf(): right after verbose; nmf_fit(): after models_table).
  */
 extern void nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg,
-									NmfcOptions *opt, bool *verbose);
+                                    NmfcOptions *opt, bool *verbose);
 extern int64 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt);
 extern NmfModelFlat *nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids,
-									  const int64 *col_ids, const NmfcOptions *opt, bool verbose,
-									  int64 *image_size);
+                                      const int64 *col_ids, const NmfcOptions *opt, bool verbose,
+                                      int64 *image_size);
 
 /* model_io.c */
 extern char *nmfpg_model_info_json(const NmfModelFlat *m);

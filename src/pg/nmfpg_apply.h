@@ -14,7 +14,7 @@
 
 /* Raises 22004 naming the argument when argument argno is NULL. */
 extern void nmfpg_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *fn,
-							   const char *name);
+                               const char *name);
 
 /* k >= 1, else 22023. */
 extern void nmfpg_check_k(const char *fn, int32 k);

@@ -3,10 +3,11 @@
  * nmf_predict: predicted cells (W H)_ij, one at a time or for two arrays of
  * ids in one call (one setup, one pass in the core, for millions of pairs).
  */
-#include "nmfpg_apply.h"
+#include "postgres.h"
 
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nmfpg_apply.h"
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(nmf_predict);
@@ -37,8 +38,8 @@ nmf_predict(PG_FUNCTION_ARGS)
 	v = nmfc_model_view(nmfpg_model_arg_cached(fcinfo, 0));
 	row_id = PG_GETARG_INT64(1);
 	col_id = PG_GETARG_INT64(2);
-	nmfpg_raise(nmfc_predict_pairs(&v, 1, &row_id, &col_id, NULL, &score, &known, NULL, &err),
-				&err, ERRCODE_DATA_CORRUPTED);
+	nmfpg_raise(nmfc_predict_pairs(&v, 1, &row_id, &col_id, NULL, &score, &known, NULL, &err), &err,
+	            ERRCODE_DATA_CORRUPTED);
 	if (!known)
 	{
 		if (strict_ids)
@@ -55,7 +56,7 @@ nmf_predict(PG_FUNCTION_ARGS)
 Datum
 nmf_predict_pairs(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	bool strict_ids = nmfpg_on_unknown_error(fcinfo, 3, "nmf_predict");
 	NmfcInterrupts intr = nmfpg_interrupts();
 	NmfcModelView v;
@@ -67,29 +68,29 @@ nmf_predict_pairs(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		return (Datum) 0;
+		return (Datum)0;
 	rows = nmfpg_int8_array(PG_GETARG_DATUM(1), &n_rows, &row_null);
 	cols = nmfpg_int8_array(PG_GETARG_DATUM(2), &n_cols, &col_null);
 	if (n_rows != n_cols)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("nmf_predict: row_ids has " INT64_FORMAT
-							   " elements but col_ids has " INT64_FORMAT,
-							   n_rows, n_cols),
-						errhint("Pass one row id and one column id per pair.")));
+		                errmsg("nmf_predict: row_ids has " INT64_FORMAT
+		                       " elements but col_ids has " INT64_FORMAT,
+		                       n_rows, n_cols),
+		                errhint("Pass one row id and one column id per pair.")));
 	if (n_rows == 0)
-		return (Datum) 0;
+		return (Datum)0;
 	if (row_null || col_null)
 	{
 		skip = palloc0(n_rows);
 		for (int64 p = 0; p < n_rows; p++)
 			skip[p] = (row_null && row_null[p]) || (col_null && col_null[p]);
 	}
-	nmfpg_check_memory(n_rows * (int64) (sizeof(double) + 1), "nmf_predict");
+	nmfpg_check_memory(n_rows * (int64)(sizeof(double) + 1), "nmf_predict");
 	scores = MemoryContextAllocHuge(CurrentMemoryContext, n_rows * sizeof(double));
 	known = MemoryContextAllocHuge(CurrentMemoryContext, n_rows);
 	v = nmfc_model_view(nmfpg_model_arg(PG_GETARG_DATUM(0)));
 	nmfpg_raise(nmfc_predict_pairs(&v, n_rows, rows, cols, skip, scores, known, &intr, &err), &err,
-				ERRCODE_DATA_CORRUPTED);
+	            ERRCODE_DATA_CORRUPTED);
 
 	for (int64 p = 0; p < n_rows; p++)
 	{
@@ -108,5 +109,5 @@ nmf_predict_pairs(PG_FUNCTION_ARGS)
 		if ((p & 0xffff) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }

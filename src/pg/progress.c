@@ -7,11 +7,12 @@
  * server start, so this needs shared_preload_libraries = 'nmf'; without it
  * fits run as usual and the view says how to turn it on.
  */
-#include "nmfpg.h"
+#include "postgres.h"
 
 #include "catalog/pg_authid.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nmfpg.h"
 #include "storage/backendid.h"
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
@@ -90,7 +91,7 @@ static ProgressSlot *
 my_slot(void)
 {
 	if (slots == NULL || MyBackendId == InvalidBackendId || MyBackendId < 1 ||
-		MyBackendId > slot_count)
+	    MyBackendId > slot_count)
 		return NULL;
 	return &slots[MyBackendId - 1];
 }
@@ -148,13 +149,13 @@ nmfpg_progress_end(void)
 Datum
 nmf_progress_read(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	bool read_all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
 
 	if (slots == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						errmsg("nmf progress is not available"),
-						errhint("Add nmf to shared_preload_libraries and restart the server.")));
+		                errmsg("nmf progress is not available"),
+		                errhint("Add nmf to shared_preload_libraries and restart the server.")));
 	InitMaterializedSRF(fcinfo, 0);
 	for (int i = 0; i < slot_count; i++)
 	{
@@ -172,7 +173,7 @@ nmf_progress_read(PG_FUNCTION_ARGS)
 		values[2] = CStringGetTextDatum(copy.solver);
 		values[3] = Int64GetDatum(copy.rows);
 		values[4] = Int64GetDatum(copy.cols);
-		values[5] = Int32GetDatum((int32) copy.rank);
+		values[5] = Int32GetDatum((int32)copy.rank);
 		values[6] = Int32GetDatum(copy.iteration);
 		values[7] = Int32GetDatum(copy.max_iter);
 		values[8] = Float8GetDatum(copy.loss);
@@ -180,5 +181,5 @@ nmf_progress_read(PG_FUNCTION_ARGS)
 		nulls[8] = copy.iteration == 0;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }

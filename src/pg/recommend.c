@@ -5,10 +5,11 @@
  * training matrix, or just the row's own cells). The core scores every
  * column and selects the k best without sorting them all.
  */
-#include "nmfpg_apply.h"
+#include "postgres.h"
 
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nmfpg_apply.h"
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(nmf_recommend);
@@ -27,7 +28,7 @@ typedef struct Recommender
 {
 	NmfcModelView model;
 	const NmfMatrixFlat *exclude; /* NULL: exclude nothing */
-	int64 k;					  /* at most the number of columns */
+	int64 k;                      /* at most the number of columns */
 	bool strict_ids;
 	int64 *ids;
 	double *scores;
@@ -47,7 +48,7 @@ recommender_init(FunctionCallInfo fcinfo, Recommender *r)
 		return false;
 	r->model = nmfc_model_view(nmfpg_model_arg_cached(fcinfo, ARG_MODEL));
 	r->exclude = PG_ARGISNULL(ARG_EXCLUDE) ? NULL : nmfpg_matrix_arg_cached(fcinfo, ARG_EXCLUDE);
-	r->k = Min((int64) k, r->model.cols);
+	r->k = Min((int64)k, r->model.cols);
 	r->ids = palloc(r->k * sizeof(int64));
 	r->scores = palloc(r->k * sizeof(double));
 	return true;
@@ -62,8 +63,8 @@ recommend_row(Recommender *r, int64 row_id)
 	int found;
 
 	nmfpg_raise(nmfc_recommend(&r->model, row_id, r->k, r->exclude, r->ids, r->scores, &count,
-							   &found, &err),
-				&err, ERRCODE_DATA_CORRUPTED);
+	                           &found, &err),
+	            &err, ERRCODE_DATA_CORRUPTED);
 	if (!found && r->strict_ids)
 		nmfpg_unknown_id("nmf_recommend", "row", row_id);
 	return count;
@@ -73,13 +74,13 @@ recommend_row(Recommender *r, int64 row_id)
 Datum
 nmf_recommend(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	Recommender r;
 	int64 count;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (!recommender_init(fcinfo, &r) || PG_ARGISNULL(ARG_ROW))
-		return (Datum) 0;
+		return (Datum)0;
 	count = recommend_row(&r, PG_GETARG_INT64(ARG_ROW));
 	for (int64 p = 0; p < count; p++)
 	{
@@ -88,7 +89,7 @@ nmf_recommend(PG_FUNCTION_ARGS)
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }
 
 /*
@@ -99,7 +100,7 @@ nmf_recommend(PG_FUNCTION_ARGS)
 Datum
 nmf_recommend_rows(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	Recommender r;
 	const int64 *rows;
 	uint8 *row_null;
@@ -107,7 +108,7 @@ nmf_recommend_rows(PG_FUNCTION_ARGS)
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (!recommender_init(fcinfo, &r) || PG_ARGISNULL(ARG_ROW))
-		return (Datum) 0;
+		return (Datum)0;
 	rows = nmfpg_int8_array(PG_GETARG_DATUM(ARG_ROW), &n, &row_null);
 	for (int64 i = 0; i < n; i++)
 	{
@@ -120,11 +121,11 @@ nmf_recommend_rows(PG_FUNCTION_ARGS)
 		for (int64 p = 0; p < count; p++)
 		{
 			Datum values[4] = {Int64GetDatum(rows[i]), Int64GetDatum(r.ids[p]),
-							   Float8GetDatum(r.scores[p]), Int32GetDatum((int32) (p + 1))};
+			                   Float8GetDatum(r.scores[p]), Int32GetDatum((int32)(p + 1))};
 			bool nulls[4] = {false, false, false, false};
 
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }

@@ -4,11 +4,12 @@
  * for joins and filters, wide form (id, weights float8[]) for one row per id.
  * Factors are numbered from 1, in the model's order (decreasing weight).
  */
-#include "nmfpg.h"
+#include "postgres.h"
 
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nmfpg.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
@@ -44,7 +45,7 @@ emit_long(FunctionCallInfo fcinfo, bool w_side)
 {
 	const NmfModelFlat *m = NMFPG_MODEL_P(0);
 	FactorSide side = side_of(m, w_side);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	Datum values[3];
 	bool nulls[3] = {false, false, false};
 
@@ -56,13 +57,13 @@ emit_long(FunctionCallInfo fcinfo, bool w_side)
 		for (int64 f = 0; f < side.rank; f++)
 		{
 			values[0] = Int64GetDatum(side.ids[i]);
-			values[1] = Int32GetDatum((int32) (f + 1));
+			values[1] = Int32GetDatum((int32)(f + 1));
 			values[2] = Float8GetDatum(row[f]);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 		CHECK_FOR_INTERRUPTS();
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }
 
 static Datum
@@ -70,7 +71,7 @@ emit_wide(FunctionCallInfo fcinfo, bool w_side)
 {
 	const NmfModelFlat *m = NMFPG_MODEL_P(0);
 	FactorSide side = side_of(m, w_side);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	Datum *weights = palloc(side.rank * sizeof(Datum));
 	Datum values[2];
 	bool nulls[2] = {false, false};
@@ -83,15 +84,15 @@ emit_wide(FunctionCallInfo fcinfo, bool w_side)
 
 		for (int64 f = 0; f < side.rank; f++)
 			weights[f] = Float8GetDatum(row[f]);
-		a = construct_array(weights, (int) side.rank, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
-							TYPALIGN_DOUBLE);
+		a = construct_array(weights, (int)side.rank, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
+		                    TYPALIGN_DOUBLE);
 		values[0] = Int64GetDatum(side.ids[i]);
 		values[1] = PointerGetDatum(a);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		pfree(a);
 		CHECK_FOR_INTERRUPTS();
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }
 
 Datum
@@ -118,7 +119,6 @@ nmf_h_wide(PG_FUNCTION_ARGS)
 	return emit_wide(fcinfo, false);
 }
 
-
 PG_FUNCTION_INFO_V1(nmf_bias);
 
 /*
@@ -129,7 +129,7 @@ Datum
 nmf_bias(PG_FUNCTION_ARGS)
 {
 	const NmfModelFlat *m;
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	char *side;
 	bool rows;
 	const int64 *ids;
@@ -138,19 +138,19 @@ nmf_bias(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("nmf_bias: side must not be NULL")));
+		                errmsg("nmf_bias: side must not be NULL")));
 	side = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	if (strcmp(side, "row") != 0 && strcmp(side, "col") != 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("nmf_bias: unknown side \"%s\"", side),
-						errhint("Valid values: row, col.")));
+		                errmsg("nmf_bias: unknown side \"%s\"", side),
+		                errhint("Valid values: row, col.")));
 	rows = strcmp(side, "row") == 0;
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
-		return (Datum) 0;
+		return (Datum)0;
 	m = NMFPG_MODEL_P(0);
 	if (!m->bias)
-		return (Datum) 0;
+		return (Datum)0;
 	ids = rows ? nmf_model_row_ids(m) : nmf_model_col_ids(m);
 	b = rows ? nmf_model_b_row(m) : nmf_model_b_col(m);
 	count = rows ? m->rows : m->cols;
@@ -163,5 +163,5 @@ nmf_bias(PG_FUNCTION_ARGS)
 		if (i % 65536 == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }

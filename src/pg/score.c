@@ -4,12 +4,13 @@
  * of a matrix, and nmf_split, the seeded split of a matrix's stored cells
  * into a training and a test matrix that nmf_cv (in SQL) builds on.
  */
-#include "nmfpg_apply.h"
+#include "postgres.h"
 
 #include <math.h>
 
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "nmfpg_apply.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(nmf_score);
@@ -38,15 +39,16 @@ nmf_score(PG_FUNCTION_ARGS)
 	StringInfoData json;
 
 	nmfpg_raise(nmfc_score(&v, &xv, nmf_matrix_row_ids(x), nmf_matrix_col_ids(x), &s, &intr, &err),
-				&err, ERRCODE_DATA_CORRUPTED);
+	            &err, ERRCODE_DATA_CORRUPTED);
 	initStringInfo(&json);
-	appendStringInfo(&json, "{\"rmse\": %s", s.cells > 0 ? nmfpg_json_number(sqrt(s.sse / s.cells)) : "null");
-	appendStringInfo(&json, ", \"mae\": %s", number_or_null(s.sae, (double) s.cells));
+	appendStringInfo(&json, "{\"rmse\": %s",
+	                 s.cells > 0 ? nmfpg_json_number(sqrt(s.sse / s.cells)) : "null");
+	appendStringInfo(&json, ", \"mae\": %s", number_or_null(s.sae, (double)s.cells));
 	appendStringInfo(&json, ", \"frobenius\": %s", nmfpg_json_number(sqrt(s.sse)));
 	appendStringInfo(&json, ", \"relative_error\": %s",
-					 s.x_sq > 0 ? nmfpg_json_number(sqrt(s.sse / s.x_sq)) : "null");
+	                 s.x_sq > 0 ? nmfpg_json_number(sqrt(s.sse / s.x_sq)) : "null");
 	appendStringInfo(&json, ", \"cells\": " INT64_FORMAT ", \"unknown_cells\": " INT64_FORMAT "}",
-					 s.cells, s.unknown_cells);
+	                 s.cells, s.unknown_cells);
 	PG_RETURN_DATUM(nmfpg_jsonb_from_cstring(json.data));
 }
 
@@ -79,11 +81,11 @@ nmf_split(PG_FUNCTION_ARGS)
 
 	x = NMFPG_MATRIX_P(0);
 	xv = nmfpg_matrix_view(x);
-	nmfpg_check_memory(Max(xv.nnz, 1) * (int64) sizeof(NmfTriplet), "nmf_split");
+	nmfpg_check_memory(Max(xv.nnz, 1) * (int64)sizeof(NmfTriplet), "nmf_split");
 	t = MemoryContextAllocHuge(CurrentMemoryContext, Max(xv.nnz, 1) * sizeof(NmfTriplet));
 	nmfpg_raise(nmfc_split(&xv, nmf_matrix_row_ids(x), nmf_matrix_col_ids(x), PG_GETARG_INT32(1),
-						   PG_GETARG_INT32(2), PG_GETARG_INT64(3), t, &n_train, &intr, &err),
-				&err, ERRCODE_DATA_CORRUPTED);
+	                       PG_GETARG_INT32(2), PG_GETARG_INT64(3), t, &n_train, &intr, &err),
+	            &err, ERRCODE_DATA_CORRUPTED);
 	n_test = xv.nnz - n_train;
 	if (n_train > 0)
 	{

@@ -3,9 +3,10 @@
  * nmf_similar: the rows (of W) or columns (of H) nearest to one of them in
  * factor space, by cosine or dot product, the item itself left out.
  */
-#include "nmfpg_apply.h"
+#include "postgres.h"
 
 #include "funcapi.h"
+#include "nmfpg_apply.h"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
@@ -32,9 +33,9 @@ side_code(FunctionCallInfo fcinfo)
 		return NMFC_SIDE_ROW;
 	if (strcmp(s, "col") == 0)
 		return NMFC_SIDE_COL;
-	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("nmf_similar: unknown side \"%s\"", s),
-					errhint("Valid values: row, col.")));
+	ereport(ERROR,
+	        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+	         errmsg("nmf_similar: unknown side \"%s\"", s), errhint("Valid values: row, col.")));
 	return -1; /* not reached */
 }
 
@@ -50,8 +51,8 @@ metric_code(FunctionCallInfo fcinfo)
 	if (strcmp(s, "dot") == 0)
 		return NMFC_METRIC_DOT;
 	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					errmsg("nmf_similar: unknown metric \"%s\"", s),
-					errhint("Valid values: cosine, dot.")));
+	                errmsg("nmf_similar: unknown metric \"%s\"", s),
+	                errhint("Valid values: cosine, dot.")));
 	return -1; /* not reached */
 }
 
@@ -59,7 +60,7 @@ metric_code(FunctionCallInfo fcinfo)
 Datum
 nmf_similar(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	int side = side_code(fcinfo);
 	int metric = metric_code(fcinfo);
 	bool strict_ids = nmfpg_on_unknown_error(fcinfo, ARG_ON_UNKNOWN, "nmf_similar");
@@ -74,14 +75,14 @@ nmf_similar(PG_FUNCTION_ARGS)
 	nmfpg_check_k("nmf_similar", PG_GETARG_INT32(ARG_K));
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(ARG_MODEL) || PG_ARGISNULL(ARG_ID))
-		return (Datum) 0;
+		return (Datum)0;
 	v = nmfc_model_view(nmfpg_model_arg_cached(fcinfo, ARG_MODEL));
 	id = PG_GETARG_INT64(ARG_ID);
-	k = Min((int64) PG_GETARG_INT32(ARG_K), side == NMFC_SIDE_ROW ? v.rows : v.cols);
+	k = Min((int64)PG_GETARG_INT32(ARG_K), side == NMFC_SIDE_ROW ? v.rows : v.cols);
 	ids = palloc(k * sizeof(int64));
 	sims = palloc(k * sizeof(double));
 	nmfpg_raise(nmfc_similar(&v, side, metric, id, k, ids, sims, &count, &found, &err), &err,
-				ERRCODE_DATA_CORRUPTED);
+	            ERRCODE_DATA_CORRUPTED);
 	if (!found && strict_ids)
 		nmfpg_unknown_id("nmf_similar", side == NMFC_SIDE_ROW ? "row" : "column", id);
 	for (int64 p = 0; p < count; p++)
@@ -91,5 +92,5 @@ nmf_similar(PG_FUNCTION_ARGS)
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }

@@ -3,10 +3,11 @@
  * nmf_transform: W rows for new rows (fold-in) with H held fixed, without
  * refitting: per row, the non-negative least-squares weights (in the core).
  */
-#include "nmfpg_apply.h"
+#include "postgres.h"
 
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nmfpg_apply.h"
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(nmf_transform);
@@ -18,7 +19,7 @@ PG_FUNCTION_INFO_V1(nmf_transform);
 Datum
 nmf_transform(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	NmfcInterrupts intr = nmfpg_interrupts();
 	const NmfModelFlat *model = NMFPG_MODEL_P(0);
 	const NmfMatrixFlat *x = NMFPG_MATRIX_P(1);
@@ -30,17 +31,17 @@ nmf_transform(PG_FUNCTION_ARGS)
 	double *w;
 	double *bias = NULL;
 
-	nmfpg_check_memory(xv.rows * v.rank * (int64) sizeof(double), "nmf_transform");
+	nmfpg_check_memory(xv.rows * v.rank * (int64)sizeof(double), "nmf_transform");
 	w = MemoryContextAllocHuge(CurrentMemoryContext, xv.rows * v.rank * sizeof(double));
 	if (v.bias)
 		bias = MemoryContextAllocHuge(CurrentMemoryContext, xv.rows * sizeof(double));
 	nmfpg_raise(nmfc_transform(&v, &xv, nmf_matrix_col_ids(x), w, bias, &unknown_cells,
-							   &unknown_cols, &intr, &err),
-				&err, ERRCODE_DATA_CORRUPTED);
+	                           &unknown_cols, &intr, &err),
+	            &err, ERRCODE_DATA_CORRUPTED);
 	if (unknown_cells > 0)
 		ereport(NOTICE, (errmsg("nmf_transform: ignored " INT64_FORMAT " cells in " INT64_FORMAT
-								" columns the model does not know",
-								unknown_cells, unknown_cols)));
+		                        " columns the model does not know",
+		                        unknown_cells, unknown_cols)));
 
 	InitMaterializedSRF(fcinfo, 0);
 	for (int64 i = 0; i < xv.rows; i++)
@@ -51,20 +52,20 @@ nmf_transform(PG_FUNCTION_ARGS)
 		if (bias)
 		{
 			Datum values[3] = {Int64GetDatum(row_ids[i]), Int32GetDatum(0),
-							   Float8GetDatum(bias[i])};
+			                   Float8GetDatum(bias[i])};
 			bool nulls[3] = {false, false, false};
 
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 		for (int64 f = 0; f < v.rank; f++)
 		{
-			Datum values[3] = {Int64GetDatum(row_ids[i]), Int32GetDatum((int32) (f + 1)),
-							   Float8GetDatum(wi[f])};
+			Datum values[3] = {Int64GetDatum(row_ids[i]), Int32GetDatum((int32)(f + 1)),
+			                   Float8GetDatum(wi[f])};
 			bool nulls[3] = {false, false, false};
 
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 		CHECK_FOR_INTERRUPTS();
 	}
-	return (Datum) 0;
+	return (Datum)0;
 }

@@ -82,7 +82,7 @@ inline void
 read_matrix(const NmfMatrixFlat *m, size_t size, Sink &s)
 {
 	require(nmfc_matrix_size(m->rows, m->cols, m->nnz) == static_cast<int64_t>(size),
-			"matrix size matches its header");
+	        "matrix size matches its header");
 	const int64_t *row_ids = nmf_matrix_row_ids(m);
 	const int64_t *col_ids = nmf_matrix_col_ids(m);
 	const int64_t *row_ptr = nmf_matrix_row_ptr(m);
@@ -112,13 +112,13 @@ read_state(const NmfStateFlat *st, size_t size, Sink &s)
 {
 	if ((st->flags & NMF_STATE_PACKED) == 0)
 		require(static_cast<int64_t>(sizeof(NmfStateFlat)) +
-						st->count * static_cast<int64_t>(sizeof(NmfTriplet)) ==
-					static_cast<int64_t>(size),
-				"state size matches its count");
+		                st->count * static_cast<int64_t>(sizeof(NmfTriplet)) ==
+		            static_cast<int64_t>(size),
+		        "state size matches its count");
 	else
 		require(st->count >= 1 && nmf_state_packed(st)->nrows >= 1 &&
-					nmf_state_packed(st)->nrows <= st->count,
-				"a packed state has cells and rows");
+		            nmf_state_packed(st)->nrows <= st->count,
+		        "a packed state has cells and rows");
 	std::vector<NmfTriplet> cells(static_cast<size_t>(st->count));
 	nmfc_state_cells(st, cells.data());
 	const NmfTriplet *t = cells.data();
@@ -135,12 +135,12 @@ read_model(const NmfModelFlat *m, size_t size, Sink &s)
 {
 	require(m->bias == 0 || m->bias == 1, "bias is 0 or 1");
 	require(nmfc_model_size_bias(m->rows, m->cols, m->rank, m->history_len, m->bias) ==
-				static_cast<int64_t>(size),
-			"model size matches its header");
+	            static_cast<int64_t>(size),
+	        "model size matches its header");
 	require(m->rank >= 1 && m->rank <= m->rows && m->rank <= m->cols, "rank in range");
 	require(nmfc_solver_name(m->solver) != nullptr && nmfc_loss_name(m->loss) != nullptr &&
-				nmfc_init_name(m->init) != nullptr && nmfc_missing_name(m->missing) != nullptr,
-			"option codes have names");
+	            nmfc_init_name(m->init) != nullptr && nmfc_missing_name(m->missing) != nullptr,
+	        "option codes have names");
 	const int64_t *row_ids = nmf_model_row_ids(m);
 	const int64_t *col_ids = nmf_model_col_ids(m);
 	const double *w = nmf_model_w(m);

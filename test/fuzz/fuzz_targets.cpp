@@ -78,11 +78,11 @@ fit_small(const NmfMatrixFlat *m, Sink &s)
 		NmfcSummary sum;
 		nmfc_fit_summary(fit, &sum);
 		const int64_t size =
-		nmfc_model_size_bias(m->rows, m->cols, opt.rank, sum.history_len, opt.bias);
+		    nmfc_model_size_bias(m->rows, m->cols, opt.rank, sum.history_len, opt.bias);
 		require(size > 0, "a fitted model has a size");
 		std::vector<uint64_t> words(static_cast<size_t>(size + 7) / 8, 0);
 		st = nmfc_fit_write_model(fit, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), words.data(),
-								  static_cast<size_t>(size), &err);
+		                          static_cast<size_t>(size), &err);
 		check_status(st, err, "nmfc_fit_write_model");
 		if (st == NMFC_OK)
 		{
@@ -91,11 +91,11 @@ fit_small(const NmfMatrixFlat *m, Sink &s)
 			if (st != NMFC_OK)
 			{
 				std::fprintf(stderr, "nmf fuzz: a fitted model does not validate: %s\n",
-							 err.message);
+				             err.message);
 				std::abort();
 			}
 			nmf_fuzz::read_model(reinterpret_cast<const NmfModelFlat *>(words.data()),
-								 static_cast<size_t>(size), s);
+			                     static_cast<size_t>(size), s);
 		}
 	}
 	nmfc_fit_free(fit);
@@ -127,13 +127,13 @@ merge_and_write(const NmfStateFlat *state, Sink &s)
 			require(size > 0, "a measured matrix has a size");
 			std::vector<uint64_t> words(static_cast<size_t>(size + 7) / 8, 0);
 			st = nmfc_runs_write(src, state->count, starts, 2, nnz, rows, cols, words.data(),
-								 static_cast<size_t>(size), nullptr, &err);
+			                     static_cast<size_t>(size), nullptr, &err);
 			check_status(st, err, "nmfc_runs_write");
 			if (st == NMFC_OK &&
-				nmfc_matrix_validate(words.data(), static_cast<size_t>(size), &err) != NMFC_OK)
+			    nmfc_matrix_validate(words.data(), static_cast<size_t>(size), &err) != NMFC_OK)
 			{
 				std::fprintf(stderr, "nmf fuzz: a matrix from runs does not validate: %s\n",
-							 err.message);
+				             err.message);
 				std::abort();
 			}
 		}
@@ -145,8 +145,8 @@ merge_and_write(const NmfStateFlat *state, Sink &s)
 	const int64_t size = nmfc_matrix_size(rows, cols, nnz);
 	require(size > 0, "a merged matrix has a size");
 	std::vector<uint64_t> words(static_cast<size_t>(size + 7) / 8, 0);
-	st = nmfc_matrix_write(t.data(), nnz, rows, cols, words.data(), static_cast<size_t>(size),
-						   &err);
+	st =
+	    nmfc_matrix_write(t.data(), nnz, rows, cols, words.data(), static_cast<size_t>(size), &err);
 	check_status(st, err, "nmfc_matrix_write");
 	if (st != NMFC_OK)
 		return;
@@ -157,7 +157,7 @@ merge_and_write(const NmfStateFlat *state, Sink &s)
 		std::abort();
 	}
 	nmf_fuzz::read_matrix(reinterpret_cast<const NmfMatrixFlat *>(words.data()),
-						  static_cast<size_t>(size), s);
+	                      static_cast<size_t>(size), s);
 }
 
 } // namespace

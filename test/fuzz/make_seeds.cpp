@@ -50,12 +50,12 @@ matrix_of(Triplets t, int64_t *size_out)
 	NmfcError err;
 	int64_t nnz, rows, cols;
 	if (nmfc_triplets_sort_merge(t.data(), static_cast<int64_t>(t.size()), &nnz, &rows, &cols,
-								 nullptr, &err) != NMFC_OK)
+	                             nullptr, &err) != NMFC_OK)
 		die("sort_merge", err);
 	const int64_t size = nmfc_matrix_size(rows, cols, nnz);
 	Words w(static_cast<size_t>(size + 7) / 8, 0);
 	if (nmfc_matrix_write(t.data(), nnz, rows, cols, w.data(), static_cast<size_t>(size), &err) !=
-		NMFC_OK)
+	    NMFC_OK)
 		die("matrix_write", err);
 	const uint32_t len = static_cast<uint32_t>(size << 2);
 	std::memcpy(w.data(), &len, 4);
@@ -66,8 +66,7 @@ matrix_of(Triplets t, int64_t *size_out)
 Words
 state_of(const Triplets &t, int64_t *size_out, uint16_t flags = 0)
 {
-	const int64_t size =
-		static_cast<int64_t>(sizeof(NmfStateFlat) + t.size() * sizeof(NmfTriplet));
+	const int64_t size = static_cast<int64_t>(sizeof(NmfStateFlat) + t.size() * sizeof(NmfTriplet));
 	Words w(static_cast<size_t>(size + 7) / 8, 0);
 	NmfStateFlat h;
 	std::memset(&h, 0, sizeof(h));
@@ -79,7 +78,7 @@ state_of(const Triplets &t, int64_t *size_out, uint16_t flags = 0)
 	std::memcpy(w.data(), &h, sizeof(h));
 	if (!t.empty())
 		std::memcpy(reinterpret_cast<char *>(w.data()) + sizeof(h), t.data(),
-					t.size() * sizeof(NmfTriplet));
+		            t.size() * sizeof(NmfTriplet));
 	*size_out = size;
 	return w;
 }
@@ -89,10 +88,14 @@ Words
 model_of(const Words &mw, int64_t rank, int32_t max_iter, int64_t *size_out, bool bias = false)
 {
 	const auto *m = reinterpret_cast<const NmfMatrixFlat *>(mw.data());
-	NmfcMatrixView x{m->rows,				 m->cols,
-					 m->nnz,				 nmf_matrix_row_ptr(m),
-					 nmf_matrix_col_idx(m),	 nmf_matrix_values(m),
-					 nmf_matrix_row_ids(m), nmf_matrix_col_ids(m)};
+	NmfcMatrixView x{m->rows,
+	                 m->cols,
+	                 m->nnz,
+	                 nmf_matrix_row_ptr(m),
+	                 nmf_matrix_col_idx(m),
+	                 nmf_matrix_values(m),
+	                 nmf_matrix_row_ids(m),
+	                 nmf_matrix_col_ids(m)};
 	NmfcOptions opt;
 	nmfc_options_default(&opt, rank);
 	opt.max_iter = max_iter;
@@ -115,7 +118,7 @@ model_of(const Words &mw, int64_t rank, int32_t max_iter, int64_t *size_out, boo
 	const int64_t size = nmfc_model_size_bias(m->rows, m->cols, rank, s.history_len, opt.bias);
 	Words w(static_cast<size_t>(size + 7) / 8, 0);
 	if (nmfc_fit_write_model(fit, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), w.data(),
-							 static_cast<size_t>(size), &err) != NMFC_OK)
+	                         static_cast<size_t>(size), &err) != NMFC_OK)
 		die("fit_write_model", err);
 	nmfc_fit_free(fit);
 	const uint32_t len = static_cast<uint32_t>(size << 2);
@@ -141,7 +144,7 @@ main(int argc, char **argv)
 	// Lee & Seung's example, a 1 x 1, a row, a column, a sparse one with an
 	// odd nnz (so col_idx has padding), stored zeros, big and negative ids.
 	const Triplets paper = {{1, 1, 5}, {1, 2, 4}, {1, 3, 1}, {2, 1, 4}, {2, 2, 5},
-							{2, 3, 1}, {3, 1, 2}, {3, 2, 1}, {3, 3, 5}};
+	                        {2, 3, 1}, {3, 1, 2}, {3, 2, 1}, {3, 3, 5}};
 	Triplets sparse, row, col, zeros, wide_ids, dups;
 	for (int64_t i = 1; i <= 6; i++)
 		for (int64_t j = 1; j <= 5; j++)
@@ -165,8 +168,8 @@ main(int argc, char **argv)
 		const Triplets *t;
 	};
 	const Named matrices[] = {{"paper", &paper}, {"sparse", &sparse}, {"row", &row},
-							  {"col", &col},	 {"zeros", &zeros},	  {"wide_ids", &wide_ids},
-							  {"dups", &dups}};
+	                          {"col", &col},     {"zeros", &zeros},   {"wide_ids", &wide_ids},
+	                          {"dups", &dups}};
 	int written = 0;
 	for (const Named &n : matrices)
 	{
@@ -174,8 +177,9 @@ main(int argc, char **argv)
 		write_seed(dir + "/state", n.name, state_of(*n.t, &size), size);
 		// The same cells as a parallel worker ships them: sorted, duplicates summed.
 		Triplets sorted = *n.t;
-		std::sort(sorted.begin(), sorted.end(), [](const NmfTriplet &a, const NmfTriplet &b)
-				  { return a.row < b.row || (a.row == b.row && a.col < b.col); });
+		std::sort(sorted.begin(), sorted.end(), [](const NmfTriplet &a, const NmfTriplet &b) {
+			return a.row < b.row || (a.row == b.row && a.col < b.col);
+		});
 		Triplets merged;
 		for (const NmfTriplet &c : sorted)
 			if (!merged.empty() && merged.back().row == c.row && merged.back().col == c.col)
@@ -183,19 +187,17 @@ main(int argc, char **argv)
 			else
 				merged.push_back(c);
 		write_seed(dir + "/state", std::string("sorted_") + n.name,
-				   state_of(merged, &size, NMF_STATE_SORTED), size);
+		           state_of(merged, &size, NMF_STATE_SORTED), size);
 		written += 3;
 		int64_t nrows = 0, col_base = 0;
-		const int64_t packed_size =
-			nmfc_state_pack_size(merged.data(), static_cast<int64_t>(merged.size()), &nrows,
-								 &col_base);
+		const int64_t packed_size = nmfc_state_pack_size(
+		    merged.data(), static_cast<int64_t>(merged.size()), &nrows, &col_base);
 		if (packed_size > 0)
 		{
 			Words w(static_cast<size_t>(packed_size + 7) / 8, 0);
 			NmfcError err;
-			if (nmfc_state_pack(merged.data(), static_cast<int64_t>(merged.size()), nrows,
-								col_base, w.data(), static_cast<size_t>(packed_size),
-								&err) != NMFC_OK)
+			if (nmfc_state_pack(merged.data(), static_cast<int64_t>(merged.size()), nrows, col_base,
+			                    w.data(), static_cast<size_t>(packed_size), &err) != NMFC_OK)
 			{
 				std::fprintf(stderr, "make_seeds: packing %s: %s\n", n.name, err.message);
 				std::exit(1);

@@ -25,8 +25,7 @@ struct TestModel
 	RowMajor w; // rows x r
 	RowMajor h; // cols x r (column j's weights contiguous)
 
-	TestModel(int64_t rows, int64_t cols, int64_t r, uint64_t seed)
-	    : w(rows, r), h(cols, r)
+	TestModel(int64_t rows, int64_t cols, int64_t r, uint64_t seed) : w(rows, r), h(cols, r)
 	{
 		std::mt19937_64 rng(seed);
 		std::uniform_real_distribution<double> u(0.0, 1.0);
@@ -204,9 +203,9 @@ TEST(Apply, RecommendIsTheTopOfAFullSort)
 		int64_t count = -1;
 		int found = -1;
 		NmfcError err;
-		ASSERT_EQ(nmfc_recommend(&v, 30, k, nullptr, ids.data(), scores.data(), &count, &found,
-		                         &err),
-		          NMFC_OK)
+		ASSERT_EQ(
+		    nmfc_recommend(&v, 30, k, nullptr, ids.data(), scores.data(), &count, &found, &err),
+		    NMFC_OK)
 		    << err.message;
 		EXPECT_EQ(found, 1);
 		ASSERT_EQ(count, room);
@@ -216,7 +215,8 @@ TEST(Apply, RecommendIsTheTopOfAFullSort)
 		          [&](int64_t a, int64_t b) { return wh(2, a) > wh(2, b); });
 		for (int64_t p = 0; p < count; p++)
 		{
-			EXPECT_EQ(ids[static_cast<size_t>(p)], tm.col_ids[static_cast<size_t>(order[static_cast<size_t>(p)])]);
+			EXPECT_EQ(ids[static_cast<size_t>(p)],
+			          tm.col_ids[static_cast<size_t>(order[static_cast<size_t>(p)])]);
 			EXPECT_DOUBLE_EQ(scores[static_cast<size_t>(p)], wh(2, order[static_cast<size_t>(p)]));
 		}
 	}
@@ -256,15 +256,14 @@ TEST(Apply, RecommendExcludesTheRowsCellsAndBreaksTiesById)
 	EXPECT_EQ(ids[2], 1028);
 	// A row the exclude matrix lacks: nothing excluded.
 	const Image other = nmf_test::matrix_from_triplets({{99, 1007, 1}});
-	ASSERT_EQ(nmfc_recommend(&v, 20, 6, flat(other), ids.data(), scores.data(), &count, &found,
-	                         &err),
-	          NMFC_OK);
+	ASSERT_EQ(
+	    nmfc_recommend(&v, 20, 6, flat(other), ids.data(), scores.data(), &count, &found, &err),
+	    NMFC_OK);
 	EXPECT_EQ(count, 6);
 	// Every column excluded: an empty answer.
 	const Image all = nmf_test::matrix_from_triplets(
 	    {{20, 1000, 1}, {20, 1007, 1}, {20, 1014, 1}, {20, 1021, 1}, {20, 1028, 1}, {20, 1035, 1}});
-	ASSERT_EQ(nmfc_recommend(&v, 20, 6, flat(all), ids.data(), scores.data(), &count, &found,
-	                         &err),
+	ASSERT_EQ(nmfc_recommend(&v, 20, 6, flat(all), ids.data(), scores.data(), &count, &found, &err),
 	          NMFC_OK);
 	EXPECT_EQ(found, 1);
 	EXPECT_EQ(count, 0);
@@ -304,8 +303,8 @@ TEST(Apply, SimilarMatchesBruteForce)
 			int64_t count;
 			int found;
 			NmfcError err;
-			ASSERT_EQ(nmfc_similar(&v, side, metric, all[target], 5, ids.data(), sims.data(), &count,
-			                       &found, &err),
+			ASSERT_EQ(nmfc_similar(&v, side, metric, all[target], 5, ids.data(), sims.data(),
+			                       &count, &found, &err),
 			          NMFC_OK)
 			    << err.message;
 			ASSERT_EQ(count, 5);
@@ -340,12 +339,12 @@ TEST(Apply, SimilarCosineOfZeroVectorAndSelf)
 	                       &count, &found, &err),
 	          NMFC_OK);
 	EXPECT_EQ(found, 0);
-	EXPECT_EQ(nmfc_similar(&v, 2, NMFC_METRIC_DOT, 10, 1, ids.data(), sims.data(), &count, &found,
-	                       &err),
-	          NMFC_INVALID_ARGUMENT);
-	EXPECT_EQ(nmfc_similar(&v, NMFC_SIDE_ROW, 9, 10, 1, ids.data(), sims.data(), &count, &found,
-	                       &err),
-	          NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(
+	    nmfc_similar(&v, 2, NMFC_METRIC_DOT, 10, 1, ids.data(), sims.data(), &count, &found, &err),
+	    NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(
+	    nmfc_similar(&v, NMFC_SIDE_ROW, 9, 10, 1, ids.data(), sims.data(), &count, &found, &err),
+	    NMFC_INVALID_ARGUMENT);
 }
 
 TEST(Apply, NnlsCoordinateDescentIsExact)
@@ -397,8 +396,8 @@ TEST(Apply, TransformSolvesNnlsOverAllColumns)
 	std::vector<double> out(static_cast<size_t>(xv.rows * 3));
 	int64_t unknown_cells = -1, unknown_cols = -1;
 	NmfcError err;
-	ASSERT_EQ(nmfc_transform(&v, &xv, nmf_matrix_col_ids(flat(x)), out.data(), nullptr, &unknown_cells,
-	                         &unknown_cols, nullptr, &err),
+	ASSERT_EQ(nmfc_transform(&v, &xv, nmf_matrix_col_ids(flat(x)), out.data(), nullptr,
+	                         &unknown_cells, &unknown_cols, nullptr, &err),
 	          NMFC_OK)
 	    << err.message;
 	EXPECT_EQ(unknown_cells, 3);
@@ -423,8 +422,8 @@ TEST(Apply, TransformMaskedCountsOnlyStoredCells)
 	const std::vector<int64_t> obs = {0, 3, 4, 8};
 	std::vector<NmfTriplet> t;
 	for (int64_t j : obs)
-		t.push_back(NmfTriplet{7, tm.col_ids[static_cast<size_t>(j)],
-		                       w_star.dot(tm.h.row(j).transpose())});
+		t.push_back(
+		    NmfTriplet{7, tm.col_ids[static_cast<size_t>(j)], w_star.dot(tm.h.row(j).transpose())});
 	const Image x = nmf_test::matrix_from_triplets(t);
 	const nmf::CsrView xc = csr_of(x);
 	std::vector<double> masked(3), zero(3);
@@ -441,9 +440,9 @@ TEST(Apply, TransformMaskedCountsOnlyStoredCells)
 	// A row with no known stored cell gets zeros, masked or not.
 	const Image none = nmf_test::matrix_from_triplets({{8, 5, 2.0}});
 	std::vector<double> z(3, 9.0);
-	const nmf::apply::TransformCounts c = nmf::apply::transform(
-	    tm.core_view(true), csr_of(none), nmf_matrix_col_ids(flat(none)), true, z.data(),
-	    NmfcInterrupts{});
+	const nmf::apply::TransformCounts c =
+	    nmf::apply::transform(tm.core_view(true), csr_of(none), nmf_matrix_col_ids(flat(none)),
+	                          true, z.data(), NmfcInterrupts{});
 	EXPECT_EQ(c.unknown_cells, 1);
 	EXPECT_EQ(z, std::vector<double>(3, 0.0));
 }
@@ -464,8 +463,8 @@ TEST(Apply, TransformOfTheTrainingRowsGivesW)
 	std::vector<double> out(8);
 	int64_t uc, ucols;
 	NmfcError err;
-	ASSERT_EQ(nmfc_transform(&mv, &xv, nmf_matrix_col_ids(flat(matrix)), out.data(), nullptr, &uc, &ucols,
-	                         nullptr, &err),
+	ASSERT_EQ(nmfc_transform(&mv, &xv, nmf_matrix_col_ids(flat(matrix)), out.data(), nullptr, &uc,
+	                         &ucols, nullptr, &err),
 	          NMFC_OK);
 	for (size_t p = 0; p < 8; p++)
 		EXPECT_NEAR(out[p], mv.w[p], 1e-4) << p;
@@ -594,10 +593,12 @@ TEST(Apply, EntryPointsAnswerMissingArgumentsWithAStatus)
 	EXPECT_EQ(nmfc_recommend(&v, 10, 1, nullptr, nullptr, &d, &count, &found, &err),
 	          NMFC_INVALID_ARGUMENT);
 	EXPECT_EQ(nmfc_similar(&v, 0, 0, 10, 1, &id, &d, nullptr, &found, &err), NMFC_INVALID_ARGUMENT);
-	EXPECT_EQ(nmfc_transform(&v, nullptr, &id, &d, nullptr, &a, &b, nullptr, &err), NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(nmfc_transform(&v, nullptr, &id, &d, nullptr, &a, &b, nullptr, &err),
+	          NMFC_INVALID_ARGUMENT);
 	EXPECT_STREQ(err.message, "matrix is missing");
 	EXPECT_EQ(nmfc_score(&v, &xv, nullptr, &id, &s, nullptr, &err), NMFC_INVALID_ARGUMENT);
-	EXPECT_EQ(nmfc_split(&xv, &id, &id, 2, 1, 0, &t, nullptr, nullptr, &err), NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(nmfc_split(&xv, &id, &id, 2, 1, 0, &t, nullptr, nullptr, &err),
+	          NMFC_INVALID_ARGUMENT);
 	// Interrupt flags stop a long pass with NMFC_CANCELLED.
 	const TestModel big(100, 100, 2, 13);
 	const NmfcModelView bv = big.view();

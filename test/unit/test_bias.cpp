@@ -203,8 +203,8 @@ TEST(Bias, LossNeverIncreases)
 		const double *loss = nmf_model_history_loss(m);
 		ASSERT_EQ(m->history_len, 60);
 		for (int64_t i = 1; i < m->history_len; i++)
-			EXPECT_LE(loss[i], loss[i - 1] * (1 + 1e-12)) << "solver " << solver << " iteration "
-			                                              << i + 1;
+			EXPECT_LE(loss[i], loss[i - 1] * (1 + 1e-12))
+			    << "solver " << solver << " iteration " << i + 1;
 		EXPECT_LT(loss[59], loss[0]) << "solver " << solver;
 	}
 }
@@ -338,22 +338,33 @@ TEST(Bias, ForgedBiasFieldsAreRefused)
 		EXPECT_NE(std::string(err.message).find(needle), std::string::npos)
 		    << what << ": " << err.message;
 	};
-	refused("bias 2", [](NmfModelFlat *m, Image &) { m->bias = 2; }, "bias");
-	refused("reserved3", [](NmfModelFlat *m, Image &) { m->reserved3 = 1; }, "reserved3");
-	refused("mu NaN", [](NmfModelFlat *m, Image &) { m->mu = std::nan(""); }, "mu");
-	refused("l2_bias < 0", [](NmfModelFlat *m, Image &) { m->l2_bias = -1; }, "l2_bias");
-	refused("bias without ignore", [](NmfModelFlat *m, Image &) { m->missing = NMF_MISSING_ZERO; },
-	        "missing");
-	refused("b_row inf", [](NmfModelFlat *m, Image &) {
-		const_cast<double *>(nmf_model_b_row(m))[1] = INFINITY;
-	}, "b_row[1]");
-	refused("b_col NaN", [](NmfModelFlat *m, Image &) {
+	refused(
+	    "bias 2", [](NmfModelFlat *m, Image &) { m->bias = 2; }, "bias");
+	refused(
+	    "reserved3", [](NmfModelFlat *m, Image &) { m->reserved3 = 1; }, "reserved3");
+	refused(
+	    "mu NaN", [](NmfModelFlat *m, Image &) { m->mu = std::nan(""); }, "mu");
+	refused(
+	    "l2_bias < 0", [](NmfModelFlat *m, Image &) { m->l2_bias = -1; }, "l2_bias");
+	refused(
+	    "bias without ignore", [](NmfModelFlat *m, Image &) { m->missing = NMF_MISSING_ZERO; },
+	    "missing");
+	refused(
+	    "b_row inf",
+	    [](NmfModelFlat *m, Image &) { const_cast<double *>(nmf_model_b_row(m))[1] = INFINITY; },
+	    "b_row[1]");
+	refused(
+	    "b_col NaN",
+	    [](NmfModelFlat *m, Image &) {
 		const_cast<double *>(nmf_model_b_col(m))[0] = std::nan("");
-	}, "b_col[0]");
+	    },
+	    "b_col[0]");
 	// Claiming no biases leaves their bytes over; claiming them on a model
 	// without leaves them short.
-	refused("bias flag cleared", [](NmfModelFlat *m, Image &) { m->bias = 0; }, "");
-	refused("truncated", [](NmfModelFlat *, Image &img) { img.resize(img.size() - 8); }, "size");
+	refused(
+	    "bias flag cleared", [](NmfModelFlat *m, Image &) { m->bias = 0; }, "");
+	refused(
+	    "truncated", [](NmfModelFlat *, Image &img) { img.resize(img.size() - 8); }, "size");
 }
 
 // A version 2 image (nmf 0.2) reads as the current one without biases.

@@ -23,8 +23,9 @@ void
 reference(const Eigen::MatrixXd &v, const Eigen::MatrixXd *mask, Eigen::MatrixXd &w,
           Eigen::MatrixXd &h, int iters)
 {
-	const auto fix = [](Eigen::MatrixXd d)
-	{ return d.unaryExpr([](double x) { return x == 0.0 ? 0x1.0p-23 : x; }); };
+	const auto fix = [](Eigen::MatrixXd d) {
+		return d.unaryExpr([](double x) { return x == 0.0 ? 0x1.0p-23 : x; });
+	};
 	for (int it = 0; it < iters; it++)
 	{
 		Eigen::MatrixXd den = mask ? Eigen::MatrixXd(w.transpose() * mask->cwiseProduct(w * h))

@@ -176,10 +176,9 @@ TEST(Format, MatrixDamageIsRefused)
 	    "duplicate col ids", [](Image &i) { col_ids(i)[2] = col_ids(i)[1]; }, "col_ids[2]");
 	expect_matrix_refused(
 	    "row_ptr decreasing",
-	    [](Image &i)
-	    {
-		    row_ptr(i)[1] = 3;
-		    row_ptr(i)[2] = 2;
+	    [](Image &i) {
+		row_ptr(i)[1] = 3;
+		row_ptr(i)[2] = 2;
 	    },
 	    "row_ptr[2] = 2 is less than row_ptr[1] = 3");
 	expect_matrix_refused(
@@ -213,11 +212,10 @@ TEST(Format, MatrixDamageIsRefused)
 	    "nnz > rows * cols", [](Image &i) { mhead(i)->nnz = 13; }, "nnz = 13");
 	expect_matrix_refused(
 	    "huge dims",
-	    [](Image &i)
-	    {
-		    mhead(i)->rows = NMF_MAX_DIM;
-		    mhead(i)->cols = NMF_MAX_DIM;
-		    mhead(i)->nnz = INT64_MAX - 3;
+	    [](Image &i) {
+		mhead(i)->rows = NMF_MAX_DIM;
+		mhead(i)->cols = NMF_MAX_DIM;
+		mhead(i)->nnz = INT64_MAX - 3;
 	    },
 	    "size");
 	expect_matrix_refused(
@@ -262,10 +260,9 @@ TEST(Format, ModelDamageIsRefused)
 	    "final_loss");
 	expect_model_refused(
 	    "unsorted col ids",
-	    [](Image &i)
-	    {
-		    int64_t *ids = const_cast<int64_t *>(nmf_model_col_ids(model_head(i)));
-		    std::swap(ids[0], ids[1]);
+	    [](Image &i) {
+		int64_t *ids = const_cast<int64_t *>(nmf_model_col_ids(model_head(i)));
+		std::swap(ids[0], ids[1]);
 	    },
 	    "col_ids[1]");
 	expect_model_refused(
@@ -277,10 +274,9 @@ TEST(Format, ModelDamageIsRefused)
 	    "h[0]");
 	expect_model_refused(
 	    "history seconds decreasing",
-	    [](Image &i)
-	    {
-		    double *s = const_cast<double *>(nmf_model_history_seconds(model_head(i)));
-		    s[4] = s[3] / 2;
+	    [](Image &i) {
+		double *s = const_cast<double *>(nmf_model_history_seconds(model_head(i)));
+		s[4] = s[3] / 2;
 	    },
 	    "history_seconds[4]");
 }
@@ -335,8 +331,7 @@ TEST(Format, StateImages)
 	{
 		s->flags = static_cast<uint16_t>(bad);
 		EXPECT_EQ(nmfc_state_validate(state.data(), state.size(), &err), NMFC_INVALID_DATA) << bad;
-		EXPECT_NE(std::string(err.message).find("unknown bits"), std::string::npos)
-		    << err.message;
+		EXPECT_NE(std::string(err.message).find("unknown bits"), std::string::npos) << err.message;
 	}
 }
 
@@ -393,8 +388,8 @@ packed_state(const std::vector<NmfTriplet> &t)
 	Image img(static_cast<size_t>(size));
 	std::memset(img.bytes() + 4, 0xAB, img.size() - 4); // the packer must set every byte
 	NmfcError err;
-	EXPECT_EQ(nmfc_state_pack(t.data(), static_cast<int64_t>(t.size()), nrows, col_base,
-	                          img.data(), img.size(), &err),
+	EXPECT_EQ(nmfc_state_pack(t.data(), static_cast<int64_t>(t.size()), nrows, col_base, img.data(),
+	                          img.size(), &err),
 	          NMFC_OK)
 	    << err.message;
 	return img;
@@ -404,8 +399,10 @@ packed_state(const std::vector<NmfTriplet> &t)
 
 TEST(Format, PackedStatesRoundTripAndAreValidated)
 {
-	const std::vector<NmfTriplet> t = {{-7, 4000000000, 1.0}, {-7, 4000000005, 0.0},
-	                                   {2, 4000000001, 2.5},  {9, 4000000000, 3.0},
+	const std::vector<NmfTriplet> t = {{-7, 4000000000, 1.0},
+	                                   {-7, 4000000005, 0.0},
+	                                   {2, 4000000001, 2.5},
+	                                   {9, 4000000000, 3.0},
 	                                   {9, 4000000002, 4.0}};
 	Image img = packed_state(t);
 	NmfcError err;
@@ -426,8 +423,7 @@ TEST(Format, PackedStatesRoundTripAndAreValidated)
 	}
 
 	// Each promise of the layout, broken once.
-	auto refused = [&](const char *what, auto &&damage)
-	{
+	auto refused = [&](const char *what, auto &&damage) {
 		Image bad = img;
 		damage(static_cast<NmfStateFlat *>(bad.data()));
 		EXPECT_EQ(nmfc_state_validate(bad.data(), bad.size(), &err), NMFC_INVALID_DATA) << what;

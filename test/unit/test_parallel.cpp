@@ -33,11 +33,12 @@ TEST(Parallel, RunsEveryBlockOnceOnAnyLaneCount)
 TEST(Parallel, FirstExceptionIsRethrownAfterTheJoin)
 {
 	for (int threads : {1, 2, 4})
-		EXPECT_THROW(nmf::parallel_for(threads, 100,
-		                               [&](int64_t k, int) {
-			                               if (k == 5)
-				                               throw std::runtime_error("block 5");
-		                               }),
+		EXPECT_THROW(nmf::parallel_for(
+		                 threads, 100,
+		                 [&](int64_t k, int) {
+			if (k == 5)
+				throw std::runtime_error("block 5");
+		                 }),
 		             std::runtime_error);
 }
 
@@ -77,10 +78,10 @@ TEST(Parallel, FitsAreBitIdenticalForEveryThreadCount)
 {
 	const Image x = nmf_test::random_sparse(1500, 700, 0.01, 11, nullptr);
 	for (int64_t rank : {16, 40})
-		for (const auto &[solver, loss] : {std::pair{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS},
-		                                   std::pair{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS},
-		                                   std::pair{NMF_SOLVER_MU, NMF_LOSS_KL},
-		                                   std::pair{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS}})
+		for (const auto &[solver, loss] :
+		     {std::pair{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS},
+		      std::pair{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS}, std::pair{NMF_SOLVER_MU, NMF_LOSS_KL},
+		      std::pair{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS}})
 			for (int missing : {NMF_MISSING_ZERO, NMF_MISSING_IGNORE})
 			{
 				const Factors one = fit(x, rank, solver, loss, missing, 1);
@@ -88,8 +89,9 @@ TEST(Parallel, FitsAreBitIdenticalForEveryThreadCount)
 				{
 					const Factors more = fit(x, rank, solver, loss, missing, threads);
 					const auto where = ::testing::Message()
-					                   << "rank " << rank << ", solver " << solver << ", loss " << loss
-					                   << ", missing " << missing << ", threads " << threads;
+					                   << "rank " << rank << ", solver " << solver << ", loss "
+					                   << loss << ", missing " << missing << ", threads "
+					                   << threads;
 					EXPECT_TRUE(one.w == more.w) << where;
 					EXPECT_TRUE(one.h == more.h) << where;
 					EXPECT_EQ(one.loss, more.loss) << where;

@@ -91,7 +91,8 @@ TEST(Svd, LeadingTripletsMatchADenseSvd)
 // Gram and Householder takes over; nndsvd is then exact.
 TEST(Svd, RankDeficientMatrixFallsBackAndStaysExact)
 {
-	Eigen::VectorXd a = Eigen::VectorXd::LinSpaced(60, 1, 4), b = Eigen::VectorXd::LinSpaced(45, 3, 1);
+	Eigen::VectorXd a = Eigen::VectorXd::LinSpaced(60, 1, 4),
+	                b = Eigen::VectorXd::LinSpaced(45, 3, 1);
 	const Image img = nmf_test::dense_matrix(a * b.transpose());
 	const NmfcMatrixView view = nmf_test::view_of(img);
 	NmfcOptions opt;
@@ -123,9 +124,11 @@ TEST(Svd, InitsAreBitIdenticalForEveryThreadCount)
 	const Image tall = nmf_test::random_sparse(1500, 700, 0.01, 11, nullptr);
 	const Image wide = nmf_test::random_sparse(700, 1500, 0.01, 12, nullptr);
 	const Image small = nmf_test::random_sparse(300, 100, 0.05, 13, nullptr);
-	for (const auto &[img, rank] :
-	     {std::pair<const Image *, int64_t>{&tall, 5}, {&tall, 20}, {&tall, 25}, {&wide, 20},
-	      {&small, 12}})
+	for (const auto &[img, rank] : {std::pair<const Image *, int64_t>{&tall, 5},
+	                                {&tall, 20},
+	                                {&tall, 25},
+	                                {&wide, 20},
+	                                {&small, 12}})
 	{
 		Eigen::MatrixXd w1, h1;
 		for (int threads : {1, 2, 3, 4})

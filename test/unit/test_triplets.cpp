@@ -172,7 +172,8 @@ TEST(Triplets, ManyDistinctColumnsAreSortedNotHashed)
 	const int64_t n = (int64_t(1) << 20) + 5;
 	std::vector<NmfTriplet> t(static_cast<size_t>(n));
 	for (int64_t k = 0; k < n; k++) // one row per pair of cells, columns scattered
-		t[static_cast<size_t>(k)] = {k / 2, (k * 7919) % n * 3 - 17, 1.0 + static_cast<double>(k % 5)};
+		t[static_cast<size_t>(k)] = {k / 2, (k * 7919) % n * 3 - 17,
+		                             1.0 + static_cast<double>(k % 5)};
 	int64_t nnz = 0, rows = 0, cols = 0;
 	NmfcError err;
 	ASSERT_EQ(nmfc_triplets_sort_merge(t.data(), n, &nnz, &rows, &cols, nullptr, &err), NMFC_OK);
@@ -205,8 +206,8 @@ build(std::vector<NmfTriplet> t)
 	int64_t nnz = 0, rows = 0, cols = 0;
 	NmfcError err;
 	Csr out;
-	EXPECT_EQ(nmfc_triplets_sort_merge(t.data(), static_cast<int64_t>(t.size()), &nnz, &rows,
-	                                   &cols, nullptr, &err),
+	EXPECT_EQ(nmfc_triplets_sort_merge(t.data(), static_cast<int64_t>(t.size()), &nnz, &rows, &cols,
+	                                   nullptr, &err),
 	          NMFC_OK)
 	    << err.message;
 	Image img(static_cast<size_t>(nmfc_matrix_size(rows, cols, nnz)));
@@ -250,7 +251,7 @@ TEST(Triplets, ColumnsInASmallRangeAndScatteredOnesGiveTheSameCsr)
 		const double v = static_cast<double>(rng() % 5);
 		dense.push_back({r, c + 1, v});
 		scattered.push_back({r, c * 1000000007 - 5, v}); // spans ~3e11: hashed
-		negative.push_back({r, c - 150, v});              // a small range below zero
+		negative.push_back({r, c - 150, v});             // a small range below zero
 	}
 	const Csr a = build(dense), b = build(scattered), c = build(negative);
 	EXPECT_EQ(a.row_ptr, b.row_ptr);
@@ -293,8 +294,7 @@ TEST(Triplets, SortDedupeSortsOnlyWhenNeeded)
 	t = {{1, 1, 1e308}, {1, 1, 1e308}};
 	EXPECT_EQ(nmfc_triplets_sort_dedupe(t.data(), 2, &nnz, nullptr, &err), NMFC_INVALID_DATA);
 	EXPECT_NE(std::string(err.message).find("infinity"), std::string::npos) << err.message;
-	EXPECT_EQ(nmfc_triplets_sort_dedupe(t.data(), -1, &nnz, nullptr, &err),
-	          NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(nmfc_triplets_sort_dedupe(t.data(), -1, &nnz, nullptr, &err), NMFC_INVALID_ARGUMENT);
 }
 
 // The leader's merge of the workers' sorted runs gives what sorting all
@@ -401,8 +401,8 @@ TEST(Triplets, WritingFromRunsGivesTheMergedMatrixImage)
 			const int64_t count = static_cast<int64_t>(all.size());
 			int64_t nnz = 0, rows = 0, cols = 0;
 			NmfcError err;
-			ASSERT_EQ(nmfc_runs_measure(all.data(), count, starts.data(), nruns, &nnz, &rows,
-			                            &cols, nullptr, &err),
+			ASSERT_EQ(nmfc_runs_measure(all.data(), count, starts.data(), nruns, &nnz, &rows, &cols,
+			                            nullptr, &err),
 			          NMFC_OK)
 			    << err.message;
 			Image from_runs(static_cast<size_t>(nmfc_matrix_size(rows, cols, nnz)));
@@ -416,8 +416,8 @@ TEST(Triplets, WritingFromRunsGivesTheMergedMatrixImage)
 
 			std::vector<NmfTriplet> sorted = all;
 			int64_t nnz2 = 0, rows2 = 0, cols2 = 0;
-			ASSERT_EQ(nmfc_triplets_sort_merge(sorted.data(), count, &nnz2, &rows2, &cols2,
-			                                   nullptr, &err),
+			ASSERT_EQ(nmfc_triplets_sort_merge(sorted.data(), count, &nnz2, &rows2, &cols2, nullptr,
+			                                   &err),
 			          NMFC_OK);
 			ASSERT_EQ(nnz, nnz2);
 			ASSERT_EQ(rows, rows2);
