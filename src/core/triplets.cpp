@@ -83,6 +83,24 @@ offset(int64_t id, int64_t lo)
 	return static_cast<size_t>(static_cast<uint64_t>(id) - static_cast<uint64_t>(lo));
 }
 
+// The header of a matrix image: every field but the length word, which
+// belongs to the caller.
+NmfMatrixFlat *
+write_matrix_header(void *flat, int64_t rows, int64_t cols, int64_t nnz)
+{
+	NmfMatrixFlat header;
+	std::memset(&header, 0, sizeof(header));
+	header.magic = NMF_MATRIX_MAGIC;
+	header.version = NMF_FORMAT_VERSION;
+	header.rows = rows;
+	header.cols = cols;
+	header.nnz = nnz;
+	const size_t skip = offsetof(NmfMatrixFlat, magic);
+	std::memcpy(static_cast<char *>(flat) + skip, reinterpret_cast<const char *>(&header) + skip,
+	            sizeof(header) - skip);
+	return static_cast<NmfMatrixFlat *>(flat);
+}
+
 } // namespace
 
 int64_t
@@ -363,17 +381,7 @@ write_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nr
 	if (!columns.build(t, count) || static_cast<int64_t>(columns.ids().size()) != cols)
 		throw InvalidArgument(message("the triplets do not have ", cols, " columns"));
 
-	NmfMatrixFlat header;
-	std::memset(&header, 0, sizeof(header));
-	header.magic = NMF_MATRIX_MAGIC;
-	header.version = NMF_FORMAT_VERSION;
-	header.rows = rows;
-	header.cols = cols;
-	header.nnz = nnz;
-	const size_t skip = offsetof(NmfMatrixFlat, magic);
-	std::memcpy(static_cast<char *>(flat) + skip, reinterpret_cast<const char *>(&header) + skip,
-	            sizeof(header) - skip);
-	NmfMatrixFlat *m = static_cast<NmfMatrixFlat *>(flat);
+	NmfMatrixFlat *m = write_matrix_header(flat, rows, cols, nnz);
 	int64_t *row_ids = const_cast<int64_t *>(nmf_matrix_row_ids(m));
 	int64_t *row_ptr = const_cast<int64_t *>(nmf_matrix_row_ptr(m));
 	int32_t *col_idx = const_cast<int32_t *>(nmf_matrix_col_idx(m));
@@ -470,19 +478,7 @@ write_matrix(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void 
 	if (size != static_cast<uint64_t>(expected))
 		throw InvalidArgument(message("matrix buffer has ", size, " bytes, expected ", expected));
 
-	NmfMatrixFlat header;
-	std::memset(&header, 0, sizeof(header));
-	header.magic = NMF_MATRIX_MAGIC;
-	header.version = NMF_FORMAT_VERSION;
-	header.rows = rows;
-	header.cols = cols;
-	header.nnz = nnz;
-	// Every field but the length word, which belongs to the caller.
-	const size_t skip = offsetof(NmfMatrixFlat, magic);
-	std::memcpy(static_cast<char *>(flat) + skip, reinterpret_cast<const char *>(&header) + skip,
-	            sizeof(header) - skip);
-
-	NmfMatrixFlat *m = static_cast<NmfMatrixFlat *>(flat);
+	NmfMatrixFlat *m = write_matrix_header(flat, rows, cols, nnz);
 	int64_t *row_ids = const_cast<int64_t *>(nmf_matrix_row_ids(m));
 	int64_t *col_ids = const_cast<int64_t *>(nmf_matrix_col_ids(m));
 	int64_t *row_ptr = const_cast<int64_t *>(nmf_matrix_row_ptr(m));
