@@ -3,7 +3,7 @@
 
 MODULE_big = nmf
 EXTENSION = nmf
-DATA = nmf--0.1.sql nmf--0.1--0.2.sql nmf--0.2--0.3.sql
+DATA = nmf--0.1.sql nmf--0.1--0.2.sql nmf--0.2--0.3.sql nmf--0.3--0.4.sql
 PGFILEDESC = "nmf - non-negative matrix factorization"
 
 CORE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp)))
@@ -21,11 +21,14 @@ EIGEN_INCLUDE ?= /usr/include/eigen3
 # No -march: the hot loops also exist for AVX2 and AVX-512, chosen at run time
 # (src/core/simd.hpp). -ffp-contract=off: g++ would otherwise fuse a * b + c
 # where the instruction set has FMA (AVX-512 does), and the bits would then
-# depend on the CPU.
+# depend on the CPU. EIGEN_MAX_ALIGN_BYTES=64: every Eigen matrix starts on a
+# cache line, so the gathers' vector loads of a factor row cross no more lines
+# than they must (16-byte aligned factors made them ~25 % slower on S).
 PG_CPPFLAGS = -I$(srcdir)/src/core -isystem $(shell $(PG_CONFIG) --includedir-server)
 PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 PG_CXXFLAGS = -std=c++17 -O2 -ffp-contract=off -isystem $(EIGEN_INCLUDE) -fvisibility=hidden \
-	-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -DEIGEN_NO_DEBUG
+	-Wall -Wextra -Wpedantic -Wshadow -Wconversion -Werror -DEIGEN_NO_DEBUG \
+	-DEIGEN_MAX_ALIGN_BYTES=64
 SHLIB_LINK += -lstdc++ -pthread
 
 # Debian's server is built with_llvm, so PGXS would also compile every source to LLVM bitcode

@@ -2,12 +2,14 @@
 // Seconds per iteration of the core's solvers, without PostgreSQL: a quick
 // stand-alone timing for kernel work (not part of the extension, not a test).
 //
-//   g++ -std=c++17 -O2 -ffp-contract=off -DEIGEN_NO_DEBUG -isystem /usr/include/eigen3
+//   g++ -std=c++17 -O2 -ffp-contract=off -DEIGEN_NO_DEBUG -DEIGEN_MAX_ALIGN_BYTES=64 -isystem
+//   /usr/include/eigen3
 //       -Isrc/core bench/time_fit.cpp src/core/*.cpp -pthread -o /tmp/time_fit
 //   [NMF_SIMD=sse2|avx2|avx512] /tmp/time_fit [rows cols nnz rank iterations threads...]
 //
-// Defaults: a seeded random 10,000 x 5,000 matrix with 1,000,000 stored cells,
-// rank 20, 20 iterations, threads 1 and 2; prints one line per solver and
+// NMF_MATRIX_CSV=file reads the matrix from a gen_synthetic.py CSV instead
+// (rows, cols and nnz are then ignored). Defaults: a seeded random 10,000 x 5,000 matrix with
+// 1,000,000 stored cells, rank 20, 20 iterations, threads 1 and 2; prints one line per solver and
 // thread count (median over 3 fits of the seconds per iteration, and of the
 // CPU seconds of all threads, steadier on a loaded machine) and the
 // final loss, which must not depend on the thread count nor on NMF_SIMD (the
@@ -61,6 +63,41 @@ random_matrix(int64_t rows, int64_t cols, int64_t nnz)
 		}
 		x.ptr.push_back(static_cast<int64_t>(x.idx.size()));
 	}
+	return x;
+}
+
+// A triplet CSV 'row_id,col_id,value' with a header line and 1-based ids
+// sorted by (row, col), as ../shared/peers/gen_synthetic.py writes it.
+Csr
+csv_matrix(const char *path)
+{
+	Csr x;
+	FILE *f = std::fopen(path, "r");
+	if (f == nullptr)
+	{
+		std::perror(path);
+		std::exit(1);
+	}
+	char line[256];
+	if (std::fgets(line, sizeof line, f) == nullptr)
+		std::exit(1);
+	long long r, c;
+	double v;
+	x.ptr.push_back(0);
+	while (std::fscanf(f, "%lld,%lld,%lf", &r, &c, &v) == 3)
+	{
+		while (x.rows < r)
+		{
+			if (x.rows > 0)
+				x.ptr.push_back(static_cast<int64_t>(x.idx.size()));
+			x.rows++;
+		}
+		x.cols = std::max<int64_t>(x.cols, c);
+		x.idx.push_back(static_cast<int32_t>(c - 1));
+		x.val.push_back(v);
+	}
+	x.ptr.push_back(static_cast<int64_t>(x.idx.size()));
+	std::fclose(f);
 	return x;
 }
 
@@ -128,9 +165,10 @@ main(int argc, char **argv)
 		std::fprintf(stderr, "NMF_SIMD=%s: no such kernels on this CPU\n", isa);
 		return 1;
 	}
-	const Csr x = random_matrix(rows, cols, nnz);
+	const char *csv = std::getenv("NMF_MATRIX_CSV");
+	const Csr x = csv != nullptr ? csv_matrix(csv) : random_matrix(rows, cols, nnz);
 	std::printf("matrix %lld x %lld, %lld stored, rank %lld, %d iterations, kernels %s\n",
-	            static_cast<long long>(rows), static_cast<long long>(cols),
+	            static_cast<long long>(x.rows), static_cast<long long>(x.cols),
 	            static_cast<long long>(x.ptr.back()), static_cast<long long>(rank), iterations,
 	            nmf::simd::active().name);
 	for (int solver : {NMF_SOLVER_HALS, NMF_SOLVER_MU})

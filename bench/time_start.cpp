@@ -4,7 +4,8 @@
 // everything in a call but the iterations and the glue (not part of the
 // extension, not a test). Also usable under perf.
 //
-//   g++ -std=c++17 -O2 -DEIGEN_NO_DEBUG -isystem /usr/include/eigen3 -Isrc/core
+//   g++ -std=c++17 -O2 -DEIGEN_NO_DEBUG -DEIGEN_MAX_ALIGN_BYTES=64 -isystem /usr/include/eigen3
+//   -Isrc/core
 //       bench/time_start.cpp src/core/*.cpp -pthread -o /tmp/time_start
 //   /tmp/time_start bench/data/synth_S.csv [rank init reps threads...]
 //

@@ -112,13 +112,7 @@ const Matrix *
 products_by_rows(const Problem &p, const Matrix &w, Workspace &ws)
 {
 	const int64_t n = p.x.cols;
-	// The gather over V's columns reads W's columns at random and wins while
-	// W fits in a core's L2 cache (S, W 1.6 MB: 0.0031 s against 0.0050 by
-	// rows, AVX2, one thread); past it, going by rows, which reads W in order
-	// and writes the smaller result at random, wins (M, 16 MB: 0.080 s
-	// against 0.106). Both give the same bits.
-	if (ws.products.cols() != n || w.rows() > kScatterMaxRank ||
-	    w.size() * static_cast<int64_t>(sizeof(double)) <= simd::l2_cache_bytes())
+	if (ws.products.cols() != n || !scatter_wins(w))
 		return nullptr;
 	const int64_t lanes = std::min<int64_t>(ws.threads, n);
 	parallel_for(ws.threads, lanes, [&](int64_t k, int) {

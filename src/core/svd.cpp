@@ -66,15 +66,15 @@ apply_v(const Problem &p, const Matrix &f, Matrix &out, int threads)
 
 // out = (V^T f^T)^T = f V: out.col(j) = sum over column j's cells (i, j), in row order, of
 // v_ij f.col(i), f being l x m and out l x n. By scatter from V's rows when
-// the width allows it (f read once, in order; each lane a range of columns),
-// else by gather over the CSC in fixed blocks of columns; the same bits either
-// way, and for any thread count.
+// that wins (scatter_wins; each lane a range of columns), else by gather over
+// the CSC in fixed blocks of columns; the same bits either way, and for any
+// thread count.
 void
 apply_vt(const Problem &p, const Matrix &f, Matrix &out, int threads)
 {
 	const int64_t l = f.rows(), n = p.x.cols;
 	out.resize(l, n);
-	if (l <= kScatterMaxRank)
+	if (scatter_wins(f))
 	{
 		const int64_t lanes = std::min<int64_t>(threads, n);
 		parallel_for(threads, lanes, [&](int64_t k, int) {

@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: PostgreSQL
 """ALTER EXTENSION nmf UPDATE keeps what users stored, and old declarations keep working.
 
-For each released version (0.1, 0.2), a database gets it (CREATE EXTENSION
+For each released version (0.1, 0.2, 0.3), a database gets it (CREATE EXTENSION
 nmf VERSION '0.x'), stores a matrix and a model in a table, and calls that
 version's functions through the installed library, which serves every
 version (0.2's nmf_fit, whose models_table sits where 0.3 has more options,
-included). Then ALTER EXTENSION nmf UPDATE (to 0.3): the stored values keep
-their bytes and read back the same, predict the same, and the new functions
-(bias => true, nmf_bias) work on them; a model in format 2 (0.2's, without
+included). Then ALTER EXTENSION nmf UPDATE (to 0.4): the stored values keep
+their bytes and read back the same, predict the same, the new functions
+(bias => true, nmf_bias) work on them, and the types now store uncompressed; a model in format 2 (0.2's, without
 the bias fields) reads as the same model. A fresh CREATE EXTENSION gets the
 same objects as each update.
 """
@@ -45,7 +45,7 @@ def as_format_2(model):
 
 
 def body(tap):
-    for version in ("0.1", "0.2"):
+    for version in ("0.1", "0.2", "0.3"):
         run(tap, version)
 
 
@@ -83,7 +83,11 @@ def run(tap, version):
         with tap.case("ALTER EXTENSION nmf UPDATE goes to the default version") as c:
             v = scalar(conn, "SELECT extversion FROM pg_extension WHERE extname = 'nmf'")
             d = scalar(conn, "SELECT default_version FROM pg_available_extensions WHERE name = 'nmf'")
-            c.ok(v == d and v == "0.3", "now %s, default %s" % (v, d))
+            c.ok(v == d and v == "0.4", "now %s, default %s" % (v, d))
+        with tap.case("after the update from %s: matrices and models store uncompressed" % version) as c:
+            got = scalar(conn, "SELECT string_agg(typname || ':' || typstorage::text, ',' ORDER BY typname)"
+                               " FROM pg_type WHERE typname IN ('nmf_matrix', 'nmf_model')")
+            c.ok(got == "nmf_matrix:e,nmf_model:e", got)
 
         with conn.cursor() as cur:
             cur.execute("SELECT md5(x::bytea), md5(m::bytea),"

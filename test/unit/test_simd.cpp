@@ -3,6 +3,7 @@
 // the portable one, loop by loop and for whole fits on any thread count.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <random>
 #include <string>
@@ -103,6 +104,19 @@ TEST(Simd, PortableComesFirstAndTheWidestIsActive)
 	EXPECT_STREQ(nmf::simd::active().name, sets.back()->name);
 	EXPECT_FALSE(nmf::simd::select("no such set"));
 	EXPECT_GT(nmf::simd::l2_cache_bytes(), 0);
+}
+
+// The build asks Eigen for cache-line aligned matrices (the Makefile's
+// EIGEN_MAX_ALIGN_BYTES): the gathers load factor rows with vector loads and
+// lose ~25 % when the factors start mid-line.
+TEST(Simd, FactorsStartOnACacheLine)
+{
+	for (Eigen::Index cols : {1, 7, 1000})
+		for (int k = 0; k < 8; k++)
+		{
+			const Eigen::MatrixXd f(20, cols + k);
+			EXPECT_EQ(reinterpret_cast<uintptr_t>(f.data()) % 64, 0u) << cols + k;
+		}
 }
 
 // The rows [first, rows) of V H^T, transposed, by the plain scalar loop:
