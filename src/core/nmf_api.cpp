@@ -265,14 +265,14 @@ extern "C"
 
 	int
 	nmfc_runs_measure(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
-	                  int64_t *nnz, int64_t *rows, int64_t *cols, const NmfcInterrupts *intr,
-	                  NmfcError *err) noexcept
+	                  const void *const *packed, int64_t npacked, int64_t *nnz, int64_t *rows,
+	                  int64_t *cols, const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
 			if (nnz == nullptr || rows == nullptr || cols == nullptr)
 				throw nmf::InvalidArgument("runs_measure outputs are missing");
-			const nmf::MergeResult r =
-			    nmf::measure_runs(t, count, starts, nruns, interrupts_or_none(intr));
+			const nmf::MergeResult r = nmf::measure_runs(t, count, starts, nruns, packed, npacked,
+			                                             interrupts_or_none(intr));
 			*nnz = r.nnz;
 			*rows = r.rows;
 			*cols = r.cols;
@@ -281,11 +281,12 @@ extern "C"
 
 	int
 	nmfc_runs_write(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
-	                int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size,
-	                const NmfcInterrupts *intr, NmfcError *err) noexcept
+	                const void *const *packed, int64_t npacked, int64_t nnz, int64_t rows,
+	                int64_t cols, void *flat, size_t size, const NmfcInterrupts *intr,
+	                NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			nmf::write_runs(t, count, starts, nruns, nnz, rows, cols, flat, size,
+			nmf::write_runs(t, count, starts, nruns, packed, npacked, nnz, rows, cols, flat, size,
 			                interrupts_or_none(intr));
 		});
 	}

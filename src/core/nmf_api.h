@@ -137,19 +137,22 @@ extern "C"
 	                             const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
-	 * The matrix those runs make, without merging them into a copy: *nnz,
+	 * The matrix those runs make, with npacked more runs given as packed
+	 * state images (validated by nmfc_state_validate, NMF_STATE_PACKED; read
+	 * as they are, not unpacked), without merging them into a copy: *nnz,
 	 * *rows and *cols of the image (all -1 when its column ids are too many
 	 * and too scattered: then merge, sort_merge and write instead), then
 	 * nmfc_runs_write writes it into `flat` of nmfc_matrix_size(rows, cols,
 	 * nnz) bytes (every field but the length word). Same failures as
-	 * nmfc_triplets_merge_runs; count must be >= 1.
+	 * nmfc_triplets_merge_runs; the runs must hold at least one cell.
 	 */
 	int nmfc_runs_measure(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
-	                      int64_t *nnz, int64_t *rows, int64_t *cols, const NmfcInterrupts *intr,
-	                      NmfcError *err) NMFC_NOEXCEPT;
+	                      const void *const *packed, int64_t npacked, int64_t *nnz, int64_t *rows,
+	                      int64_t *cols, const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 	int nmfc_runs_write(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
-	                    int64_t nnz, int64_t rows, int64_t cols, void *flat, size_t size,
-	                    const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+	                    const void *const *packed, int64_t npacked, int64_t nnz, int64_t rows,
+	                    int64_t cols, void *flat, size_t size, const NmfcInterrupts *intr,
+	                    NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * Writes the matrix image of sorted, merged triplets into `flat`, which

@@ -157,22 +157,50 @@ sort_dedupe(NmfTriplet *t, int64_t count, const NmfcInterrupts &intr)
 namespace
 {
 
-// A run's next cell; heads order by that cell, then by run (so the cells
-// several runs share are summed in run order).
+// A sorted, merged run being read: a range of triplets, or the cells of a
+// packed state image (state_pack.hpp) decoded one at a time. Heads order by
+// their current cell, then by run (so the cells several runs share are
+// summed in run order).
 struct RunHead
 {
-	const NmfTriplet *p;
-	const NmfTriplet *end;
+	NmfTriplet cell;
 	int64_t run;
+	const NmfTriplet *p = nullptr, *end = nullptr; // a triplet run
+	const NmfStateFlat *packed = nullptr;          // else a packed one:
+	int64_t q = 0, row = 0;                        // its cell and row
+
+	// Moves to the next cell; false at the end of the run.
+	bool
+	next()
+	{
+		if (packed == nullptr)
+		{
+			if (++p == end)
+				return false;
+			cell = *p;
+			return true;
+		}
+		if (++q == packed->count)
+			return false;
+		const int64_t *row_ends = nmf_packed_row_ends(packed);
+		if (q == row_ends[row])
+			row++; // row_ends rise strictly (validated), so one step
+		cell = NmfTriplet{
+		    nmf_packed_row_ids(packed)[row],
+		    static_cast<int64_t>(static_cast<uint64_t>(nmf_state_packed(packed)->col_base) +
+		                         nmf_packed_col_off(packed)[q]),
+		    nmf_packed_values(packed)[q]};
+		return true;
+	}
 };
 
 bool
 head_after(const RunHead &a, const RunHead &b) noexcept
 {
-	if (a.p->row != b.p->row)
-		return a.p->row > b.p->row;
-	if (a.p->col != b.p->col)
-		return a.p->col > b.p->col;
+	if (a.cell.row != b.cell.row)
+		return a.cell.row > b.cell.row;
+	if (a.cell.col != b.cell.col)
+		return a.cell.col > b.cell.col;
 	return a.run > b.run;
 }
 
@@ -196,6 +224,95 @@ sift_down(std::vector<RunHead> &heap, size_t i)
 	}
 }
 
+// The runs of a merge: count triplets in nruns runs (run i from starts[i]),
+// then npacked packed state images, each one run; checked on construction.
+struct RunSet
+{
+	const NmfTriplet *t;
+	int64_t count;
+	const int64_t *starts;
+	int64_t nruns;
+	const NmfStateFlat *const *packed;
+	int64_t npacked;
+
+	RunSet(const NmfTriplet *t_, int64_t count_, const int64_t *starts_, int64_t nruns_,
+	       const void *const *packed_ = nullptr, int64_t npacked_ = 0)
+	    : t(t_), count(count_), starts(starts_), nruns(nruns_),
+	      packed(reinterpret_cast<const NmfStateFlat *const *>(packed_)), npacked(npacked_)
+	{
+		if (count < 0 || nruns < 0 || (count > 0 && t == nullptr) ||
+		    (nruns > 0 && starts == nullptr) || (count > 0 && nruns == 0) || npacked < 0 ||
+		    (npacked > 0 && packed == nullptr))
+			throw InvalidArgument(message("merge of ", count, " triplets in ", nruns, " runs and ",
+			                              npacked, " packed states is invalid"));
+		for (int64_t i = 0; i < npacked; i++)
+			if (packed[i] == nullptr || (packed[i]->flags & NMF_STATE_PACKED) == 0 ||
+			    packed[i]->count < 1)
+				throw InvalidArgument(message("packed state ", i, " of the merge is invalid"));
+	}
+
+	int64_t
+	cells() const noexcept
+	{
+		int64_t n = count;
+		for (int64_t i = 0; i < npacked; i++)
+			n += packed[i]->count;
+		return n;
+	}
+
+	// f(col) for every cell's column id, in no particular order.
+	template <class F>
+	void
+	each_col(F &&f) const
+	{
+		for (int64_t i = 0; i < count; i++)
+			f(t[i].col);
+		for (int64_t k = 0; k < npacked; k++)
+		{
+			const uint64_t base = static_cast<uint64_t>(nmf_state_packed(packed[k])->col_base);
+			const uint32_t *off = nmf_packed_col_off(packed[k]);
+			for (int64_t q = 0; q < packed[k]->count; q++)
+				f(static_cast<int64_t>(base + off[q]));
+		}
+	}
+
+	// The heads of the non-empty runs, in a heap.
+	std::vector<RunHead>
+	heads() const
+	{
+		std::vector<RunHead> heap;
+		heap.reserve(static_cast<size_t>(nruns + npacked));
+		for (int64_t i = 0; i < nruns; i++)
+		{
+			const int64_t b = starts[i], e = i + 1 < nruns ? starts[i + 1] : count;
+			if ((i == 0 && b != 0) || b < 0 || e < b || e > count)
+				throw InvalidArgument(
+				    message("run ", i, " [", b, ", ", e, ") of ", count, " triplets is invalid"));
+			if (e > b)
+			{
+				RunHead h;
+				h.cell = t[b];
+				h.run = i;
+				h.p = t + b;
+				h.end = t + e;
+				heap.push_back(h);
+			}
+		}
+		for (int64_t k = 0; k < npacked; k++)
+		{
+			RunHead h;
+			h.packed = packed[k];
+			h.run = nruns + k;
+			h.q = -1;
+			h.next();
+			heap.push_back(h);
+		}
+		for (size_t i = heap.size(); i-- > 0;)
+			sift_down(heap, i);
+		return heap;
+	}
+};
+
 } // namespace
 
 namespace
@@ -206,26 +323,9 @@ namespace
 // and merged and every value finite and >= 0.
 template <class Emit>
 void
-merge_each(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
-           const NmfcInterrupts &intr, Emit &&emit)
+merge_each(const RunSet &runs, const NmfcInterrupts &intr, Emit &&emit)
 {
-	if (count < 0 || nruns < 0 || (count > 0 && t == nullptr) || (nruns > 0 && starts == nullptr) ||
-	    (count > 0 && nruns == 0))
-		throw InvalidArgument(
-		    message("merge of ", count, " triplets in ", nruns, " runs is invalid"));
-	std::vector<RunHead> heap;
-	heap.reserve(static_cast<size_t>(nruns));
-	for (int64_t i = 0; i < nruns; i++)
-	{
-		const int64_t b = starts[i], e = i + 1 < nruns ? starts[i + 1] : count;
-		if ((i == 0 && b != 0) || b < 0 || e < b || e > count)
-			throw InvalidArgument(
-			    message("run ", i, " [", b, ", ", e, ") of ", count, " triplets is invalid"));
-		if (e > b)
-			heap.push_back(RunHead{t + b, t + e, i});
-	}
-	for (size_t i = heap.size(); i-- > 0;)
-		sift_down(heap, i);
+	std::vector<RunHead> heap = runs.heads();
 
 	// The head run gives cells for as long as they come before every other
 	// run's next cell (a comparison with the heap's second smallest head), so
@@ -241,11 +341,12 @@ merge_each(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nr
 			next = &heap[1];
 		if (heap.size() > 2 && head_after(*next, heap[2]))
 			next = &heap[2];
+		bool more;
 		for (;;)
 		{
 			if (seen++ % kPollElements == 0)
 				poll_interrupts(intr);
-			const NmfTriplet &c = *h.p;
+			const NmfTriplet c = h.cell;
 			check_value(c);
 			if (have && cur.row == c.row && cur.col == c.col)
 				add_duplicate(cur, c);
@@ -256,15 +357,16 @@ merge_each(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nr
 				cur = c;
 				have = true;
 			}
-			if (++h.p == h.end)
+			more = h.next();
+			if (!more)
 				break;
-			if (!cell_less(c, *h.p))
+			if (!cell_less(c, h.cell))
 				throw InvalidArgument(message("run ", h.run, " is not sorted and merged at (",
-				                              h.p->row, ", ", h.p->col, ")"));
+				                              h.cell.row, ", ", h.cell.col, ")"));
 			if (next != nullptr && head_after(h, *next))
 				break;
 		}
-		if (h.p == h.end)
+		if (!more)
 		{
 			heap.front() = heap.back();
 			heap.pop_back();
@@ -283,24 +385,23 @@ class ColumnIndex
 {
   public:
 	bool
-	build(const NmfTriplet *t, int64_t count)
+	build(const RunSet &runs)
 	{
-		if (count < 1)
+		if (runs.cells() < 1)
 			return false;
-		int64_t hi = t[0].col;
-		lo_ = t[0].col;
-		for (int64_t i = 1; i < count; i++)
-		{
-			lo_ = std::min(lo_, t[i].col);
-			hi = std::max(hi, t[i].col);
-		}
+		bool first = true;
+		int64_t hi = 0;
+		runs.each_col([&](int64_t col) {
+			lo_ = first ? col : std::min(lo_, col);
+			hi = first ? col : std::max(hi, col);
+			first = false;
+		});
 		uint64_t range;
-		direct_ = direct_table(lo_, hi, count, range);
+		direct_ = direct_table(lo_, hi, runs.cells(), range);
 		if (direct_)
 		{
 			table_.assign(range, -1);
-			for (int64_t i = 0; i < count; i++)
-				table_[offset(t[i].col, lo_)] = 0;
+			runs.each_col([&](int64_t col) { table_[offset(col, lo_)] = 0; });
 			for (size_t i = 0; i < range; i++)
 				if (table_[i] == 0)
 				{
@@ -309,9 +410,10 @@ class ColumnIndex
 				}
 			return ids_.size() <= static_cast<size_t>(INT32_MAX);
 		}
-		for (int64_t i = 0; i < count; i++)
-			if (!hash_.add(t[i].col))
-				return false;
+		bool fits = true;
+		runs.each_col([&](int64_t col) { fits = fits && hash_.add(col); });
+		if (!fits)
+			return false;
 		ids_ = hash_.sorted();
 		return true;
 	}
@@ -345,21 +447,22 @@ merge_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nr
 	if (count > 0 && out == nullptr)
 		throw InvalidArgument("merge output is missing");
 	int64_t n = 0;
-	merge_each(t, count, starts, nruns, intr, [&](const NmfTriplet &c) { out[n++] = c; });
+	merge_each(RunSet(t, count, starts, nruns), intr, [&](const NmfTriplet &c) { out[n++] = c; });
 	return n;
 }
 
 MergeResult
 measure_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
-             const NmfcInterrupts &intr)
+             const void *const *packed, int64_t npacked, const NmfcInterrupts &intr)
 {
-	if (count < 1)
+	const RunSet runs(t, count, starts, nruns, packed, npacked);
+	if (runs.cells() < 1)
 		throw InvalidArgument("matrix has no cells");
 	ColumnIndex columns;
-	if (!columns.build(t, count))
+	if (!columns.build(runs))
 		return MergeResult{-1, -1, -1};
 	int64_t nnz = 0, rows = 0, last_row = 0;
-	merge_each(t, count, starts, nruns, intr, [&](const NmfTriplet &c) {
+	merge_each(runs, intr, [&](const NmfTriplet &c) {
 		rows += nnz == 0 || c.row != last_row;
 		last_row = c.row;
 		nnz++;
@@ -368,9 +471,11 @@ measure_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t 
 }
 
 void
-write_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns, int64_t nnz,
-           int64_t rows, int64_t cols, void *flat, size_t size, const NmfcInterrupts &intr)
+write_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+           const void *const *packed, int64_t npacked, int64_t nnz, int64_t rows, int64_t cols,
+           void *flat, size_t size, const NmfcInterrupts &intr)
 {
+	const RunSet runs(t, count, starts, nruns, packed, npacked);
 	if (nnz < 1 || rows < 1 || cols < 1 || cols > INT32_MAX || flat == nullptr)
 		throw InvalidArgument(
 		    message("matrix dimensions ", rows, " x ", cols, " with ", nnz, " cells are invalid"));
@@ -378,7 +483,7 @@ write_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nr
 	if (expected < 0 || size != static_cast<uint64_t>(expected))
 		throw InvalidArgument(message("matrix buffer has ", size, " bytes, expected ", expected));
 	ColumnIndex columns;
-	if (!columns.build(t, count) || static_cast<int64_t>(columns.ids().size()) != cols)
+	if (!columns.build(runs) || static_cast<int64_t>(columns.ids().size()) != cols)
 		throw InvalidArgument(message("the triplets do not have ", cols, " columns"));
 
 	NmfMatrixFlat *m = write_matrix_header(flat, rows, cols, nnz);
@@ -390,7 +495,7 @@ write_runs(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nr
 	            static_cast<size_t>(cols) * sizeof(int64_t));
 
 	int64_t p = 0, row = -1;
-	merge_each(t, count, starts, nruns, intr, [&](const NmfTriplet &c) {
+	merge_each(runs, intr, [&](const NmfTriplet &c) {
 		if (p >= nnz)
 			throw InvalidArgument(message("the triplets have more than ", nnz, " cells"));
 		if (p == 0 || c.row != row_ids[row])

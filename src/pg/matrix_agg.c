@@ -46,12 +46,23 @@ typedef struct StateExpanded
 	int64 nruns;
 	int64 runs_capacity;
 	int64 *runs; /* in hdr.eoh_context; NULL until a second run */
+	/*
+	 * More sorted runs: copies of packed worker states (validated images in
+	 * hdr.eoh_context), kept packed so that the final function merges them
+	 * as they are instead of unpacking each to 24-byte triplets first; any
+	 * other use of the state unpacks them (state_unpack).
+	 */
+	int64 npacked;
+	int64 packed_capacity;
+	const NmfStateFlat **packed;
+	int64 packed_cells;
 	/* set by state_get_flat_size: the packed form's fields, or pack_rows = 0 */
 	int64 pack_rows;
 	int64 pack_col_base;
 } StateExpanded;
 
 static void state_sort(StateExpanded *st);
+static void state_unpack(StateExpanded *st);
 
 /*
  * Asks Linux to back a large array with transparent huge pages (Debian's
@@ -173,6 +184,7 @@ state_sort(StateExpanded *st)
 	NmfcError err;
 	int64 nnz;
 
+	state_unpack(st);
 	if (st->nruns == 1)
 		return;
 	if (st->nruns == 0)
@@ -219,6 +231,7 @@ state_source(Datum d)
 	{
 		StateExpanded *st = (StateExpanded *)DatumGetEOHP(d);
 
+		state_unpack(st); /* the same value, its cells in one array */
 		src.count = st->count;
 		src.sorted = st->nruns == 1;
 		src.triplets = st->triplets;
@@ -270,13 +283,13 @@ state_for_update(FunctionCallInfo fcinfo, int argno, MemoryContext aggcxt)
 }
 
 /*
- * Appends another state's triplets to a combined state as one more sorted
- * run: sorted here if they are not yet (the leader's own partial state).
+ * Appends a source's triplets to a combined state as one more sorted run:
+ * sorted here if they are not yet (the leader's own partial state).
  */
 static void
-state_append_run(StateExpanded *st, Datum d)
+state_add_run(StateExpanded *st, const StateSource *srcp)
 {
-	StateSource src = state_source(d);
+	StateSource src = *srcp;
 	int64 count = src.count, start;
 
 	if (count == 0)
@@ -304,6 +317,67 @@ state_append_run(StateExpanded *st, Datum d)
 		st->count = start + nnz;
 	}
 	st->runs[st->nruns++] = start;
+}
+
+/*
+ * Adds another state to a combined state: a packed one (a parallel worker's)
+ * is kept as a copy of its image, one more run; any other is appended to the
+ * triplets as a run.
+ */
+static void
+state_append_run(StateExpanded *st, Datum d)
+{
+	StateSource src = state_source(d);
+	Size size;
+	NmfStateFlat *copy;
+
+	if (src.flat == NULL || (src.flat->flags & NMF_STATE_PACKED) == 0)
+	{
+		state_add_run(st, &src);
+		return;
+	}
+	size = VARSIZE(src.flat);
+	nmfpg_check_memory((int64)size, "the nmf_matrix aggregate state");
+	if (st->npacked >= st->packed_capacity)
+	{
+		int64 cap = Max(8, 2 * st->packed_capacity);
+
+		st->packed = st->packed == NULL
+		                 ? MemoryContextAlloc(st->hdr.eoh_context, cap * sizeof(NmfStateFlat *))
+		                 : repalloc(st->packed, cap * sizeof(NmfStateFlat *));
+		st->packed_capacity = cap;
+	}
+	copy = MemoryContextAllocHuge(st->hdr.eoh_context, size);
+	advise_huge_pages(copy, size);
+	memcpy(copy, src.flat, size);
+	st->packed[st->npacked++] = copy;
+	st->packed_cells += copy->count;
+}
+
+/*
+ * Moves the kept packed states into the triplet array, each as a run. The
+ * list is detached first: adding a run may sort the array (state_sort),
+ * which calls this again.
+ */
+static void
+state_unpack(StateExpanded *st)
+{
+	int64 n = st->npacked;
+
+	st->npacked = 0;
+	st->packed_cells = 0;
+	for (int64 i = 0; i < n; i++)
+	{
+		StateSource src;
+
+		src.count = st->packed[i]->count;
+		src.sorted = true;
+		src.triplets = NULL;
+		src.flat = st->packed[i];
+		state_add_run(st, &src);
+		pfree((void *)st->packed[i]);
+		st->packed[i] = NULL;
+	}
 }
 
 static MemoryContext
@@ -420,9 +494,10 @@ matrix_from_runs(StateExpanded *st)
 	int64 nnz, rows, cols, size;
 	struct varlena *image;
 
-	if (st->count == 0)
+	if (st->count + st->packed_cells == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("matrix has no cells")));
-	nmfpg_raise(nmfc_runs_measure(st->triplets, st->count, starts, st->nruns, &nnz, &rows, &cols,
+	nmfpg_raise(nmfc_runs_measure(st->triplets, st->count, starts, st->nruns,
+	                              (const void *const *)st->packed, st->npacked, &nnz, &rows, &cols,
 	                              &intr, &err),
 	            &err, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
 	if (cols < 0)
@@ -433,8 +508,9 @@ matrix_from_runs(StateExpanded *st)
 	/* not zeroed: nmfc_runs_write sets every byte but the length word */
 	image = (struct varlena *)palloc(size);
 	advise_huge_pages(image, size);
-	nmfpg_raise(nmfc_runs_write(st->triplets, st->count, starts, st->nruns, nnz, rows, cols, image,
-	                            (size_t)size, &intr, &err),
+	nmfpg_raise(nmfc_runs_write(st->triplets, st->count, starts, st->nruns,
+	                            (const void *const *)st->packed, st->npacked, nnz, rows, cols,
+	                            image, (size_t)size, &intr, &err),
 	            &err, ERRCODE_PROGRAM_LIMIT_EXCEEDED);
 	SET_VARSIZE(image, size);
 	return image;
@@ -460,7 +536,7 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 		StateExpanded *st = (StateExpanded *)DatumGetEOHP(d);
 		struct varlena *image;
 
-		if (st->nruns == 0)
+		if (st->nruns == 0 && st->count > 0)
 			state_sort(st);
 		image = matrix_from_runs(st);
 		if (image != NULL)

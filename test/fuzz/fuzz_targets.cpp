@@ -119,15 +119,16 @@ merge_and_write(const NmfStateFlat *state, Sink &s)
 		// final function writes straight from its runs: split in two runs,
 		// which are each sorted too, and written without merging them first.
 		const int64_t starts[2] = {0, state->count / 2};
-		st = nmfc_runs_measure(src, state->count, starts, 2, &nnz, &rows, &cols, nullptr, &err);
+		st = nmfc_runs_measure(src, state->count, starts, 2, nullptr, 0, &nnz, &rows, &cols,
+		                       nullptr, &err);
 		check_status(st, err, "nmfc_runs_measure");
 		if (st == NMFC_OK && cols > 0)
 		{
 			const int64_t size = nmfc_matrix_size(rows, cols, nnz);
 			require(size > 0, "a measured matrix has a size");
 			std::vector<uint64_t> words(static_cast<size_t>(size + 7) / 8, 0);
-			st = nmfc_runs_write(src, state->count, starts, 2, nnz, rows, cols, words.data(),
-			                     static_cast<size_t>(size), nullptr, &err);
+			st = nmfc_runs_write(src, state->count, starts, 2, nullptr, 0, nnz, rows, cols,
+			                     words.data(), static_cast<size_t>(size), nullptr, &err);
 			check_status(st, err, "nmfc_runs_write");
 			if (st == NMFC_OK &&
 			    nmfc_matrix_validate(words.data(), static_cast<size_t>(size), &err) != NMFC_OK)
@@ -135,6 +136,33 @@ merge_and_write(const NmfStateFlat *state, Sink &s)
 				std::fprintf(stderr, "nmf fuzz: a matrix from runs does not validate: %s\n",
 				             err.message);
 				std::abort();
+			}
+		}
+		if ((state->flags & NMF_STATE_PACKED) != 0)
+		{
+			// The leader also merges its workers' packed states as they are:
+			// here the state itself, against its first half as triplets.
+			const void *packed[1] = {state};
+			const int64_t half = state->count / 2, first = 0;
+			st = nmfc_runs_measure(src, half, &first, half > 0 ? 1 : 0, packed, 1, &nnz, &rows,
+			                       &cols, nullptr, &err);
+			check_status(st, err, "nmfc_runs_measure (packed)");
+			if (st == NMFC_OK && cols > 0)
+			{
+				const int64_t size = nmfc_matrix_size(rows, cols, nnz);
+				require(size > 0, "a measured matrix has a size");
+				std::vector<uint64_t> words(static_cast<size_t>(size + 7) / 8, 0);
+				st = nmfc_runs_write(src, half, &first, half > 0 ? 1 : 0, packed, 1, nnz, rows,
+				                     cols, words.data(), static_cast<size_t>(size), nullptr, &err);
+				check_status(st, err, "nmfc_runs_write (packed)");
+				if (st == NMFC_OK &&
+				    nmfc_matrix_validate(words.data(), static_cast<size_t>(size), &err) != NMFC_OK)
+				{
+					std::fprintf(stderr,
+					             "nmf fuzz: a matrix from packed runs does not validate: %s\n",
+					             err.message);
+					std::abort();
+				}
 			}
 		}
 	}

@@ -8,6 +8,7 @@
 #include "test_util.hpp"
 
 using nmf_test::Image;
+using nmf_test::packed_state;
 
 namespace
 {
@@ -373,29 +374,6 @@ TEST(Format, RandomByteFlipsOfAMatrixNeverCrash)
 {
 	fuzz(small_matrix(), nmfc_matrix_validate, 20000, 2);
 }
-
-namespace
-{
-
-// A packed state image of sorted, merged cells (as a parallel worker ships it).
-Image
-packed_state(const std::vector<NmfTriplet> &t)
-{
-	int64_t nrows = 0, col_base = 0;
-	const int64_t size =
-	    nmfc_state_pack_size(t.data(), static_cast<int64_t>(t.size()), &nrows, &col_base);
-	EXPECT_GT(size, 0);
-	Image img(static_cast<size_t>(size));
-	std::memset(img.bytes() + 4, 0xAB, img.size() - 4); // the packer must set every byte
-	NmfcError err;
-	EXPECT_EQ(nmfc_state_pack(t.data(), static_cast<int64_t>(t.size()), nrows, col_base, img.data(),
-	                          img.size(), &err),
-	          NMFC_OK)
-	    << err.message;
-	return img;
-}
-
-} // namespace
 
 TEST(Format, PackedStatesRoundTripAndAreValidated)
 {

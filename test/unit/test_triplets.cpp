@@ -9,6 +9,7 @@
 #include "test_util.hpp"
 
 using nmf_test::Image;
+using nmf_test::packed_state;
 
 TEST(Triplets, SortMergeSumsDuplicatesAndCounts)
 {
@@ -401,14 +402,15 @@ TEST(Triplets, WritingFromRunsGivesTheMergedMatrixImage)
 			const int64_t count = static_cast<int64_t>(all.size());
 			int64_t nnz = 0, rows = 0, cols = 0;
 			NmfcError err;
-			ASSERT_EQ(nmfc_runs_measure(all.data(), count, starts.data(), nruns, &nnz, &rows, &cols,
-			                            nullptr, &err),
+			ASSERT_EQ(nmfc_runs_measure(all.data(), count, starts.data(), nruns, nullptr, 0, &nnz,
+			                            &rows, &cols, nullptr, &err),
 			          NMFC_OK)
 			    << err.message;
 			Image from_runs(static_cast<size_t>(nmfc_matrix_size(rows, cols, nnz)));
 			std::memset(from_runs.data(), 0xAB, from_runs.size());
-			ASSERT_EQ(nmfc_runs_write(all.data(), count, starts.data(), nruns, nnz, rows, cols,
-			                          from_runs.data(), from_runs.size(), nullptr, &err),
+			ASSERT_EQ(nmfc_runs_write(all.data(), count, starts.data(), nruns, nullptr, 0, nnz,
+			                          rows, cols, from_runs.data(), from_runs.size(), nullptr,
+			                          &err),
 			          NMFC_OK)
 			    << err.message;
 			ASSERT_EQ(nmfc_matrix_validate(from_runs.data(), from_runs.size(), &err), NMFC_OK)
@@ -434,33 +436,133 @@ TEST(Triplets, WritingFromRunsGivesTheMergedMatrixImage)
 		}
 }
 
+// A parallel build's leader keeps its workers' packed states as they are and
+// merges them with its own triplet runs: the same image, bit for bit, as when
+// every run is triplets (and the same cells summed where runs share one).
+TEST(Triplets, WritingFromPackedRunsGivesTheSameImage)
+{
+	std::mt19937_64 rng(11);
+	for (int64_t col_spread : {int64_t(1), int64_t(100003)}) // a direct table, then hashing
+		for (int ntriplet_runs : {0, 1, 2})
+			for (int npacked : {1, 3})
+			{
+				std::vector<std::vector<NmfTriplet>> runs;
+				for (int i = 0; i < ntriplet_runs + npacked; i++)
+				{
+					// rows from -40: negative ids as well; 120 rows so runs share cells
+					std::vector<NmfTriplet> run = random_run(rng, 1500 + 200 * i, 120, 50);
+					for (NmfTriplet &c : run)
+					{
+						c.row -= 40;
+						c.col = c.col * col_spread + 7;
+					}
+					runs.push_back(run);
+				}
+				std::vector<NmfTriplet> own, all;
+				std::vector<int64_t> own_starts, all_starts;
+				std::vector<Image> images;
+				std::vector<const void *> packed;
+				for (size_t i = 0; i < runs.size(); i++)
+				{
+					all_starts.push_back(static_cast<int64_t>(all.size()));
+					all.insert(all.end(), runs[i].begin(), runs[i].end());
+					if (static_cast<int>(i) < ntriplet_runs)
+					{
+						own_starts.push_back(static_cast<int64_t>(own.size()));
+						own.insert(own.end(), runs[i].begin(), runs[i].end());
+					}
+					else
+						images.push_back(packed_state(runs[i]));
+				}
+				NmfcError err;
+				for (Image &img : images)
+				{
+					ASSERT_EQ(nmfc_state_validate(img.data(), img.size(), &err), NMFC_OK)
+					    << err.message;
+					packed.push_back(img.data());
+				}
+
+				const auto write = [&](const std::vector<NmfTriplet> &t,
+				                       const std::vector<int64_t> &starts,
+				                       const std::vector<const void *> &p) {
+					int64_t nnz = 0, rows = 0, cols = 0;
+					EXPECT_EQ(nmfc_runs_measure(t.data(), static_cast<int64_t>(t.size()),
+					                            starts.data(), static_cast<int64_t>(starts.size()),
+					                            p.data(), static_cast<int64_t>(p.size()), &nnz,
+					                            &rows, &cols, nullptr, &err),
+					          NMFC_OK)
+					    << err.message;
+					Image img(static_cast<size_t>(nmfc_matrix_size(rows, cols, nnz)));
+					EXPECT_EQ(nmfc_runs_write(t.data(), static_cast<int64_t>(t.size()),
+					                          starts.data(), static_cast<int64_t>(starts.size()),
+					                          p.data(), static_cast<int64_t>(p.size()), nnz, rows,
+					                          cols, img.data(), img.size(), nullptr, &err),
+					          NMFC_OK)
+					    << err.message;
+					EXPECT_EQ(nmfc_matrix_validate(img.data(), img.size(), &err), NMFC_OK)
+					    << err.message;
+					return img;
+				};
+				const Image mixed = write(own, own_starts, packed);
+				const Image plain = write(all, all_starts, {});
+				ASSERT_EQ(mixed.size(), plain.size());
+				EXPECT_EQ(std::memcmp(static_cast<const char *>(mixed.data()) + 4,
+				                      static_cast<const char *>(plain.data()) + 4,
+				                      mixed.size() - 4),
+				          0)
+				    << ntriplet_runs << " triplet runs, " << npacked << " packed, spread "
+				    << col_spread;
+			}
+}
+
+// A packed run that is not one (no NMF_STATE_PACKED flag) is refused.
+TEST(Triplets, PackedRunsMustBePacked)
+{
+	const std::vector<NmfTriplet> t = {{1, 1, 1.0}, {2, 3, 1.0}};
+	Image img = packed_state(t);
+	NmfStateFlat *s = static_cast<NmfStateFlat *>(img.data());
+	s->flags &= ~NMF_STATE_PACKED;
+	const void *packed[1] = {img.data()};
+	int64_t nnz = 0, rows = 0, cols = 0;
+	NmfcError err;
+	EXPECT_EQ(
+	    nmfc_runs_measure(nullptr, 0, nullptr, 0, packed, 1, &nnz, &rows, &cols, nullptr, &err),
+	    NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(
+	    nmfc_runs_measure(nullptr, 0, nullptr, 0, nullptr, 1, &nnz, &rows, &cols, nullptr, &err),
+	    NMFC_INVALID_ARGUMENT);
+}
+
 TEST(Triplets, WritingFromRunsChecksItsArguments)
 {
 	std::vector<NmfTriplet> t = {{1, 1, 1.0}, {2, 1, 1.0}, {1, 5, 1.0}, {3, 3, 1.0}};
 	const int64_t starts[] = {0, 2};
 	int64_t nnz = 0, rows = 0, cols = 0;
 	NmfcError err;
-	ASSERT_EQ(nmfc_runs_measure(t.data(), 4, starts, 2, &nnz, &rows, &cols, nullptr, &err),
-	          NMFC_OK);
+	ASSERT_EQ(
+	    nmfc_runs_measure(t.data(), 4, starts, 2, nullptr, 0, &nnz, &rows, &cols, nullptr, &err),
+	    NMFC_OK);
 	EXPECT_EQ(nnz, 4);
 	EXPECT_EQ(rows, 3);
 	EXPECT_EQ(cols, 3);
 	Image img(static_cast<size_t>(nmfc_matrix_size(rows, cols, nnz)));
-	EXPECT_EQ(nmfc_runs_write(t.data(), 4, starts, 2, nnz, rows, cols, img.data(), img.size() - 8,
-	                          nullptr, &err),
+	EXPECT_EQ(nmfc_runs_write(t.data(), 4, starts, 2, nullptr, 0, nnz, rows, cols, img.data(),
+	                          img.size() - 8, nullptr, &err),
 	          NMFC_INVALID_ARGUMENT);
-	EXPECT_EQ(nmfc_runs_write(t.data(), 4, starts, 2, nnz, rows, cols + 1, img.data(), img.size(),
-	                          nullptr, &err),
+	EXPECT_EQ(nmfc_runs_write(t.data(), 4, starts, 2, nullptr, 0, nnz, rows, cols + 1, img.data(),
+	                          img.size(), nullptr, &err),
 	          NMFC_INVALID_ARGUMENT);
-	EXPECT_EQ(nmfc_runs_write(t.data(), 4, starts, 2, nnz, rows - 1, cols, img.data(), img.size(),
-	                          nullptr, &err),
+	EXPECT_EQ(nmfc_runs_write(t.data(), 4, starts, 2, nullptr, 0, nnz, rows - 1, cols, img.data(),
+	                          img.size(), nullptr, &err),
 	          NMFC_INVALID_ARGUMENT);
-	EXPECT_EQ(nmfc_runs_measure(t.data(), 0, starts, 0, &nnz, &rows, &cols, nullptr, &err),
-	          NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(
+	    nmfc_runs_measure(t.data(), 0, starts, 0, nullptr, 0, &nnz, &rows, &cols, nullptr, &err),
+	    NMFC_INVALID_ARGUMENT);
 	const int64_t one[] = {0}; // the four cells are not one sorted run
-	EXPECT_EQ(nmfc_runs_measure(t.data(), 4, one, 1, &nnz, &rows, &cols, nullptr, &err),
+	EXPECT_EQ(nmfc_runs_measure(t.data(), 4, one, 1, nullptr, 0, &nnz, &rows, &cols, nullptr, &err),
 	          NMFC_INVALID_ARGUMENT);
-	EXPECT_EQ(nmfc_runs_write(t.data(), 4, one, 1, 4, 3, 3, img.data(), img.size(), nullptr, &err),
+	EXPECT_EQ(nmfc_runs_write(t.data(), 4, one, 1, nullptr, 0, 4, 3, 3, img.data(), img.size(),
+	                          nullptr, &err),
 	          NMFC_INVALID_ARGUMENT);
 	// Too many scattered columns for either table: -1, the caller merges first.
 	const int64_t n = (int64_t(1) << 20) + 3;
@@ -468,8 +570,9 @@ TEST(Triplets, WritingFromRunsChecksItsArguments)
 	for (int64_t k = 0; k < n; k++)
 		wide[static_cast<size_t>(k)] = {0, k * 1000003, 1.0};
 	const int64_t zero[] = {0};
-	ASSERT_EQ(nmfc_runs_measure(wide.data(), n, zero, 1, &nnz, &rows, &cols, nullptr, &err),
-	          NMFC_OK)
+	ASSERT_EQ(
+	    nmfc_runs_measure(wide.data(), n, zero, 1, nullptr, 0, &nnz, &rows, &cols, nullptr, &err),
+	    NMFC_OK)
 	    << err.message;
 	EXPECT_EQ(cols, -1);
 }

@@ -167,6 +167,24 @@ model_factors(const Image &model, Eigen::MatrixXd *w, Eigen::MatrixXd *h)
 	*h = Eigen::Map<const Eigen::MatrixXd>(nmf_model_h(m), m->rank, m->cols);
 }
 
+// A packed state image of sorted, merged cells (as a parallel worker ships it).
+inline Image
+packed_state(const std::vector<NmfTriplet> &t)
+{
+	int64_t nrows = 0, col_base = 0;
+	const int64_t size =
+	    nmfc_state_pack_size(t.data(), static_cast<int64_t>(t.size()), &nrows, &col_base);
+	EXPECT_GT(size, 0);
+	Image img(static_cast<size_t>(size > 0 ? size : 8));
+	std::memset(img.bytes() + 4, 0xAB, img.size() - 4); // the packer must set every byte
+	NmfcError err;
+	EXPECT_EQ(nmfc_state_pack(t.data(), static_cast<int64_t>(t.size()), nrows, col_base, img.data(),
+	                          img.size(), &err),
+	          NMFC_OK)
+	    << err.message;
+	return img;
+}
+
 } // namespace nmf_test
 
 #endif
