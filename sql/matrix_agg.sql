@@ -62,3 +62,31 @@ CREATE TEMP TABLE ser AS SELECT nmf_matrix(r, c, v) AS m FROM big;
 RESET ALL;
 SELECT par.m::bytea = ser.m::bytea AS parallel_equals_serial, nmf_matrix_info(par.m) FROM par, ser;
 DROP TABLE big, ratings;
+
+-- combining shipped states as the leader does: packed states (what a worker
+-- ships when its column ids span less than 2^32) are kept packed and merged
+-- as they are by the final function, or unpacked when the combined state is
+-- itself flattened; an unpacked flat state (column ids 2^33 apart) mixes in.
+-- Cells several states share are summed. Each way gives the serial matrix.
+CREATE AGGREGATE pg_temp.state_of(bigint, bigint, float8)
+	(SFUNC = nmf_matrix_state_add, STYPE = nmf_matrix_state);
+CREATE AGGREGATE pg_temp.combined(nmf_matrix_state)
+	(SFUNC = nmf_matrix_state_combine, STYPE = nmf_matrix_state);
+CREATE AGGREGATE pg_temp.combined_matrix(nmf_matrix_state)
+	(SFUNC = nmf_matrix_state_combine, STYPE = nmf_matrix_state,
+	 FINALFUNC = nmf_matrix_final, FINALFUNC_MODIFY = READ_WRITE);
+CREATE TEMP TABLE cells AS
+SELECT g, (i % 50)::bigint AS r, CASE WHEN g = 3 AND i % 5 = 0 THEN 8589934592 ELSE i % 13 END AS c,
+       (i % 4 + 1)::float8 AS v
+FROM generate_series(1, 3) g, generate_series(1, 400) i;
+CREATE TEMP TABLE shipped AS SELECT g, pg_temp.state_of(r, c, v) AS s FROM cells GROUP BY g;
+-- the flags word (bytes 6-7 of the send form): 3 = sorted and packed, 1 = sorted
+SELECT g, get_byte(nmf_matrix_state_send(s), 6) AS flags FROM shipped ORDER BY g;
+CREATE TEMP TABLE serial AS SELECT nmf_matrix(r, c, v) AS m FROM cells;
+SELECT (SELECT pg_temp.combined_matrix(s ORDER BY g) FROM shipped WHERE g < 3)::bytea
+       = (SELECT nmf_matrix(r, c, v) FROM cells WHERE g < 3)::bytea AS packed_runs_merged,
+       (SELECT pg_temp.combined_matrix(s ORDER BY g) FROM shipped)::bytea = m::bytea AS mixed_runs_merged,
+       (SELECT pg_temp.combined_matrix(x) FROM (SELECT pg_temp.combined(s ORDER BY g)::text::nmf_matrix_state AS x
+                                              FROM shipped) q)::bytea = m::bytea AS unpacked_and_flattened,
+       nmf_matrix_info(m) ->> 'nnz' AS nnz
+FROM serial;
