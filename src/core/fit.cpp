@@ -464,12 +464,7 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	header.bias = bias ? 1 : 0;
 	header.l2_bias = bias ? p_.opt.l2_bias : 0.0;
 	header.mu = bias ? bias_.mu() : 0.0;
-	// Every field but the length word, which belongs to the caller.
-	const size_t skip = offsetof(NmfModelFlat, magic);
-	std::memcpy(static_cast<char *>(flat) + skip, reinterpret_cast<const char *>(&header) + skip,
-	            sizeof(header) - skip);
-
-	NmfModelFlat *model = static_cast<NmfModelFlat *>(flat);
+	NmfModelFlat *model = write_header(flat, header);
 	std::memcpy(const_cast<int64_t *>(nmf_model_row_ids(model)), row_ids,
 	            static_cast<size_t>(m) * sizeof(int64_t));
 	std::memcpy(const_cast<int64_t *>(nmf_model_col_ids(model)), col_ids,

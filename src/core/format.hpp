@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "nmf_api.h"
 
@@ -47,6 +48,18 @@ inline bool
 checked_add(int64_t a, int64_t b, int64_t *out) noexcept
 {
 	return !__builtin_add_overflow(a, b, out);
+}
+
+// Copies a filled header into an image: every field but the varlena length
+// word before `magic`, which belongs to the caller (PostgreSQL's SET_VARSIZE).
+template <class Header>
+Header *
+write_header(void *flat, const Header &h) noexcept
+{
+	const size_t skip = offsetof(Header, magic);
+	std::memcpy(static_cast<char *>(flat) + skip, reinterpret_cast<const char *>(&h) + skip,
+	            sizeof(h) - skip);
+	return static_cast<Header *>(flat);
 }
 
 } // namespace nmf

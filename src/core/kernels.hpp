@@ -190,7 +190,7 @@ scatter_rows(const CsrView &v, const Matrix &f, int32_t c0, int32_t c1, Matrix &
 // columns. The gather reads f's columns at random and wins while f stays
 // near a core's L2 cache (S: W 1.6 MB in the solvers, 0.0031 s against
 // 0.0050 by rows, AVX2, one thread; the nndsvd init's 2.4 MB sketch, 0.16 s
-// against 0.21 for the whole init); past it, going by rows, which reads f
+// against 0.21 to create the fit); past it, going by rows, which reads f
 // in order and writes the smaller result at random, wins (M, 16 MB: 0.080 s
 // against 0.106). Both give the same bits.
 inline bool

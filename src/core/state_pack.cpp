@@ -50,11 +50,8 @@ pack_state(const NmfTriplet *t, int64_t count, int64_t nrows, int64_t col_base, 
 	h.version = NMF_FORMAT_VERSION;
 	h.flags = NMF_STATE_SORTED | NMF_STATE_PACKED;
 	h.count = count;
-	const size_t skip = offsetof(NmfStateFlat, magic);
-	std::memcpy(static_cast<char *>(flat) + skip, reinterpret_cast<const char *>(&h) + skip,
-	            sizeof(h) - skip);
+	NmfStateFlat *s = write_header(flat, h);
 	const NmfStatePacked p{nrows, col_base};
-	NmfStateFlat *s = static_cast<NmfStateFlat *>(flat);
 	std::memcpy(const_cast<NmfStatePacked *>(nmf_state_packed(s)), &p, sizeof(p));
 	int64_t *row_ids = const_cast<int64_t *>(nmf_packed_row_ids(s));
 	int64_t *row_ends = const_cast<int64_t *>(nmf_packed_row_ends(s));
@@ -97,16 +94,10 @@ state_cells(const void *flat, NmfTriplet *out)
 		std::memcpy(out, nmf_state_triplets(s), static_cast<size_t>(s->count) * sizeof(NmfTriplet));
 		return;
 	}
-	const NmfStatePacked *p = nmf_state_packed(s);
-	const int64_t *row_ids = nmf_packed_row_ids(s);
-	const int64_t *row_ends = nmf_packed_row_ends(s);
-	const uint32_t *col_off = nmf_packed_col_off(s);
-	const double *values = nmf_packed_values(s);
-	const uint64_t base = static_cast<uint64_t>(p->col_base);
-	int64_t q = 0;
-	for (int64_t i = 0; i < p->nrows; i++)
-		for (; q < row_ends[i]; q++)
-			out[q] = NmfTriplet{row_ids[i], static_cast<int64_t>(base + col_off[q]), values[q]};
+	PackedCells cells(s);
+	for (NmfTriplet *c = out; cells.next(*c); c++)
+	{
+	}
 }
 
 } // namespace nmf

@@ -13,6 +13,7 @@
 #include "errors.hpp"
 #include "format.hpp"
 #include "id_index.hpp"
+#include "state_pack.hpp"
 
 namespace nmf
 {
@@ -83,8 +84,7 @@ offset(int64_t id, int64_t lo)
 	return static_cast<size_t>(static_cast<uint64_t>(id) - static_cast<uint64_t>(lo));
 }
 
-// The header of a matrix image: every field but the length word, which
-// belongs to the caller.
+// The header of a matrix image (write_header: not the length word).
 NmfMatrixFlat *
 write_matrix_header(void *flat, int64_t rows, int64_t cols, int64_t nnz)
 {
@@ -95,10 +95,7 @@ write_matrix_header(void *flat, int64_t rows, int64_t cols, int64_t nnz)
 	header.rows = rows;
 	header.cols = cols;
 	header.nnz = nnz;
-	const size_t skip = offsetof(NmfMatrixFlat, magic);
-	std::memcpy(static_cast<char *>(flat) + skip, reinterpret_cast<const char *>(&header) + skip,
-	            sizeof(header) - skip);
-	return static_cast<NmfMatrixFlat *>(flat);
+	return write_header(flat, header);
 }
 
 } // namespace
@@ -158,38 +155,25 @@ namespace
 {
 
 // A sorted, merged run being read: a range of triplets, or the cells of a
-// packed state image (state_pack.hpp) decoded one at a time. Heads order by
-// their current cell, then by run (so the cells several runs share are
-// summed in run order).
+// packed state image (PackedCells). Heads order by their current cell, then
+// by run (so the cells several runs share are summed in run order).
 struct RunHead
 {
 	NmfTriplet cell;
 	int64_t run;
-	const NmfTriplet *p = nullptr, *end = nullptr; // a triplet run
-	const NmfStateFlat *packed = nullptr;          // else a packed one:
-	int64_t q = 0, row = 0;                        // its cell and row
+	const NmfTriplet *p = nullptr, *end = nullptr; // a triplet run, or
+	bool packed = false;                           // a packed one:
+	PackedCells cells;
 
 	// Moves to the next cell; false at the end of the run.
 	bool
-	next()
+	next() noexcept
 	{
-		if (packed == nullptr)
-		{
-			if (++p == end)
-				return false;
-			cell = *p;
-			return true;
-		}
-		if (++q == packed->count)
+		if (packed)
+			return cells.next(cell);
+		if (++p == end)
 			return false;
-		const int64_t *row_ends = nmf_packed_row_ends(packed);
-		if (q == row_ends[row])
-			row++; // row_ends rise strictly (validated), so one step
-		cell = NmfTriplet{
-		    nmf_packed_row_ids(packed)[row],
-		    static_cast<int64_t>(static_cast<uint64_t>(nmf_state_packed(packed)->col_base) +
-		                         nmf_packed_col_off(packed)[q]),
-		    nmf_packed_values(packed)[q]};
+		cell = *p;
 		return true;
 	}
 };
@@ -301,10 +285,10 @@ struct RunSet
 		for (int64_t k = 0; k < npacked; k++)
 		{
 			RunHead h;
-			h.packed = packed[k];
+			h.packed = true;
+			h.cells = PackedCells(packed[k]);
 			h.run = nruns + k;
-			h.q = -1;
-			h.next();
+			h.next(); // count >= 1 (checked above)
 			heap.push_back(h);
 		}
 		for (size_t i = heap.size(); i-- > 0;)

@@ -54,8 +54,7 @@ typedef struct StateExpanded
 	 */
 	int64 npacked;
 	int64 packed_capacity;
-	const NmfStateFlat **packed;
-	int64 packed_cells;
+	const NmfStateFlat **packed; /* each holds >= 1 cell (validated) */
 	/* set by state_get_flat_size: the packed form's fields, or pack_rows = 0 */
 	int64 pack_rows;
 	int64 pack_col_base;
@@ -351,7 +350,6 @@ state_append_run(StateExpanded *st, Datum d)
 	advise_huge_pages(copy, size);
 	memcpy(copy, src.flat, size);
 	st->packed[st->npacked++] = copy;
-	st->packed_cells += copy->count;
 }
 
 /*
@@ -365,7 +363,6 @@ state_unpack(StateExpanded *st)
 	int64 n = st->npacked;
 
 	st->npacked = 0;
-	st->packed_cells = 0;
 	for (int64 i = 0; i < n; i++)
 	{
 		StateSource src;
@@ -494,7 +491,7 @@ matrix_from_runs(StateExpanded *st)
 	int64 nnz, rows, cols, size;
 	struct varlena *image;
 
-	if (st->count + st->packed_cells == 0)
+	if (st->count == 0 && st->npacked == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("matrix has no cells")));
 	nmfpg_raise(nmfc_runs_measure(st->triplets, st->count, starts, st->nruns,
 	                              (const void *const *)st->packed, st->npacked, &nnz, &rows, &cols,

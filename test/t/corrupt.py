@@ -295,21 +295,15 @@ def body(tap):
                AND (i->>'sum')::float8 < 'Infinity'
             FROM (SELECT nmf_matrix_info((%s::bytea)::nmf_matrix) AS i) s""", ("cast", "text", "copy"))
         # An accepted state is finished into a matrix, as the aggregate does;
-        # that may refuse it (e.g. a sum that overflows) but never crash.
-        run_type(tap, db, rng, "nmf_matrix_state", good_state, [good_model, good_matrix],
-                 "nmf_matrix_state_send(%s)", """
-            SELECT (i->>'nnz')::bigint >= 1 AND (i->>'sum')::float8 >= 0
-               AND (i->>'sum')::float8 < 'Infinity'
-            FROM (SELECT nmf_matrix_info(nmf_matrix_final(
-                    translate(encode(%s::bytea, 'base64'), E'\\n', '')::nmf_matrix_state)) AS i) s""", ("text", "copy"))
-        # The packed form a parallel worker ships (sorted cells, row runs, 32-bit
-        # column offsets): the same checks through its own decoder.
-        run_type(tap, db, rng, "nmf_matrix_state", good_packed, [good_state, good_matrix],
-                 "nmf_matrix_state_send(%s)", """
-            SELECT (i->>'nnz')::bigint >= 1 AND (i->>'sum')::float8 >= 0
-               AND (i->>'sum')::float8 < 'Infinity'
-            FROM (SELECT nmf_matrix_info(nmf_matrix_final(
-                    translate(encode(%s::bytea, 'base64'), E'\\n', '')::nmf_matrix_state)) AS i) s""", ("text", "copy"))
+        # that may refuse it (e.g. a sum that overflows) but never crash. Both
+        # forms: plain triplets, and the packed form a parallel worker ships
+        # (sorted cells, row runs, 32-bit column offsets) through its decoder.
+        for good, others in ((good_state, [good_model, good_matrix]), (good_packed, [good_state, good_matrix])):
+            run_type(tap, db, rng, "nmf_matrix_state", good, others, "nmf_matrix_state_send(%s)", """
+                SELECT (i->>'nnz')::bigint >= 1 AND (i->>'sum')::float8 >= 0
+                   AND (i->>'sum')::float8 < 'Infinity'
+                FROM (SELECT nmf_matrix_info(nmf_matrix_final(
+                        translate(encode(%s::bytea, 'base64'), E'\\n', '')::nmf_matrix_state)) AS i) s""", ("text", "copy"))
 
 
 main(body)
