@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: PostgreSQL
--- nmf 0.1 -> 0.2. A new installation runs nmf--0.1.sql, then this script.
+-- nmf 0.1 -> 0.2, a step of the update from 0.1 to the current version (src/sql).
 
 \echo Use "ALTER EXTENSION nmf UPDATE TO '0.2'" to load this file. \quit
 

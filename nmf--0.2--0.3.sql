@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: PostgreSQL
 -- nmf 0.2 -> 0.3: biases (bias, l2_bias), a per-call thread count (threads)
--- and nmf_bias. A new installation runs nmf--0.1.sql, nmf--0.1--0.2.sql, then this script.
+-- and nmf_bias. A step of the update to the current version.
 
 \echo Use "ALTER EXTENSION nmf UPDATE TO '0.3'" to load this file. \quit
 
