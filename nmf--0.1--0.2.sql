@@ -1,5 +1,5 @@
 -- SPDX-License-Identifier: PostgreSQL
--- nmf 0.1 -> 0.2. A new installation runs nmf--0.1.sql, then this script.
+-- nmf 0.1 -> 0.2, a step of the update from 0.1 to the current version (src/sql).
 
 \echo Use "ALTER EXTENSION nmf UPDATE TO '0.2'" to load this file. \quit
 
@@ -135,46 +135,11 @@ CREATE FUNCTION nmf_cv(matrix nmf_matrix, ranks int[], folds int DEFAULT 5, seed
 	RETURNS TABLE (rank int, fold int, train_rmse float8, test_rmse float8)
 	LANGUAGE plpgsql VOLATILE PARALLEL SAFE
 	AS $cv$
-DECLARE
-	fit_sql text;
-	r int;
-	f int;
-	split_train nmf_matrix;
-	split_test nmf_matrix;
-	fitted nmf_model;
 BEGIN
-	IF ranks IS NULL OR folds IS NULL OR seed IS NULL OR max_iter IS NULL THEN
-		RAISE EXCEPTION 'nmf_cv: ranks, folds, seed and max_iter must not be NULL'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF cardinality(ranks) = 0 OR array_position(ranks, NULL) IS NOT NULL THEN
-		RAISE EXCEPTION 'nmf_cv: ranks must hold at least one rank and no NULL'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF folds < 2 THEN
-		RAISE EXCEPTION 'nmf_cv: folds must be at least 2, not %', folds
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF matrix IS NULL THEN
-		RETURN;
-	END IF;
-	fit_sql := 'SELECT nmf(matrix => $1, rank => $2, max_iter => $3, seed => $4'
-		|| CASE WHEN solver IS NOT NULL THEN ', solver => $5' ELSE '' END
-		|| CASE WHEN missing IS NOT NULL THEN ', missing => $6' ELSE '' END
-		|| CASE WHEN tol IS NOT NULL THEN ', tol => $7' ELSE '' END
-		|| ')';
-	FOREACH r IN ARRAY ranks LOOP
-		FOR f IN 1 .. folds LOOP
-			SELECT s.train, s.test INTO split_train, split_test
-			FROM nmf_split(matrix, folds, f, seed) AS s;
-			EXECUTE fit_sql INTO fitted USING split_train, r, max_iter, seed, solver, missing, tol;
-			rank := r;
-			fold := f;
-			train_rmse := (nmf_score(fitted, split_train) ->> 'rmse')::float8;
-			test_rmse := (nmf_score(fitted, split_test) ->> 'rmse')::float8;
-			RETURN NEXT;
-		END LOOP;
-	END LOOP;
+	-- Only the declaration lives here: each update to the current version
+	-- replaces the body (src/sql; 0.2's own is in git history).
+	RAISE EXCEPTION 'nmf_cv: nmf 0.2 is a step on the way to the current version'
+		USING ERRCODE = 'feature_not_supported', HINT = 'ALTER EXTENSION nmf UPDATE';
 END
 $cv$;
 COMMENT ON FUNCTION nmf_cv(nmf_matrix, int[], int, bigint, int, text, text, float8) IS
@@ -249,179 +214,11 @@ CREATE FUNCTION nmf_fit_distributed(source regclass, row_col text, col_col text,
 	rank int, w_table text, h_table text, missing text DEFAULT 'zero', max_iter int DEFAULT 200,
 	seed bigint DEFAULT 0)
 	RETURNS jsonb LANGUAGE plpgsql VOLATILE AS $fit$
-DECLARE
-	masked boolean;
-	dist boolean := false;
-	src text := source::text;
-	row_type text;
-	part text;
-	dist_col text;
-	c text;
-	m bigint;
-	nnz bigint;
-	nulls bigint;
-	bad bigint;
-	total float8;
-	xsq float8;
-	cols bigint[];
-	n bigint;
-	scale float8;
-	h float8[];
-	gram float8[];
-	stats float8[];
-	hht float8[];
-	cross_term float8;
-	sse float8;
-	tabs text[];
-	cur text;
-	nxt text;
 BEGIN
-	IF rank IS NULL OR rank < 1 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: rank must be at least 1, not %', rank
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF max_iter IS NULL OR max_iter < 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: max_iter must be 0 or more, not %', max_iter
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF missing IS NULL OR missing NOT IN ('zero', 'ignore') THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: missing must be ''zero'' or ''ignore'', not %',
-			coalesce(quote_literal(missing), 'NULL') USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	masked := missing = 'ignore';
-	FOREACH c IN ARRAY ARRAY[row_col, col_col, value_col] LOOP
-		PERFORM 1 FROM pg_attribute
-		WHERE attrelid = source AND attname = c AND attnum > 0 AND NOT attisdropped;
-		IF NOT FOUND THEN
-			RAISE EXCEPTION 'nmf_fit_distributed: column "%" of % does not exist', c, src
-				USING ERRCODE = 'undefined_column';
-		END IF;
-	END LOOP;
-	SELECT format_type(atttypid, atttypmod) INTO row_type FROM pg_attribute
-	WHERE attrelid = source AND attname = row_col;
-
-	-- A Citus table must be hash-distributed by the row id: each worker then
-	-- holds whole rows, and W's rows sit beside them.
-	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-		EXECUTE 'SELECT partmethod::text, column_to_column_name(logicalrelid, partkey)
-			FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1'
-			INTO part, dist_col USING source;
-		IF part IS NOT NULL THEN
-			IF part <> 'h' OR dist_col IS DISTINCT FROM row_col THEN
-				RAISE EXCEPTION 'nmf_fit_distributed: % is a Citus table not hash-distributed by %',
-					src, row_col USING ERRCODE = 'feature_not_supported',
-					HINT = format('Distribute it with create_distributed_table(%L, %L).', src, row_col);
-			END IF;
-			dist := true;
-		END IF;
-	END IF;
-
-	EXECUTE format('SELECT count(DISTINCT %1$I), count(*), sum(%3$I::float8),
-			sum(nmf_dist_square(%3$I::float8)),
-			count(*) FILTER (WHERE %1$I IS NULL OR %2$I IS NULL OR %3$I IS NULL),
-			count(*) FILTER (WHERE NOT (%3$I::float8 >= 0 AND %3$I::float8 < ''Infinity'')
-				OR %3$I::float8 = ''NaN'')
-		FROM %4$s', row_col, col_col, value_col, src)
-		INTO m, nnz, total, xsq, nulls, bad;
-	IF nulls > 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has % rows with a NULL id or value', src, nulls
-			USING ERRCODE = 'null_value_not_allowed', HINT = 'Filter NULLs out, or COALESCE them.';
-	END IF;
-	IF bad > 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has % negative, NaN or infinite values', src, bad
-			USING ERRCODE = 'numeric_value_out_of_range', HINT = 'NMF needs finite, non-negative values.';
-	END IF;
-	IF nnz = 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has no rows', src USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	-- A cell given twice would count twice in the masked sums and in the loss:
-	-- refuse it (grouped by the row id, this runs on the workers).
-	EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %3$s GROUP BY %1$I, %2$I HAVING count(*) > 1) d',
-		row_col, col_col, src) INTO bad;
-	IF bad > 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has % (row, column) pairs more than once', src, bad
-			USING ERRCODE = 'invalid_parameter_value',
-			HINT = 'Sum them first, e.g. into a table grouped by the row and column ids.';
-	END IF;
-
-	-- H's columns, ascending: sent once per query as a parameter (n bigints).
-	EXECUTE format('SELECT array_agg(c ORDER BY c) FROM (SELECT DISTINCT %I::bigint AS c FROM %s) s',
-		col_col, src) INTO cols;
-	n := cardinality(cols);
-	-- scikit-learn's scale of a random init: sqrt(mean of V / rank).
-	scale := sqrt(CASE WHEN masked THEN total / nnz ELSE total / (m::float8 * n) END / rank);
-	SELECT array_agg(e.x ORDER BY c.j, e.k) INTO h
-	FROM unnest(cols) WITH ORDINALITY AS c(id, j)
-	CROSS JOIN LATERAL unnest(nmf_dist_init(c.id, seed, 1, rank, scale)) WITH ORDINALITY AS e(x, k);
-
-	-- W lives in two tables, colocated with the source: each iteration reads
-	-- one and writes the other (emptied by TRUNCATE, in place since it was
-	-- created in this transaction), so no dead row versions pile up as an
-	-- UPDATE of every row per iteration would. The last iteration writes w_table.
-	tabs := ARRAY[w_table, left(w_table, 50) || '_nmf_next'];
-	FOREACH c IN ARRAY tabs LOOP
-		EXECUTE format('CREATE TABLE %I (row_id %s PRIMARY KEY, w float8[] NOT NULL)', c, row_type);
-		IF dist THEN
-			EXECUTE 'SELECT create_distributed_table($1::regclass, ''row_id'', colocate_with => $2)'
-				USING quote_ident(c), src;
-		END IF;
-	END LOOP;
-	cur := tabs[1 + max_iter % 2];
-	nxt := tabs[2 - max_iter % 2];
-	EXECUTE format('INSERT INTO %1$I (row_id, w)
-		SELECT %2$I, nmf_dist_init(%2$I::bigint, $1, 0, $2, $3) FROM %3$s GROUP BY %2$I',
-		cur, row_col, src) USING seed, rank, scale;
-
-	-- One iteration, H first (as solver 'mu'):
-	--   H <- H o (W^T V) / (W^T W H)   stats from the workers, update here
-	--   W <- W o (V H^T) / (W H H^T)   on the workers, with the new H as a parameter
-	-- masked: the denominators sum W H over the stored cells only.
-	FOR it IN 1 .. max_iter LOOP
-		IF NOT masked THEN
-			EXECUTE format('SELECT nmf_dist_gram(w) FROM %I', cur) INTO gram;
-		END IF;
-		EXECUTE format('SELECT nmf_dist_hstats(w.w, x.%1$I::bigint, x.%2$I::float8, $1, $2, $3)
-			FROM %3$s x JOIN %4$I w ON w.row_id = x.%5$I', col_col, value_col, src, cur, row_col)
-			INTO stats USING cols, CASE WHEN masked THEN h END, masked;
-		h := nmf_dist_update_h(h, stats, gram, rank, masked);
-		hht := CASE WHEN masked THEN NULL ELSE nmf_dist_gram_cols(h, rank) END;
-		EXECUTE format('TRUNCATE %I', nxt);
-		EXECUTE format('INSERT INTO %1$I (row_id, w)
-			SELECT t.row_id, nmf_dist_update_w(t.w, s.st, $3, $4)
-			FROM %6$I t JOIN (SELECT x.%2$I AS rid,
-					nmf_dist_rowstats(w.w, x.%3$I::bigint, x.%4$I::float8, $1, $2, $4) AS st
-				FROM %5$s x JOIN %6$I w ON w.row_id = x.%2$I GROUP BY x.%2$I) s
-			ON t.row_id = s.rid', nxt, row_col, col_col, value_col, src, cur)
-			USING cols, h, hht, masked;
-		c := cur;
-		cur := nxt;
-		nxt := c;
-	END LOOP;
-	EXECUTE format('DROP TABLE %I', nxt);
-
-	-- The loss: masked, over the stored cells; zero-filled, over all m x n
-	-- cells as sum v^2 - 2 <W, V H^T> + <W^T W, H H^T>.
-	-- (The products are in C: SQL's float8 product refuses an underflow.)
-	EXECUTE format('SELECT sum(nmf_dist_cell_loss(w.w, x.%1$I::bigint, $1, $2, x.%2$I::float8, $3))
-		FROM %3$s x JOIN %4$I w ON w.row_id = x.%5$I', col_col, value_col, src, w_table, row_col)
-		INTO cross_term USING cols, h, masked;
-	IF masked THEN
-		sse := cross_term;
-	ELSE
-		EXECUTE format('SELECT nmf_dist_gram(w) FROM %I', w_table) INTO gram;
-		sse := xsq - 2 * cross_term + nmf_dist_dot(gram, nmf_dist_gram_cols(h, rank));
-	END IF;
-
-	EXECUTE format('CREATE TABLE %I (col_id bigint PRIMARY KEY, h float8[] NOT NULL)', h_table);
-	EXECUTE format('INSERT INTO %I (col_id, h)
-		SELECT c.id, ($1)[(c.j - 1) * $2 + 1 : c.j * $2] FROM unnest($3) WITH ORDINALITY AS c(id, j)',
-		h_table) USING h, rank, cols;
-
-	RETURN jsonb_build_object('rows', m, 'cols', n, 'cells', nnz, 'rank', rank,
-		'iterations', max_iter, 'missing', missing, 'distributed', dist,
-		'loss', greatest(sse, 0),
-		'relative_error', CASE WHEN xsq > 0 THEN sqrt(greatest(sse, 0) / xsq) END,
-		'w_table', w_table, 'h_table', h_table);
+	-- Only the declaration lives here: each update to the current version
+	-- replaces the body (src/sql; 0.2's own is in git history).
+	RAISE EXCEPTION 'nmf_fit_distributed: nmf 0.2 is a step on the way to the current version'
+		USING ERRCODE = 'feature_not_supported', HINT = 'ALTER EXTENSION nmf UPDATE';
 END
 $fit$;
 COMMENT ON FUNCTION nmf_fit_distributed(regclass, text, text, text, int, text, text, text, int,

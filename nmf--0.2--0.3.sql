@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: PostgreSQL
 -- nmf 0.2 -> 0.3: biases (bias, l2_bias), a per-call thread count (threads)
--- and nmf_bias. A new installation runs nmf--0.1.sql, nmf--0.1--0.2.sql, then this script.
+-- and nmf_bias. A step of the update to the current version.
 
 \echo Use "ALTER EXTENSION nmf UPDATE TO '0.3'" to load this file. \quit
 
@@ -75,51 +75,11 @@ CREATE FUNCTION nmf_cv(matrix nmf_matrix, ranks int[], folds int DEFAULT 5, seed
 	RETURNS TABLE (rank int, fold int, train_rmse float8, test_rmse float8)
 	LANGUAGE plpgsql VOLATILE PARALLEL SAFE
 	AS $cv$
-DECLARE
-	fit_sql text;
-	r int;
-	f int;
-	split_train nmf_matrix;
-	split_test nmf_matrix;
-	fitted nmf_model;
 BEGIN
-	IF ranks IS NULL OR folds IS NULL OR seed IS NULL OR max_iter IS NULL OR bias IS NULL THEN
-		RAISE EXCEPTION 'nmf_cv: ranks, folds, seed, max_iter and bias must not be NULL'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF cardinality(ranks) = 0 OR array_position(ranks, NULL) IS NOT NULL THEN
-		RAISE EXCEPTION 'nmf_cv: ranks must hold at least one rank and no NULL'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF folds < 2 THEN
-		RAISE EXCEPTION 'nmf_cv: folds must be at least 2, not %', folds
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF matrix IS NULL THEN
-		RETURN;
-	END IF;
-	fit_sql := 'SELECT nmf(matrix => $1, rank => $2, max_iter => $3, seed => $4'
-		|| CASE WHEN solver IS NOT NULL THEN ', solver => $5' ELSE '' END
-		|| CASE WHEN missing IS NOT NULL THEN ', missing => $6' ELSE '' END
-		|| CASE WHEN tol IS NOT NULL THEN ', tol => $7' ELSE '' END
-		|| CASE WHEN bias THEN ', bias => true' ELSE '' END
-		|| CASE WHEN l2_bias IS NOT NULL THEN ', l2_bias => $8' ELSE '' END
-		|| CASE WHEN l2_w IS NOT NULL THEN ', l2_w => $9' ELSE '' END
-		|| CASE WHEN l2_h IS NOT NULL THEN ', l2_h => $10' ELSE '' END
-		|| ')';
-	FOREACH r IN ARRAY ranks LOOP
-		FOR f IN 1 .. folds LOOP
-			SELECT s.train, s.test INTO split_train, split_test
-			FROM nmf_split(matrix, folds, f, seed) AS s;
-			EXECUTE fit_sql INTO fitted
-				USING split_train, r, max_iter, seed, solver, missing, tol, l2_bias, l2_w, l2_h;
-			rank := r;
-			fold := f;
-			train_rmse := (nmf_score(fitted, split_train) ->> 'rmse')::float8;
-			test_rmse := (nmf_score(fitted, split_test) ->> 'rmse')::float8;
-			RETURN NEXT;
-		END LOOP;
-	END LOOP;
+	-- Only the declaration lives here: each update to the current version
+	-- replaces the body (src/sql; 0.3's own is in git history).
+	RAISE EXCEPTION 'nmf_cv: nmf 0.3 is a step on the way to the current version'
+		USING ERRCODE = 'feature_not_supported', HINT = 'ALTER EXTENSION nmf UPDATE';
 END
 $cv$;
 COMMENT ON FUNCTION nmf_cv(nmf_matrix, int[], int, bigint, int, text, text, float8, boolean,

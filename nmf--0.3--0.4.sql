@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: PostgreSQL
 -- nmf 0.3 -> 0.4: matrices and models are stored uncompressed.
--- A new installation runs nmf--0.1.sql and every update script up to this one.
+-- A step of the update from 0.1, 0.2 or 0.3 to the current version (src/sql).
 
 \echo Use "ALTER EXTENSION nmf UPDATE TO '0.4'" to load this file. \quit
 

@@ -1,0 +1,50 @@
+-- SPDX-License-Identifier: PostgreSQL
+-- Fitting: nmf() factorizes a matrix value, nmf_fit() a table or query.
+-- Each option is checked by the core, which names the option and the
+-- allowed values in its error.
+
+-- Volatile: a fit is costly and may stop on max_seconds, so a query that
+-- names its result twice must not run it twice. Not strict: the options
+-- whose default is NULL may be given as NULL; any other NULL is an error.
+CREATE OR REPLACE FUNCTION nmf(
+	matrix nmf_matrix,
+	rank int,                             -- 1 .. min(rows, cols)
+	solver text DEFAULT 'hals',           -- 'hals', 'mu' or 'gd'
+	loss text DEFAULT 'frobenius',        -- or 'kl' (solver 'mu' only)
+	init text DEFAULT 'random',           -- or 'nndsvd', 'nndsvda', 'nndsvdar', 'custom'
+	missing text DEFAULT 'zero',          -- absent cells are 0; 'ignore': only stored cells count
+	max_iter int DEFAULT 200,             -- 0 returns the initial factors
+	tol float8 DEFAULT 1e-4,              -- 0 runs all max_iter iterations
+	seed bigint DEFAULT 0,                -- of the random init, the SVD's start, new warm-start rows
+	max_seconds float8 DEFAULT 0,         -- the solver's time limit; 0: none
+	l1_w float8 DEFAULT 0,                -- L1 and L2 penalties on W and H
+	l1_h float8 DEFAULT 0,
+	l2_w float8 DEFAULT 0,
+	l2_h float8 DEFAULT 0,
+	learning_rate float8 DEFAULT NULL,    -- solver 'gd': a fixed step; NULL: adaptive
+	warm_start nmf_model DEFAULT NULL,    -- start from this model (rows and columns by id)
+	w_init float8[] DEFAULT NULL,         -- the initial W (rows x rank) and H (rank x cols),
+	h_init float8[] DEFAULT NULL,         --   both or neither
+	verbose boolean DEFAULT false,        -- a NOTICE every 10th iteration
+	bias boolean DEFAULT false,           -- fit mu + b_row + b_col + W H (missing 'ignore')
+	l2_bias float8 DEFAULT 10,            -- the ridge on the biases
+	threads int DEFAULT NULL)             -- 1 .. 64; NULL: the setting nmf.threads
+	RETURNS nmf_model
+	AS 'MODULE_PATHNAME', 'nmf_fit' LANGUAGE C VOLATILE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf IS
+	'factorizes a matrix V ~ W H with W, H >= 0 (with bias => true: mu + b_row + b_col + W H); solvers hals (default), mu (frobenius or kl) and gd';
+
+-- The options of nmf(), with models_table before bias, l2_bias and threads
+-- (the order callers of positional arguments rely on).
+CREATE OR REPLACE FUNCTION nmf_fit(source text, row_col text, col_col text, value_col text,
+	w_table text, h_table text, rank int, solver text DEFAULT 'hals', loss text DEFAULT 'frobenius',
+	init text DEFAULT 'random', missing text DEFAULT 'zero', max_iter int DEFAULT 200,
+	tol float8 DEFAULT 1e-4, seed bigint DEFAULT 0, max_seconds float8 DEFAULT 0, l1_w float8 DEFAULT 0,
+	l1_h float8 DEFAULT 0, l2_w float8 DEFAULT 0, l2_h float8 DEFAULT 0, learning_rate float8 DEFAULT NULL,
+	warm_start nmf_model DEFAULT NULL, w_init float8[] DEFAULT NULL, h_init float8[] DEFAULT NULL,
+	verbose boolean DEFAULT false, models_table text DEFAULT 'nmf_models',
+	bias boolean DEFAULT false, l2_bias float8 DEFAULT 10, threads int DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME', 'nmf_fit_table' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION nmf_fit IS
+	'streams a table or query into a matrix, fits it like nmf() and writes W and H (and biases as factor 0) into new tables';

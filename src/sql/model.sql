@@ -1,0 +1,37 @@
+-- SPDX-License-Identifier: PostgreSQL
+-- Reading a model: its factors in long or wide form, its biases, what was
+-- fitted and how the loss went.
+
+CREATE OR REPLACE FUNCTION nmf_w(model nmf_model)
+	RETURNS TABLE (id bigint, factor int, weight float8)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_w(nmf_model) IS 'W in long form: one row per (row id, factor)';
+CREATE OR REPLACE FUNCTION nmf_h(model nmf_model)
+	RETURNS TABLE (id bigint, factor int, weight float8)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_h(nmf_model) IS 'H in long form: one row per (column id, factor)';
+
+CREATE OR REPLACE FUNCTION nmf_w_wide(model nmf_model) RETURNS TABLE (id bigint, weights float8[])
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_w_wide(nmf_model) IS 'W in wide form: one row per row id, its weights in factor order';
+CREATE OR REPLACE FUNCTION nmf_h_wide(model nmf_model) RETURNS TABLE (id bigint, weights float8[])
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_h_wide(nmf_model) IS 'H in wide form: one row per column id, its weights in factor order';
+
+-- Not strict: a NULL side is an error (22004), a NULL model no rows.
+CREATE OR REPLACE FUNCTION nmf_bias(model nmf_model, side text)
+	RETURNS TABLE (id bigint, bias float8)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_bias(nmf_model, text) IS
+	'the row (side ''row'') or column (''col'') biases of a model fitted with bias => true';
+
+CREATE OR REPLACE FUNCTION nmf_info(model nmf_model) RETURNS jsonb
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_info(nmf_model) IS
+	'what was fitted: dimensions, rank, solver, options, iterations, converged, loss, relative error, seconds';
+
+CREATE OR REPLACE FUNCTION nmf_loss_history(model nmf_model)
+	RETURNS TABLE (iteration int, loss float8, seconds float8)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_loss_history(nmf_model) IS
+	'the objective after each iteration of the fit, and the solver''s seconds at that point';
