@@ -2,6 +2,9 @@
 /*
  * The one door between the PostgreSQL glue (C) and the core (C++).
  *
+ * Each function is implemented in the src/core/door_*.cpp named after what it
+ * serves (door_matrix, door_fit, door_model, door_apply, door_distributed).
+ *
  * Every function is noexcept: it returns a status and, on failure, writes a
  * lower-case message without a final period into err->message. Nothing here
  * allocates in server memory contexts, raises, or reads PostgreSQL state except the
@@ -102,6 +105,23 @@ extern "C"
 	/* The same for a model that carries biases (bias = 1) or not (0). */
 	int64_t nmfc_model_size_bias(int64_t rows, int64_t cols, int64_t rank, int64_t history_len,
 	                             int bias) NMFC_NOEXCEPT;
+
+	/*
+	 * A validated matrix image seen as plain arrays (not owned): the one view
+	 * of a matrix the core reads (its solvers' nmf::CsrView is this type).
+	 */
+	typedef struct NmfcMatrixView
+	{
+		int64_t rows, cols, nnz;
+		const int64_t *row_ptr;
+		const int32_t *col_idx;
+		const double *values;
+		const int64_t *row_ids; /* ascending; needed only for a warm start */
+		const int64_t *col_ids;
+	} NmfcMatrixView;
+
+	/* The view of a validated matrix image; all zero for NULL. */
+	NmfcMatrixView nmfc_matrix_view(const NmfMatrixFlat *m) NMFC_NOEXCEPT;
 
 	/* ---- building a matrix from triplets ---- */
 
@@ -224,17 +244,6 @@ extern "C"
 	const char *nmfc_loss_names(void) NMFC_NOEXCEPT;
 	const char *nmfc_init_names(void) NMFC_NOEXCEPT;
 	const char *nmfc_missing_names(void) NMFC_NOEXCEPT;
-
-	/* A validated matrix image seen as plain arrays (not owned). */
-	typedef struct NmfcMatrixView
-	{
-		int64_t rows, cols, nnz;
-		const int64_t *row_ptr;
-		const int32_t *col_idx;
-		const double *values;
-		const int64_t *row_ids; /* ascending; needed only for a warm start */
-		const int64_t *col_ids;
-	} NmfcMatrixView;
 
 	typedef struct NmfcFit NmfcFit; /* opaque, owned by the core */
 

@@ -193,18 +193,9 @@ nmfpg_model_arg(Datum d)
 	return m;
 }
 
+/* The glue's one way to a matrix view: the core's own builder of it. */
 NmfcMatrixView
 nmfpg_matrix_view(const NmfMatrixFlat *m)
 {
-	NmfcMatrixView view;
-
-	view.rows = m->rows;
-	view.cols = m->cols;
-	view.nnz = m->nnz;
-	view.row_ptr = nmf_matrix_row_ptr(m);
-	view.row_ids = nmf_matrix_row_ids(m);
-	view.col_ids = nmf_matrix_col_ids(m);
-	view.col_idx = nmf_matrix_col_idx(m);
-	view.values = nmf_matrix_values(m);
-	return view;
+	return nmfc_matrix_view(m);
 }
