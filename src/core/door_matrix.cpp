@@ -3,12 +3,21 @@
 // views, and building a matrix from cells (src/pg/matrix_io.c, matrix_agg.c).
 #include "door_guard.hpp"
 #include "format.hpp"
+#include "matrix_builder.hpp"
 #include "state_pack.hpp"
 #include "triplets.hpp"
 
 using nmf::door::guarded;
 using nmf::door::interrupts_or_none;
 using nmf::door::require;
+
+struct NmfcBuilder
+{
+	explicit NmfcBuilder(int64_t limit) : builder(limit)
+	{
+	}
+	nmf::MatrixBuilder builder;
+};
 
 extern "C"
 {
@@ -46,6 +55,93 @@ extern "C"
 		v.row_ids = nmf_matrix_row_ids(m);
 		v.col_ids = nmf_matrix_col_ids(m);
 		return v;
+	}
+
+	int
+	nmfc_builder_create(int64_t memory_limit, NmfcBuilder **out, NmfcError *err) noexcept
+	{
+		if (out != nullptr)
+			*out = nullptr;
+		return guarded(err,
+		               [&] { *require(out, "builder output") = new NmfcBuilder(memory_limit); });
+	}
+
+	void
+	nmfc_builder_free(NmfcBuilder *b) noexcept
+	{
+		delete b;
+	}
+
+	int
+	nmfc_builder_add(NmfcBuilder *b, const NmfTriplet *cell, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { require(b, "builder")->builder.add(*require(cell, "cell")); });
+	}
+
+	int
+	nmfc_builder_add_state(NmfcBuilder *b, const void *flat, size_t size,
+	                       const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(b, "builder")
+			    ->builder.add_state(require(flat, "state"), size, interrupts_or_none(intr));
+		});
+	}
+
+	int
+	nmfc_builder_add_builder(NmfcBuilder *b, NmfcBuilder *other, const NmfcInterrupts *intr,
+	                         NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(b, "builder")
+			    ->builder.add_builder(require(other, "other builder")->builder,
+			                          interrupts_or_none(intr));
+		});
+	}
+
+	int
+	nmfc_builder_state_size(NmfcBuilder *b, int64_t *size, const NmfcInterrupts *intr,
+	                        NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			*require(size, "size") =
+			    require(b, "builder")->builder.state_size(interrupts_or_none(intr));
+		});
+	}
+
+	int
+	nmfc_builder_write_state(const NmfcBuilder *b, void *flat, size_t size, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(b, "builder")->builder.write_state(require(flat, "state image"), size);
+		});
+	}
+
+	int
+	nmfc_builder_matrix_size(NmfcBuilder *b, int64_t *size, const NmfcInterrupts *intr,
+	                         NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			*require(size, "size") =
+			    require(b, "builder")->builder.matrix_size(interrupts_or_none(intr));
+		});
+	}
+
+	int
+	nmfc_builder_write_matrix(NmfcBuilder *b, void *flat, size_t size, const NmfcInterrupts *intr,
+	                          NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(b, "builder")
+			    ->builder.write_matrix(require(flat, "matrix image"), size,
+			                           interrupts_or_none(intr));
+		});
+	}
+
+	void
+	nmfc_advise_huge_pages(void *p, size_t size) noexcept
+	{
+		nmf::advise_huge_pages(p, size);
 	}
 
 	int

@@ -193,6 +193,23 @@ nmfpg_model_arg(Datum d)
 	return m;
 }
 
+/*
+ * A new value of `size` bytes (length word set, the rest for the core to
+ * write), checked against the varlena and nmf.max_memory limits first.
+ */
+struct varlena *
+nmfpg_alloc_image(int64 size, const char *what)
+{
+	struct varlena *image;
+
+	nmfpg_check_image_size(size, what);
+	nmfpg_check_memory(size, what);
+	image = (struct varlena *)palloc(size);
+	nmfc_advise_huge_pages(image, (size_t)size);
+	SET_VARSIZE(image, size);
+	return image;
+}
+
 /* The glue's one way to a matrix view: the core's own builder of it. */
 NmfcMatrixView
 nmfpg_matrix_view(const NmfMatrixFlat *m)
