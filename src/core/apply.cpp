@@ -49,14 +49,6 @@ better(const Scored &a, const Scored &b) noexcept
 
 } // namespace
 
-int64_t
-find_id(const int64_t *ids, int64_t n, int64_t id) noexcept
-{
-	const int64_t *end = ids + n;
-	const int64_t *it = std::lower_bound(ids, end, id);
-	return it != end && *it == id ? it - ids : -1;
-}
-
 double
 predict(const ModelView &m, int64_t i, int64_t j) noexcept
 {

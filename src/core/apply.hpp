@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "errors.hpp"
+#include "find_id.hpp"
 #include "nmf_api.h"
 #include "sparse.hpp"
 
@@ -38,9 +39,6 @@ struct ModelView
 	const double *b_row = nullptr; // rows, when bias
 	const double *b_col = nullptr; // cols, when bias
 };
-
-// Index of id in ids[0..n) (strictly ascending), or -1.
-int64_t find_id(const int64_t *ids, int64_t n, int64_t id) noexcept;
 
 // (W H)_ij for dense indexes i, j (plus mu + b_row[i] + b_col[j] when biased).
 double predict(const ModelView &m, int64_t i, int64_t j) noexcept;

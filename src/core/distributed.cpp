@@ -6,25 +6,11 @@
 #include <algorithm>
 #include <vector>
 
+#include "hash.hpp"
+#include "solvers.hpp"
+
 namespace nmf::dist
 {
-
-namespace
-{
-
-// float32 machine epsilon, as solver_mu.cpp.
-constexpr double kEpsilon = 0x1.0p-23;
-
-uint64_t
-splitmix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-} // namespace
 
 void
 init_vector(int64_t id, int64_t seed, int32_t side, int32_t r, double scale, double *out)
@@ -38,21 +24,6 @@ init_vector(int64_t id, int64_t seed, int32_t side, int32_t r, double scale, dou
 		const double u = static_cast<double>((s >> 11) + 1) * 0x1.0p-53;
 		out[k] = scale * u;
 	}
-}
-
-int64_t
-find_id(const int64_t *ids, int64_t n, int64_t id)
-{
-	int64_t lo = 0, hi = n;
-	while (lo < hi)
-	{
-		const int64_t mid = lo + (hi - lo) / 2;
-		if (ids[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (lo < n && ids[lo] == id) ? lo : -1;
 }
 
 double
@@ -128,7 +99,7 @@ mu_update(double *f, int32_t r, int64_t count, const double *num, const double *
 			else
 				for (int32_t l = 0; l < r; l++) // from the old vector: no entry has changed yet
 					dk += gram[k * r + l] * fi[l];
-			d[static_cast<size_t>(k)] = dk == 0.0 ? kEpsilon : dk;
+			d[static_cast<size_t>(k)] = dk == 0.0 ? nmf::kEpsilon : dk;
 		}
 		for (int32_t k = 0; k < r; k++)
 			fi[k] *= ni[k] / d[static_cast<size_t>(k)];

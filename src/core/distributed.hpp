@@ -16,9 +16,6 @@ namespace nmf::dist
 // Deterministic init: out[k] = scale * u(id, seed, side, k), u uniform in (0, 1].
 void init_vector(int64_t id, int64_t seed, int32_t side, int32_t r, double scale, double *out);
 
-// The index of id in the ascending ids[0..n), or -1.
-int64_t find_id(const int64_t *ids, int64_t n, int64_t id);
-
 // One rating (w is its row's W, j its column): num[j*r+k] += v w[k]; when den
 // is not null (masked), den[j*r+k] += w[k] (w . h_j).
 void hstats_add(double *num, double *den, int32_t r, const double *w, const double *h, int64_t j,

@@ -4,27 +4,12 @@
 #include <cmath>
 
 #include "apply.hpp"
+#include "hash.hpp"
 
 namespace nmf
 {
 namespace apply
 {
-
-namespace
-{
-
-// SplitMix64's finaliser: every input bit reaches every output bit, so
-// neighbouring ids land in unrelated folds.
-inline uint64_t
-mix(uint64_t z) noexcept
-{
-	z += 0x9e3779b97f4a7c15ULL;
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-} // namespace
 
 ScoreSums
 score(const ModelView &m, const CsrView &x, const int64_t *x_row_ids, const int64_t *x_col_ids,
@@ -73,9 +58,9 @@ score(const ModelView &m, const CsrView &x, const int64_t *x_row_ids, const int6
 int32_t
 cell_fold(int64_t row_id, int64_t col_id, int64_t seed, int32_t folds) noexcept
 {
-	uint64_t z = mix(static_cast<uint64_t>(seed));
-	z = mix(z ^ static_cast<uint64_t>(row_id));
-	z = mix(z ^ static_cast<uint64_t>(col_id));
+	uint64_t z = splitmix64(static_cast<uint64_t>(seed));
+	z = splitmix64(z ^ static_cast<uint64_t>(row_id));
+	z = splitmix64(z ^ static_cast<uint64_t>(col_id));
 	return static_cast<int32_t>(z % static_cast<uint64_t>(folds));
 }
 

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "hash.hpp"
+
 namespace nmf
 {
 
@@ -71,12 +73,8 @@ class IdIndex
 	size_t
 	find(int64_t id) const
 	{
-		// A 64-bit mix (splitmix64's finaliser): sequential ids spread evenly.
-		uint64_t h = static_cast<uint64_t>(id);
-		h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-		h ^= h >> 31;
-		size_t i = static_cast<size_t>(h) & mask_;
+		// Sequential ids spread evenly over the slots.
+		size_t i = static_cast<size_t>(splitmix64(static_cast<uint64_t>(id))) & mask_;
 		while (used_[i] && keys_[i] != id)
 			i = (i + 1) & mask_;
 		return i;

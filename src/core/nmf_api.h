@@ -2,6 +2,9 @@
 /*
  * The one door between the PostgreSQL glue (C) and the core (C++).
  *
+ * Each function is implemented in the src/core/door_*.cpp named after what it
+ * serves (door_matrix, door_fit, door_model, door_apply, door_distributed).
+ *
  * Every function is noexcept: it returns a status and, on failure, writes a
  * lower-case message without a final period into err->message. Nothing here
  * allocates in server memory contexts, raises, or reads PostgreSQL state except the
@@ -102,6 +105,77 @@ extern "C"
 	/* The same for a model that carries biases (bias = 1) or not (0). */
 	int64_t nmfc_model_size_bias(int64_t rows, int64_t cols, int64_t rank, int64_t history_len,
 	                             int bias) NMFC_NOEXCEPT;
+
+	/*
+	 * A validated matrix image seen as plain arrays (not owned): the one view
+	 * of a matrix the core reads (its solvers' nmf::CsrView is this type).
+	 */
+	typedef struct NmfcMatrixView
+	{
+		int64_t rows, cols, nnz;
+		const int64_t *row_ptr;
+		const int32_t *col_idx;
+		const double *values;
+		const int64_t *row_ids; /* ascending; needed only for a warm start */
+		const int64_t *col_ids;
+	} NmfcMatrixView;
+
+	/* The view of a validated matrix image; all zero for NULL. */
+	NmfcMatrixView nmfc_matrix_view(const NmfMatrixFlat *m) NMFC_NOEXCEPT;
+
+	/* ---- the nmf_matrix aggregate's state: a builder owned by the core ---- */
+
+	typedef struct NmfcBuilder NmfcBuilder; /* opaque, owned by the core */
+
+	/*
+	 * A new, empty builder; no one allocation of it may pass memory_limit
+	 * bytes (NMFC_LIMIT_EXCEEDED). On failure *out is NULL. Released by
+	 * nmfc_builder_free.
+	 */
+	int nmfc_builder_create(int64_t memory_limit, NmfcBuilder **out, NmfcError *err) NMFC_NOEXCEPT;
+	void nmfc_builder_free(NmfcBuilder *b) NMFC_NOEXCEPT;
+
+	/* One cell; its value is the caller's to check (finite, >= 0). */
+	int nmfc_builder_add(NmfcBuilder *b, const NmfTriplet *cell, NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * Another partial state, as one more sorted run: a state image validated
+	 * by nmfc_state_validate (a packed one is kept as a copy and merged as it
+	 * is), or another builder (left holding the same value). A sum that
+	 * overflows to infinity is NMFC_INVALID_DATA.
+	 */
+	int nmfc_builder_add_state(NmfcBuilder *b, const void *flat, size_t size,
+	                           const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_builder_add_builder(NmfcBuilder *b, NmfcBuilder *other, const NmfcInterrupts *intr,
+	                             NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * The state image (what a parallel worker or a Citus node ships): sorted,
+	 * packed when its column ids allow. nmfc_builder_state_size sorts and
+	 * gives its size (length word included); nmfc_builder_write_state then
+	 * writes every byte but the length word.
+	 */
+	int nmfc_builder_state_size(NmfcBuilder *b, int64_t *size, const NmfcInterrupts *intr,
+	                            NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_builder_write_state(const NmfcBuilder *b, void *flat, size_t size,
+	                             NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * The matrix image, duplicates summed: nmfc_builder_matrix_size measures
+	 * it (-1: beyond the format's limits; no cells is NMFC_INVALID_ARGUMENT),
+	 * then nmfc_builder_write_matrix writes every byte but the length word.
+	 */
+	int nmfc_builder_matrix_size(NmfcBuilder *b, int64_t *size, const NmfcInterrupts *intr,
+	                             NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_builder_write_matrix(NmfcBuilder *b, void *flat, size_t size,
+	                              const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * Asks the kernel to back a large new array with huge pages: faulting
+	 * hundreds of MB in 4 kB pages is a large part of a build's time. Advice
+	 * only; small arrays are left alone.
+	 */
+	void nmfc_advise_huge_pages(void *p, size_t size) NMFC_NOEXCEPT;
 
 	/* ---- building a matrix from triplets ---- */
 
@@ -224,17 +298,6 @@ extern "C"
 	const char *nmfc_loss_names(void) NMFC_NOEXCEPT;
 	const char *nmfc_init_names(void) NMFC_NOEXCEPT;
 	const char *nmfc_missing_names(void) NMFC_NOEXCEPT;
-
-	/* A validated matrix image seen as plain arrays (not owned). */
-	typedef struct NmfcMatrixView
-	{
-		int64_t rows, cols, nnz;
-		const int64_t *row_ptr;
-		const int32_t *col_idx;
-		const double *values;
-		const int64_t *row_ids; /* ascending; needed only for a warm start */
-		const int64_t *col_ids;
-	} NmfcMatrixView;
 
 	typedef struct NmfcFit NmfcFit; /* opaque, owned by the core */
 

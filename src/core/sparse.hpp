@@ -13,18 +13,9 @@
 namespace nmf
 {
 
-// A non-owning CSR view of a validated nmf_matrix.
-struct CsrView
-{
-	int64_t rows = 0;
-	int64_t cols = 0;
-	int64_t nnz = 0;
-	const int64_t *row_ptr = nullptr;
-	const int32_t *col_idx = nullptr;
-	const double *values = nullptr;
-	const int64_t *row_ids = nullptr; // ascending; only a warm start reads them
-	const int64_t *col_ids = nullptr;
-};
+// A non-owning CSR view of a validated nmf_matrix: the door's own type, so
+// that a view crosses from the glue to the solvers as it is.
+using CsrView = NmfcMatrixView;
 
 // V's columns: rows of column j are row_idx[col_ptr[j] .. col_ptr[j + 1]), ascending.
 struct CscMatrix

@@ -193,18 +193,26 @@ nmfpg_model_arg(Datum d)
 	return m;
 }
 
+/*
+ * A new value of `size` bytes (length word set, the rest for the core to
+ * write), checked against the varlena and nmf.max_memory limits first.
+ */
+struct varlena *
+nmfpg_alloc_image(int64 size, const char *what)
+{
+	struct varlena *image;
+
+	nmfpg_check_image_size(size, what);
+	nmfpg_check_memory(size, what);
+	image = (struct varlena *)palloc(size);
+	nmfc_advise_huge_pages(image, (size_t)size);
+	SET_VARSIZE(image, size);
+	return image;
+}
+
+/* The glue's one way to a matrix view: the core's own builder of it. */
 NmfcMatrixView
 nmfpg_matrix_view(const NmfMatrixFlat *m)
 {
-	NmfcMatrixView view;
-
-	view.rows = m->rows;
-	view.cols = m->cols;
-	view.nnz = m->nnz;
-	view.row_ptr = nmf_matrix_row_ptr(m);
-	view.row_ids = nmf_matrix_row_ids(m);
-	view.col_ids = nmf_matrix_col_ids(m);
-	view.col_idx = nmf_matrix_col_idx(m);
-	view.values = nmf_matrix_values(m);
-	return view;
+	return nmfc_matrix_view(m);
 }

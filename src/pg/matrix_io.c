@@ -12,39 +12,13 @@
 #include "nmfpg.h"
 #include "utils/array.h"
 
-PG_FUNCTION_INFO_V1(nmf_matrix_in);
-PG_FUNCTION_INFO_V1(nmf_matrix_out);
-PG_FUNCTION_INFO_V1(nmf_matrix_recv);
-PG_FUNCTION_INFO_V1(nmf_matrix_send);
 PG_FUNCTION_INFO_V1(nmf_matrix_from_bytea);
 PG_FUNCTION_INFO_V1(nmf_matrix_to_bytea);
 PG_FUNCTION_INFO_V1(nmf_matrix_from_array);
 PG_FUNCTION_INFO_V1(nmf_matrix_info);
 
-Datum
-nmf_matrix_in(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(
-	    nmfpg_image_from_base64(PG_GETARG_CSTRING(0), nmfc_matrix_validate, "nmf_matrix"));
-}
-
-Datum
-nmf_matrix_out(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_CSTRING(nmfpg_image_to_base64(nmfpg_detoast_aligned(PG_GETARG_DATUM(0))));
-}
-
-Datum
-nmf_matrix_recv(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_POINTER(nmfpg_image_recv((StringInfo)PG_GETARG_POINTER(0), nmfc_matrix_validate));
-}
-
-Datum
-nmf_matrix_send(PG_FUNCTION_ARGS)
-{
-	PG_RETURN_BYTEA_P(nmfpg_image_send(PG_GETARG_DATUM(0)));
-}
+NMFPG_IMAGE_IO(nmf_matrix_in, nmf_matrix_out, nmf_matrix_recv, nmf_matrix_send,
+               nmfc_matrix_validate, "nmf_matrix")
 
 Datum
 nmf_matrix_from_bytea(PG_FUNCTION_ARGS)
@@ -60,6 +34,24 @@ nmf_matrix_to_bytea(PG_FUNCTION_ARGS)
 }
 
 /* nmf_matrix(float8[][]): rows and columns get ids 1..m and 1..n; every cell is stored. */
+struct varlena *
+nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count)
+{
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcError err;
+	int64 nnz, rows, cols;
+	struct varlena *image;
+
+	if (count == 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("matrix has no cells")));
+	nmfpg_raise(nmfc_triplets_sort_merge(t, count, &nnz, &rows, &cols, &intr, &err), &err,
+	            ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE);
+	image = nmfpg_alloc_image(nmfc_matrix_size(rows, cols, nnz), "the nmf_matrix");
+	nmfpg_raise(nmfc_matrix_write(t, nnz, rows, cols, image, VARSIZE(image), &err), &err,
+	            ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+	return image;
+}
+
 Datum
 nmf_matrix_from_array(PG_FUNCTION_ARGS)
 {

@@ -44,13 +44,41 @@ extern struct varlena *nmfpg_image_from_base64(const char *text, nmfpg_validate_
                                                const char *typname);
 extern struct varlena *nmfpg_detoast_aligned(Datum d);
 
+/*
+ * The text (base64) and binary I/O functions of an image type, each form
+ * validated by the same core validator: in, out, recv, send by their SQL names.
+ */
+#define NMFPG_IMAGE_IO(in, out, recv, send, validate, typname)                                     \
+	PG_FUNCTION_INFO_V1(in);                                                                       \
+	PG_FUNCTION_INFO_V1(out);                                                                      \
+	PG_FUNCTION_INFO_V1(recv);                                                                     \
+	PG_FUNCTION_INFO_V1(send);                                                                     \
+	Datum in(PG_FUNCTION_ARGS)                                                                     \
+	{                                                                                              \
+		PG_RETURN_POINTER(nmfpg_image_from_base64(PG_GETARG_CSTRING(0), validate, typname));       \
+	}                                                                                              \
+	Datum out(PG_FUNCTION_ARGS)                                                                    \
+	{                                                                                              \
+		PG_RETURN_CSTRING(nmfpg_image_to_base64(nmfpg_detoast_aligned(PG_GETARG_DATUM(0))));       \
+	}                                                                                              \
+	Datum recv(PG_FUNCTION_ARGS)                                                                   \
+	{                                                                                              \
+		PG_RETURN_POINTER(nmfpg_image_recv((StringInfo)PG_GETARG_POINTER(0), validate));           \
+	}                                                                                              \
+	Datum send(PG_FUNCTION_ARGS)                                                                   \
+	{                                                                                              \
+		PG_RETURN_BYTEA_P(nmfpg_image_send(PG_GETARG_DATUM(0)));                                   \
+	}
+
 extern const NmfMatrixFlat *nmfpg_matrix_arg(Datum d);
 extern struct varlena *nmfpg_model_current(struct varlena *v, int sqlstate);
 extern const NmfModelFlat *nmfpg_model_arg(Datum d);
 extern NmfcMatrixView nmfpg_matrix_view(const NmfMatrixFlat *m);
+extern struct varlena *nmfpg_alloc_image(int64 size, const char *what);
 
-/* matrix_agg.c: build a matrix value from triplets the caller owns (sorted in place). */
+/* matrix_io.c: build a matrix value from triplets the caller owns (sorted in place). */
 extern struct varlena *nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count);
+/* matrix_agg.c: the one check of a cell's value */
 extern void nmfpg_check_cell(int64 row, int64 col, double value);
 
 /* fit.c: nmf()'s options and the fit driver, shared with nmf_fit() (fit_table.c). */

@@ -88,14 +88,7 @@ Words
 model_of(const Words &mw, int64_t rank, int32_t max_iter, int64_t *size_out, bool bias = false)
 {
 	const auto *m = reinterpret_cast<const NmfMatrixFlat *>(mw.data());
-	NmfcMatrixView x{m->rows,
-	                 m->cols,
-	                 m->nnz,
-	                 nmf_matrix_row_ptr(m),
-	                 nmf_matrix_col_idx(m),
-	                 nmf_matrix_values(m),
-	                 nmf_matrix_row_ids(m),
-	                 nmf_matrix_col_ids(m)};
+	const NmfcMatrixView x = nmfc_matrix_view(m);
 	NmfcOptions opt;
 	nmfc_options_default(&opt, rank);
 	opt.max_iter = max_iter;

@@ -79,15 +79,7 @@ struct TestModel
 nmf::CsrView
 csr_of(const Image &img)
 {
-	const NmfcMatrixView v = nmf_test::view_of(img);
-	nmf::CsrView c;
-	c.rows = v.rows;
-	c.cols = v.cols;
-	c.nnz = v.nnz;
-	c.row_ptr = v.row_ptr;
-	c.col_idx = v.col_idx;
-	c.values = v.values;
-	return c;
+	return nmf_test::view_of(img);
 }
 
 const NmfMatrixFlat *

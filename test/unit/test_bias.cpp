@@ -123,14 +123,7 @@ TEST(Bias, BlockSweepsRecoverPlantedBiases)
 {
 	const Planted p = planted(50, 30, 1, 0.3, 0.0, 11);
 	const Image matrix = nmf_test::matrix_from_triplets(p.train);
-	const NmfcMatrixView mv = nmf_test::view_of(matrix);
-	nmf::CsrView x;
-	x.rows = mv.rows;
-	x.cols = mv.cols;
-	x.nnz = mv.nnz;
-	x.row_ptr = mv.row_ptr;
-	x.col_idx = mv.col_idx;
-	x.values = mv.values;
+	const nmf::CsrView x = nmf_test::view_of(matrix);
 	nmf::CscMatrix xt = nmf::transpose(x, NmfcInterrupts{});
 	const nmf::Matrix w = nmf::Matrix::Zero(1, x.rows), h = nmf::Matrix::Zero(1, x.cols);
 	nmf::BiasFit b(x, xt, 0.0);

@@ -140,13 +140,7 @@ TEST(Parallel, ProductsByRowsEqualTheGather)
 {
 	const Image x = nmf_test::random_sparse(300, 170, 0.05, 5, nullptr);
 	const NmfMatrixFlat *mf = static_cast<const NmfMatrixFlat *>(x.data());
-	nmf::CsrView v;
-	v.rows = mf->rows;
-	v.cols = mf->cols;
-	v.nnz = mf->nnz;
-	v.row_ptr = nmf_matrix_row_ptr(mf);
-	v.col_idx = nmf_matrix_col_idx(mf);
-	v.values = nmf_matrix_values(mf);
+	const nmf::CsrView v = nmfc_matrix_view(mf);
 	const nmf::CscMatrix xt = nmf::transpose(v, NmfcInterrupts{});
 	for (int64_t r : {1, 7, 20, 32})
 	{

@@ -27,7 +27,7 @@ struct Sparse
 	std::vector<int64_t> ptr{0};
 	std::vector<int32_t> idx;
 	std::vector<double> val;
-	nmf::CsrView view;
+	nmf::CsrView view{};
 };
 
 Sparse

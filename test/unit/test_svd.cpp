@@ -17,19 +17,13 @@ namespace
 // V's CSR view and its transpose, as a fit holds them.
 struct Data
 {
-	nmf::CsrView x;
+	nmf::CsrView x{};
 	nmf::CscMatrix xt;
 	nmf::Problem p;
 
 	Data(const Image &img, int threads, const NmfcInterrupts &intr = NmfcInterrupts{})
 	{
-		const NmfMatrixFlat *m = static_cast<const NmfMatrixFlat *>(img.data());
-		x.rows = m->rows;
-		x.cols = m->cols;
-		x.nnz = m->nnz;
-		x.row_ptr = nmf_matrix_row_ptr(m);
-		x.col_idx = nmf_matrix_col_idx(m);
-		x.values = nmf_matrix_values(m);
+		x = nmf_test::view_of(img);
 		xt = nmf::transpose(x, NmfcInterrupts{});
 		p.x = x;
 		p.xt = &xt;

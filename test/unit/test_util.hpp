@@ -116,17 +116,7 @@ random_sparse(int64_t m, int64_t n, double density, uint64_t seed, Eigen::Matrix
 inline NmfcMatrixView
 view_of(const Image &img)
 {
-	const NmfMatrixFlat *m = static_cast<const NmfMatrixFlat *>(img.data());
-	NmfcMatrixView v;
-	v.rows = m->rows;
-	v.cols = m->cols;
-	v.nnz = m->nnz;
-	v.row_ptr = nmf_matrix_row_ptr(m);
-	v.col_idx = nmf_matrix_col_idx(m);
-	v.values = nmf_matrix_values(m);
-	v.row_ids = nmf_matrix_row_ids(m);
-	v.col_ids = nmf_matrix_col_ids(m);
-	return v;
+	return nmfc_matrix_view(static_cast<const NmfMatrixFlat *>(img.data()));
 }
 
 // Runs a fit to the end; returns the model image and the summary.

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: PostgreSQL
+// The door of the nmf_matrix and nmf_matrix_state values: validation, sizes,
+// views, and building a matrix from cells (src/pg/matrix_io.c, matrix_agg.c).
+#include "door_guard.hpp"
+#include "format.hpp"
+#include "matrix_builder.hpp"
+#include "state_pack.hpp"
+#include "triplets.hpp"
+
+using nmf::door::guarded;
+using nmf::door::interrupts_or_none;
+using nmf::door::require;
+
+struct NmfcBuilder
+{
+	explicit NmfcBuilder(int64_t limit) : builder(limit)
+	{
+	}
+	nmf::MatrixBuilder builder;
+};
+
+extern "C"
+{
+
+	int
+	nmfc_matrix_validate(const void *flat, size_t size, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { nmf::validate_matrix(flat, size); });
+	}
+
+	int
+	nmfc_state_validate(const void *flat, size_t size, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { nmf::validate_state(flat, size); });
+	}
+
+	int64_t
+	nmfc_matrix_size(int64_t rows, int64_t cols, int64_t nnz) noexcept
+	{
+		return nmf::matrix_size(rows, cols, nnz);
+	}
+
+	NmfcMatrixView
+	nmfc_matrix_view(const NmfMatrixFlat *m) noexcept
+	{
+		NmfcMatrixView v{};
+		if (m == nullptr)
+			return v;
+		v.rows = m->rows;
+		v.cols = m->cols;
+		v.nnz = m->nnz;
+		v.row_ptr = nmf_matrix_row_ptr(m);
+		v.col_idx = nmf_matrix_col_idx(m);
+		v.values = nmf_matrix_values(m);
+		v.row_ids = nmf_matrix_row_ids(m);
+		v.col_ids = nmf_matrix_col_ids(m);
+		return v;
+	}
+
+	int
+	nmfc_builder_create(int64_t memory_limit, NmfcBuilder **out, NmfcError *err) noexcept
+	{
+		if (out != nullptr)
+			*out = nullptr;
+		return guarded(err,
+		               [&] { *require(out, "builder output") = new NmfcBuilder(memory_limit); });
+	}
+
+	void
+	nmfc_builder_free(NmfcBuilder *b) noexcept
+	{
+		delete b;
+	}
+
+	int
+	nmfc_builder_add(NmfcBuilder *b, const NmfTriplet *cell, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { require(b, "builder")->builder.add(*require(cell, "cell")); });
+	}
+
+	int
+	nmfc_builder_add_state(NmfcBuilder *b, const void *flat, size_t size,
+	                       const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(b, "builder")
+			    ->builder.add_state(require(flat, "state"), size, interrupts_or_none(intr));
+		});
+	}
+
+	int
+	nmfc_builder_add_builder(NmfcBuilder *b, NmfcBuilder *other, const NmfcInterrupts *intr,
+	                         NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(b, "builder")
+			    ->builder.add_builder(require(other, "other builder")->builder,
+			                          interrupts_or_none(intr));
+		});
+	}
+
+	int
+	nmfc_builder_state_size(NmfcBuilder *b, int64_t *size, const NmfcInterrupts *intr,
+	                        NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			*require(size, "size") =
+			    require(b, "builder")->builder.state_size(interrupts_or_none(intr));
+		});
+	}
+
+	int
+	nmfc_builder_write_state(const NmfcBuilder *b, void *flat, size_t size, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(b, "builder")->builder.write_state(require(flat, "state image"), size);
+		});
+	}
+
+	int
+	nmfc_builder_matrix_size(NmfcBuilder *b, int64_t *size, const NmfcInterrupts *intr,
+	                         NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			*require(size, "size") =
+			    require(b, "builder")->builder.matrix_size(interrupts_or_none(intr));
+		});
+	}
+
+	int
+	nmfc_builder_write_matrix(NmfcBuilder *b, void *flat, size_t size, const NmfcInterrupts *intr,
+	                          NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(b, "builder")
+			    ->builder.write_matrix(require(flat, "matrix image"), size,
+			                           interrupts_or_none(intr));
+		});
+	}
+
+	void
+	nmfc_advise_huge_pages(void *p, size_t size) noexcept
+	{
+		nmf::advise_huge_pages(p, size);
+	}
+
+	int
+	nmfc_triplets_sort_merge(NmfTriplet *t, int64_t count, int64_t *nnz, int64_t *rows,
+	                         int64_t *cols, const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(nnz, "sort_merge's nnz");
+			require(rows, "sort_merge's rows");
+			require(cols, "sort_merge's cols");
+			const nmf::MergeResult r = nmf::sort_merge(t, count, interrupts_or_none(intr));
+			*nnz = r.nnz;
+			*rows = r.rows;
+			*cols = r.cols;
+		});
+	}
+
+	int
+	nmfc_triplets_sort_dedupe(NmfTriplet *t, int64_t count, int64_t *nnz,
+	                          const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			if (nnz == nullptr)
+				throw nmf::InvalidArgument("sort_dedupe output is missing");
+			*nnz = nmf::sort_dedupe(t, count, interrupts_or_none(intr));
+		});
+	}
+
+	int
+	nmfc_triplets_merge_runs(const NmfTriplet *t, int64_t count, const int64_t *starts,
+	                         int64_t nruns, NmfTriplet *out, int64_t *nnz,
+	                         const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			if (nnz == nullptr)
+				throw nmf::InvalidArgument("merge_runs output is missing");
+			*nnz = nmf::merge_runs(t, count, starts, nruns, out, interrupts_or_none(intr));
+		});
+	}
+
+	int64_t
+	nmfc_state_pack_size(const NmfTriplet *t, int64_t count, int64_t *nrows,
+	                     int64_t *col_base) noexcept
+	{
+		return nmf::packed_plan(t, count, nrows, col_base);
+	}
+
+	int
+	nmfc_state_pack(const NmfTriplet *t, int64_t count, int64_t nrows, int64_t col_base, void *flat,
+	                size_t size, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { nmf::pack_state(t, count, nrows, col_base, flat, size); });
+	}
+
+	void
+	nmfc_state_cells(const void *flat, NmfTriplet *out) noexcept
+	{
+		if (flat != nullptr && out != nullptr)
+			nmf::state_cells(flat, out);
+	}
+
+	int
+	nmfc_runs_measure(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+	                  const void *const *packed, int64_t npacked, int64_t *nnz, int64_t *rows,
+	                  int64_t *cols, const NmfcInterrupts *intr, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			if (nnz == nullptr || rows == nullptr || cols == nullptr)
+				throw nmf::InvalidArgument("runs_measure outputs are missing");
+			const nmf::MergeResult r = nmf::measure_runs(t, count, starts, nruns, packed, npacked,
+			                                             interrupts_or_none(intr));
+			*nnz = r.nnz;
+			*rows = r.rows;
+			*cols = r.cols;
+		});
+	}
+
+	int
+	nmfc_runs_write(const NmfTriplet *t, int64_t count, const int64_t *starts, int64_t nruns,
+	                const void *const *packed, int64_t npacked, int64_t nnz, int64_t rows,
+	                int64_t cols, void *flat, size_t size, const NmfcInterrupts *intr,
+	                NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			nmf::write_runs(t, count, starts, nruns, packed, npacked, nnz, rows, cols, flat, size,
+			                interrupts_or_none(intr));
+		});
+	}
+
+	int
+	nmfc_matrix_write(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void *flat,
+	                  size_t size, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { nmf::write_matrix(t, nnz, rows, cols, flat, size); });
+	}
+
+} // extern "C"
