@@ -14,6 +14,7 @@
 // too: the glue would raise it as XX000.
 #include <algorithm>
 
+#include "../unit/matrix_view.hpp"
 #include "fuzz_common.hpp"
 
 namespace
@@ -42,15 +43,7 @@ fit_small(const NmfMatrixFlat *m, Sink &s)
 {
 	if (m->rows * m->cols > kMaxFitCells)
 		return;
-	NmfcMatrixView x;
-	x.rows = m->rows;
-	x.cols = m->cols;
-	x.nnz = m->nnz;
-	x.row_ptr = nmf_matrix_row_ptr(m);
-	x.col_idx = nmf_matrix_col_idx(m);
-	x.values = nmf_matrix_values(m);
-	x.row_ids = nmf_matrix_row_ids(m);
-	x.col_ids = nmf_matrix_col_ids(m);
+	const NmfcMatrixView x = nmf_test::matrix_view(m);
 
 	NmfcOptions opt;
 	nmfc_options_default(&opt, 1 + m->nnz % std::min<int64_t>({3, m->rows, m->cols}));

@@ -23,13 +23,7 @@ struct Data
 
 	Data(const Image &img, int threads, const NmfcInterrupts &intr = NmfcInterrupts{})
 	{
-		const NmfMatrixFlat *m = static_cast<const NmfMatrixFlat *>(img.data());
-		x.rows = m->rows;
-		x.cols = m->cols;
-		x.nnz = m->nnz;
-		x.row_ptr = nmf_matrix_row_ptr(m);
-		x.col_idx = nmf_matrix_col_idx(m);
-		x.values = nmf_matrix_values(m);
+		x = nmf_test::csr_of(img);
 		xt = nmf::transpose(x, NmfcInterrupts{});
 		p.x = x;
 		p.xt = &xt;
