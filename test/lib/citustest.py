@@ -16,6 +16,8 @@ import time
 
 import psycopg2
 
+from nmftest import run
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 CITUS_SH = os.path.join(ROOT, "..", "shared", "citus", "citus.sh")
 USERS, ITEMS, RANK, ITERS = 600, 40, 4, 15
@@ -24,12 +26,6 @@ USERS, ITEMS, RANK, ITERS = 600, 40, 4, 15
 def sh(args, env=None, timeout=900):
     return subprocess.run(["bash", CITUS_SH] + args, capture_output=True, text=True,
                           env=env, timeout=timeout)
-
-
-def run(conn, sql, args=None):
-    with conn.cursor() as cur:
-        cur.execute(sql, args)
-        return cur.fetchall() if cur.description else None
 
 
 def one(conn, sql, args=None):

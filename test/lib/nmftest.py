@@ -131,6 +131,13 @@ class TestDatabase:
         return False
 
 
+def run(conn, sql, args=None):
+    """Runs sql; returns its rows, or None for a statement without any."""
+    with conn.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall() if cur.description else None
+
+
 def scalar(conn, sql, args=None):
     with conn.cursor() as cur:
         cur.execute(sql, args)

@@ -23,7 +23,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nmftest import TestDatabase, main, proc_status, scalar  # noqa: E402
+from nmftest import TestDatabase, main, proc_status, run, scalar  # noqa: E402
 
 FULL = os.environ.get("NMF_FULL") == "1"
 SESSIONS = 8
@@ -82,8 +82,7 @@ def run_job(conn, job):
 def body(tap):
     with TestDatabase("concurrency") as db:
         conn = db.connect()
-        with conn.cursor() as cur:
-            cur.execute(SETUP)
+        run(conn, SETUP)
         thread_setting = scalar(conn, "SELECT string_agg(name || ' = ' || setting, ', ') FROM pg_settings "
                                       "WHERE name LIKE 'nmf.%thread%'")
         bound = 1
