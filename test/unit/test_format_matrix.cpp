@@ -19,38 +19,12 @@ mhead(Image &img)
 	return static_cast<NmfMatrixFlat *>(img.data());
 }
 
-// A writable pointer into the image, to damage it.
+// A writable array of the image, to damage it: at(img, nmf_matrix_row_ids).
 template <class T>
 T *
-mut(const T *p)
+at(Image &img, const T *(*array)(const NmfMatrixFlat *))
 {
-	return const_cast<T *>(p);
-}
-
-int64_t *
-row_ids(Image &img)
-{
-	return mut(nmf_matrix_row_ids(mhead(img)));
-}
-int64_t *
-col_ids(Image &img)
-{
-	return mut(nmf_matrix_col_ids(mhead(img)));
-}
-int64_t *
-row_ptr(Image &img)
-{
-	return mut(nmf_matrix_row_ptr(mhead(img)));
-}
-int32_t *
-col_idx(Image &img)
-{
-	return mut(nmf_matrix_col_idx(mhead(img)));
-}
-double *
-values(Image &img)
-{
-	return mut(nmf_matrix_values(mhead(img)));
+	return const_cast<T *>(array(mhead(img)));
 }
 
 void
@@ -118,37 +92,41 @@ TEST(Format, MatrixDamageIsRefused)
 	expect_matrix_refused(
 	    "header cut", [](Image &i) { i.resize(20); }, "header");
 	expect_matrix_refused(
-	    "unsorted row ids", [](Image &i) { row_ids(i)[1] = 5; }, "row_ids[1]");
+	    "unsorted row ids", [](Image &i) { at(i, nmf_matrix_row_ids)[1] = 5; }, "row_ids[1]");
 	expect_matrix_refused(
-	    "duplicate col ids", [](Image &i) { col_ids(i)[2] = col_ids(i)[1]; }, "col_ids[2]");
+	    "duplicate col ids",
+	    [](Image &i) { at(i, nmf_matrix_col_ids)[2] = at(i, nmf_matrix_col_ids)[1]; },
+	    "col_ids[2]");
 	expect_matrix_refused(
 	    "row_ptr decreasing",
 	    [](Image &i) {
-		row_ptr(i)[1] = 3;
-		row_ptr(i)[2] = 2;
+		at(i, nmf_matrix_row_ptr)[1] = 3;
+		at(i, nmf_matrix_row_ptr)[2] = 2;
 	    },
 	    "row_ptr[2] = 2 is less than row_ptr[1] = 3");
 	expect_matrix_refused(
-	    "row_ptr[0]", [](Image &i) { row_ptr(i)[0] = 1; }, "row_ptr[0]");
+	    "row_ptr[0]", [](Image &i) { at(i, nmf_matrix_row_ptr)[0] = 1; }, "row_ptr[0]");
 	expect_matrix_refused(
-	    "row_ptr end", [](Image &i) { row_ptr(i)[3] = 4; }, "row_ptr[3]");
+	    "row_ptr end", [](Image &i) { at(i, nmf_matrix_row_ptr)[3] = 4; }, "row_ptr[3]");
 	expect_matrix_refused(
-	    "col_idx out of range", [](Image &i) { col_idx(i)[1] = 4; },
+	    "col_idx out of range", [](Image &i) { at(i, nmf_matrix_col_idx)[1] = 4; },
 	    "col_idx[1] = 4 is out of range");
 	expect_matrix_refused(
-	    "col_idx negative", [](Image &i) { col_idx(i)[0] = -1; }, "col_idx[0]");
+	    "col_idx negative", [](Image &i) { at(i, nmf_matrix_col_idx)[0] = -1; }, "col_idx[0]");
 	expect_matrix_refused(
-	    "col_idx not ascending", [](Image &i) { col_idx(i)[4] = 0; }, "col_idx[4]");
+	    "col_idx not ascending", [](Image &i) { at(i, nmf_matrix_col_idx)[4] = 0; }, "col_idx[4]");
 	expect_matrix_refused(
-	    "padding", [](Image &i) { col_idx(i)[5] = 1; }, "padding");
+	    "padding", [](Image &i) { at(i, nmf_matrix_col_idx)[5] = 1; }, "padding");
 	expect_matrix_refused(
-	    "NaN value", [](Image &i) { values(i)[2] = std::numeric_limits<double>::quiet_NaN(); },
+	    "NaN value",
+	    [](Image &i) { at(i, nmf_matrix_values)[2] = std::numeric_limits<double>::quiet_NaN(); },
 	    "values[2] = nan");
 	expect_matrix_refused(
-	    "infinite value", [](Image &i) { values(i)[0] = std::numeric_limits<double>::infinity(); },
+	    "infinite value",
+	    [](Image &i) { at(i, nmf_matrix_values)[0] = std::numeric_limits<double>::infinity(); },
 	    "values[0] = inf");
 	expect_matrix_refused(
-	    "negative value", [](Image &i) { values(i)[3] = -1; }, "values[3] = -1");
+	    "negative value", [](Image &i) { at(i, nmf_matrix_values)[3] = -1; }, "values[3] = -1");
 	expect_matrix_refused(
 	    "negative rows", [](Image &i) { mhead(i)->rows = -3; }, "rows = -3");
 	expect_matrix_refused(
