@@ -12,23 +12,17 @@ Run by bench/bigfit.sh, which starts a throwaway cluster.
 
 import os
 import sys
-import threading
 import time
 
 import psycopg2
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "lib"))
+from nmftest import MemorySampler, proc_status  # noqa: E402
 
 CELLS = int(os.environ.get("NMF_BIG_CELLS", "100000000"))
 USERS = int(os.environ.get("NMF_BIG_USERS", "1000003"))
 ITEMS = int(os.environ.get("NMF_BIG_ITEMS", "20011"))
 CHUNK = 10_000_000
-
-
-def rss_anon_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
-    return 0
 
 
 def main():
@@ -54,33 +48,25 @@ def main():
     pc = pid_conn.cursor()
     pc.execute("SELECT pg_backend_pid()")
     pid = pc.fetchone()[0]
-    base = rss_anon_kb(pid)
-    peak = [base]
-    stop = threading.Event()
-
-    def sample():
-        while not stop.is_set():
-            peak[0] = max(peak[0], rss_anon_kb(pid))
-            time.sleep(0.05)
-
-    th = threading.Thread(target=sample)
-    th.start()
+    base = proc_status(pid, "RssAnon") or 0
+    sampler = MemorySampler(pid, every=0.05)
+    sampler.start()
     t0 = time.time()
     pc.execute("SET nmf.max_memory = '16GB'")
     pc.execute("SELECT nmf_fit('big', 'u', 'it', 'v', 'big_w', 'big_h', rank => 20, max_iter => 5,"
                " solver => 'mu', tol => 0)")
     result = pc.fetchone()[0]
     elapsed = time.time() - t0
-    stop.set()
-    th.join()
+    sampler.stop()
+    peak = max(base, sampler.anon_kb)
     info = result["info"]
     print("nmf_fit: %.0f s in all, %.1f s in the solver, %d x %d matrix, %d cells, rank %d,"
           " %d iterations" % (elapsed, info["seconds"], info["rows"], info["cols"], info["nnz"],
                               info["rank"], info["iterations"]))
     est = result["estimated_bytes"] / 1024.0
-    grown = peak[0] - base
+    grown = peak - base
     print("memory: estimate %.0f MB; backend RssAnon %d MB -> peak %d MB, grew %.0f MB = %.2f x"
-          " the estimate" % (est / 1024, base / 1024, peak[0] / 1024, grown / 1024, grown / est))
+          " the estimate" % (est / 1024, base / 1024, peak / 1024, grown / 1024, grown / est))
     cur.execute("SELECT (SELECT count(*) FROM big_w), (SELECT count(*) FROM big_h)")
     w_rows, h_rows = cur.fetchone()
     cur.execute("SELECT (SELECT array_agg(DISTINCT id ORDER BY id) FROM big_w)"

@@ -25,29 +25,15 @@
 
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$PWD
-DATA=$ROOT/bench/data
-PRIV=$DATA/pg
-SYS_BIN=/usr/lib/postgresql/15/bin
-PRIV_BIN=$PRIV/usr/lib/postgresql/15/bin
+BENCH_NAME=build_bench
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 CLUSTER=$DATA/build-cluster
 REPS=${1:-5}
-
-say() { printf '== build_bench: %s\n' "$*"; }
-die() { printf '== build_bench: FAILED: %s\n' "$*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "run as root (the server runs as postgres)"
 
 mkdir -p "$DATA"
-say "building the extension (make -j2)"
-make -j2 PG_CONFIG=$SYS_BIN/pg_config >/dev/null || die "make"
-if [[ ! -x $PRIV_BIN/postgres ]]; then
-	say "copying the PostgreSQL 15 server into $PRIV"
-	mkdir -p "$PRIV/usr/lib/postgresql" "$PRIV/usr/share/postgresql"
-	cp -a /usr/lib/postgresql/15 "$PRIV/usr/lib/postgresql/"
-	cp -a /usr/share/postgresql/15 "$PRIV/usr/share/postgresql/"
-fi
-make install PG_CONFIG=$SYS_BIN/pg_config DESTDIR="$PRIV" >/dev/null || die "make install (private)"
+install_private "$ROOT"
 chmod -R a+rX "$PRIV"
 
 CSV=$DATA/synth_M.csv

@@ -94,10 +94,11 @@ scalar(const Sparse &x, const double *f, int64_t r, double *out)
 	}
 }
 
+// The gather of rows k0..k1 at a fixed rank, inlined into each instruction set's copy.
 template <int R>
-void
-fixed_range(const Sparse &x, const double *__restrict f, double *__restrict out, int64_t k0,
-            int64_t k1)
+__attribute__((always_inline)) inline void
+gather_range(const Sparse &x, const double *__restrict f, double *__restrict out, int64_t k0,
+             int64_t k1)
 {
 	for (int64_t k = k0; k < k1; k++)
 	{
@@ -114,22 +115,19 @@ fixed_range(const Sparse &x, const double *__restrict f, double *__restrict out,
 }
 
 template <int R>
+void
+fixed_range(const Sparse &x, const double *__restrict f, double *__restrict out, int64_t k0,
+            int64_t k1)
+{
+	gather_range<R>(x, f, out, k0, k1);
+}
+
+template <int R>
 __attribute__((target("avx2,fma"))) void
 avx2_range(const Sparse &x, const double *__restrict f, double *__restrict out, int64_t k0,
            int64_t k1)
 {
-	for (int64_t k = k0; k < k1; k++)
-	{
-		double acc[R] = {};
-		for (int64_t p = x.ptr[k]; p < x.ptr[k + 1]; p++)
-		{
-			const double v = x.val[p];
-			const double *__restrict src = f + static_cast<int64_t>(x.idx[p]) * R;
-			for (int t = 0; t < R; t++)
-				acc[t] += v * src[t];
-		}
-		std::copy(acc, acc + R, out + k * R);
-	}
+	gather_range<R>(x, f, out, k0, k1);
 }
 
 // Wᵀ X from the CSR: each row's W vector is read once, in order, and scattered

@@ -10,10 +10,13 @@ import os
 import re
 import statistics
 import subprocess
-import threading
+import sys
 import time
 
 import psycopg2
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "lib"))
+from nmftest import MemorySampler, proc_status  # noqa: E402
 
 SEED = 1
 PATH_STAGES = ("begin", "model (build + fit)", "w table", "h table", "commit")
@@ -30,41 +33,6 @@ def run(conn, sql, args=None):
     with conn.cursor() as cur:
         cur.execute(sql, args)
         return cur.fetchall() if cur.description else None
-
-
-def proc_kb(pid, key):
-    """A kB field of /proc/PID/status (VmHWM, VmRSS, RssAnon), None when gone."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-class Sampler(threading.Thread):
-    """Polls a process's memory until stopped: the largest RssAnon and the last VmHWM."""
-
-    def __init__(self, pid, every=0.02):
-        super().__init__(daemon=True)
-        self.pid, self.every = pid, every
-        self.anon_kb, self.hwm_kb = 0, 0
-        self._halt = threading.Event()
-
-    def run(self):
-        while not self._halt.is_set():
-            a, h = proc_kb(self.pid, "RssAnon"), proc_kb(self.pid, "VmHWM")
-            if a is not None:
-                self.anon_kb = max(self.anon_kb, a)
-            if h is not None:
-                self.hwm_kb = max(self.hwm_kb, h)
-            self._halt.wait(self.every)
-
-    def stop(self):
-        self._halt.set()
-        self.join()
 
 
 def accepts(conn, option, value):
@@ -127,8 +95,8 @@ def fit(mat, rank, iters, solver, init, on_pid=None):
     """One fit on a fresh backend: the summary, the whole call's seconds, peak memory."""
     conn = connect()
     pid = run(conn, "SELECT pg_backend_pid()")[0][0]
-    base_kb = proc_kb(pid, "VmHWM")
-    sampler = Sampler(pid)
+    base_kb = proc_status(pid, "VmHWM")
+    sampler = MemorySampler(pid)
     sampler.start()
     hook = on_pid(pid) if on_pid else None
     t0 = time.perf_counter()
@@ -140,7 +108,7 @@ def fit(mat, rank, iters, solver, init, on_pid=None):
     whole = time.perf_counter() - t0
     if hook:
         hook()
-    hwm_kb = proc_kb(pid, "VmHWM")
+    hwm_kb = proc_status(pid, "VmHWM")
     sampler.stop()
     threads = run(conn, "SELECT current_setting('nmf.threads', true)")[0][0]
     conn.close()
@@ -210,7 +178,7 @@ def user_path(psql, solver, init, rank, iters):
     while p.poll() is None and sampler is None:
         rows = run(conn, "SELECT pid FROM pg_stat_activity WHERE application_name = 'nmf-bench-path'")
         if rows:
-            sampler = Sampler(rows[0][0], every=0.01)
+            sampler = MemorySampler(rows[0][0], every=0.01)
             sampler.start()
         else:
             time.sleep(0.002)

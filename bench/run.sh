@@ -34,15 +34,9 @@
 
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$PWD
-DATA=$ROOT/bench/data
-PRIV=$DATA/pg
-SYS_BIN=/usr/lib/postgresql/15/bin
-PRIV_BIN=$PRIV/usr/lib/postgresql/15/bin
-
-say() { printf '== bench: %s\n' "$*"; }
-die() { printf '== bench: FAILED: %s\n' "$*" >&2; exit 1; }
+BENCH_NAME=bench
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 [[ $(id -u) -eq 0 ]] || die "run as root (it installs Debian packages and runs the server as postgres)"
 
@@ -81,15 +75,7 @@ if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
 		say "measuring commit $REF ($BENCH_REF): its tree goes to $SRC"
 		rm -rf "$SRC" && mkdir -p "$SRC" && git archive "$REF" | tar -x -C "$SRC"
 	fi
-	say "building the extension (make -j2)"
-	make -C "$SRC" -j2 PG_CONFIG=$SYS_BIN/pg_config >/dev/null || die "make"
-	if [[ ! -x $PRIV_BIN/postgres ]]; then
-		say "copying the PostgreSQL 15 server into $PRIV"
-		mkdir -p "$PRIV/usr/lib/postgresql" "$PRIV/usr/share/postgresql"
-		cp -a /usr/lib/postgresql/15 "$PRIV/usr/lib/postgresql/"
-		cp -a /usr/share/postgresql/15 "$PRIV/usr/share/postgresql/"
-	fi
-	make -C "$SRC" install PG_CONFIG=$SYS_BIN/pg_config DESTDIR="$PRIV" >/dev/null || die "make install (private)"
+	install_private "$SRC"
 	# What the private install was built from, for the report (also with BENCH_SKIP_BUILD=1 later).
 	if [[ -n $REF ]]; then
 		echo "$REF" >"$PRIV/nmf-build"

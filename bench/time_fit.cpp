@@ -23,6 +23,7 @@
 #include <random>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "nmf_api.h"
 #include "simd.hpp"
 
@@ -155,11 +156,7 @@ main(int argc, char **argv)
 	const int64_t nnz = argc > 3 ? std::atoll(argv[3]) : 1000000;
 	const int64_t rank = argc > 4 ? std::atoll(argv[4]) : 20;
 	const int iterations = argc > 5 ? std::atoi(argv[5]) : 20;
-	std::vector<int> threads;
-	for (int a = 6; a < argc; a++)
-		threads.push_back(std::atoi(argv[a]));
-	if (threads.empty())
-		threads = {1, 2};
+	const std::vector<int> threads = thread_counts(argc, argv, 6);
 	if (const char *isa = std::getenv("NMF_SIMD"); isa != nullptr && !nmf::simd::select(isa))
 	{
 		std::fprintf(stderr, "NMF_SIMD=%s: no such kernels on this CPU\n", isa);

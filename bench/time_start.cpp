@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "nmf_api.h"
 
 namespace
@@ -126,11 +127,7 @@ main(int argc, char **argv)
 	const int64_t rank = argc > 2 ? std::atoll(argv[2]) : 20;
 	const int init = argc > 3 ? nmfc_init_code(argv[3]) : NMF_INIT_NNDSVDA;
 	const int reps = argc > 4 ? std::atoi(argv[4]) : 3;
-	std::vector<int> threads;
-	for (int a = 5; a < argc; a++)
-		threads.push_back(std::atoi(argv[a]));
-	if (threads.empty())
-		threads = {1, 2};
+	const std::vector<int> threads = thread_counts(argc, argv, 5);
 	std::printf("matrix %lld x %lld, %lld stored (read in %.2f s), rank %lld, init %s\n",
 	            static_cast<long long>(x.rows), static_cast<long long>(x.cols),
 	            static_cast<long long>(x.ptr.back()), seconds_since(t_read),

@@ -29,9 +29,11 @@ SELECT count(*) AS unrated, bool_or(EXISTS (SELECT 1 FROM ratings WHERE user_id 
 FROM model, nmf_recommend(m, 5, 100, exclude => x) r;
 SELECT count(*) AS rated_by_5 FROM ratings WHERE user_id = 5;
 -- or only that row's cells: the same answer
-SELECT array_agg(a.col_id ORDER BY a.score DESC, a.col_id) = array_agg(b.col_id ORDER BY b.score DESC, b.col_id) AS same
-FROM model, nmf_recommend(m, 5, 3, exclude => x) a
-JOIN nmf_recommend(m, 5, 3, exclude => (SELECT nmf_matrix(user_id, item_id, rating) FROM ratings WHERE user_id = 5)) b USING (col_id);
+SELECT (SELECT array_agg(col_id ORDER BY ord) FROM nmf_recommend(m, 5, 3, exclude => x) WITH ORDINALITY AS a(col_id, score, ord))
+     = (SELECT array_agg(col_id ORDER BY ord)
+        FROM nmf_recommend(m, 5, 3, exclude => (SELECT nmf_matrix(user_id, item_id, rating) FROM ratings WHERE user_id = 5))
+             WITH ORDINALITY AS b(col_id, score, ord)) AS same
+FROM model;
 -- a row the exclude matrix lacks, or a NULL exclude (a user with no ratings): nothing excluded
 SELECT count(*) FROM model, nmf_recommend(m, 5, 100, exclude => (SELECT nmf_matrix(7, 1, 1)));
 SELECT count(*) FROM model, nmf_recommend(m, 5, 100, exclude => (SELECT nmf_matrix(user_id, item_id, rating) FROM ratings WHERE user_id = 99));

@@ -130,6 +130,20 @@ read_state(const NmfStateFlat *st, size_t size, Sink &s)
 	}
 }
 
+// A factor of n ids x rank weights, row by row.
+inline void
+read_factor(const int64_t *ids, const double *x, int64_t n, int64_t rank, const char *what, Sink &s)
+{
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t f = 0; f < rank; f++)
+		{
+			const double v = x[i * rank + f];
+			require(std::isfinite(v) && v >= 0, what);
+			s.ids += static_cast<uint64_t>(ids[i]);
+			s.sum += v;
+		}
+}
+
 inline void
 read_model(const NmfModelFlat *m, size_t size, Sink &s)
 {
@@ -146,22 +160,8 @@ read_model(const NmfModelFlat *m, size_t size, Sink &s)
 	const double *w = nmf_model_w(m);
 	const double *h = nmf_model_h(m);
 	// As nmf_w and nmf_h do: one row per (id, factor).
-	for (int64_t i = 0; i < m->rows; i++)
-		for (int64_t f = 0; f < m->rank; f++)
-		{
-			const double x = w[i * m->rank + f];
-			require(std::isfinite(x) && x >= 0, "W finite and >= 0");
-			s.ids += static_cast<uint64_t>(row_ids[i]);
-			s.sum += x;
-		}
-	for (int64_t j = 0; j < m->cols; j++)
-		for (int64_t f = 0; f < m->rank; f++)
-		{
-			const double x = h[j * m->rank + f];
-			require(std::isfinite(x) && x >= 0, "H finite and >= 0");
-			s.ids += static_cast<uint64_t>(col_ids[j]);
-			s.sum += x;
-		}
+	read_factor(row_ids, w, m->rows, m->rank, "W finite and >= 0", s);
+	read_factor(col_ids, h, m->cols, m->rank, "H finite and >= 0", s);
 	const double *loss = nmf_model_history_loss(m);
 	const double *secs = nmf_model_history_seconds(m);
 	for (int64_t k = 0; k < m->history_len; k++)

@@ -9,6 +9,7 @@ database of its own, created at the start and dropped at the end.
 
 import os
 import sys
+import threading
 import traceback
 
 import psycopg2
@@ -130,6 +131,13 @@ class TestDatabase:
         return False
 
 
+def run(conn, sql, args=None):
+    """Runs sql; returns its rows, or None for a statement without any."""
+    with conn.cursor() as cur:
+        cur.execute(sql, args)
+        return cur.fetchall() if cur.description else None
+
+
 def scalar(conn, sql, args=None):
     with conn.cursor() as cur:
         cur.execute(sql, args)
@@ -148,3 +156,39 @@ def sqlstate_of(conn, sql, args=None):
         if not conn.autocommit:
             conn.rollback()
         return e.pgcode, (e.pgerror or str(e)).strip()
+
+
+def proc_status(pid, key):
+    """A number field of /proc/PID/status (RssAnon, VmHWM in kB; Threads), or
+    None when the process is gone or its status unreadable (a remote server)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+class MemorySampler(threading.Thread):
+    """Polls a process's memory until stopped: the largest RssAnon and the last VmHWM (kB)."""
+
+    def __init__(self, pid, every=0.02):
+        super().__init__(daemon=True)
+        self.pid, self.every = pid, every
+        self.anon_kb, self.hwm_kb = 0, 0
+        self._halt = threading.Event()
+
+    def run(self):
+        while not self._halt.is_set():
+            a, h = proc_status(self.pid, "RssAnon"), proc_status(self.pid, "VmHWM")
+            if a is not None:
+                self.anon_kb = max(self.anon_kb, a)
+            if h is not None:
+                self.hwm_kb = max(self.hwm_kb, h)
+            self._halt.wait(self.every)
+
+    def stop(self):
+        self._halt.set()
+        self.join()

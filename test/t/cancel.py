@@ -15,7 +15,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nmftest import TestDatabase, main, scalar  # noqa: E402
+from nmftest import TestDatabase, main, proc_status, scalar  # noqa: E402
 
 import psycopg2  # noqa: E402
 
@@ -58,14 +58,7 @@ def rss_kb(pid):
     touched, and reading the uncompressed 50 MB matrix out of TOAST again and
     again touches new ones until shared_buffers is all mapped (+47 MB in three
     reads), which is no leak."""
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+    return proc_status(pid, "RssAnon")
 
 
 def cancel_once(fit_conn, ctl_conn, pid, wait):

@@ -39,7 +39,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nmftest import TestDatabase, main, scalar  # noqa: E402
+from nmftest import TestDatabase, main, proc_status, scalar  # noqa: E402
 
 import psycopg2  # noqa: E402
 
@@ -56,17 +56,6 @@ FIT_STORED = "SELECT nmf(m, %d, %s) FROM soak_matrix" % (RANK, LONG)
 FIT_BUILT = "SELECT nmf(nmf_matrix(i, j, v), %d, %s) FROM soak_rows" % (RANK, LONG)
 
 
-def status_kb(pid, key):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 class Soak:
     def __init__(self, db, rng):
         self.rng = rng
@@ -77,7 +66,7 @@ class Soak:
     def memory(self):
         """(RssAnon kB, memory contexts kB, VmRSS kB) of the fitting backend, measured idle."""
         ctx = scalar(self.conn, "SELECT sum(total_bytes) FROM pg_backend_memory_contexts")
-        return status_kb(self.pid, "RssAnon"), int(ctx) // 1024, status_kb(self.pid, "VmRSS")
+        return proc_status(self.pid, "RssAnon"), int(ctx) // 1024, proc_status(self.pid, "VmRSS")
 
     def run(self, sql):
         """Runs sql on the fitting session; returns (SQLSTATE or None, message, end time)."""
@@ -203,7 +192,7 @@ def body(tap):
             cur.execute("ANALYZE soak_rows")
         tap.diag("%d x %d matrix (%d cells) and its rows ready in %.1f s; rank %d; pid %d"
                  % (N, N, N * N, time.monotonic() - t0, RANK, s.pid))
-        if status_kb(s.pid, "RssAnon") is None:
+        if proc_status(s.pid, "RssAnon") is None:
             tap.skip("cancels and errors mid-fit", "/proc/<pid>/status not readable (remote server?)")
             return
 

@@ -23,7 +23,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nmftest import TestDatabase, main, scalar  # noqa: E402
+from nmftest import TestDatabase, main, proc_status, run, scalar  # noqa: E402
 
 FULL = os.environ.get("NMF_FULL") == "1"
 SESSIONS = 8
@@ -79,22 +79,10 @@ def run_job(conn, job):
         return cur.fetchone()
 
 
-def threads_of(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("Threads:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
 def body(tap):
     with TestDatabase("concurrency") as db:
         conn = db.connect()
-        with conn.cursor() as cur:
-            cur.execute(SETUP)
+        run(conn, SETUP)
         thread_setting = scalar(conn, "SELECT string_agg(name || ' = ' || setting, ', ') FROM pg_settings "
                                       "WHERE name LIKE 'nmf.%thread%'")
         bound = 1
@@ -145,7 +133,7 @@ def body(tap):
         max_threads = 0
         while any(t.is_alive() for t in threads) and time.monotonic() - t0 < DEADLINE:
             for p in pids:
-                n = threads_of(p)
+                n = proc_status(p, "Threads")
                 if n is not None:
                     max_threads = max(max_threads, n)
             time.sleep(0.05)

@@ -13,21 +13,12 @@ tables must hold every id of the source. bench/bigfit.sh runs the same on
 
 import os
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nmftest import TestDatabase, main, scalar  # noqa: E402
+from nmftest import MemorySampler, TestDatabase, main, proc_status, scalar  # noqa: E402
 
 CELLS = int(os.environ.get("NMF_BIG_CELLS", "3000000"))
-
-
-def rss_anon_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("RssAnon:"):
-                return int(line.split()[1])
-    return 0
 
 
 def body(tap):
@@ -40,30 +31,19 @@ def body(tap):
                         % (users, users, CELLS - 1))
         conn = db.connect()
         pid = scalar(conn, "SELECT pg_backend_pid()")
-        base = rss_anon_kb(pid)
-        peak = [base]
-        stop = threading.Event()
-
-        def sample():
-            while not stop.is_set():
-                try:
-                    peak[0] = max(peak[0], rss_anon_kb(pid))
-                except OSError:
-                    return
-                time.sleep(0.02)
-
-        th = threading.Thread(target=sample)
-        th.start()
+        base = proc_status(pid, "RssAnon") or 0
+        sampler = MemorySampler(pid)
+        sampler.start()
         t0 = time.time()
         with conn.cursor() as cur:
             cur.execute("SELECT nmf_fit('big', 'u', 'it', 'v', 'w', 'h', rank => 20, max_iter => 5,"
                         " solver => 'mu', tol => 0)")
             result = cur.fetchone()[0]
         elapsed = time.time() - t0
-        stop.set()
-        th.join()
+        sampler.stop()
+        peak = max(base, sampler.anon_kb)
         est_kb = result["estimated_bytes"] / 1024.0
-        grown = peak[0] - base
+        grown = peak - base
 
         with tap.case("nmf_fit of %d cells wrote W and H" % CELLS) as c:
             c.ok(result["source_rows"] == CELLS and result["w_rows"] == users * 20,
@@ -77,7 +57,7 @@ def body(tap):
         with tap.case("peak backend memory growth is within 1.5x of the estimate") as c:
             c.ok(0 < grown <= 1.5 * est_kb,
                  "estimate %.0f kB, RssAnon %d -> peak %d kB (grew %d kB, %.2f x the estimate)"
-                 % (est_kb, base, peak[0], grown, grown / est_kb))
+                 % (est_kb, base, peak, grown, grown / est_kb))
 
 
 if __name__ == "__main__":

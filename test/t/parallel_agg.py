@@ -15,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nmftest import TestDatabase, main, scalar  # noqa: E402
+from nmftest import TestDatabase, main, run, scalar  # noqa: E402
 
 ROWS, COLS, DUPS = 10000, 100, 20000
 PARALLEL = (
@@ -24,12 +24,6 @@ PARALLEL = (
 )
 SERIAL = "SET max_parallel_workers_per_gather = 0"
 BUILD = "SELECT nmf_matrix(row_id, col_id, value) FROM t"
-
-
-def run(conn, sql):
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetchall() if cur.description else None
 
 
 def plan(conn, sql):

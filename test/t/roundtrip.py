@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nmftest import TestDatabase, connect, main, scalar  # noqa: E402
+from nmftest import TestDatabase, connect, main, run, scalar  # noqa: E402
 
 PG_BIN = os.environ.get("NMF_PG_BIN", "/usr/lib/postgresql/15/bin")
 
@@ -43,37 +43,30 @@ TOASTED = """SELECT pg_column_size(mat) < octet_length(mat::bytea) OR pg_column_
 DIGEST = "SELECT id, md5(mat::bytea), md5(model::bytea) FROM %s ORDER BY id"
 
 
-def rows(conn, sql):
-    with conn.cursor() as cur:
-        cur.execute(sql)
-        return cur.fetchall()
-
-
 def body(tap):
     with TestDatabase("roundtrip") as db:
         conn = db.connect()
-        with conn.cursor() as cur:
-            cur.execute(SETUP)
-        want = rows(conn, DIGEST % "src")
+        run(conn, SETUP)
+        want = run(conn, DIGEST % "src")
         tap.diag("values: %s" % want)
         with tap.case("the values include a large (TOASTed) matrix and model and NULLs") as c:
             c.ok(len(want) == 4 and want[3][1:] == (None, None), str(want))
-            c.ok(all(rows(conn, TOASTED)[0]), "column sizes: %s" % rows(conn, """
+            c.ok(all(run(conn, TOASTED)[0]), "column sizes: %s" % run(conn, """
                 SELECT pg_column_size(mat), octet_length(mat::bytea), pg_column_size(model),
                        octet_length(model::bytea) FROM src WHERE id = 3"""))
 
         with tap.case("model::text::nmf_model and matrix::text::nmf_matrix give the same bytes") as c:
-            r = rows(conn, """SELECT id, model::text::nmf_model::bytea = model::bytea,
+            r = run(conn, """SELECT id, model::text::nmf_model::bytea = model::bytea,
                                          mat::text::nmf_matrix::bytea = mat::bytea FROM src WHERE mat IS NOT NULL ORDER BY id""")
             c.ok(all(a and b for _, a, b in r), str(r))
 
         with tap.case("bytea casts: ::bytea::nmf_model and ::bytea::nmf_matrix give the same bytes") as c:
-            r = rows(conn, """SELECT id, model::bytea::nmf_model::bytea = model::bytea,
+            r = run(conn, """SELECT id, model::bytea::nmf_model::bytea = model::bytea,
                                          mat::bytea::nmf_matrix::bytea = mat::bytea FROM src WHERE mat IS NOT NULL ORDER BY id""")
             c.ok(all(a and b for _, a, b in r), str(r))
 
         with tap.case("the text form is the base64 of the binary form") as c:
-            r = rows(conn, """SELECT id, decode(model::text, 'base64') = model::bytea,
+            r = run(conn, """SELECT id, decode(model::text, 'base64') = model::bytea,
                                          decode(mat::text, 'base64') = mat::bytea FROM src WHERE mat IS NOT NULL ORDER BY id""")
             c.ok(all(a and b for _, a, b in r), str(r))
 
@@ -85,11 +78,11 @@ def body(tap):
                     cur.execute("CREATE TABLE copy_%s (LIKE src)" % fmt)
                     buf.seek(0)
                     cur.copy_expert("COPY copy_%s FROM STDIN (FORMAT %s)" % (fmt, fmt), buf)
-                got = rows(conn, DIGEST % ("copy_" + fmt))
+                got = run(conn, DIGEST % ("copy_" + fmt))
                 c.ok(got == want, "%d bytes copied; got %s" % (len(buf.getvalue()), got))
 
         with tap.case("W, H and nmf_info are unchanged after a binary COPY") as c:
-            r = rows(conn, """
+            r = run(conn, """
                 SELECT (SELECT array_agg(w ORDER BY w) FROM src, nmf_w(src.model) w WHERE src.id = 1)
                      = (SELECT array_agg(w ORDER BY w) FROM copy_binary, nmf_w(copy_binary.model) w
                         WHERE copy_binary.id = 1),
@@ -115,7 +108,7 @@ def body(tap):
                 c.ok(rest.returncode == 0, "pg_restore: %s" % rest.stderr.decode().strip())
                 if rest.returncode == 0:
                     other = connect(target)
-                    got = rows(other, DIGEST % "src")
+                    got = run(other, DIGEST % "src")
                     fit_ok = scalar(other, "SELECT nmf_info(nmf(mat, 2, max_iter => 5)) IS NOT NULL FROM src WHERE id = 1")
                     other.close()
                     c.ok(got == want, "restored: %s" % got)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: PostgreSQL
 // The C door: every entry point answers with a status and a message, never
 // an exception; options are checked by name; interrupts stop the work.
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -14,9 +15,7 @@ namespace
 Image
 seed_image()
 {
-	Eigen::MatrixXd v(3, 3);
-	v << 5, 4, 1, 4, 5, 1, 2, 1, 5;
-	return nmf_test::dense_matrix(v);
+	return nmf_test::dense_matrix(nmf_test::seed_matrix());
 }
 
 // Expects fit creation and option validation to refuse `opt` alike.
@@ -38,9 +37,7 @@ expect_refused(const NmfcOptions &opt, int status, const char *message)
 NmfcOptions
 defaults(int64_t rank)
 {
-	NmfcOptions opt;
-	nmfc_options_default(&opt, rank);
-	return opt;
+	return nmf_test::options(rank);
 }
 
 } // namespace
@@ -101,67 +98,58 @@ TEST(ApiGuard, OptionNames)
 		EXPECT_NE(std::strstr(nmfc_init_names(), nmfc_init_name(c)), nullptr);
 }
 
+constexpr const char *kKlNeedsMu =
+    "loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' minimise the frobenius loss";
+
 TEST(ApiGuard, BadOptionsAreNamed)
 {
-	NmfcOptions opt = defaults(0);
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "rank 0 is less than 1");
-	opt = defaults(4);
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "rank 4 is larger than min(rows, cols) = 3");
-	opt = defaults(1);
-	opt.solver = 3;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "solver code 3 is unknown");
-	opt = defaults(1);
-	opt.loss = NMF_LOSS_KL;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT,
-	               "loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' minimise the "
-	               "frobenius loss");
-	opt.solver = NMF_SOLVER_GD;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT,
-	               "loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' minimise the "
-	               "frobenius loss");
-	opt = defaults(1);
-	opt.learning_rate = 0.1;
-	expect_refused(
-	    opt, NMFC_INVALID_ARGUMENT,
-	    "learning_rate applies only to solver 'gd'; leave it NULL for the other solvers");
-	opt = defaults(1);
-	opt.init = NMF_INIT_CUSTOM;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "init 'custom' needs both w_init and h_init");
-	opt = defaults(1);
-	opt.init = NMF_INIT_WARM_START;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "init 'warm_start' needs a warm_start model");
-	opt = defaults(1);
-	opt.loss = -1;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "loss code -1 is unknown");
-	opt = defaults(1);
-	opt.init = NMF_INIT_COUNT;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "init code 6 is unknown");
-	opt = defaults(1);
-	opt.missing = NMF_MISSING_COUNT;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "missing code 2 is unknown");
-	opt = defaults(1);
-	opt.max_iter = -1;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "max_iter -1 is negative");
-	opt = defaults(1);
-	opt.tol = -1;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "tol -1 is not a finite number >= 0");
-	opt = defaults(1);
-	opt.tol = std::numeric_limits<double>::quiet_NaN();
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "tol nan is not a finite number >= 0");
-	opt = defaults(1);
-	opt.max_seconds = std::numeric_limits<double>::infinity();
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "max_seconds inf is not a finite number >= 0");
-	opt = defaults(1);
-	opt.l1_w = -0.5;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "l1_w -0.5 is not a finite number >= 0");
-	opt = defaults(1);
-	opt.l2_h = -2;
-	expect_refused(opt, NMFC_INVALID_ARGUMENT, "l2_h -2 is not a finite number >= 0");
+	// Each case: the defaults at a rank, one field set wrong, the message.
+	const struct
+	{
+		int64_t rank;
+		std::function<void(NmfcOptions &)> set;
+		const char *message;
+	} cases[] =
+	    {
+	        {0, [](NmfcOptions &) {}, "rank 0 is less than 1"},
+	        {4, [](NmfcOptions &) {}, "rank 4 is larger than min(rows, cols) = 3"},
+	        {1, [](NmfcOptions &o) { o.solver = 3; }, "solver code 3 is unknown"},
+	        {1, [](NmfcOptions &o) { o.loss = NMF_LOSS_KL; }, kKlNeedsMu},
+	        {1,
+	         [](NmfcOptions &o) {
+		o.loss = NMF_LOSS_KL;
+		o.solver = NMF_SOLVER_GD;
+	         },
+	         kKlNeedsMu},
+	        {1, [](NmfcOptions &o) { o.learning_rate = 0.1; },
+	         "learning_rate applies only to solver 'gd'; leave it NULL for the other solvers"},
+	        {1, [](NmfcOptions &o) { o.init = NMF_INIT_CUSTOM; },
+	         "init 'custom' needs both w_init and h_init"},
+	        {1, [](NmfcOptions &o) { o.init = NMF_INIT_WARM_START; },
+	         "init 'warm_start' needs a warm_start model"},
+	        {1, [](NmfcOptions &o) { o.loss = -1; }, "loss code -1 is unknown"},
+	        {1, [](NmfcOptions &o) { o.init = NMF_INIT_COUNT; }, "init code 6 is unknown"},
+	        {1, [](NmfcOptions &o) { o.missing = NMF_MISSING_COUNT; }, "missing code 2 is unknown"},
+	        {1, [](NmfcOptions &o) { o.max_iter = -1; }, "max_iter -1 is negative"},
+	        {1, [](NmfcOptions &o) { o.tol = -1; }, "tol -1 is not a finite number >= 0"},
+	        {1, [](NmfcOptions &o) { o.tol = std::numeric_limits<double>::quiet_NaN(); },
+	         "tol nan is not a finite number >= 0"},
+	        {1, [](NmfcOptions &o) { o.max_seconds = std::numeric_limits<double>::infinity(); },
+	         "max_seconds inf is not a finite number >= 0"},
+	        {1, [](NmfcOptions &o) { o.l1_w = -0.5; }, "l1_w -0.5 is not a finite number >= 0"},
+	        {1, [](NmfcOptions &o) { o.l2_h = -2; }, "l2_h -2 is not a finite number >= 0"},
+	};
+	for (const auto &c : cases)
+	{
+		NmfcOptions opt = defaults(c.rank);
+		c.set(opt);
+		expect_refused(opt, NMFC_INVALID_ARGUMENT, c.message);
+	}
 
 	// A rank past the hard limit, on a matrix that would allow it.
 	std::vector<int64_t> row_ptr(20001, 0);
 	NmfcMatrixView big = {20000, 20000, 0, row_ptr.data(), nullptr, nullptr, nullptr, nullptr};
-	opt = defaults(NMF_MAX_RANK + 1);
+	const NmfcOptions opt = defaults(NMF_MAX_RANK + 1);
 	NmfcError err;
 	EXPECT_EQ(nmfc_options_validate(&big, &opt, &err), NMFC_LIMIT_EXCEEDED);
 	EXPECT_STREQ(err.message, "rank 10001 is larger than the limit of 10000");

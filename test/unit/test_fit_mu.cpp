@@ -6,7 +6,10 @@
 
 #include "test_util.hpp"
 
+using nmf_test::header;
 using nmf_test::Image;
+using nmf_test::seed_matrix;
+using nmf_test::without_timing;
 
 namespace
 {
@@ -14,24 +17,7 @@ namespace
 NmfcOptions
 defaults(int64_t rank)
 {
-	NmfcOptions opt;
-	nmfc_options_default(&opt, rank);
-	opt.solver = NMF_SOLVER_MU;
-	return opt;
-}
-
-[[maybe_unused]] const NmfModelFlat *
-header(const Image &model)
-{
-	return static_cast<const NmfModelFlat *>(model.data());
-}
-
-Eigen::MatrixXd
-seed_matrix()
-{
-	Eigen::MatrixXd v(3, 3);
-	v << 5, 4, 1, 4, 5, 1, 2, 1, 5;
-	return v;
+	return nmf_test::options(rank, NMF_SOLVER_MU);
 }
 
 // ||V - W H||^2 from dense matrices, the way the cheap loss must agree with.
@@ -89,20 +75,6 @@ struct Sparse60x40
 	{
 	}
 };
-
-// A model image with its timing fields zeroed: everything else is
-// deterministic, the seconds a fit took are not.
-Image
-without_timing(const Image &model)
-{
-	Image copy = model;
-	NmfModelFlat *m = static_cast<NmfModelFlat *>(copy.data());
-	m->seconds = 0;
-	double *seconds = const_cast<double *>(nmf_model_history_seconds(m));
-	for (int64_t i = 0; i < m->history_len; i++)
-		seconds[i] = 0;
-	return copy;
-}
 
 } // namespace
 

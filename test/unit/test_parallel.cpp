@@ -54,11 +54,7 @@ struct Factors
 Factors
 fit(const Image &x, int64_t rank, int solver, int loss, int missing, int threads)
 {
-	NmfcOptions opt;
-	nmfc_options_default(&opt, rank);
-	opt.solver = solver;
-	opt.loss = loss;
-	opt.missing = missing;
+	NmfcOptions opt = nmf_test::options(rank, solver, loss, missing);
 	opt.max_iter = 4;
 	opt.tol = 0;
 	opt.threads = threads;
@@ -139,8 +135,7 @@ TEST(Parallel, InterruptStopsAThreadedFit)
 TEST(Parallel, ProductsByRowsEqualTheGather)
 {
 	const Image x = nmf_test::random_sparse(300, 170, 0.05, 5, nullptr);
-	const NmfMatrixFlat *mf = static_cast<const NmfMatrixFlat *>(x.data());
-	const nmf::CsrView v = nmfc_matrix_view(mf);
+	const nmf::CsrView v = nmf_test::csr_of(x);
 	const nmf::CscMatrix xt = nmf::transpose(v, NmfcInterrupts{});
 	for (int64_t r : {1, 7, 20, 32})
 	{

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: PostgreSQL
-// Every solver and every init: the seed's example, monotone objectives, KKT
+// Every solver: the seed's example from every init, monotone objectives, KKT
 // at convergence, masked fits that recover hidden cells, the seed paper's
-// additive-equals-multiplicative step, determinism and option checks.
+// additive-equals-multiplicative step, determinism.
 #include <Eigen/SVD>
 #include <cmath>
 #include <random>
@@ -10,35 +10,14 @@
 #include "sparse.hpp"
 #include "test_util.hpp"
 
+using nmf_test::header;
 using nmf_test::Image;
+using nmf_test::options;
+using nmf_test::seed_matrix;
+using nmf_test::without_timing;
 
 namespace
 {
-
-NmfcOptions
-options(int64_t rank, int solver, int loss = NMF_LOSS_FROBENIUS, int missing = NMF_MISSING_ZERO)
-{
-	NmfcOptions opt;
-	nmfc_options_default(&opt, rank);
-	opt.solver = solver;
-	opt.loss = loss;
-	opt.missing = missing;
-	return opt;
-}
-
-const NmfModelFlat *
-header(const Image &model)
-{
-	return static_cast<const NmfModelFlat *>(model.data());
-}
-
-Eigen::MatrixXd
-seed_matrix()
-{
-	Eigen::MatrixXd v(3, 3);
-	v << 5, 4, 1, 4, 5, 1, 2, 1, 5;
-	return v;
-}
 
 // Triplets of the cells of v where keep(i, j), row ids 100 + i, column ids 200 + j.
 template <class Keep>
@@ -72,20 +51,6 @@ planted(int64_t m, int64_t n, int64_t r, double noise, uint64_t seed)
 }
 
 void
-expect_seed_optimum(const Image &model, const char *what)
-{
-	Eigen::MatrixXd w, h;
-	nmf_test::model_factors(model, &w, &h);
-	const double want_w[] = {0.38873, 0.38630, 0.22497};
-	const double want_h[] = {11.2232, 10.5753, 5.41347};
-	for (int i = 0; i < 3; i++)
-	{
-		EXPECT_NEAR(w(i, 0), want_w[i], 1e-3 * want_w[i]) << what << ": W row " << i;
-		EXPECT_NEAR(h(0, i), want_h[i], 1e-3 * want_h[i]) << what << ": H column " << i;
-	}
-}
-
-void
 expect_non_increasing(const Image &model, const char *what)
 {
 	const NmfModelFlat *m = header(model);
@@ -94,18 +59,6 @@ expect_non_increasing(const Image &model, const char *what)
 	for (int64_t k = 1; k < m->history_len; k++)
 		ASSERT_LE(loss[k], loss[k - 1] * (1 + 1e-12)) << what << ": iteration " << k + 1;
 	EXPECT_LT(loss[m->history_len - 1], loss[0]) << what;
-}
-
-Image
-without_timing(const Image &model)
-{
-	Image copy = model;
-	NmfModelFlat *m = static_cast<NmfModelFlat *>(copy.data());
-	m->seconds = 0;
-	double *seconds = const_cast<double *>(nmf_model_history_seconds(m));
-	for (int64_t i = 0; i < m->history_len; i++)
-		seconds[i] = 0;
-	return copy;
 }
 
 constexpr int kSolvers[] = {NMF_SOLVER_MU, NMF_SOLVER_HALS, NMF_SOLVER_GD};
@@ -125,7 +78,7 @@ TEST(Solvers, SeedExampleEverySolverEveryInit)
 			opt.tol = 1e-9;
 			const std::string what =
 			    std::string(nmfc_solver_name(solver)) + " from " + nmfc_init_name(init);
-			expect_seed_optimum(nmf_test::fit_model(matrix, opt), what.c_str());
+			nmf_test::expect_seed_optimum(nmf_test::fit_model(matrix, opt), what.c_str());
 		}
 	// Custom factors, and a warm start from a model of the same matrix.
 	const double w0[] = {1, 1, 1};
@@ -133,17 +86,11 @@ TEST(Solvers, SeedExampleEverySolverEveryInit)
 	for (int solver : kSolvers)
 	{
 		NmfcOptions opt = options(1, solver);
-		opt.init = NMF_INIT_CUSTOM;
-		opt.w_init = w0;
-		opt.w_init_rows = 3;
-		opt.w_init_cols = 1;
-		opt.h_init = h0;
-		opt.h_init_rows = 1;
-		opt.h_init_cols = 3;
+		nmf_test::set_custom_init(opt, w0, 3, 1, h0, 1, 3);
 		opt.max_iter = 2000;
 		opt.tol = 1e-9;
 		const Image model = nmf_test::fit_model(matrix, opt);
-		expect_seed_optimum(model, "custom");
+		nmf_test::expect_seed_optimum(model, "custom");
 		EXPECT_EQ(header(model)->init, NMF_INIT_CUSTOM);
 
 		NmfcOptions warm = options(1, solver);
@@ -151,7 +98,7 @@ TEST(Solvers, SeedExampleEverySolverEveryInit)
 		warm.warm_start = model.data();
 		warm.warm_start_size = model.size();
 		NmfcSummary s;
-		expect_seed_optimum(nmf_test::fit_model(matrix, warm, &s), "warm start");
+		nmf_test::expect_seed_optimum(nmf_test::fit_model(matrix, warm, &s), "warm start");
 		EXPECT_EQ(s.iterations, 10) << "a converged start converges at the first check";
 	}
 }
@@ -278,14 +225,8 @@ TEST(Solvers, AdditiveStepWithMuLearningRateIsMultiplicative)
 {
 	Eigen::MatrixXd dense;
 	const Image img = nmf_test::random_sparse(30, 20, 0.3, 3, &dense);
-	const NmfMatrixFlat *mf = static_cast<const NmfMatrixFlat *>(img.data());
 	nmf::Problem p;
-	p.x.rows = mf->rows;
-	p.x.cols = mf->cols;
-	p.x.nnz = mf->nnz;
-	p.x.row_ptr = nmf_matrix_row_ptr(mf);
-	p.x.col_idx = nmf_matrix_col_idx(mf);
-	p.x.values = nmf_matrix_values(mf);
+	p.x = nmf_test::csr_of(img);
 	const nmf::CscMatrix xt = nmf::transpose(p.x, p.intr);
 	p.xt = &xt;
 	nmfc_options_default(&p.opt, 4);
@@ -333,115 +274,6 @@ TEST(Solvers, GdFixedLearningRate)
 	opt.max_iter = 3000;
 	opt.tol = 1e-10;
 	const Image model = nmf_test::fit_model(matrix, opt);
-	expect_seed_optimum(model, "gd with a fixed step");
+	nmf_test::expect_seed_optimum(model, "gd with a fixed step");
 	EXPECT_EQ(header(model)->learning_rate, 0.005);
-}
-
-TEST(Solvers, NndsvdOfARankOneMatrixIsExact)
-{
-	Eigen::VectorXd a(4), b(5);
-	a << 1, 2, 3, 4;
-	b << 5, 1, 2, 0.5, 3;
-	const Image matrix = nmf_test::dense_matrix(a * b.transpose());
-	NmfcOptions opt = options(1, NMF_SOLVER_HALS);
-	opt.init = NMF_INIT_NNDSVD;
-	const NmfcMatrixView v = nmf_test::view_of(matrix);
-	NmfcFit *fit = nullptr;
-	NmfcError err;
-	ASSERT_EQ(nmfc_fit_create(&v, &opt, nullptr, &fit, &err), NMFC_OK) << err.message;
-	NmfcSummary s;
-	nmfc_fit_summary(fit, &s);
-	EXPECT_LT(s.loss, 1e-20);
-	nmfc_fit_free(fit);
-}
-
-TEST(Solvers, InitialFactorsAreChecked)
-{
-	const Image matrix = nmf_test::dense_matrix(seed_matrix());
-	const NmfcMatrixView v = nmf_test::view_of(matrix);
-	const double w0[] = {1, -1, 1};
-	const double h0[] = {1, 1, 1};
-	NmfcOptions opt = options(1, NMF_SOLVER_HALS);
-	opt.init = NMF_INIT_CUSTOM;
-	opt.w_init = w0;
-	opt.w_init_rows = 3;
-	opt.w_init_cols = 1;
-	opt.h_init = h0;
-	opt.h_init_rows = 3;
-	opt.h_init_cols = 1;
-	NmfcFit *fit = nullptr;
-	NmfcError err;
-	EXPECT_EQ(nmfc_fit_create(&v, &opt, nullptr, &fit, &err), NMFC_INVALID_ARGUMENT);
-	EXPECT_STREQ(err.message, "h_init is 3 x 1, expected rank x cols = 1 x 3");
-	opt.h_init_rows = 1;
-	opt.h_init_cols = 3;
-	EXPECT_EQ(nmfc_fit_create(&v, &opt, nullptr, &fit, &err), NMFC_INVALID_ARGUMENT);
-	EXPECT_STREQ(err.message, "w_init has the value -1 at position 2: every value must be a "
-	                          "finite number >= 0");
-	EXPECT_EQ(fit, nullptr);
-}
-
-TEST(Solvers, WarmStartMatchesIdsAndFillsNewOnes)
-{
-	Eigen::MatrixXd dense;
-	const Image matrix = nmf_test::random_sparse(60, 40, 0.2, 7, &dense);
-	NmfcOptions opt = options(4, NMF_SOLVER_HALS);
-	opt.max_iter = 500;
-	opt.tol = 1e-8;
-	NmfcSummary first;
-	const Image model = nmf_test::fit_model(matrix, opt, &first);
-
-	// The same matrix with 5 more rows: a warm start begins close to the end.
-	std::vector<NmfTriplet> t;
-	for (Eigen::Index i = 0; i < 65; i++)
-		for (Eigen::Index j = 0; j < 40; j++)
-		{
-			const double x = i < 60 ? dense(i, j) : dense(i - 60, j);
-			if (x != 0)
-				t.push_back(NmfTriplet{i, j, x});
-		}
-	const Image bigger = nmf_test::matrix_from_triplets(t);
-	NmfcOptions warm = options(4, NMF_SOLVER_HALS);
-	warm.init = NMF_INIT_WARM_START;
-	warm.warm_start = model.data();
-	warm.warm_start_size = model.size();
-	warm.max_iter = 1;
-	NmfcSummary s_warm, s_cold;
-	nmf_test::fit_model(bigger, warm, &s_warm);
-	NmfcOptions cold = options(4, NMF_SOLVER_HALS);
-	cold.max_iter = 1;
-	nmf_test::fit_model(bigger, cold, &s_cold);
-	cold.max_iter = 500;
-	cold.tol = 1e-8;
-	NmfcSummary s_best;
-	nmf_test::fit_model(bigger, cold, &s_best);
-	// One iteration from the warm start is within 3% of the converged loss,
-	// one from a random start more than 10% above it.
-	EXPECT_LT(s_warm.loss, 1.03 * s_best.loss);
-	EXPECT_GT(s_cold.loss, 1.10 * s_best.loss);
-
-	warm = options(3, NMF_SOLVER_HALS);
-	warm.init = NMF_INIT_WARM_START;
-	warm.warm_start = model.data();
-	warm.warm_start_size = model.size();
-	const NmfcMatrixView v = nmf_test::view_of(bigger);
-	NmfcError err;
-	NmfcFit *fit = nullptr;
-	EXPECT_EQ(nmfc_fit_create(&v, &warm, nullptr, &fit, &err), NMFC_INVALID_ARGUMENT);
-	EXPECT_STREQ(err.message, "the warm_start model has rank 4, not the rank 3 asked for");
-}
-
-TEST(Solvers, MaxIterZeroKeepsTheInit)
-{
-	const Image matrix = nmf_test::dense_matrix(seed_matrix());
-	NmfcOptions opt = options(1, NMF_SOLVER_HALS);
-	opt.init = NMF_INIT_NNDSVD;
-	opt.max_iter = 0;
-	NmfcSummary s;
-	const Image model = nmf_test::fit_model(matrix, opt, &s);
-	EXPECT_EQ(s.iterations, 0);
-	EXPECT_EQ(s.history_len, 0);
-	EXPECT_EQ(header(model)->max_iter, 0);
-	// NNDSVD at rank 1 is the leading singular pair: already the optimum.
-	expect_seed_optimum(model, "nndsvd, no iteration");
 }

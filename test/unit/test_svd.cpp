@@ -23,7 +23,7 @@ struct Data
 
 	Data(const Image &img, int threads, const NmfcInterrupts &intr = NmfcInterrupts{})
 	{
-		x = nmf_test::view_of(img);
+		x = nmf_test::csr_of(img);
 		xt = nmf::transpose(x, NmfcInterrupts{});
 		p.x = x;
 		p.xt = &xt;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "nmf_api.h"
+#include "sparse.hpp"
 
 namespace nmf_test
 {
@@ -119,6 +120,61 @@ view_of(const Image &img)
 	return nmfc_matrix_view(static_cast<const NmfMatrixFlat *>(img.data()));
 }
 
+inline const NmfMatrixFlat *
+flat(const Image &img)
+{
+	return static_cast<const NmfMatrixFlat *>(img.data());
+}
+
+// The core's CSR view of a matrix image (no ids: only a warm start reads them).
+inline nmf::CsrView
+csr_of(const Image &img)
+{
+	return view_of(img);
+}
+
+// The defaults of nmf() at a rank, with a solver, loss and missing.
+inline NmfcOptions
+options(int64_t rank, int solver = NMF_SOLVER_HALS, int loss = NMF_LOSS_FROBENIUS,
+        int missing = NMF_MISSING_ZERO)
+{
+	NmfcOptions opt;
+	nmfc_options_default(&opt, rank);
+	opt.solver = solver;
+	opt.loss = loss;
+	opt.missing = missing;
+	return opt;
+}
+
+// The seed's 3 x 3 example, whose rank-1 optimum is its leading singular pair.
+inline Eigen::MatrixXd
+seed_matrix()
+{
+	Eigen::MatrixXd v(3, 3);
+	v << 5, 4, 1, 4, 5, 1, 2, 1, 5;
+	return v;
+}
+
+inline const NmfModelFlat *
+header(const Image &model)
+{
+	return static_cast<const NmfModelFlat *>(model.data());
+}
+
+// Starts from the given W (w_rows x w_cols) and H (h_rows x h_cols).
+inline void
+set_custom_init(NmfcOptions &opt, const double *w, int64_t w_rows, int64_t w_cols, const double *h,
+                int64_t h_rows, int64_t h_cols)
+{
+	opt.init = NMF_INIT_CUSTOM;
+	opt.w_init = w;
+	opt.w_init_rows = w_rows;
+	opt.w_init_cols = w_cols;
+	opt.h_init = h;
+	opt.h_init_rows = h_rows;
+	opt.h_init_cols = h_cols;
+}
+
 // Runs a fit to the end; returns the model image and the summary.
 inline Image
 fit_model(const Image &matrix, const NmfcOptions &opt, NmfcSummary *summary = nullptr)
@@ -155,6 +211,35 @@ model_factors(const Image &model, Eigen::MatrixXd *w, Eigen::MatrixXd *h)
 	*w = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
 	    nmf_model_w(m), m->rows, m->rank);
 	*h = Eigen::Map<const Eigen::MatrixXd>(nmf_model_h(m), m->rank, m->cols);
+}
+
+// W and H within 1e-3 (relative) of the seed's rank-1 optimum.
+inline void
+expect_seed_optimum(const Image &model, const char *what)
+{
+	Eigen::MatrixXd w, h;
+	model_factors(model, &w, &h);
+	const double want_w[] = {0.38873, 0.38630, 0.22497};
+	const double want_h[] = {11.2232, 10.5753, 5.41347};
+	for (int i = 0; i < 3; i++)
+	{
+		EXPECT_NEAR(w(i, 0), want_w[i], 1e-3 * want_w[i]) << what << ": W row " << i;
+		EXPECT_NEAR(h(0, i), want_h[i], 1e-3 * want_h[i]) << what << ": H column " << i;
+	}
+}
+
+// A model image with its timing fields zeroed: everything else is
+// deterministic, the seconds a fit took are not.
+inline Image
+without_timing(const Image &model)
+{
+	Image copy = model;
+	NmfModelFlat *m = static_cast<NmfModelFlat *>(copy.data());
+	m->seconds = 0;
+	double *seconds = const_cast<double *>(nmf_model_history_seconds(m));
+	for (int64_t i = 0; i < m->history_len; i++)
+		seconds[i] = 0;
+	return copy;
 }
 
 // A packed state image of sorted, merged cells (as a parallel worker ships it).

@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: PostgreSQL
+// What the stand-alone bench drivers share (no PostgreSQL, not a test).
+#ifndef NMF_BENCH_UTIL_HPP
+#define NMF_BENCH_UTIL_HPP
+
+#include <cstdlib>
+#include <vector>
+
+// The thread counts given as argv[first..], or 1 and 2 when none is.
+inline std::vector<int>
+thread_counts(int argc, char **argv, int first)
+{
+	std::vector<int> threads;
+	for (int a = first; a < argc; a++)
+		threads.push_back(std::atoi(argv[a]));
+	if (threads.empty())
+		threads = {1, 2};
+	return threads;
+}
+
+#endif
