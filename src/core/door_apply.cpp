@@ -168,15 +168,13 @@ extern "C"
 	{
 		return guarded(err, [&] {
 			const nmf::apply::ModelView v = model_view(m);
-			require(x_col_ids, "column ids");
-			require(out, "output");
-			require(unknown_cells, "unknown cell count");
-			require(unknown_cols, "unknown column count");
-			const nmf::apply::TransformCounts c =
-			    nmf::apply::transform(v, *require(x, "matrix"), x_col_ids, v.masked, out,
-			                          interrupts_or_none(intr), out_bias);
-			*unknown_cells = c.unknown_cells;
-			*unknown_cols = c.unknown_cols;
+			int64_t &cells = *require(unknown_cells, "unknown cell count");
+			int64_t &cols = *require(unknown_cols, "unknown column count");
+			const nmf::apply::TransformCounts c = nmf::apply::transform(
+			    v, *require(x, "matrix"), require(x_col_ids, "column ids"), v.masked,
+			    require(out, "output"), interrupts_or_none(intr), out_bias);
+			cells = c.unknown_cells;
+			cols = c.unknown_cols;
 		});
 	}
 

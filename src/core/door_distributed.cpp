@@ -31,10 +31,8 @@ extern "C"
 	nmfc_dist_init(int64_t id, int64_t seed, int32_t side, int32_t r, double scale, double *out,
 	               NmfcError *err) noexcept
 	{
-		return guarded(err, [&] {
-			require(out, "output");
-			nmf::dist::init_vector(id, seed, side, r, scale, out);
-		});
+		return guarded(
+		    err, [&] { nmf::dist::init_vector(id, seed, side, r, scale, require(out, "output")); });
 	}
 
 	int
@@ -43,12 +41,9 @@ extern "C"
 	                     NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			require(num, "numerator");
-			require(w, "W row");
 			const int64_t j = column(col_ids, n, col_id);
-			if (den != nullptr)
-				require(h, "H");
-			nmf::dist::hstats_add(num, den, r, w, h, j, value);
+			nmf::dist::hstats_add(require(num, "numerator"), den, r, require(w, "W row"),
+			                      den != nullptr ? require(h, "H") : h, j, value);
 		});
 	}
 
@@ -58,11 +53,9 @@ extern "C"
 	                       NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			require(num, "numerator");
-			require(w, "W row");
-			require(h, "H");
-			const int64_t j = column(col_ids, n, col_id);
-			nmf::dist::rowstats_add(num, den, r, w, h + j * r, value);
+			const double *h_j = require(h, "H") + column(col_ids, n, col_id) * r;
+			nmf::dist::rowstats_add(require(num, "numerator"), den, r, require(w, "W row"), h_j,
+			                        value);
 		});
 	}
 
@@ -71,9 +64,8 @@ extern "C"
 	                   const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			require(gram, "Gram");
-			require(f, "factor");
-			nmf::dist::gram_add(gram, r, f, count, interrupts_or_none(intr));
+			nmf::dist::gram_add(require(gram, "Gram"), r, require(f, "factor"), count,
+			                    interrupts_or_none(intr));
 		});
 	}
 
@@ -82,11 +74,9 @@ extern "C"
 	                    const double *gram, const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			require(f, "factor");
-			require(num, "numerator");
-			if (den == nullptr)
-				require(gram, "Gram");
-			nmf::dist::mu_update(f, r, count, num, den, gram, interrupts_or_none(intr));
+			nmf::dist::mu_update(require(f, "factor"), r, count, require(num, "numerator"), den,
+			                     den == nullptr ? require(gram, "Gram") : gram,
+			                     interrupts_or_none(intr));
 		});
 	}
 
@@ -95,11 +85,8 @@ extern "C"
 	                  const double *h, int64_t col_id, double *out, NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			require(w, "W row");
-			require(h, "H");
-			require(out, "output");
-			const int64_t j = column(col_ids, n, col_id);
-			*out = nmf::dist::dot(w, h + j * r, r);
+			const double *h_j = require(h, "H") + column(col_ids, n, col_id) * r;
+			*require(out, "output") = nmf::dist::dot(require(w, "W row"), h_j, r);
 		});
 	}
 

@@ -57,6 +57,20 @@ name_of(const char *const (&names)[N], int code) noexcept
 
 } // namespace
 
+#define OPTION_LOOKUPS(code_fn, name_fn, names_fn, table, hint)                                    \
+	int code_fn(const char *name) noexcept                                                         \
+	{                                                                                              \
+		return code_of(table, name);                                                               \
+	}                                                                                              \
+	const char *name_fn(int code) noexcept                                                         \
+	{                                                                                              \
+		return name_of(table, code);                                                               \
+	}                                                                                              \
+	const char *names_fn(void) noexcept                                                            \
+	{                                                                                              \
+		return hint;                                                                               \
+	}
+
 extern "C"
 {
 
@@ -82,69 +96,16 @@ extern "C"
 		opt->l2_bias = NMF_DEFAULT_L2_BIAS;
 	}
 
-	int
-	nmfc_solver_code(const char *name) noexcept
-	{
-		return code_of(kSolverNames, name);
-	}
-	int
-	nmfc_loss_code(const char *name) noexcept
-	{
-		return code_of(kLossNames, name);
-	}
-	int
-	nmfc_init_code(const char *name) noexcept
-	{
-		return code_of(kInitNames, name);
-	}
-	int
-	nmfc_missing_code(const char *name) noexcept
-	{
-		return code_of(kMissingNames, name);
-	}
-
-	const char *
-	nmfc_solver_name(int code) noexcept
-	{
-		return name_of(kSolverNames, code);
-	}
-	const char *
-	nmfc_loss_name(int code) noexcept
-	{
-		return name_of(kLossNames, code);
-	}
-	const char *
-	nmfc_init_name(int code) noexcept
-	{
-		return name_of(kInitNames, code);
-	}
-	const char *
-	nmfc_missing_name(int code) noexcept
-	{
-		return name_of(kMissingNames, code);
-	}
-
-	// Comma-separated, for hints; kept by hand beside the tables above.
-	const char *
-	nmfc_solver_names(void) noexcept
-	{
-		return "hals, mu, gd";
-	}
-	const char *
-	nmfc_loss_names(void) noexcept
-	{
-		return "frobenius, kl";
-	}
-	const char *
-	nmfc_init_names(void) noexcept
-	{
-		return "random, nndsvd, nndsvda, nndsvdar, custom, warm_start";
-	}
-	const char *
-	nmfc_missing_names(void) noexcept
-	{
-		return "zero, ignore";
-	}
+	// Each option's three lookups, by the door functions' full names: the code
+	// of a name, the name of a code, and the accepted names for hints (in the
+	// order the documentation gives them, kept by hand beside the tables).
+	OPTION_LOOKUPS(nmfc_solver_code, nmfc_solver_name, nmfc_solver_names, kSolverNames,
+	               "hals, mu, gd")
+	OPTION_LOOKUPS(nmfc_loss_code, nmfc_loss_name, nmfc_loss_names, kLossNames, "frobenius, kl")
+	OPTION_LOOKUPS(nmfc_init_code, nmfc_init_name, nmfc_init_names, kInitNames,
+	               "random, nndsvd, nndsvda, nndsvdar, custom, warm_start")
+	OPTION_LOOKUPS(nmfc_missing_code, nmfc_missing_name, nmfc_missing_names, kMissingNames,
+	               "zero, ignore")
 
 	int
 	nmfc_options_validate(const NmfcMatrixView *x, const NmfcOptions *opt, NmfcError *err) noexcept

@@ -19,6 +19,19 @@ struct NmfcBuilder
 	nmf::MatrixBuilder builder;
 };
 
+namespace
+{
+
+int
+image_kind(int image)
+{
+	if (image != NMFC_IMAGE_STATE && image != NMFC_IMAGE_MATRIX)
+		throw nmf::InvalidArgument(nmf::message("unknown image kind ", image));
+	return image;
+}
+
+} // namespace
+
 extern "C"
 {
 
@@ -43,18 +56,16 @@ extern "C"
 	NmfcMatrixView
 	nmfc_matrix_view(const NmfMatrixFlat *m) noexcept
 	{
-		NmfcMatrixView v{};
 		if (m == nullptr)
-			return v;
-		v.rows = m->rows;
-		v.cols = m->cols;
-		v.nnz = m->nnz;
-		v.row_ptr = nmf_matrix_row_ptr(m);
-		v.col_idx = nmf_matrix_col_idx(m);
-		v.values = nmf_matrix_values(m);
-		v.row_ids = nmf_matrix_row_ids(m);
-		v.col_ids = nmf_matrix_col_ids(m);
-		return v;
+			return NmfcMatrixView{};
+		return NmfcMatrixView{m->rows,
+		                      m->cols,
+		                      m->nnz,
+		                      nmf_matrix_row_ptr(m),
+		                      nmf_matrix_col_idx(m),
+		                      nmf_matrix_values(m),
+		                      nmf_matrix_row_ids(m),
+		                      nmf_matrix_col_ids(m)};
 	}
 
 	int
@@ -100,41 +111,28 @@ extern "C"
 	}
 
 	int
-	nmfc_builder_state_size(NmfcBuilder *b, int64_t *size, const NmfcInterrupts *intr,
-	                        NmfcError *err) noexcept
+	nmfc_builder_measure(NmfcBuilder *b, int image, int64_t *size, const NmfcInterrupts *intr,
+	                     NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			*require(size, "size") =
-			    require(b, "builder")->builder.state_size(interrupts_or_none(intr));
+			nmf::MatrixBuilder &builder = require(b, "builder")->builder;
+			const NmfcInterrupts flags = interrupts_or_none(intr);
+			*require(size, "size") = image_kind(image) == NMFC_IMAGE_STATE
+			                             ? builder.state_size(flags)
+			                             : builder.matrix_size(flags);
 		});
 	}
 
 	int
-	nmfc_builder_write_state(const NmfcBuilder *b, void *flat, size_t size, NmfcError *err) noexcept
+	nmfc_builder_write(NmfcBuilder *b, int image, void *flat, size_t size,
+	                   const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			require(b, "builder")->builder.write_state(require(flat, "state image"), size);
-		});
-	}
-
-	int
-	nmfc_builder_matrix_size(NmfcBuilder *b, int64_t *size, const NmfcInterrupts *intr,
-	                         NmfcError *err) noexcept
-	{
-		return guarded(err, [&] {
-			*require(size, "size") =
-			    require(b, "builder")->builder.matrix_size(interrupts_or_none(intr));
-		});
-	}
-
-	int
-	nmfc_builder_write_matrix(NmfcBuilder *b, void *flat, size_t size, const NmfcInterrupts *intr,
-	                          NmfcError *err) noexcept
-	{
-		return guarded(err, [&] {
-			require(b, "builder")
-			    ->builder.write_matrix(require(flat, "matrix image"), size,
-			                           interrupts_or_none(intr));
+			nmf::MatrixBuilder &builder = require(b, "builder")->builder;
+			if (image_kind(image) == NMFC_IMAGE_STATE)
+				builder.write_state(require(flat, "state image"), size);
+			else
+				builder.write_matrix(require(flat, "matrix image"), size, interrupts_or_none(intr));
 		});
 	}
 

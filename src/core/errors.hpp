@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: PostgreSQL
-// Typed errors of the core. The core throws them; only nmf_api.cpp catches,
+// Typed errors of the core. The core throws them; only guarded() (door_guard.hpp) catches,
 // turning each into its NmfcStatus and message for the C glue.
 #ifndef NMF_ERRORS_HPP
 #define NMF_ERRORS_HPP

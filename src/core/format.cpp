@@ -85,6 +85,18 @@ class Checker
 			fail("version ", version, " is not supported (expected ", expected_version, ")");
 	}
 
+	// The header of an image of at least its size, with the current version of this magic.
+	template <class Header>
+	Header
+	header(const void *flat, size_t size, uint32_t magic) const
+	{
+		check_size_at_least(size, sizeof(Header));
+		Header h;
+		std::memcpy(&h, flat, sizeof(h));
+		check_magic_version(h.magic, magic, h.version);
+		return h;
+	}
+
 	template <class T>
 	void
 	check_zero(const char *field, T v) const
@@ -216,13 +228,10 @@ packed_state_size(int64_t count, int64_t nrows) noexcept
 	if (count < 1 || nrows < 1 || nrows > count)
 		return -1;
 	int64_t total = static_cast<int64_t>(sizeof(NmfStateFlat) + sizeof(NmfStatePacked));
-	total = add_words(total, nrows); // row_ids
-	total = add_words(total, nrows); // row_ends
-	int64_t off;
-	if (total < 0 || !checked_mul(count, 4, &off) || !checked_add(off, 7, &off))
-		return -1;
-	off &= ~int64_t(7);
-	if (!checked_add(total, off, &total))
+	total = add_words(total, nrows);          // row_ids
+	total = add_words(total, nrows);          // row_ends
+	const int64_t off = col_idx_bytes(count); // col_off, padded as col_idx is
+	if (total < 0 || off < 0 || !checked_add(total, off, &total))
 		return -1;
 	return add_words(total, count); // values
 }
@@ -255,16 +264,13 @@ void
 validate_matrix(const void *flat, size_t size, NmfcStatus status)
 {
 	const Checker c("nmf_matrix", status);
-	c.check_size_at_least(size, sizeof(NmfMatrixFlat));
-	NmfMatrixFlat h;
-	std::memcpy(&h, flat, sizeof(h));
-	c.check_magic_version(h.magic, NMF_MATRIX_MAGIC, h.version);
+	const NmfMatrixFlat h = c.header<NmfMatrixFlat>(flat, size, NMF_MATRIX_MAGIC);
 	c.check_zero("flags", h.flags);
 	c.check_zero("reserved", h.reserved);
-	c.check_range("rows", h.rows, 1, NMF_MAX_DIM);
-	c.check_range("cols", h.cols, 1, NMF_MAX_DIM);
 	if (h.nnz < 0)
 		c.fail("nnz = ", h.nnz, " is negative");
+	c.check_range("rows", h.rows, 1, NMF_MAX_DIM);
+	c.check_range("cols", h.cols, 1, NMF_MAX_DIM);
 	if (!nnz_fits(h.nnz, h.rows, h.cols))
 		c.fail("nnz = ", h.nnz, " is larger than rows * cols = ", h.rows * h.cols);
 	c.check_exact_size(size, matrix_size(h.rows, h.cols, h.nnz));
@@ -350,10 +356,7 @@ void
 validate_state(const void *flat, size_t size, NmfcStatus status)
 {
 	const Checker c("nmf_matrix_state", status);
-	c.check_size_at_least(size, sizeof(NmfStateFlat));
-	NmfStateFlat h;
-	std::memcpy(&h, flat, sizeof(h));
-	c.check_magic_version(h.magic, NMF_STATE_MAGIC, h.version);
+	const NmfStateFlat h = c.header<NmfStateFlat>(flat, size, NMF_STATE_MAGIC);
 	if ((h.flags & ~(NMF_STATE_SORTED | NMF_STATE_PACKED)) != 0)
 		c.fail("flags = ", h.flags, " has unknown bits");
 	if ((h.flags & NMF_STATE_PACKED) != 0)

@@ -50,6 +50,18 @@ checked_add(int64_t a, int64_t b, int64_t *out) noexcept
 	return !__builtin_add_overflow(a, b, out);
 }
 
+// A zeroed header with its magic and the current format version, to fill.
+template <class Header>
+Header
+new_header(uint32_t magic) noexcept
+{
+	Header h;
+	std::memset(&h, 0, sizeof(h));
+	h.magic = magic;
+	h.version = NMF_FORMAT_VERSION;
+	return h;
+}
+
 // Copies a filled header into an image: every field but the varlena length
 // word before `magic`, which belongs to the caller (PostgreSQL's SET_VARSIZE).
 template <class Header>

@@ -208,10 +208,7 @@ MatrixBuilder::write_state(void *flat, size_t size) const
 	if (static_cast<int64_t>(size) != nmf::state_size(cells_.count_))
 		throw InvalidArgument(
 		    message("state buffer has ", size, " bytes, not ", nmf::state_size(cells_.count_)));
-	NmfStateFlat h;
-	std::memset(&h, 0, sizeof(h));
-	h.magic = NMF_STATE_MAGIC;
-	h.version = NMF_FORMAT_VERSION;
+	NmfStateFlat h = new_header<NmfStateFlat>(NMF_STATE_MAGIC);
 	h.flags = nruns_ == 1 ? NMF_STATE_SORTED : 0;
 	h.count = cells_.count_;
 	NmfStateFlat *s = write_header(flat, h);

@@ -150,25 +150,19 @@ extern "C"
 	                             NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
-	 * The state image (what a parallel worker or a Citus node ships): sorted,
-	 * packed when its column ids allow. nmfc_builder_state_size sorts and
-	 * gives its size (length word included); nmfc_builder_write_state then
-	 * writes every byte but the length word.
+	 * The images a builder makes: its state (what a parallel worker or a
+	 * Citus node ships: sorted, packed when its column ids allow) or its
+	 * matrix (duplicates summed). nmfc_builder_measure sorts or merges as the
+	 * image needs and gives its size, length word included (-1: past the
+	 * format's limits; a matrix without cells is NMFC_INVALID_ARGUMENT);
+	 * nmfc_builder_write then writes every byte but the length word.
 	 */
-	int nmfc_builder_state_size(NmfcBuilder *b, int64_t *size, const NmfcInterrupts *intr,
-	                            NmfcError *err) NMFC_NOEXCEPT;
-	int nmfc_builder_write_state(const NmfcBuilder *b, void *flat, size_t size,
-	                             NmfcError *err) NMFC_NOEXCEPT;
-
-	/*
-	 * The matrix image, duplicates summed: nmfc_builder_matrix_size measures
-	 * it (-1: beyond the format's limits; no cells is NMFC_INVALID_ARGUMENT),
-	 * then nmfc_builder_write_matrix writes every byte but the length word.
-	 */
-	int nmfc_builder_matrix_size(NmfcBuilder *b, int64_t *size, const NmfcInterrupts *intr,
-	                             NmfcError *err) NMFC_NOEXCEPT;
-	int nmfc_builder_write_matrix(NmfcBuilder *b, void *flat, size_t size,
-	                              const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+#define NMFC_IMAGE_STATE 0
+#define NMFC_IMAGE_MATRIX 1
+	int nmfc_builder_measure(NmfcBuilder *b, int image, int64_t *size, const NmfcInterrupts *intr,
+	                         NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_builder_write(NmfcBuilder *b, int image, void *flat, size_t size,
+	                       const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 
 	/*
 	 * Asks the kernel to back a large new array with huge pages: faulting

@@ -235,11 +235,16 @@ extern "C"
 	{
 		return (const int32_t *)(const void *)(nmf_matrix_row_ptr(m) + m->rows + 1);
 	}
+	/* The values after n 4-byte column entries at idx, padded to 8 bytes. */
+	static inline const double *
+	nmf_values_after(const void *idx, int64_t n)
+	{
+		return (const double *)(const void *)((const char *)idx + nmf_pad8(n * 4));
+	}
 	static inline const double *
 	nmf_matrix_values(const NmfMatrixFlat *m)
 	{
-		return (const double *)(const void *)((const char *)nmf_matrix_col_idx(m) +
-		                                      nmf_pad8(m->nnz * 4));
+		return nmf_values_after(nmf_matrix_col_idx(m), m->nnz);
 	}
 
 	static inline const NmfTriplet *
@@ -273,8 +278,7 @@ extern "C"
 	static inline const double *
 	nmf_packed_values(const NmfStateFlat *s)
 	{
-		return (const double *)(const void *)((const char *)nmf_packed_col_off(s) +
-		                                      nmf_pad8(s->count * 4));
+		return nmf_values_after(nmf_packed_col_off(s), s->count);
 	}
 
 	static inline const int64_t *

@@ -49,16 +49,22 @@ transpose(const CsrView &x, const NmfcInterrupts &intr, int threads)
 	std::vector<int64_t> cursor(static_cast<size_t>(chunks) * n, 0);
 	const auto first_row = [&](int64_t c) { return x.rows * c / chunks; };
 
-	parallel_for(static_cast<int>(chunks), chunks, [&](int64_t c, int) {
-		int64_t *count = cursor.data() + static_cast<size_t>(c) * n;
-		for (int64_t i = first_row(c); i < first_row(c + 1); i++)
-		{
-			if (i % kPollRows == 0)
-				poll_interrupts(intr);
-			for (int64_t p = x.row_ptr[i]; p < x.row_ptr[i + 1]; p++)
-				count[x.col_idx[p]]++;
-		}
-	});
+	// f(chunk's cursors, row i, cell p) over every cell, each chunk's rows in
+	// order, the chunks on their lanes.
+	const auto each_cell = [&](auto &&f) {
+		parallel_for(static_cast<int>(chunks), chunks, [&](int64_t c, int) {
+			int64_t *chunk_cursor = cursor.data() + static_cast<size_t>(c) * n;
+			for (int64_t i = first_row(c); i < first_row(c + 1); i++)
+			{
+				if (i % kPollRows == 0)
+					poll_interrupts(intr);
+				for (int64_t p = x.row_ptr[i]; p < x.row_ptr[i + 1]; p++)
+					f(chunk_cursor, i, p);
+			}
+		});
+	};
+
+	each_cell([&](int64_t *count, int64_t, int64_t p) { count[x.col_idx[p]]++; });
 	int64_t next = 0;
 	for (size_t j = 0; j < n; j++)
 	{
@@ -72,19 +78,10 @@ transpose(const CsrView &x, const NmfcInterrupts &intr, int threads)
 	}
 	t.col_ptr[n] = next;
 
-	parallel_for(static_cast<int>(chunks), chunks, [&](int64_t c, int) {
-		int64_t *slot = cursor.data() + static_cast<size_t>(c) * n;
-		for (int64_t i = first_row(c); i < first_row(c + 1); i++)
-		{
-			if (i % kPollRows == 0)
-				poll_interrupts(intr);
-			for (int64_t p = x.row_ptr[i]; p < x.row_ptr[i + 1]; p++)
-			{
-				const size_t q = static_cast<size_t>(slot[x.col_idx[p]]++);
-				t.row_idx[q] = static_cast<int32_t>(i);
-				t.values[q] = x.values[p];
-			}
-		}
+	each_cell([&](int64_t *slot, int64_t i, int64_t p) {
+		const size_t q = static_cast<size_t>(slot[x.col_idx[p]]++);
+		t.row_idx[q] = static_cast<int32_t>(i);
+		t.values[q] = x.values[p];
 	});
 	return t;
 }

@@ -44,10 +44,7 @@ pack_state(const NmfTriplet *t, int64_t count, int64_t nrows, int64_t col_base, 
 	if (t == nullptr || flat == nullptr || expected < 0 || size != static_cast<uint64_t>(expected))
 		throw InvalidArgument(message("packed state of ", count, " cells in ", nrows,
 		                              " rows does not fit ", size, " bytes"));
-	NmfStateFlat h;
-	std::memset(&h, 0, sizeof(h));
-	h.magic = NMF_STATE_MAGIC;
-	h.version = NMF_FORMAT_VERSION;
+	NmfStateFlat h = new_header<NmfStateFlat>(NMF_STATE_MAGIC);
 	h.flags = NMF_STATE_SORTED | NMF_STATE_PACKED;
 	h.count = count;
 	NmfStateFlat *s = write_header(flat, h);

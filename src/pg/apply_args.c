@@ -27,21 +27,28 @@ nmfpg_check_k(const char *fn, int32 k)
 		                errmsg("%s: k must be at least 1, not %d", fn, k)));
 }
 
-bool
-nmfpg_on_unknown_error(FunctionCallInfo fcinfo, int argno, const char *fn)
+int
+nmfpg_choice_arg(FunctionCallInfo fcinfo, int argno, const char *fn, const char *name,
+                 const char *first, const char *second)
 {
 	char *s;
 
-	nmfpg_arg_not_null(fcinfo, argno, fn, "on_unknown");
+	nmfpg_arg_not_null(fcinfo, argno, fn, name);
 	s = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-	if (strcmp(s, "null") == 0)
-		return false;
-	if (strcmp(s, "error") == 0)
-		return true;
-	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-	                errmsg("%s: unknown on_unknown \"%s\"", fn, s),
-	                errhint("Valid values: null, error.")));
-	return false; /* not reached */
+	if (strcmp(s, first) == 0)
+		return 0;
+	if (strcmp(s, second) == 0)
+		return 1;
+	ereport(ERROR,
+	        (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s: unknown %s \"%s\"", fn, name, s),
+	         errhint("Valid values: %s, %s.", first, second)));
+	return -1; /* not reached */
+}
+
+bool
+nmfpg_on_unknown_error(FunctionCallInfo fcinfo, int argno, const char *fn)
+{
+	return nmfpg_choice_arg(fcinfo, argno, fn, "on_unknown", "null", "error") == 1;
 }
 
 void

@@ -143,76 +143,84 @@ cols_arg(FunctionCallInfo fcinfo, int argno, int64 *n)
 	return (const int64 *)ARR_DATA_PTR(cols);
 }
 
-static void
-check_value(double v)
+/* Argument argno: a float8[] of exactly len entries. */
+static double *
+sized_arg(FunctionCallInfo fcinfo, int argno, const char *what, int64 len)
 {
+	ArrayType *a = arg_array(fcinfo, argno, what);
+	int64 got = checked_len(a, FLOAT8OID, what);
+
+	if (got != len)
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("%s has " INT64_FORMAT " entries, not " INT64_FORMAT, what, got, len)));
+	return f8(a);
+}
+
+/* The Gram matrix (r x r) at argno, needed only when the update is not masked. */
+static const double *
+gram_arg(FunctionCallInfo fcinfo, int argno, const char *what, int32 r, bool masked)
+{
+	return masked ? NULL : sized_arg(fcinfo, argno, what, (int64)r * r);
+}
+
+/* The rating of a statistics aggregate's row: its value (arg 3), finite and >= 0. */
+static double
+rating_value(FunctionCallInfo fcinfo)
+{
+	double v;
+
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+		                errmsg("nmf_fit_distributed: a column id or value is NULL")));
+	v = PG_GETARG_FLOAT8(3);
 	if (isnan(v) || isinf(v) || v < 0)
 		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE), errmsg("a value is %g", v),
 		                errhint("NMF needs finite, non-negative values.")));
+	return v;
+}
+
+/*
+ * The transition of nmf_dist_hstats (of_h: sums for every column of H) and
+ * of nmf_dist_rowstats (sums for one row of W), both over (w, col_id, value,
+ * cols, h, masked); masked states carry the denominators after the numerators.
+ */
+static Datum
+stats_add(FunctionCallInfo fcinfo, bool of_h)
+{
+	ArrayType *w = arg_array(fcinfo, 1, "W's row");
+	int32 r = rank_of(checked_len(w, FLOAT8OID, "W's row"));
+	int64 n;
+	const int64 *cols = cols_arg(fcinfo, 4, &n);
+	bool masked = !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
+	double value = rating_value(fcinfo);
+	/* H's sums need H itself only for the masked denominators */
+	const double *h = masked || !of_h ? sized_arg(fcinfo, 5, "H", n * r) : NULL;
+	int64 len = of_h ? n * r : r;
+	ArrayType *st = agg_state(fcinfo, (masked ? 2 : 1) * len);
+	double *den = masked ? f8(st) + len : NULL;
+	int64 col_id = PG_GETARG_INT64(2);
+	NmfcError err;
+
+	nmfpg_raise(
+	    of_h ? nmfc_dist_hstats_add(f8(st), den, r, cols, n, f8(w), h, col_id, value, &err)
+	         : nmfc_dist_rowstats_add(f8(st), den, r, cols, n, f8(w), h, col_id, value, &err),
+	    &err, ERRCODE_DATA_EXCEPTION);
+	PG_RETURN_ARRAYTYPE_P(st);
 }
 
 /* sfunc of nmf_dist_hstats(w, col_id, value, cols, h, masked) */
 Datum
 nmf_dist_hstats_add(PG_FUNCTION_ARGS)
 {
-	ArrayType *w = arg_array(fcinfo, 1, "W's row");
-	int32 r = rank_of(checked_len(w, FLOAT8OID, "W's row"));
-	int64 n;
-	const int64 *cols = cols_arg(fcinfo, 4, &n);
-	bool masked = !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
-	const double *h = NULL;
-	ArrayType *st;
-	double value;
-	NmfcError err;
-
-	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-		                errmsg("nmf_fit_distributed: a column id or value is NULL")));
-	value = PG_GETARG_FLOAT8(3);
-	check_value(value);
-	if (masked)
-	{
-		ArrayType *ha = arg_array(fcinfo, 5, "H");
-
-		if (checked_len(ha, FLOAT8OID, "H") != n * r)
-			bad("H has " INT64_FORMAT " entries, not rank x columns = " INT64_FORMAT,
-			    checked_len(ha, FLOAT8OID, "H"), n * r);
-		h = f8(ha);
-	}
-	st = agg_state(fcinfo, (masked ? 2 : 1) * n * r);
-	nmfpg_raise(nmfc_dist_hstats_add(f8(st), masked ? f8(st) + n * r : NULL, r, cols, n, f8(w), h,
-	                                 PG_GETARG_INT64(2), value, &err),
-	            &err, ERRCODE_DATA_EXCEPTION);
-	PG_RETURN_ARRAYTYPE_P(st);
+	return stats_add(fcinfo, true);
 }
 
 /* sfunc of nmf_dist_rowstats(w, col_id, value, cols, h, masked) */
 Datum
 nmf_dist_rowstats_add(PG_FUNCTION_ARGS)
 {
-	ArrayType *w = arg_array(fcinfo, 1, "W's row");
-	int32 r = rank_of(checked_len(w, FLOAT8OID, "W's row"));
-	int64 n;
-	const int64 *cols = cols_arg(fcinfo, 4, &n);
-	ArrayType *h = arg_array(fcinfo, 5, "H");
-	bool masked = !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
-	ArrayType *st;
-	double value;
-	NmfcError err;
-
-	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-		                errmsg("nmf_fit_distributed: a column id or value is NULL")));
-	value = PG_GETARG_FLOAT8(3);
-	check_value(value);
-	if (checked_len(h, FLOAT8OID, "H") != n * r)
-		bad("H has " INT64_FORMAT " entries, not rank x columns = " INT64_FORMAT,
-		    checked_len(h, FLOAT8OID, "H"), n * r);
-	st = agg_state(fcinfo, (masked ? 2 : 1) * r);
-	nmfpg_raise(nmfc_dist_rowstats_add(f8(st), masked ? f8(st) + r : NULL, r, cols, n, f8(w), f8(h),
-	                                   PG_GETARG_INT64(2), value, &err),
-	            &err, ERRCODE_DATA_EXCEPTION);
-	PG_RETURN_ARRAYTYPE_P(st);
+	return stats_add(fcinfo, false);
 }
 
 /* sfunc of nmf_dist_gram(w): W^T W, r x r */
@@ -261,30 +269,18 @@ Datum
 nmf_dist_update_h(PG_FUNCTION_ARGS)
 {
 	ArrayType *h = copy_array(arg_array(fcinfo, 0, "H"));
-	ArrayType *stats = arg_array(fcinfo, 1, "the statistics of H");
 	int32 r = rank_of(PG_GETARG_INT32(3));
 	bool masked = PG_GETARG_BOOL(4);
 	int64 len = checked_len(h, FLOAT8OID, "H");
-	int64 n = len / r;
-	const double *gram = NULL;
+	const double *stats, *gram;
 	NmfcInterrupts intr = nmfpg_interrupts();
 	NmfcError err;
 
 	if (len % r != 0)
 		bad("H has " INT64_FORMAT " entries, not a multiple of the rank " INT64_FORMAT, len, r);
-	if (checked_len(stats, FLOAT8OID, "the statistics of H") != (masked ? 2 : 1) * len)
-		bad("the statistics of H have " INT64_FORMAT " entries, not " INT64_FORMAT,
-		    checked_len(stats, FLOAT8OID, "the statistics of H"), (masked ? 2 : 1) * len);
-	if (!masked)
-	{
-		ArrayType *g = arg_array(fcinfo, 2, "W^T W");
-
-		if (checked_len(g, FLOAT8OID, "W^T W") != (int64)r * r)
-			bad("W^T W has " INT64_FORMAT " entries, not " INT64_FORMAT,
-			    checked_len(g, FLOAT8OID, "W^T W"), (int64)r * r);
-		gram = f8(g);
-	}
-	nmfpg_raise(nmfc_dist_mu_update(f8(h), r, n, f8(stats), masked ? f8(stats) + len : NULL, gram,
+	stats = sized_arg(fcinfo, 1, "the statistics of H", (masked ? 2 : 1) * len);
+	gram = gram_arg(fcinfo, 2, "W^T W", r, masked);
+	nmfpg_raise(nmfc_dist_mu_update(f8(h), r, len / r, stats, masked ? stats + len : NULL, gram,
 	                                &intr, &err),
 	            &err, ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_ARRAYTYPE_P(h);
@@ -295,27 +291,15 @@ Datum
 nmf_dist_update_w(PG_FUNCTION_ARGS)
 {
 	ArrayType *w = copy_array(arg_array(fcinfo, 0, "W's row"));
-	ArrayType *stats = arg_array(fcinfo, 1, "the statistics of W's row");
 	int32 r = rank_of(checked_len(w, FLOAT8OID, "W's row"));
 	bool masked = PG_GETARG_BOOL(3);
-	const double *gram = NULL;
+	const double *stats = sized_arg(fcinfo, 1, "the statistics of W's row", (masked ? 2 : 1) * r);
+	const double *gram = gram_arg(fcinfo, 2, "H H^T", r, masked);
 	NmfcError err;
 
-	if (checked_len(stats, FLOAT8OID, "the statistics of W's row") != (masked ? 2 : 1) * r)
-		bad("the statistics of W's row have " INT64_FORMAT " entries, not " INT64_FORMAT,
-		    checked_len(stats, FLOAT8OID, "the statistics of W's row"), (masked ? 2 : 1) * r);
-	if (!masked)
-	{
-		ArrayType *g = arg_array(fcinfo, 2, "H H^T");
-
-		if (checked_len(g, FLOAT8OID, "H H^T") != (int64)r * r)
-			bad("H H^T has " INT64_FORMAT " entries, not " INT64_FORMAT,
-			    checked_len(g, FLOAT8OID, "H H^T"), (int64)r * r);
-		gram = f8(g);
-	}
-	nmfpg_raise(nmfc_dist_mu_update(f8(w), r, 1, f8(stats), masked ? f8(stats) + r : NULL, gram,
-	                                NULL, &err),
-	            &err, ERRCODE_DATA_EXCEPTION);
+	nmfpg_raise(
+	    nmfc_dist_mu_update(f8(w), r, 1, stats, masked ? stats + r : NULL, gram, NULL, &err), &err,
+	    ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_ARRAYTYPE_P(w);
 }
 
@@ -337,51 +321,41 @@ nmf_dist_gram_cols(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(g);
 }
 
+/* (W H)[row, col] from the arguments (w, col_id, cols, h) of the two functions below. */
+static double
+predicted(FunctionCallInfo fcinfo)
+{
+	ArrayType *w = arg_array(fcinfo, 0, "W's row");
+	int32 r = rank_of(checked_len(w, FLOAT8OID, "W's row"));
+	int64 n;
+	const int64 *cols = cols_arg(fcinfo, 2, &n);
+	const double *h = sized_arg(fcinfo, 3, "H", n * r);
+	double out = 0;
+	NmfcError err;
+
+	nmfpg_raise(nmfc_dist_predict(f8(w), r, cols, n, h, PG_GETARG_INT64(1), &out, &err), &err,
+	            ERRCODE_DATA_EXCEPTION);
+	return out;
+}
+
 /* nmf_dist_predict(w, col_id, cols, h): (W H)[row, col] */
 Datum
 nmf_dist_predict(PG_FUNCTION_ARGS)
 {
-	ArrayType *w = arg_array(fcinfo, 0, "W's row");
-	int32 r = rank_of(checked_len(w, FLOAT8OID, "W's row"));
-	int64 n;
-	const int64 *cols = cols_arg(fcinfo, 2, &n);
-	ArrayType *h = arg_array(fcinfo, 3, "H");
-	double out = 0;
-	NmfcError err;
-
-	if (PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	if (checked_len(h, FLOAT8OID, "H") != n * r)
-		bad("H has " INT64_FORMAT " entries, not rank x columns = " INT64_FORMAT,
-		    checked_len(h, FLOAT8OID, "H"), n * r);
-	nmfpg_raise(nmfc_dist_predict(f8(w), r, cols, n, f8(h), PG_GETARG_INT64(1), &out, &err), &err,
-	            ERRCODE_DATA_EXCEPTION);
-	PG_RETURN_FLOAT8(out);
+	PG_RETURN_FLOAT8(predicted(fcinfo));
 }
 
 /*
- * The loss at the end, computed in C: SQL's float8 arithmetic refuses an
- * underflow, and tiny products are ordinary in a converged factorization.
+ * nmf_dist_cell_loss(w, col_id, cols, h, value, masked): masked (v - p)^2,
+ * else v p. Computed in C: SQL's float8 arithmetic refuses an underflow, and
+ * tiny products are ordinary in a converged factorization.
  */
-
-/* nmf_dist_cell_loss(w, col_id, cols, h, value, masked): masked (v - p)^2, else v p. */
 Datum
 nmf_dist_cell_loss(PG_FUNCTION_ARGS)
 {
-	ArrayType *w = arg_array(fcinfo, 0, "W's row");
-	int32 r = rank_of(checked_len(w, FLOAT8OID, "W's row"));
-	int64 n;
-	const int64 *cols = cols_arg(fcinfo, 2, &n);
-	ArrayType *h = arg_array(fcinfo, 3, "H");
 	double v = PG_GETARG_FLOAT8(4);
-	double p = 0;
-	NmfcError err;
+	double p = predicted(fcinfo);
 
-	if (checked_len(h, FLOAT8OID, "H") != n * r)
-		bad("H has " INT64_FORMAT " entries, not rank x columns = " INT64_FORMAT,
-		    checked_len(h, FLOAT8OID, "H"), n * r);
-	nmfpg_raise(nmfc_dist_predict(f8(w), r, cols, n, f8(h), PG_GETARG_INT64(1), &p, &err), &err,
-	            ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_FLOAT8(PG_GETARG_BOOL(5) ? (v - p) * (v - p) : v * p);
 }
 

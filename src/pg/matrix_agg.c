@@ -58,7 +58,7 @@ state_get_flat_size(ExpandedObjectHeader *eohptr)
 	NmfcError err;
 	int64 size;
 
-	raise_build(nmfc_builder_state_size(st->builder, &size, &intr, &err), &err);
+	raise_build(nmfc_builder_measure(st->builder, NMFC_IMAGE_STATE, &size, &intr, &err), &err);
 	nmfpg_check_image_size(size, "the partial nmf_matrix_state");
 	return (Size)size;
 }
@@ -67,10 +67,12 @@ static void
 state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 {
 	StateExpanded *st = (StateExpanded *)eohptr;
+	NmfcInterrupts intr = nmfpg_interrupts();
 	NmfcError err;
 
-	nmfpg_raise(nmfc_builder_write_state(st->builder, result, allocated_size, &err), &err,
-	            ERRCODE_DATA_CORRUPTED);
+	nmfpg_raise(
+	    nmfc_builder_write(st->builder, NMFC_IMAGE_STATE, result, allocated_size, &intr, &err),
+	    &err, ERRCODE_DATA_CORRUPTED);
 	SET_VARSIZE(result, allocated_size);
 }
 
@@ -220,10 +222,11 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 		st = state_new(CurrentMemoryContext);
 		state_add(st, PG_GETARG_DATUM(0));
 	}
-	raise_build(nmfc_builder_matrix_size(st->builder, &size, &intr, &err), &err);
+	raise_build(nmfc_builder_measure(st->builder, NMFC_IMAGE_MATRIX, &size, &intr, &err), &err);
 	image = nmfpg_alloc_image(size, "the nmf_matrix");
-	nmfpg_raise(nmfc_builder_write_matrix(st->builder, image, (size_t)size, &intr, &err), &err,
-	            ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+	nmfpg_raise(
+	    nmfc_builder_write(st->builder, NMFC_IMAGE_MATRIX, image, (size_t)size, &intr, &err), &err,
+	    ERRCODE_PROGRAM_LIMIT_EXCEEDED);
 	PG_RETURN_POINTER(image);
 }
 

@@ -20,6 +20,13 @@ extern void nmfpg_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *f
 extern void nmfpg_check_k(const char *fn, int32 k);
 
 /*
+ * A text argument that takes one of two values: 0 for `first`, 1 for
+ * `second`; anything else is 22023 naming both.
+ */
+extern int nmfpg_choice_arg(FunctionCallInfo fcinfo, int argno, const char *fn, const char *name,
+                            const char *first, const char *second);
+
+/*
  * The on_unknown option: false for 'null' (an unknown id gives NULL or no
  * rows), true for 'error'; anything else is 22023.
  */

@@ -96,14 +96,33 @@ my_slot(void)
 	return &slots[MyBackendId - 1];
 }
 
-void
-nmfpg_progress_begin(const char *solver, int64 rows, int64 cols, int64 rank, int32 max_iter)
+/* This backend's slot, its spinlock held; NULL (nothing held) without shared memory. */
+static ProgressSlot *
+lock_my_slot(void)
 {
 	ProgressSlot *s = my_slot();
 
+	if (s != NULL)
+		SpinLockAcquire(&s->mutex);
+	return s;
+}
+
+/* The fields an iteration changes; the caller holds the slot's spinlock. */
+static void
+set_iteration(ProgressSlot *s, int32 iteration, double loss, double seconds)
+{
+	s->iteration = iteration;
+	s->loss = loss;
+	s->seconds = seconds;
+}
+
+void
+nmfpg_progress_begin(const char *solver, int64 rows, int64 cols, int64 rank, int32 max_iter)
+{
+	ProgressSlot *s = lock_my_slot();
+
 	if (s == NULL)
 		return;
-	SpinLockAcquire(&s->mutex);
 	s->active = true;
 	s->pid = MyProcPid;
 	s->userid = GetUserId();
@@ -112,35 +131,29 @@ nmfpg_progress_begin(const char *solver, int64 rows, int64 cols, int64 rank, int
 	s->rows = rows;
 	s->cols = cols;
 	s->rank = rank;
-	s->iteration = 0;
 	s->max_iter = max_iter;
-	s->loss = 0;
-	s->seconds = 0;
+	set_iteration(s, 0, 0, 0);
 	SpinLockRelease(&s->mutex);
 }
 
 void
 nmfpg_progress_update(int32 iteration, double loss, double seconds)
 {
-	ProgressSlot *s = my_slot();
+	ProgressSlot *s = lock_my_slot();
 
 	if (s == NULL)
 		return;
-	SpinLockAcquire(&s->mutex);
-	s->iteration = iteration;
-	s->loss = loss;
-	s->seconds = seconds;
+	set_iteration(s, iteration, loss, seconds);
 	SpinLockRelease(&s->mutex);
 }
 
 void
 nmfpg_progress_end(void)
 {
-	ProgressSlot *s = my_slot();
+	ProgressSlot *s = lock_my_slot();
 
 	if (s == NULL)
 		return;
-	SpinLockAcquire(&s->mutex);
 	s->active = false;
 	SpinLockRelease(&s->mutex);
 }

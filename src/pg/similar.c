@@ -22,47 +22,17 @@ enum
 	ARG_ON_UNKNOWN
 };
 
-static int
-side_code(FunctionCallInfo fcinfo)
-{
-	char *s;
-
-	nmfpg_arg_not_null(fcinfo, ARG_SIDE, "nmf_similar", "side");
-	s = text_to_cstring(PG_GETARG_TEXT_PP(ARG_SIDE));
-	if (strcmp(s, "row") == 0)
-		return NMFC_SIDE_ROW;
-	if (strcmp(s, "col") == 0)
-		return NMFC_SIDE_COL;
-	ereport(ERROR,
-	        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-	         errmsg("nmf_similar: unknown side \"%s\"", s), errhint("Valid values: row, col.")));
-	return -1; /* not reached */
-}
-
-static int
-metric_code(FunctionCallInfo fcinfo)
-{
-	char *s;
-
-	nmfpg_arg_not_null(fcinfo, ARG_METRIC, "nmf_similar", "metric");
-	s = text_to_cstring(PG_GETARG_TEXT_PP(ARG_METRIC));
-	if (strcmp(s, "cosine") == 0)
-		return NMFC_METRIC_COSINE;
-	if (strcmp(s, "dot") == 0)
-		return NMFC_METRIC_DOT;
-	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-	                errmsg("nmf_similar: unknown metric \"%s\"", s),
-	                errhint("Valid values: cosine, dot.")));
-	return -1; /* not reached */
-}
-
 /* nmf_similar(model, side, id, k, metric, on_unknown) → (id, similarity), most similar first. */
 Datum
 nmf_similar(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
-	int side = side_code(fcinfo);
-	int metric = metric_code(fcinfo);
+	int side = nmfpg_choice_arg(fcinfo, ARG_SIDE, "nmf_similar", "side", "row", "col") == 0
+	               ? NMFC_SIDE_ROW
+	               : NMFC_SIDE_COL;
+	int metric = nmfpg_choice_arg(fcinfo, ARG_METRIC, "nmf_similar", "metric", "cosine", "dot") == 0
+	                 ? NMFC_METRIC_COSINE
+	                 : NMFC_METRIC_DOT;
 	bool strict_ids = nmfpg_on_unknown_error(fcinfo, ARG_ON_UNKNOWN, "nmf_similar");
 	NmfcModelView v;
 	NmfcError err;

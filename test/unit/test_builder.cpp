@@ -41,9 +41,11 @@ struct Builder
 	state()
 	{
 		int64_t size = 0;
-		EXPECT_EQ(nmfc_builder_state_size(b, &size, nullptr, &err), NMFC_OK) << err.message;
+		EXPECT_EQ(nmfc_builder_measure(b, NMFC_IMAGE_STATE, &size, nullptr, &err), NMFC_OK)
+		    << err.message;
 		Image img(static_cast<size_t>(size));
-		EXPECT_EQ(nmfc_builder_write_state(b, img.data(), img.size(), &err), NMFC_OK)
+		EXPECT_EQ(nmfc_builder_write(b, NMFC_IMAGE_STATE, img.data(), img.size(), nullptr, &err),
+		          NMFC_OK)
 		    << err.message;
 		EXPECT_EQ(nmfc_state_validate(img.data(), img.size(), &err), NMFC_OK) << err.message;
 		return img;
@@ -52,9 +54,11 @@ struct Builder
 	matrix()
 	{
 		int64_t size = 0;
-		EXPECT_EQ(nmfc_builder_matrix_size(b, &size, nullptr, &err), NMFC_OK) << err.message;
+		EXPECT_EQ(nmfc_builder_measure(b, NMFC_IMAGE_MATRIX, &size, nullptr, &err), NMFC_OK)
+		    << err.message;
 		Image img(static_cast<size_t>(size > 0 ? size : 0));
-		EXPECT_EQ(nmfc_builder_write_matrix(b, img.data(), img.size(), nullptr, &err), NMFC_OK)
+		EXPECT_EQ(nmfc_builder_write(b, NMFC_IMAGE_MATRIX, img.data(), img.size(), nullptr, &err),
+		          NMFC_OK)
 		    << err.message;
 		return img;
 	}
@@ -123,7 +127,8 @@ TEST(Builder, RefusesEmptinessAndTheMemoryLimit)
 {
 	Builder empty;
 	int64_t size = 0;
-	EXPECT_EQ(nmfc_builder_matrix_size(empty.b, &size, nullptr, &empty.err), NMFC_INVALID_ARGUMENT);
+	EXPECT_EQ(nmfc_builder_measure(empty.b, NMFC_IMAGE_MATRIX, &size, nullptr, &empty.err),
+	          NMFC_INVALID_ARGUMENT);
 	EXPECT_STREQ(empty.err.message, "matrix has no cells");
 
 	NmfcBuilder *none = nullptr;
