@@ -53,7 +53,7 @@ double
 predict(const ModelView &m, int64_t i, int64_t j) noexcept
 {
 	const double wh = dot(m.w + i * m.rank, m.h + j * m.rank, m.rank);
-	return m.bias ? m.mu + m.b_row[i] + m.b_col[j] + wh : wh;
+	return clipped(m, m.bias ? m.mu + m.b_row[i] + m.b_col[j] + wh : wh);
 }
 
 std::vector<Scored>

@@ -9,6 +9,7 @@
 #ifndef NMF_APPLY_HPP
 #define NMF_APPLY_HPP
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -38,9 +39,21 @@ struct ModelView
 	double l2_bias = 0.0;
 	const double *b_row = nullptr; // rows, when bias
 	const double *b_col = nullptr; // cols, when bias
+	bool clip = false;             // predictions kept within the training range
+	double clip_min = 0.0;
+	double clip_max = 0.0;
 };
 
-// (W H)_ij for dense indexes i, j (plus mu + b_row[i] + b_col[j] when biased).
+// A score as the model reports it: within [clip_min, clip_max] when clip is on.
+// Rankings use the raw score, so that clipping never ties what the model orders.
+inline double
+clipped(const ModelView &m, double score) noexcept
+{
+	return m.clip ? std::min(std::max(score, m.clip_min), m.clip_max) : score;
+}
+
+// (W H)_ij for dense indexes i, j (plus mu + b_row[i] + b_col[j] when biased),
+// clipped when m.clip.
 double predict(const ModelView &m, int64_t i, int64_t j) noexcept;
 
 // One scored candidate: a dense index and its score.
@@ -115,6 +128,9 @@ ScoreSums score(const ModelView &m, const CsrView &x, const int64_t *x_row_ids,
 // Fold of a cell in [0, folds): a hash of (row id, col id, seed), the same on
 // every platform and for every matrix the cell is in.
 int32_t cell_fold(int64_t row_id, int64_t col_id, int64_t seed, int32_t folds) noexcept;
+
+// The same hash as a number in [0, 1): a fit's held-out cells are those below holdout.
+double cell_uniform(int64_t row_id, int64_t col_id, int64_t seed) noexcept;
 
 // Splits the stored cells of x: those of fold `fold` (in [0, folds)) are the
 // test cells, written from the end of out[0..x.nnz) backwards, the others the

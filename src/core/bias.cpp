@@ -43,15 +43,6 @@ BiasFit::start(const CsrView &x, CscMatrix &xt, int sweeps, const NmfcInterrupts
 		sweep(x, xt, nullptr, nullptr, intr);
 }
 
-double
-BiasFit::mean_abs_residual(int64_t nnz) const noexcept
-{
-	double sum = 0.0;
-	for (int64_t q = 0; q < nnz; q++)
-		sum += std::fabs(resid_[static_cast<size_t>(q)]);
-	return nnz > 0 ? sum / static_cast<double>(nnz) : 0.0;
-}
-
 void
 BiasFit::sweep(const CsrView &x, CscMatrix &xt, const Matrix *w, const Matrix *h,
                const NmfcInterrupts &intr)

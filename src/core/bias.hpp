@@ -48,8 +48,14 @@ class BiasFit
 	// the baseline), leaving the residual for the factors' first half.
 	void start(const CsrView &x, CscMatrix &xt, int sweeps, const NmfcInterrupts &intr);
 
-	// The mean of |residual| over the stored cells.
-	double mean_abs_residual(int64_t nnz) const noexcept;
+	// Biases of a kept iterate; the residual is stale until the next update.
+	void
+	restore(double mu, const std::vector<double> &b_row, const std::vector<double> &b_col)
+	{
+		mu_ = mu;
+		b_row_ = b_row;
+		b_col_ = b_col;
+	}
 
 	double
 	mu() const noexcept

@@ -38,6 +38,14 @@ model_view(const NmfcModelView *m)
 		v.b_row = m->b_row;
 		v.b_col = m->b_col;
 	}
+	if (m->clip)
+	{
+		if (!(m->clip_min <= m->clip_max))
+			throw nmf::InvalidArgument("a clipped model view needs clip_min <= clip_max");
+		v.clip = true;
+		v.clip_min = m->clip_min;
+		v.clip_max = m->clip_max;
+	}
 	return v;
 }
 
@@ -62,15 +70,17 @@ class TopOutput
 		return index >= 0;
 	}
 
-	// The k best of `scores` (skipping flagged indexes), named by `ids`.
+	// The k best of `scores` (skipping flagged indexes), named by `ids`;
+	// ranked by the raw scores, reported clipped when the model clips.
 	void
-	write(const std::vector<double> &scores, const std::vector<char> &skip, const int64_t *ids)
+	write(const std::vector<double> &scores, const std::vector<char> &skip, const int64_t *ids,
+	      const nmf::apply::ModelView *clip = nullptr)
 	{
 		const std::vector<nmf::apply::Scored> top = nmf::apply::top_k(scores, skip, k_);
 		for (size_t p = 0; p < top.size(); p++)
 		{
 			ids_[p] = ids[top[p].index];
-			scores_[p] = top[p].score;
+			scores_[p] = clip != nullptr ? nmf::apply::clipped(*clip, top[p].score) : top[p].score;
 		}
 		*count_ = static_cast<int64_t>(top.size());
 	}
@@ -128,7 +138,7 @@ extern "C"
 			std::vector<char> skip;
 			nmf::apply::row_scores(v, i, &scores);
 			nmf::apply::flag_row_cells(v, exclude, row_id, &skip);
-			top.write(scores, skip, v.col_ids);
+			top.write(scores, skip, v.col_ids, &v);
 		});
 	}
 

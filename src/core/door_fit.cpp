@@ -94,6 +94,9 @@ extern "C"
 		opt->threads = 0;
 		opt->bias = 0;
 		opt->l2_bias = NMF_DEFAULT_L2_BIAS;
+		opt->reg = NMF_REG_AUTO;
+		opt->holdout = 0;
+		opt->patience = NMF_DEFAULT_PATIENCE;
 	}
 
 	// Each option's three lookups, by the door functions' full names: the code

@@ -70,6 +70,12 @@ extern "C"
 			v.b_row = nmf_model_b_row(m);
 			v.b_col = nmf_model_b_col(m);
 		}
+		if (m->v_min < m->v_max)
+		{
+			v.clip = 1;
+			v.clip_min = m->v_min;
+			v.clip_max = m->v_max;
+		}
 		return v;
 	}
 

@@ -55,13 +55,30 @@ score(const ModelView &m, const CsrView &x, const int64_t *x_row_ids, const int6
 	return s;
 }
 
-int32_t
-cell_fold(int64_t row_id, int64_t col_id, int64_t seed, int32_t folds) noexcept
+namespace
+{
+
+uint64_t
+cell_hash(int64_t row_id, int64_t col_id, int64_t seed) noexcept
 {
 	uint64_t z = splitmix64(static_cast<uint64_t>(seed));
 	z = splitmix64(z ^ static_cast<uint64_t>(row_id));
-	z = splitmix64(z ^ static_cast<uint64_t>(col_id));
-	return static_cast<int32_t>(z % static_cast<uint64_t>(folds));
+	return splitmix64(z ^ static_cast<uint64_t>(col_id));
+}
+
+} // namespace
+
+int32_t
+cell_fold(int64_t row_id, int64_t col_id, int64_t seed, int32_t folds) noexcept
+{
+	return static_cast<int32_t>(cell_hash(row_id, col_id, seed) % static_cast<uint64_t>(folds));
+}
+
+double
+cell_uniform(int64_t row_id, int64_t col_id, int64_t seed) noexcept
+{
+	// The top 53 bits, so every double in [0, 1) that can come out is equally likely.
+	return static_cast<double>(cell_hash(row_id, col_id, seed) >> 11) * 0x1.0p-53;
 }
 
 int64_t

@@ -10,6 +10,7 @@
 #include <limits>
 #include <numeric>
 
+#include "apply.hpp"
 #include "errors.hpp"
 #include "format.hpp"
 #include "parallel.hpp"
@@ -87,6 +88,12 @@ Fit::validate(const CsrView &x, const NmfcOptions &opt)
 	if (opt.bias != 0 && opt.bias != 1)
 		throw InvalidArgument(message("bias code ", opt.bias, " is not 0 or 1"));
 	check_nonneg("l2_bias", opt.l2_bias);
+	if (opt.reg != NMF_REG_AUTO)
+		check_nonneg("reg", opt.reg);
+	if (!std::isfinite(opt.holdout) || !(opt.holdout >= 0) || !(opt.holdout < 0.5))
+		throw InvalidArgument(message("holdout ", opt.holdout, " is outside [0, 0.5)"));
+	if (opt.patience < 1)
+		throw InvalidArgument(message("patience ", opt.patience, " is less than 1"));
 	if (opt.threads < 0 || opt.threads > kMaxThreads)
 		throw InvalidArgument(
 		    message("threads ", opt.threads, " is outside 0..", kMaxThreads, " (0: the default)"));
@@ -169,6 +176,16 @@ Fit::memory(const CsrView &x, const NmfcOptions &opt) noexcept
 	total = sat_mul_add(std::max<int64_t>(opt.max_iter, 0), 2 * kDouble, total);
 	if (opt.bias)
 		total = sat_mul_add(1, BiasFit::memory(x.rows, x.cols, x.nnz), total);
+	// A guarded fit keeps a copy of W, H and the biases; holdout copies the
+	// cells (so do the pilots of a ridge chosen from the data, which run one
+	// at a time before the fit allocates anything else).
+	if (opt.missing == NMF_MISSING_IGNORE || opt.holdout > 0)
+	{
+		total = sat_mul_add(sat_mul_add(r, x.rows + x.cols, 0), kDouble, total);
+		total = sat_mul_add(x.rows + x.cols, kDouble, total);
+	}
+	if (opt.holdout > 0 || reg_from_data(opt))
+		total = sat_mul_add(x.nnz, sizeof(int32_t) + kDouble + sizeof(HeldCell), total);
 	// The nndsvd inits' SVD is freed before the first iteration, but counts.
 	if (opt.init == NMF_INIT_NNDSVD || opt.init == NMF_INIT_NNDSVDA ||
 	    opt.init == NMF_INIT_NNDSVDAR)
@@ -196,17 +213,73 @@ Fit::lanes(const NmfcOptions &opt) noexcept
 	return opt.threads == 0 ? default_threads() : std::clamp(opt.threads, 1, kMaxThreads);
 }
 
+bool
+Fit::reg_from_data(const NmfcOptions &opt) noexcept
+{
+	const bool penalised = opt.l1_w > 0 || opt.l1_h > 0 || opt.l2_w > 0 || opt.l2_h > 0;
+	return opt.reg == NMF_REG_AUTO && opt.missing == NMF_MISSING_IGNORE && !penalised &&
+	       opt.holdout == 0 && opt.max_iter > 0;
+}
+
+// The best ridge differs between rating sets by more than any one default
+// can cover (MovieLens 100k wants ~0.1, InstEval ~0.2-0.4: bench/accuracy),
+// so a masked fit left to its defaults measures it: pilot fits down the
+// ridge path, each on 90 % of the cells and stopped early on the other 10 %,
+// until the held-out error rises. The fit then takes the best ridge, and the
+// best pilot's iteration count scaled to every cell (early stopping carried
+// over: on weak interactions it beats a fit run to convergence).
+void
+Fit::choose_reg(const CsrView &x, const NmfcOptions &opt)
+{
+	NmfcOptions pilot = opt;
+	pilot.holdout = kPilotHoldout;
+	double best = std::numeric_limits<double>::infinity();
+	double best_reg = kPilotRegs[0];
+	int32_t best_iterations = opt.max_iter;
+	for (double reg : kPilotRegs)
+	{
+		pilot.reg = reg;
+		Fit f(x, pilot, p_.intr);
+		while (!f.step())
+		{
+		}
+		const NmfcSummary s = f.summary();
+		pilot_.push_back(s.holdout_rmse);
+		if (!(s.holdout_rmse < best))
+			break;
+		best = s.holdout_rmse;
+		best_reg = reg;
+		best_iterations = s.best_iteration;
+	}
+	p_.opt.reg = best_reg;
+	if (best_iterations < opt.max_iter)
+		iteration_cap_ = std::max<int32_t>(
+		    1, static_cast<int32_t>(std::lround(best_iterations / (1.0 - kPilotHoldout))));
+}
+
 Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
 {
 	validate(x, opt);
 	p_.x = x;
 	p_.opt = opt;
 	p_.intr = intr;
-	xt_ = transpose(x, intr, lanes(opt));
+	if (reg_from_data(opt))
+		choose_reg(x, opt);
+	else if (opt.reg == NMF_REG_AUTO)
+		p_.opt.reg = 0.0;
+	if (x.nnz > 0)
+	{
+		const auto range = std::minmax_element(x.values, x.values + x.nnz);
+		v_min_ = *range.first;
+		v_max_ = *range.second;
+	}
+	if (opt.holdout > 0)
+		hold_out(x);
+	xt_ = transpose(p_.x, intr, lanes(opt));
 	p_.xt = &xt_;
 
-	for (int64_t q = 0; q < x.nnz; q++)
-		p_.x_norm_sq += x.values[q] * x.values[q];
+	for (int64_t q = 0; q < p_.x.nnz; q++)
+		p_.x_norm_sq += p_.x.values[q] * p_.x.values[q];
 	if (!std::isfinite(p_.x_norm_sq))
 		throw InvalidArgument("the squared norm of the matrix overflows: values are too large");
 
@@ -218,9 +291,13 @@ Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
 	seconds_history_.reserve(static_cast<size_t>(opt.max_iter));
 
 	initialise();
-	values_ = x.values;
+	values_ = p_.x.values;
 	if (opt.bias)
 		start_biases();
+	guarded_ = p_.masked() || !held_.empty();
+	if (p_.masked() && v_max_ > 0)
+		weight_bound_ = kWeightBound * std::max(std::fabs(v_min_), std::fabs(v_max_));
+	best_rmse_ = std::numeric_limits<double>::infinity();
 	// The pointers of the initial factors are not ours to keep.
 	p_.opt.w_init = p_.opt.h_init = nullptr;
 	p_.opt.warm_start = nullptr;
@@ -229,10 +306,141 @@ Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
 		throw InvalidArgument(
 		    "the loss of the initial factors is not finite: values are too large");
 	initial_loss_ = loss_;
+	if (!held_.empty())
+		holdout_rmse_ = best_rmse_ = holdout_rmse();
+	if (guarded_)
+		keep();
 	if (p_.opt.max_iter == 0)
 	{
 		done_ = true;
 		frobenius_ = final_frobenius();
+	}
+}
+
+void
+Fit::hold_out(const CsrView &x)
+{
+	const double p = p_.opt.holdout;
+	train_ptr_.assign(static_cast<size_t>(x.rows) + 1, 0);
+	train_idx_.reserve(static_cast<size_t>(x.nnz));
+	train_val_.reserve(static_cast<size_t>(x.nnz));
+	for (int64_t i = 0; i < x.rows; i++)
+	{
+		const int64_t row_id = x.row_ids != nullptr ? x.row_ids[i] : i;
+		for (int64_t q = x.row_ptr[i]; q < x.row_ptr[i + 1]; q++)
+		{
+			const int32_t j = x.col_idx[q];
+			const int64_t col_id = x.col_ids != nullptr ? x.col_ids[j] : j;
+			if (apply::cell_uniform(row_id, col_id, p_.opt.seed) < p)
+				held_.push_back(HeldCell{i, j, x.values[q]});
+			else
+			{
+				train_idx_.push_back(j);
+				train_val_.push_back(x.values[q]);
+			}
+		}
+		train_ptr_[static_cast<size_t>(i) + 1] = static_cast<int64_t>(train_idx_.size());
+	}
+	p_.x.row_ptr = train_ptr_.data();
+	p_.x.col_idx = train_idx_.data();
+	p_.x.values = train_val_.data();
+	p_.x.nnz = static_cast<int64_t>(train_idx_.size());
+}
+
+double
+Fit::holdout_rmse() const
+{
+	double sse = 0.0;
+	for (const HeldCell &c : held_)
+	{
+		const double e = c.v - predict(c.i, c.j);
+		sse += e * e;
+	}
+	return held_.empty() ? 0.0 : std::sqrt(sse / static_cast<double>(held_.size()));
+}
+
+double
+Fit::predict(int64_t i, int32_t j) const noexcept
+{
+	double pred = w_.col(i).dot(h_.col(j));
+	if (p_.opt.bias)
+		pred += bias_.mu() + bias_.rows()[static_cast<size_t>(i)] +
+		        bias_.cols()[static_cast<size_t>(j)];
+	if (p_.masked() && v_min_ < v_max_)
+		pred = std::clamp(pred, v_min_, v_max_);
+	return pred;
+}
+
+void
+Fit::factors(std::vector<double> *w, std::vector<double> *h) const
+{
+	// w_ is r x m column-major: its memory is W row-major already.
+	w->assign(w_.data(), w_.data() + w_.size());
+	const Matrix ht = h_.transpose();
+	h->assign(ht.data(), ht.data() + ht.size());
+}
+
+double
+Fit::max_product() const
+{
+	if (w_.cols() == 0 || h_.cols() == 0)
+		return 0.0;
+	return (w_.rowwise().maxCoeff().array() * h_.rowwise().maxCoeff().array()).maxCoeff();
+}
+
+void
+Fit::keep()
+{
+	kept_.w = w_;
+	kept_.h = h_;
+	kept_.loss = loss_;
+	kept_.iteration = iterations_;
+	if (p_.opt.bias)
+	{
+		kept_.mu = bias_.mu();
+		kept_.b_row = bias_.rows();
+		kept_.b_col = bias_.cols();
+	}
+}
+
+void
+Fit::restore_kept()
+{
+	w_ = kept_.w;
+	h_ = kept_.h;
+	loss_ = kept_.loss;
+	if (p_.opt.bias)
+		bias_.restore(kept_.mu, kept_.b_row, kept_.b_col);
+}
+
+// After each iteration of a guarded fit: stop on weights past the bound (or
+// a loss no longer finite), or on held-out error that stopped falling;
+// otherwise the iterate becomes the one to return.
+void
+Fit::guard(double loss)
+{
+	if (!std::isfinite(loss) || (weight_bound_ > 0 && !(max_product() <= weight_bound_)))
+	{
+		stop_ = NMF_STOP_DIVERGED;
+		done_ = true;
+		return;
+	}
+	if (held_.empty())
+	{
+		keep();
+		return;
+	}
+	holdout_rmse_ = holdout_rmse();
+	if (holdout_rmse_ < best_rmse_)
+	{
+		best_rmse_ = holdout_rmse_;
+		since_best_ = 0;
+		keep();
+	}
+	else if (++since_best_ >= p_.opt.patience)
+	{
+		stop_ = NMF_STOP_EARLY;
+		done_ = true;
 	}
 }
 
@@ -269,11 +477,10 @@ Fit::initialise()
 
 // Biased: the solvers see the residual R = V - mu - b_row - b_col of the
 // stored cells. The biases start as the baseline (the biases alone, fitted
-// by a few sweeps), so W H starts on what they leave: the inits read V
-// itself, so their factors are scaled (by the same factor on W and H) to
-// W H's mean matching the mean of |R|. Starting W H at V's scale instead
-// leaves the mean and the biases in W H as products, a poor local optimum
-// (measured on planted biases: 3x the held-out error). Given factors
+// by a few sweeps) and H at 0, so the first prediction is the baseline
+// itself: the first half-step then fits H to what the baseline leaves, from
+// W. Starting W H at V's scale instead puts the data's scale in noise on top
+// of the baseline, from which a masked fit may never recover. Given factors
 // (custom, warm_start) are kept as they are.
 void
 Fit::start_biases()
@@ -283,28 +490,7 @@ Fit::start_biases()
 	p_.x.values = bias_.residual_rows();
 	if (p_.opt.init == NMF_INIT_CUSTOM || p_.opt.init == NMF_INIT_WARM_START)
 		return;
-	double v_sum = 0.0, wh_sum = 0.0;
-	int64_t since_poll = 0;
-	for (int64_t i = 0; i < p_.x.rows; i++)
-	{
-		for (int64_t q = p_.x.row_ptr[i]; q < p_.x.row_ptr[i + 1]; q++)
-		{
-			v_sum += values_[q];
-			wh_sum += w_.col(i).dot(h_.col(p_.x.col_idx[q]));
-		}
-		since_poll += (p_.x.row_ptr[i + 1] - p_.x.row_ptr[i] + 1) * p_.opt.rank;
-		if (since_poll >= kPollElements)
-		{
-			poll_interrupts(p_.intr);
-			since_poll = 0;
-		}
-	}
-	if (!(wh_sum > 0) || !(v_sum > 0))
-		return;
-	const double target = bias_.mean_abs_residual(p_.x.nnz) * static_cast<double>(p_.x.nnz);
-	const double scale = std::sqrt(target / wh_sum);
-	w_ *= scale;
-	h_ *= scale;
+	h_.setZero();
 }
 
 double
@@ -340,16 +526,26 @@ Fit::step()
 	const auto start = std::chrono::steady_clock::now();
 	const double loss = iterate();
 	seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-	if (!std::isfinite(loss))
+	if (!std::isfinite(loss) && !guarded_)
 		throw InvalidArgument("the loss is no longer finite: values are too large");
 
 	iterations_++;
 	loss_ = loss;
-	loss_history_.push_back(loss_);
-	seconds_history_.push_back(seconds_);
-	update_stopping();
+	if (std::isfinite(loss))
+	{
+		loss_history_.push_back(loss_);
+		seconds_history_.push_back(seconds_);
+	}
+	if (guarded_)
+		guard(loss);
+	if (!done_)
+		update_stopping();
 	if (done_)
+	{
+		if (guarded_)
+			restore_kept();
 		frobenius_ = final_frobenius();
+	}
 	broken_ = false;
 	return done_;
 }
@@ -388,6 +584,12 @@ Fit::update_stopping()
 			return;
 		}
 	}
+	if (iteration_cap_ > 0 && iterations_ >= iteration_cap_)
+	{
+		stop_ = NMF_STOP_EARLY;
+		converged_ = done_ = true;
+		return;
+	}
 	if (iterations_ >= p_.opt.max_iter ||
 	    (p_.opt.max_seconds > 0 && seconds_ >= p_.opt.max_seconds))
 		done_ = true;
@@ -406,6 +608,13 @@ Fit::summary() const noexcept
 	s.seconds = seconds_;
 	s.x_norm_sq = p_.x_norm_sq;
 	s.history_len = static_cast<int64_t>(loss_history_.size());
+	s.reg = p_.opt.reg;
+	s.diverged = stop_ == NMF_STOP_DIVERGED ? 1 : 0;
+	s.early_stopped = stop_ == NMF_STOP_EARLY ? 1 : 0;
+	s.best_iteration = guarded_ ? kept_.iteration : iterations_;
+	s.holdout_rmse = held_.empty() ? std::numeric_limits<double>::quiet_NaN() : best_rmse_;
+	s.max_product = max_product();
+	s.weight_bound = weight_bound_;
 	return s;
 }
 
@@ -464,6 +673,17 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	header.bias = bias ? 1 : 0;
 	header.l2_bias = bias ? p_.opt.l2_bias : 0.0;
 	header.mu = bias ? bias_.mu() : 0.0;
+	header.reg = p_.opt.reg;
+	if (p_.masked())
+	{
+		header.v_min = v_min_;
+		header.v_max = v_max_;
+	}
+	header.holdout = p_.opt.holdout;
+	header.holdout_rmse = held_.empty() ? 0.0 : best_rmse_;
+	header.stop = stop_;
+	header.best_iteration = s.best_iteration;
+	header.tune_len = 0;
 	NmfModelFlat *model = write_header(flat, header);
 	std::memcpy(const_cast<int64_t *>(nmf_model_row_ids(model)), row_ids,
 	            static_cast<size_t>(m) * sizeof(int64_t));

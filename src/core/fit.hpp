@@ -41,6 +41,30 @@ class Fit
 
 	NmfcSummary summary() const noexcept;
 
+	// The current prediction for dense row i and column j, clipped as the
+	// model will be.
+	double predict(int64_t i, int32_t j) const noexcept;
+
+	// W (rows x rank) and H (rank x cols), each row-major: a warm start's
+	// w_init and h_init.
+	void factors(std::vector<double> *w, std::vector<double> *h) const;
+
+	// Whether opt leaves the count-scaled ridge to the data (reg auto, missing
+	// 'ignore', no l1/l2, no holdout of its own): the fit then chooses it by
+	// pilot fits on held-out cells (choose_reg).
+	static bool reg_from_data(const NmfcOptions &opt) noexcept;
+
+	// The pilot ridges, largest first, and the share of cells they hold out.
+	static constexpr double kPilotRegs[] = {0.8,  0.56, 0.4,   0.28,  0.2,   0.14,  0.1,
+	                                        0.07, 0.05, 0.035, 0.025, 0.012, 0.006, 0.003};
+	static constexpr double kPilotHoldout = 0.1;
+
+	// Masked fits stop when a factor's largest W weight times its largest H
+	// weight passes this many times the largest |value|: no rating justifies
+	// more, and a masked fit without enough ridge grows its weights without
+	// end (it fits each row's few cells exactly).
+	static constexpr double kWeightBound = 10.0;
+
 	// Normalised, ordered model image into flat (model_size bytes); the fit
 	// itself is left unchanged.
 	void write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, size_t size) const;
@@ -64,12 +88,55 @@ class Fit
 	static constexpr int kBiasStartSweeps = 20;
 	void start_biases();
 
+	void choose_reg(const CsrView &x, const NmfcOptions &opt);
+
 	void initialise();
 	double final_frobenius();
 	double iterate();
 
+	// Early stopping: the cells held out of V (ids when the view has them,
+	// else indexes, hashed with the seed), the rest kept as the training view.
+	void hold_out(const CsrView &x);
+	double holdout_rmse() const;
+
+	// The iterate a guarded fit (masked, or with holdout) returns: the last
+	// one within the weight bound, or the best on the held-out cells.
+	struct Kept
+	{
+		Matrix w, h;
+		double mu = 0.0;
+		std::vector<double> b_row, b_col;
+		double loss = 0.0;
+		int32_t iteration = 0;
+	};
+	void keep();
+	void restore_kept();
+	void guard(double loss);
+	double max_product() const;
+
 	CscMatrix xt_;
 	Problem p_;
+	// The training cells when holdout > 0 (p_.x points into them).
+	std::vector<int64_t> train_ptr_;
+	std::vector<int32_t> train_idx_;
+	std::vector<double> train_val_;
+	struct HeldCell
+	{
+		int64_t i;
+		int32_t j;
+		double v;
+	};
+	std::vector<HeldCell> held_;
+	double best_rmse_ = 0.0;
+	int32_t since_best_ = 0;
+	double holdout_rmse_ = 0.0;
+	bool guarded_ = false;
+	Kept kept_;
+	double weight_bound_ = 0.0; // 0: not checked
+	double v_min_ = 0.0, v_max_ = 0.0;
+	int32_t stop_ = NMF_STOP_NORMAL;
+	int32_t iteration_cap_ = 0;      // > 0: the pilot's best iteration count, scaled to every cell
+	std::vector<double> pilot_;      // held-out RMSE of each pilot ridge tried
 	const double *values_ = nullptr; // V's values; p_.x.values is the residual when biased
 	BiasFit bias_;                   // opt.bias only
 

@@ -26,7 +26,7 @@ static_assert(sizeof(NmfStateFlat) == 24 && offsetof(NmfStateFlat, count) == 16,
               "NmfStateFlat layout changed");
 static_assert(sizeof(NmfTriplet) == 24 && offsetof(NmfTriplet, value) == 16,
               "NmfTriplet layout changed");
-static_assert(sizeof(NmfModelFlat) == 208, "NmfModelFlat layout changed");
+static_assert(sizeof(NmfModelFlat) == 264, "NmfModelFlat layout changed");
 static_assert(offsetof(NmfModelFlat, rows) == 16 && offsetof(NmfModelFlat, solver) == 48 &&
                   offsetof(NmfModelFlat, tol) == 72 && offsetof(NmfModelFlat, l2_h) == 120 &&
                   offsetof(NmfModelFlat, learning_rate) == 128 &&
@@ -34,7 +34,9 @@ static_assert(offsetof(NmfModelFlat, rows) == 16 && offsetof(NmfModelFlat, solve
                   offsetof(NmfModelFlat, x_norm_sq) == 168 &&
                   offsetof(NmfModelFlat, history_len) == 176 &&
                   offsetof(NmfModelFlat, l2_bias) == NMF_MODEL_V2_HEADER &&
-                  offsetof(NmfModelFlat, bias) == 200,
+                  offsetof(NmfModelFlat, bias) == 200 &&
+                  offsetof(NmfModelFlat, reg) == NMF_MODEL_V3_HEADER &&
+                  offsetof(NmfModelFlat, tune_len) == 256,
               "NmfModelFlat layout changed");
 
 namespace nmf
@@ -237,10 +239,12 @@ packed_state_size(int64_t count, int64_t nrows) noexcept
 }
 
 int64_t
-model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len, bool bias) noexcept
+model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len, bool bias,
+           int64_t tune_len) noexcept
 {
 	if (!dim_ok(rows) || !dim_ok(cols) || rank < 1 || rank > NMF_MAX_RANK || rank > rows ||
-	    rank > cols || history_len < 0 || history_len > INT32_MAX)
+	    rank > cols || history_len < 0 || history_len > INT32_MAX || tune_len < 0 ||
+	    tune_len > kMaxTuneRows)
 		return -1;
 	int64_t w, h;
 	if (!checked_mul(rows, rank, &w) || !checked_mul(cols, rank, &h))
@@ -257,6 +261,7 @@ model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len, bool b
 		total = add_words(total, rows); // b_row
 		total = add_words(total, cols); // b_col
 	}
+	total = add_words(total, tune_len * NMF_TUNE_FIELDS);
 	return total;
 }
 
@@ -350,6 +355,24 @@ validate_packed_state(const Checker &c, const void *flat, size_t size, const Nmf
 	c.check_nonneg_array("values", nmf_packed_values(s), h.count);
 }
 
+// nmf_tune's rows: whole ranks and folds, finite non-negative figures.
+void
+check_tune_rows(const Checker &c, const double *rows, int64_t count)
+{
+	for (int64_t i = 0; i < count; i++)
+	{
+		const double *t = rows + i * NMF_TUNE_FIELDS;
+		for (int f = 0; f < NMF_TUNE_FIELDS; f++)
+			if (!std::isfinite(t[f]) || t[f] < 0)
+				c.fail("tune row ", i, " field ", f, " = ", t[f], " is not a finite number >= 0");
+		const double rank = t[NMF_TUNE_RANK], fold = t[NMF_TUNE_FOLD];
+		if (rank != std::floor(rank) || rank < 1 || rank > NMF_MAX_RANK)
+			c.fail("tune row ", i, " rank = ", rank, " is not a whole number in 1..", NMF_MAX_RANK);
+		if (fold != std::floor(fold) || fold > kMaxTuneRows)
+			c.fail("tune row ", i, " fold = ", fold, " is not a whole number");
+	}
+}
+
 } // namespace
 
 void
@@ -434,7 +457,18 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	}
 	else if (h.missing != NMF_MISSING_IGNORE)
 		c.fail("bias = 1 needs missing = ", NMF_MISSING_IGNORE, ", not ", h.missing);
-	c.check_exact_size(size, model_size(h.rows, h.cols, h.rank, h.history_len, h.bias == 1));
+	c.check_nonneg("reg", h.reg);
+	if (!std::isfinite(h.v_min) || !std::isfinite(h.v_max) || h.v_min > h.v_max)
+		c.fail("the value range [", h.v_min, ", ", h.v_max, "] is not a finite interval");
+	c.check_nonneg("holdout", h.holdout);
+	if (!(h.holdout < 0.5))
+		c.fail("holdout = ", h.holdout, " is not below 0.5");
+	c.check_nonneg("holdout_rmse", h.holdout_rmse);
+	c.check_range("stop", h.stop, 0, NMF_STOP_COUNT - 1);
+	c.check_range("best_iteration", h.best_iteration, 0, h.iterations);
+	c.check_range("tune_len", h.tune_len, 0, kMaxTuneRows);
+	c.check_exact_size(size,
+	                   model_size(h.rows, h.cols, h.rank, h.history_len, h.bias == 1, h.tune_len));
 
 	const NmfModelFlat *m = static_cast<const NmfModelFlat *>(flat);
 	c.check_ascending_ids("row_ids", nmf_model_row_ids(m), h.rows);
@@ -453,6 +487,7 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 		c.check_finite_array("b_row", nmf_model_b_row(m), h.rows);
 		c.check_finite_array("b_col", nmf_model_b_col(m), h.cols);
 	}
+	check_tune_rows(c, nmf_model_tune(m), h.tune_len);
 }
 
 int
@@ -474,6 +509,8 @@ model_upgrade_growth(int version) noexcept
 		return static_cast<int64_t>(sizeof(NmfModelFlat)) - NMF_MODEL_V1_HEADER;
 	case 2:
 		return static_cast<int64_t>(sizeof(NmfModelFlat)) - NMF_MODEL_V2_HEADER;
+	case 3:
+		return static_cast<int64_t>(sizeof(NmfModelFlat)) - NMF_MODEL_V3_HEADER;
 	case NMF_MODEL_VERSION:
 		return 0;
 	default:
@@ -482,23 +519,28 @@ model_upgrade_growth(int version) noexcept
 }
 
 // Version 1 lacks learning_rate (8 bytes at its offset), versions 1 and 2
-// the bias fields at the end of the header (24 bytes); everything else keeps
-// its order, and an old model has no bias arrays. The missing fields become
-// 0 (no bias). The result is validated in full as a current model, so an old
-// value is checked as strictly.
+// the bias fields, versions 1 to 3 the fields of version 4, each group at
+// the end of the header; everything else keeps its order, and versions 1
+// and 2 have no bias arrays. The missing fields become 0 (no bias, no
+// clipping, no tuning table). The result is validated in full as a current
+// model, so an old value is checked as strictly.
 void
 upgrade_model(const void *flat, size_t size, void *out, size_t out_size, NmfcStatus status)
 {
 	constexpr size_t lr_at = offsetof(NmfModelFlat, learning_rate);
 	constexpr size_t lr_gap = sizeof(double);
-	constexpr size_t bias_gap = sizeof(NmfModelFlat) - NMF_MODEL_V2_HEADER;
 	static_assert(NMF_MODEL_V2_HEADER - NMF_MODEL_V1_HEADER == lr_gap,
 	              "version 2 adds exactly learning_rate");
 	const Checker c("nmf_model", status);
 	const int version = model_version(flat, size);
-	if (version != 1 && version != 2)
-		c.fail("not a version 1 or 2 model");
-	const size_t old_header = version == 1 ? NMF_MODEL_V1_HEADER : NMF_MODEL_V2_HEADER;
+	if (version < 1 || version >= NMF_MODEL_VERSION)
+		c.fail("not a version 1, 2 or 3 model");
+	const size_t old_header = version == 1   ? NMF_MODEL_V1_HEADER
+	                          : version == 2 ? NMF_MODEL_V2_HEADER
+	                                         : NMF_MODEL_V3_HEADER;
+	// Everything the old header lacks after its last field (version 1's
+	// learning_rate aside) is zero.
+	const size_t kept = version == 1 ? NMF_MODEL_V2_HEADER : old_header;
 	c.check_size_at_least(size, old_header);
 	if (out_size != size + static_cast<size_t>(model_upgrade_growth(version)))
 		throw InvalidArgument(message("the upgraded model needs exactly ",
@@ -512,8 +554,8 @@ upgrade_model(const void *flat, size_t size, void *out, size_t out_size, NmfcSta
 		std::memcpy(o + lr_at + lr_gap, in + lr_at, NMF_MODEL_V1_HEADER - lr_at);
 	}
 	else
-		std::memcpy(o, in, NMF_MODEL_V2_HEADER);
-	std::memset(o + NMF_MODEL_V2_HEADER, 0, bias_gap);
+		std::memcpy(o, in, kept);
+	std::memset(o + kept, 0, sizeof(NmfModelFlat) - kept);
 	std::memcpy(o + sizeof(NmfModelFlat), in + old_header, size - old_header);
 	const uint16_t current = NMF_MODEL_VERSION;
 	std::memcpy(o + offsetof(NmfModelFlat, version), &current, sizeof(current));
@@ -524,7 +566,7 @@ void
 validate_model_any(const void *flat, size_t size, NmfcStatus status)
 {
 	const int version = model_version(flat, size);
-	if (version != 1 && version != 2)
+	if (version < 1 || version >= NMF_MODEL_VERSION)
 	{
 		validate_model(flat, size, status);
 		return;

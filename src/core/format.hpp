@@ -18,13 +18,13 @@ namespace nmf
 void validate_matrix(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
 void validate_state(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
 void validate_model(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
-// Current models only; validate_model_any also takes versions 1 (nmf 0.1) and 2 (nmf 0.2).
+// Current models only; validate_model_any also takes versions 1 to 3 (nmf 0.1 to 0.4).
 void validate_model_any(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
 // The version of a model image, -1 when it is too short or not a model.
 int model_version(const void *flat, size_t size) noexcept;
-// Bytes a model of this version gains when upgraded: 32 (1), 24 (2), 0 (current), -1 (unknown).
+// Bytes a model of this version gains when upgraded (0 for the current one), -1 (unknown).
 int64_t model_upgrade_growth(int version) noexcept;
-// A version 1 or 2 image into a current one of size + model_upgrade_growth
+// A version 1 to 3 image into a current one of size + model_upgrade_growth
 // bytes, validated in full.
 void upgrade_model(const void *flat, size_t size, void *out, size_t out_size,
                    NmfcStatus status = NMFC_INVALID_DATA);
@@ -33,9 +33,11 @@ void upgrade_model(const void *flat, size_t size, void *out, size_t out_size,
 int64_t matrix_size(int64_t rows, int64_t cols, int64_t nnz) noexcept;
 int64_t state_size(int64_t count) noexcept;
 int64_t packed_state_size(int64_t count, int64_t nrows) noexcept;
-// bias: the model carries b_row and b_col.
-int64_t model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len,
-                   bool bias = false) noexcept;
+// bias: the model carries b_row and b_col; tune_len rows of nmf_tune's table.
+int64_t model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len, bool bias = false,
+                   int64_t tune_len = 0) noexcept;
+// More rows than any search a time budget allows; keeps sizes far from overflow.
+constexpr int64_t kMaxTuneRows = 1 << 20;
 
 // Overflow-checked int64 arithmetic: false on overflow.
 inline bool

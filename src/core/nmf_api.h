@@ -257,6 +257,21 @@ extern "C"
 		 */
 		int32_t bias;
 		double l2_bias;
+		/*
+		 * The count-scaled ridge: row i of W adds reg n_i / 2 ||w_i||^2 and
+		 * column j of H reg n_j / 2 ||h_j||^2, n the counted cells of the line.
+		 * NMF_REG_AUTO: NMF_DEFAULT_REG for missing 'ignore' when no l1/l2 is
+		 * given, else 0.
+		 */
+		double reg;
+		/*
+		 * Early stopping: holdout (0 = off, else < 0.5) of the stored cells,
+		 * chosen by seed, are left out of the fit; the model is the iterate
+		 * with the lowest RMSE on them, and the fit stops after `patience`
+		 * iterations without a new lowest.
+		 */
+		double holdout;
+		int32_t patience;
 
 		/*
 		 * Read only while nmfc_fit_create runs. init = NMF_INIT_CUSTOM: W (m x r)
@@ -274,6 +289,12 @@ extern "C"
 
 /* The ridge on the biases when bias is on and l2_bias is not given. */
 #define NMF_DEFAULT_L2_BIAS 10.0
+/* reg not given: the rule of NmfcOptions.reg decides. */
+#define NMF_REG_AUTO (-1.0)
+/* The default count-scaled ridge of fits with missing 'ignore' (README: how it was chosen). */
+#define NMF_DEFAULT_REG 0.05
+/* Early stopping's patience when holdout is given and patience is not. */
+#define NMF_DEFAULT_PATIENCE 10
 
 	/* Fills the defaults documented in the README for the given rank. */
 	void nmfc_options_default(NmfcOptions *opt, int64_t rank) NMFC_NOEXCEPT;
@@ -329,6 +350,13 @@ extern "C"
 		double seconds;
 		double x_norm_sq;
 		int64_t history_len;
+		double reg;             /* the count-scaled ridge the fit used */
+		int32_t diverged;       /* 1: stopped on the weight bound, the last good iterate kept */
+		int32_t early_stopped;  /* 1: stopped on the held-out cells, the best iterate kept */
+		int32_t best_iteration; /* the iteration the model holds */
+		double holdout_rmse;    /* RMSE on the held-out cells, or NaN without holdout */
+		double max_product;     /* max over factors of max(W_k) max(H_k) */
+		double weight_bound;    /* the bound max_product may not pass, or 0 when not checked */
 	} NmfcSummary;
 
 	void nmfc_fit_summary(const NmfcFit *fit, NmfcSummary *out) NMFC_NOEXCEPT;
@@ -362,9 +390,14 @@ extern "C"
 		double l2_bias;
 		const double *b_row; /* rows, or NULL without bias */
 		const double *b_col; /* cols, or NULL without bias */
+		int32_t clip;        /* 1: predicted values are clipped to [clip_min, clip_max] */
+		double clip_min, clip_max;
 	} NmfcModelView;
 
-	/* The view of a model image whose header and size were checked. */
+	/*
+	 * The view of a model image whose header and size were checked; clip is
+	 * on when the model knows its training range (missing 'ignore').
+	 */
 	NmfcModelView nmfc_model_view(const NmfModelFlat *m) NMFC_NOEXCEPT;
 
 	/* Index of id in the strictly ascending ids[0..n), or -1 when absent. */

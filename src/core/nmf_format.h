@@ -36,9 +36,10 @@ extern "C"
  * without biases. Readers accept versions 1 and 2 and upgrade them in memory
  * (nmfc_model_upgrade).
  */
-#define NMF_MODEL_VERSION 3
+#define NMF_MODEL_VERSION 4
 #define NMF_MODEL_V1_HEADER 176
 #define NMF_MODEL_V2_HEADER 184
+#define NMF_MODEL_V3_HEADER 208
 
 #define NMF_MATRIX_MAGIC 0x584d4d4eu /* "NMMX" */
 #define NMF_STATE_MAGIC 0x54534d4eu  /* "NMST" */
@@ -162,6 +163,8 @@ extern "C"
 	 *   only when bias = 1:
 	 *   double b_row[rows]              row biases, finite
 	 *   double b_col[cols]              column biases, finite
+	 *   double tune[tune_len * NMF_TUNE_FIELDS]  nmf_tune's search, a row per
+	 *                                   (rank, reg, fold): see NMF_TUNE_*
 	 * A biased model predicts mu + b_row[i] + b_col[j] + (W H)_ij.
 	 * W's columns sum to 1 (or are all zero) and factors are ordered by
 	 * decreasing weight (the sum of H's row).
@@ -205,7 +208,37 @@ extern "C"
 		double mu;         /* finite: the global offset */
 		int32_t bias;      /* 0 or 1: b_row and b_col follow the history */
 		int32_t reserved3; /* 0 */
+		/* version 4 */
+		double reg;             /* finite, >= 0: the count-scaled ridge */
+		double v_min;           /* the range of the training values; predictions are */
+		double v_max;           /* clipped to it when v_min < v_max (missing 'ignore') */
+		double holdout;         /* 0 <= holdout < 0.5: cells left out for early stopping */
+		double holdout_rmse;    /* finite, >= 0; 0 without holdout */
+		int32_t stop;           /* NMF_STOP_* */
+		int32_t best_iteration; /* 0 .. iterations: the iterate the model holds */
+		int64_t tune_len;       /* rows of the tuning table, >= 0 */
 	} NmfModelFlat;
+
+	/* Why a fit ended, beyond converged and max_iter/max_seconds. */
+	enum
+	{
+		NMF_STOP_NORMAL = 0,   /* converged, or max_iter or max_seconds reached */
+		NMF_STOP_DIVERGED = 1, /* weights passed the bound: the last good iterate kept */
+		NMF_STOP_EARLY = 2,    /* held-out error stopped falling: the best iterate kept */
+		NMF_STOP_COUNT
+	};
+
+	/* A row of the tuning table: NMF_TUNE_FIELDS doubles in this order. */
+	enum
+	{
+		NMF_TUNE_RANK = 0,
+		NMF_TUNE_REG,
+		NMF_TUNE_FOLD, /* 1 .. folds; 0 for the final fit on every cell */
+		NMF_TUNE_TRAIN_RMSE,
+		NMF_TUNE_TEST_RMSE, /* 0 for the final fit */
+		NMF_TUNE_SECONDS,
+		NMF_TUNE_FIELDS
+	};
 
 	/* Bytes of padding that round n up to a multiple of 8. */
 	static inline int64_t
@@ -321,6 +354,11 @@ extern "C"
 	nmf_model_b_col(const NmfModelFlat *m)
 	{
 		return nmf_model_b_row(m) + m->rows;
+	}
+	static inline const double *
+	nmf_model_tune(const NmfModelFlat *m)
+	{
+		return nmf_model_b_row(m) + (m->bias ? m->rows + m->cols : 0);
 	}
 
 #ifdef __cplusplus

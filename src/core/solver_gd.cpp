@@ -72,8 +72,9 @@ gradient(const Problem &p, const Half &s, const Matrix &other, const Matrix &f, 
 		{
 			const double *fk = f.data() + k * r;
 			double *gk = ws.grad.data() + k * r;
+			const double l2 = line_l2(s, k);
 			for (int64_t t = 0; t < r; t++)
-				gk[t] = s.l1 + s.l2 * fk[t];
+				gk[t] = s.l1 + l2 * fk[t];
 			for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
 			{
 				const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
@@ -133,7 +134,7 @@ armijo_excess(const Problem &p, const Half &s, const Matrix &other, const Matrix
 				for (int64_t t = 0; t < r; t++)
 					any_positive = any_positive || f.data()[k * r + t] + d[t] > 0;
 				gd += dot(ws.grad.data() + k * r, d, r);
-				q += s.l2 * dot(d, d, r);
+				q += line_l2(s, k) * dot(d, d, r);
 				for (int64_t c = s.ptr[k]; c < s.ptr[k + 1]; c++)
 				{
 					const double e = dot(other.data() + static_cast<int64_t>(s.idx[c]) * r, d, r);

@@ -18,7 +18,8 @@
 // gradient in the same order as alone, so a sweep's dependency chains overlap.
 //
 // missing = 'ignore': only the stored cells of a column count, so each column
-// has its own Gram G_j = sum over its stored rows i of w_i w_i^T (+ l2 I) and
+// has its own Gram G_j = sum over its stored rows i of w_i w_i^T
+// (+ (l2 + reg n_j) I, n_j its stored cells) and
 // b_j = sum v_ij w_i - l1: O(nnz r^2) per iteration to form them. Since that
 // dominates, the coordinate sweeps are repeated (up to kMaskedSweeps, stopping
 // once no coordinate moves) to solve each small problem well.
@@ -129,7 +130,7 @@ hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f
 				gram_add(g, copies.leftCols(len));
 			}
 			gram_mirror(g);
-			g.diagonal().array() += s.l2;
+			g.diagonal().array() += line_l2(s, k);
 			double *fk = f.data() + k * r;
 			for (int sweep = 0; sweep < kMaskedSweeps; sweep++)
 				if (cd_sweep(g, bk, s.l1, fk, r) == 0.0)

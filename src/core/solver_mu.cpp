@@ -71,7 +71,7 @@ mu_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, 
 					den[t] += wh * o[t];
 				}
 			}
-			multiply_update(fk, num, den, r, s.l1, s.l2);
+			multiply_update(fk, num, den, r, s.l1, line_l2(s, k));
 		}
 	});
 }

@@ -62,9 +62,10 @@ kl_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspa
 					for (int64_t t = 0; t < r; t++)
 						den[t] += o[t];
 			}
+			const double l2 = s.masked ? line_l2(s, k) : s.l2;
 			for (int64_t t = 0; t < r; t++)
 			{
-				double d = den[t] + s.l1 + s.l2 * fk[t];
+				double d = den[t] + s.l1 + l2 * fk[t];
 				if (d == 0.0)
 					d = kEpsilon;
 				fk[t] *= num[t] / d;

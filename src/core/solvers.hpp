@@ -42,22 +42,51 @@ struct Half
 	int64_t count = 0;
 	double l1 = 0.0;
 	double l2 = 0.0;
+	double reg = 0.0; // masked: line k's ridge adds reg times its stored cells
 	bool masked = false;
 };
+
+// The ridge of line k: the uniform l2 plus the count-scaled reg (Zhou et
+// al.'s weighted-lambda), so a line seen 5 times and one seen 500 times are
+// shrunk alike relative to their data.
+inline double
+line_l2(const Half &s, int64_t k)
+{
+	return s.l2 + s.reg * static_cast<double>(s.ptr[k + 1] - s.ptr[k]);
+}
+
+// With absent cells as zeros every line counts all the other side's cells,
+// so reg is a uniform ridge of reg times that count.
+inline Half
+make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double *val,
+          int64_t count, int64_t other_count, double l1, double l2)
+{
+	const bool masked = p.masked();
+	const double reg = p.opt.reg;
+	return Half{ptr,
+	            idx,
+	            val,
+	            count,
+	            l1,
+	            masked ? l2 : l2 + reg * static_cast<double>(other_count),
+	            masked ? reg : 0.0,
+	            masked};
+}
 
 // H's half: V's columns, W fixed.
 inline Half
 half_h(const Problem &p)
 {
-	return Half{p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), p.x.cols,
-	            p.opt.l1_h,           p.opt.l2_h,           p.masked()};
+	return make_half(p, p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), p.x.cols,
+	                 p.x.rows, p.opt.l1_h, p.opt.l2_h);
 }
 
 // W's half: V's rows, H fixed.
 inline Half
 half_w(const Problem &p)
 {
-	return Half{p.x.row_ptr, p.x.col_idx, p.x.values, p.x.rows, p.opt.l1_w, p.opt.l2_w, p.masked()};
+	return make_half(p, p.x.row_ptr, p.x.col_idx, p.x.values, p.x.rows, p.x.cols, p.opt.l1_w,
+	                 p.opt.l2_w);
 }
 
 // float32 machine epsilon, scikit-learn's EPSILON in _nmf.py: what replaces

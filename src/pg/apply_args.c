@@ -161,3 +161,18 @@ nmfpg_int8_array(Datum d, int64 *count, uint8 **isnull)
 	*isnull = flags;
 	return out;
 }
+
+NmfcModelView
+nmfpg_model_view_arg(FunctionCallInfo fcinfo, int model_arg, int clip_arg, bool cached)
+{
+	NmfcModelView v = nmfc_model_view(cached ? nmfpg_model_arg_cached(fcinfo, model_arg)
+	                                         : nmfpg_model_arg(PG_GETARG_DATUM(model_arg)));
+
+	if (clip_arg < PG_NARGS())
+	{
+		nmfpg_arg_not_null(fcinfo, clip_arg, "nmf", "clip");
+		if (!PG_GETARG_BOOL(clip_arg))
+			v.clip = 0;
+	}
+	return v;
+}

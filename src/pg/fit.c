@@ -64,16 +64,22 @@ enum
 
 StaticAssertDecl(OPT_COUNT == NMFPG_FIT_OPTIONS, "nmfpg.h must count nmf()'s options");
 
-/* Options added in 0.3, counted from extra_arg (after verbose, or after nmf_fit's models_table). */
+/*
+ * Options added since 0.3, counted from extra_arg (after verbose, or after
+ * nmf_fit's models_table).
+ */
 enum
 {
 	XOPT_BIAS,
 	XOPT_L2_BIAS,
-	XOPT_THREADS, /* NULL means the setting nmf.threads */
+	XOPT_THREADS,  /* NULL means the setting nmf.threads */
+	XOPT_REG,      /* NULL: chosen from the data (missing 'ignore') or 0 */
+	XOPT_HOLDOUT,  /* 0: no early stopping */
+	XOPT_PATIENCE, /* NULL: NMF_DEFAULT_PATIENCE */
 	XOPT_COUNT
 };
 
-StaticAssertDecl(XOPT_COUNT == NMFPG_FIT_EXTRA_OPTIONS, "nmfpg.h must count nmf()'s 0.3 options");
+StaticAssertDecl(XOPT_COUNT == NMFPG_FIT_EXTRA_OPTIONS, "nmfpg.h must count nmf()'s later options");
 
 static const char *const option_names[OPT_COUNT] = {
     "rank", "solver",        "loss",        "init",   "missing", "max_iter",
@@ -115,7 +121,7 @@ matrix_arg(FunctionCallInfo fcinfo, int argno, const char *name, int64_t *rows, 
 	return (const double *)ARR_DATA_PTR(a);
 }
 
-/* The options of 0.3: bias, l2_bias, threads. */
+/* The options after verbose (nmf_fit: after models_table). */
 static void
 parse_extra_options(FunctionCallInfo fcinfo, int extra_arg, NmfcOptions *opt)
 {
@@ -147,19 +153,47 @@ parse_extra_options(FunctionCallInfo fcinfo, int extra_arg, NmfcOptions *opt)
 			                        nmfpg_threads)));
 		opt->threads = threads;
 	}
+	if (XHAS(XOPT_REG) && !PG_ARGISNULL(XARG(XOPT_REG)))
+	{
+		opt->reg = PG_GETARG_FLOAT8(XARG(XOPT_REG));
+		if (!(opt->reg >= 0) || isinf(opt->reg))
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("reg %g is not a finite number >= 0", opt->reg),
+			                errhint("Leave reg NULL to have it chosen from the data.")));
+	}
+	if (XHAS(XOPT_HOLDOUT))
+	{
+		if (PG_ARGISNULL(XARG(XOPT_HOLDOUT)))
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			                errmsg("nmf: holdout must not be NULL")));
+		opt->holdout = PG_GETARG_FLOAT8(XARG(XOPT_HOLDOUT));
+		if (!(opt->holdout >= 0 && opt->holdout < 0.5))
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("holdout %g is outside [0, 0.5)", opt->holdout),
+			                errhint("holdout is the share of the stored cells left out to stop "
+			                        "on; 0 turns early stopping off.")));
+	}
+	if (XHAS(XOPT_PATIENCE) && !PG_ARGISNULL(XARG(XOPT_PATIENCE)))
+	{
+		opt->patience = PG_GETARG_INT32(XARG(XOPT_PATIENCE));
+		if (opt->patience < 1)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			                errmsg("patience %d is less than 1", opt->patience)));
+	}
 #undef XHAS
 #undef XARG
 }
 
 void
 nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg, NmfcOptions *opt,
-                        bool *verbose)
+                        NmfpgFitRun *run)
 {
 #define ARG(o) (rank_arg + (o))
 /* Options a declaration from an older version lacks take their defaults. */
 #define HAS(o) (ARG(o) < PG_NARGS())
 	for (int o = 0; o < OPT_COUNT; o++)
-		if (HAS(o) && PG_ARGISNULL(ARG(o)) && (o < OPT_LEARNING_RATE || o > OPT_H_INIT))
+		if (HAS(o) && PG_ARGISNULL(ARG(o)) && o != OPT_MAX_ITER &&
+		    (o < OPT_LEARNING_RATE || o > OPT_H_INIT))
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 			                errmsg("nmf: %s must not be NULL", option_names[o])));
 	nmfc_options_default(opt, PG_GETARG_INT32(ARG(OPT_RANK)));
@@ -169,7 +203,10 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg, Nm
 	opt->init = option_code(fcinfo, ARG(OPT_INIT), "init", nmfc_init_code, nmfc_init_names());
 	opt->missing =
 	    option_code(fcinfo, ARG(OPT_MISSING), "missing", nmfc_missing_code, nmfc_missing_names());
-	opt->max_iter = PG_GETARG_INT32(ARG(OPT_MAX_ITER));
+	/* NULL (0.5's default): the core's, and a fit that does not converge in them warns. */
+	run->warn_unconverged = PG_ARGISNULL(ARG(OPT_MAX_ITER));
+	if (!run->warn_unconverged)
+		opt->max_iter = PG_GETARG_INT32(ARG(OPT_MAX_ITER));
 	opt->tol = PG_GETARG_FLOAT8(ARG(OPT_TOL));
 	opt->seed = PG_GETARG_INT64(ARG(OPT_SEED));
 	opt->max_seconds = PG_GETARG_FLOAT8(ARG(OPT_MAX_SECONDS));
@@ -211,7 +248,7 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg, Nm
 		    matrix_arg(fcinfo, ARG(OPT_H_INIT), "h_init", &opt->h_init_rows, &opt->h_init_cols);
 	if ((opt->w_init || opt->h_init) && opt->init == NMF_INIT_RANDOM)
 		opt->init = NMF_INIT_CUSTOM;
-	*verbose = HAS(OPT_VERBOSE) ? PG_GETARG_BOOL(ARG(OPT_VERBOSE)) : false;
+	run->verbose = HAS(OPT_VERBOSE) ? PG_GETARG_BOOL(ARG(OPT_VERBOSE)) : false;
 	parse_extra_options(fcinfo, extra_arg, opt);
 #undef HAS
 #undef ARG
@@ -249,9 +286,33 @@ nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt)
 	       nmfc_model_size_bias(x->rows, x->cols, opt->rank, opt->max_iter, opt->bias);
 }
 
+/*
+ * A fit that ended on its guard or did not converge says so, with what to
+ * change: a model is returned either way (the last good iterate).
+ */
+static void
+warn_about_ending(const NmfcSummary *s, const NmfcOptions *opt, const NmfpgFitRun *run)
+{
+	if (s->diverged)
+		ereport(WARNING,
+		        (errmsg("nmf: the weights grew past the bound (a factor's largest W weight times "
+		                "its largest H weight passed %g); the model holds iteration %d, the last "
+		                "within it",
+		                s->weight_bound, s->best_iteration),
+		         errhint("With missing => 'ignore' a row or column with few cells needs a ridge: "
+		                 "leave reg NULL (chosen from the data), give reg => 0.1, or add "
+		                 "bias => true.")));
+	else if (!s->converged && !s->early_stopped && run->warn_unconverged && opt->tol > 0 &&
+	         !(opt->max_seconds > 0 && s->seconds >= opt->max_seconds))
+		ereport(WARNING,
+		        (errmsg("nmf: not converged after %d iterations (tol %g)", s->iterations, opt->tol),
+		         errhint("Give a larger max_iter, or a larger tol; max_iter given explicitly "
+		                 "turns this warning off.")));
+}
+
 NmfModelFlat *
 nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col_ids,
-                 const NmfcOptions *opt, bool verbose, int64 *image_size)
+                 const NmfcOptions *opt, const NmfpgFitRun *run, int64 *image_size)
 {
 	const int every = 10;
 	NmfcInterrupts intr = nmfpg_interrupts();
@@ -277,7 +338,7 @@ nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col
 		nmfpg_raise(nmfc_fit_step(holder->fit, &done, &err), &err, ERRCODE_DATA_EXCEPTION);
 		nmfc_fit_summary(holder->fit, &summary);
 		nmfpg_progress_update(summary.iterations, summary.loss, summary.seconds);
-		if (verbose && (summary.iterations == 1 || summary.iterations % every == 0 || done))
+		if (run->verbose && (summary.iterations == 1 || summary.iterations % every == 0 || done))
 		{
 			report_progress(&summary, opt, loss_before, every, done);
 			loss_before = summary.loss;
@@ -292,6 +353,7 @@ nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col
 	if ((Size)size <= MaxAllocSize)
 		SET_VARSIZE(model, size);
 	fit_holder_release(holder);
+	warn_about_ending(&summary, opt, run);
 	*image_size = size;
 	return model;
 }
@@ -304,13 +366,13 @@ nmf_fit(PG_FUNCTION_ARGS)
 	NmfcMatrixView x;
 	NmfcError err;
 	int64 size;
-	bool verbose;
+	NmfpgFitRun run;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: matrix must not be NULL"),
 		         errhint("nmf_matrix() returns NULL when it aggregates no rows.")));
-	nmfpg_parse_fit_options(fcinfo, 1, 1 + NMFPG_FIT_OPTIONS, &opt, &verbose);
+	nmfpg_parse_fit_options(fcinfo, 1, 1 + NMFPG_FIT_OPTIONS, &opt, &run);
 	m = NMFPG_MATRIX_P(0);
 	x = nmfpg_matrix_view(m);
 	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
@@ -320,5 +382,5 @@ nmf_fit(PG_FUNCTION_ARGS)
 	                       "the nmf_model");
 	nmfpg_check_memory(nmfpg_fit_memory_bound(&x, &opt), "the fit");
 	PG_RETURN_POINTER(
-	    nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt, verbose, &size));
+	    nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt, &run, &size));
 }

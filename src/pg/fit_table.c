@@ -39,7 +39,7 @@ enum
 	ARG_RANK,
 	/* nmf()'s options follow the rank, then: */
 	ARG_MODELS_TABLE = ARG_RANK + NMFPG_FIT_OPTIONS,
-	ARG_EXTRA /* 0.3's options (bias, l2_bias, threads), after models_table */
+	ARG_EXTRA /* the options from bias on (0.3, 0.5), after models_table */
 };
 
 #define FETCH_ROWS 10000
@@ -325,12 +325,12 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	const char *source, *query, *w_table, *h_table, *models;
 	int64 source_rows, nnz, rows, cols, csr_size, peak_cells, peak_fit, model_size, w_rows, h_rows,
 	    model_id;
-	bool verbose;
+	NmfpgFitRun run;
 	bool models_exist;
 	char *result;
 
 	/* Every argument is checked before the source is read. */
-	nmfpg_parse_fit_options(fcinfo, ARG_RANK, ARG_EXTRA, &opt, &verbose);
+	nmfpg_parse_fit_options(fcinfo, ARG_RANK, ARG_EXTRA, &opt, &run);
 	if (opt.rank < 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("rank must be at least 1, not " INT64_FORMAT, (int64)opt.rank)));
@@ -378,7 +378,7 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
 	peak_fit = csr_size + nmfpg_fit_memory_bound(&x, &opt);
 	nmfpg_check_memory(peak_fit, "nmf_fit (the matrix and the fit)");
-	if (verbose)
+	if (run.verbose)
 		ereport(
 		    NOTICE,
 		    (errmsg("nmf_fit: " INT64_FORMAT " source rows, a " INT64_FORMAT " x " INT64_FORMAT
@@ -387,8 +387,8 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	{
 		MemoryContext old = MemoryContextSwitchTo(work);
 
-		model = nmfpg_fit_matrix(&x, nmf_matrix_row_ids(csr), nmf_matrix_col_ids(csr), &opt,
-		                         verbose, &model_size);
+		model = nmfpg_fit_matrix(&x, nmf_matrix_row_ids(csr), nmf_matrix_col_ids(csr), &opt, &run,
+		                         &model_size);
 		MemoryContextSwitchTo(old);
 	}
 

@@ -95,13 +95,29 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	/* solver gd's fixed step; null for its adaptive step and for the other solvers */
 	appendStringInfo(&s, ", \"learning_rate\": %s",
 	                 m->learning_rate > 0 ? nmfpg_json_number(m->learning_rate) : "null");
-	appendStringInfo(&s, ", \"bias\": %s, \"l2_bias\": %s}", m->bias ? "true" : "false",
+	appendStringInfo(&s, ", \"bias\": %s, \"l2_bias\": %s", m->bias ? "true" : "false",
 	                 m->bias ? nmfpg_json_number(m->l2_bias) : "null");
+	appendStringInfo(&s, ", \"reg\": %s, \"holdout\": %s}", nmfpg_json_number(m->reg),
+	                 nmfpg_json_number(m->holdout));
 	/* mu: the global offset of a biased model; null without biases */
 	appendStringInfo(&s, ", \"bias\": %s, \"mu\": %s", m->bias ? "true" : "false",
 	                 m->bias ? nmfpg_json_number(m->mu) : "null");
 	appendStringInfo(&s, ", \"iterations\": %d, \"converged\": %s", m->iterations,
 	                 m->converged ? "true" : "false");
+	/* which iterate the model holds, and why the fit ended there */
+	appendStringInfo(&s, ", \"best_iteration\": %d, \"stop\": \"%s\"", m->best_iteration,
+	                 m->stop == NMF_STOP_DIVERGED ? "diverged"
+	                 : m->stop == NMF_STOP_EARLY  ? "early"
+	                 : m->converged               ? "converged"
+	                                              : "limit");
+	appendStringInfo(&s, ", \"holdout_rmse\": %s",
+	                 m->holdout > 0 ? nmfpg_json_number(m->holdout_rmse) : "null");
+	/* predictions are clipped to the training range when the model has one */
+	if (m->v_min < m->v_max)
+		appendStringInfo(&s, ", \"clip\": [%s, %s]", nmfpg_json_number(m->v_min),
+		                 nmfpg_json_number(m->v_max));
+	else
+		appendStringInfoString(&s, ", \"clip\": null");
 	appendStringInfo(&s, ", \"loss\": %s", nmfpg_json_number(m->final_loss));
 	appendStringInfo(&s, ", \"relative_error\": %s", nmfpg_json_number(m->relative_error));
 	appendStringInfo(&s, ", \"seconds\": %s", nmfpg_json_number(m->seconds));

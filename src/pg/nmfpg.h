@@ -83,18 +83,24 @@ extern void nmfpg_check_cell(int64 row, int64 col, double value);
 
 /* fit.c: nmf()'s options and the fit driver, shared with nmf_fit() (fit_table.c). */
 #define NMFPG_FIT_OPTIONS 18      /* the rank and the options after it, in nmf()'s order */
-#define NMFPG_FIT_EXTRA_OPTIONS 3 /* 0.3's bias, l2_bias, threads, from extra_arg */
+#define NMFPG_FIT_EXTRA_OPTIONS 6 /* bias, l2_bias, threads (0.3), reg, holdout, patience (0.5) */
 /*
  * Options missing from an older declaration (fewer arguments) take their
  * defaults: the first NMFPG_FIT_OPTIONS from rank_arg, the 0.3 ones from
  * extra_arg (nmf(): right after verbose; nmf_fit(): after models_table).
  */
+/* How the glue drives and reports a fit, beside the core's options. */
+typedef struct NmfpgFitRun
+{
+	bool verbose;          /* NOTICEs of the progress */
+	bool warn_unconverged; /* max_iter left to its default: not converging is a WARNING */
+} NmfpgFitRun;
 extern void nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg,
-                                    NmfcOptions *opt, bool *verbose);
+                                    NmfcOptions *opt, NmfpgFitRun *run);
 extern int64 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt);
 extern NmfModelFlat *nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids,
-                                      const int64 *col_ids, const NmfcOptions *opt, bool verbose,
-                                      int64 *image_size);
+                                      const int64 *col_ids, const NmfcOptions *opt,
+                                      const NmfpgFitRun *run, int64 *image_size);
 
 /* model_io.c */
 extern char *nmfpg_model_info_json(const NmfModelFlat *m);

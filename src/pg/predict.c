@@ -35,7 +35,7 @@ nmf_predict(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
-	v = nmfc_model_view(nmfpg_model_arg_cached(fcinfo, 0));
+	v = nmfpg_model_view_arg(fcinfo, 0, 4, true);
 	row_id = PG_GETARG_INT64(1);
 	col_id = PG_GETARG_INT64(2);
 	nmfpg_raise(nmfc_predict_pairs(&v, 1, &row_id, &col_id, NULL, &score, &known, NULL, &err), &err,
@@ -88,7 +88,7 @@ nmf_predict_pairs(PG_FUNCTION_ARGS)
 	nmfpg_check_memory(n_rows * (int64)(sizeof(double) + 1), "nmf_predict");
 	scores = MemoryContextAllocHuge(CurrentMemoryContext, n_rows * sizeof(double));
 	known = MemoryContextAllocHuge(CurrentMemoryContext, n_rows);
-	v = nmfc_model_view(nmfpg_model_arg(PG_GETARG_DATUM(0)));
+	v = nmfpg_model_view_arg(fcinfo, 0, 4, false);
 	nmfpg_raise(nmfc_predict_pairs(&v, n_rows, rows, cols, skip, scores, known, &intr, &err), &err,
 	            ERRCODE_DATA_CORRUPTED);
 

@@ -21,7 +21,8 @@ enum
 	ARG_ROW,
 	ARG_K,
 	ARG_EXCLUDE,
-	ARG_ON_UNKNOWN
+	ARG_ON_UNKNOWN,
+	ARG_CLIP
 };
 
 typedef struct Recommender
@@ -46,7 +47,7 @@ recommender_init(FunctionCallInfo fcinfo, Recommender *r)
 	r->strict_ids = nmfpg_on_unknown_error(fcinfo, ARG_ON_UNKNOWN, "nmf_recommend");
 	if (PG_ARGISNULL(ARG_MODEL))
 		return false;
-	r->model = nmfc_model_view(nmfpg_model_arg_cached(fcinfo, ARG_MODEL));
+	r->model = nmfpg_model_view_arg(fcinfo, ARG_MODEL, ARG_CLIP, true);
 	r->exclude = PG_ARGISNULL(ARG_EXCLUDE) ? NULL : nmfpg_matrix_arg_cached(fcinfo, ARG_EXCLUDE);
 	r->k = Min((int64)k, r->model.cols);
 	r->ids = palloc(r->k * sizeof(int64));

@@ -31,7 +31,7 @@ Datum
 nmf_score(PG_FUNCTION_ARGS)
 {
 	NmfcInterrupts intr = nmfpg_interrupts();
-	NmfcModelView v = nmfc_model_view(nmfpg_model_arg_cached(fcinfo, 0));
+	NmfcModelView v = nmfpg_model_view_arg(fcinfo, 0, 2, true);
 	const NmfMatrixFlat *x = NMFPG_MATRIX_P(1);
 	NmfcMatrixView xv = nmfpg_matrix_view(x);
 	NmfcError err;
