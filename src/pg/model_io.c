@@ -118,6 +118,23 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 		                 nmfpg_json_number(m->v_max));
 	else
 		appendStringInfoString(&s, ", \"clip\": null");
+	/* nmf_tune's search: a row per rank, reg and fold */
+	if (m->tune_len > 0)
+	{
+		const double *t = nmf_model_tune(m);
+
+		appendStringInfoString(&s, ", \"tune\": [");
+		for (int64 i = 0; i < m->tune_len; i++, t += NMF_TUNE_FIELDS)
+			appendStringInfo(&s,
+			                 "%s{\"rank\": %d, \"reg\": %s, \"fold\": %d, \"train_rmse\": %s, "
+			                 "\"test_rmse\": %s, \"seconds\": %s}",
+			                 i > 0 ? ", " : "", (int)t[NMF_TUNE_RANK],
+			                 nmfpg_json_number(t[NMF_TUNE_REG]), (int)t[NMF_TUNE_FOLD],
+			                 nmfpg_json_number(t[NMF_TUNE_TRAIN_RMSE]),
+			                 nmfpg_json_number(t[NMF_TUNE_TEST_RMSE]),
+			                 nmfpg_json_number(t[NMF_TUNE_SECONDS]));
+		appendStringInfoChar(&s, ']');
+	}
 	appendStringInfo(&s, ", \"loss\": %s", nmfpg_json_number(m->final_loss));
 	appendStringInfo(&s, ", \"relative_error\": %s", nmfpg_json_number(m->relative_error));
 	appendStringInfo(&s, ", \"seconds\": %s", nmfpg_json_number(m->seconds));

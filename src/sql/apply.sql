@@ -4,32 +4,34 @@
 -- NULL for any other argument is an error (22004). Unknown ids give NULL or
 -- no rows, or with on_unknown => 'error' an error 22023 that names the id.
 
+-- clip: a model fitted with missing 'ignore' knows the range of its
+-- training values, and predicted values are kept within it unless clip is false.
 CREATE OR REPLACE FUNCTION nmf_predict(model nmf_model, row_id bigint, col_id bigint,
-	on_unknown text DEFAULT 'null')
+	on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
 	RETURNS float8
 	AS 'MODULE_PATHNAME', 'nmf_predict' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_predict(nmf_model, bigint, bigint, text) IS
+COMMENT ON FUNCTION nmf_predict(nmf_model, bigint, bigint, text, boolean) IS
 	'the predicted cell (W H) for a row id and a column id; NULL for an unknown id unless on_unknown => ''error''';
 
 CREATE OR REPLACE FUNCTION nmf_predict(model nmf_model, row_ids bigint[], col_ids bigint[],
-	on_unknown text DEFAULT 'null')
+	on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
 	RETURNS TABLE (row_id bigint, col_id bigint, score float8)
 	AS 'MODULE_PATHNAME', 'nmf_predict_pairs' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
-COMMENT ON FUNCTION nmf_predict(nmf_model, bigint[], bigint[], text) IS
+COMMENT ON FUNCTION nmf_predict(nmf_model, bigint[], bigint[], text, boolean) IS
 	'predicted cells for many (row id, column id) pairs in one call, in array order';
 
 CREATE OR REPLACE FUNCTION nmf_recommend(model nmf_model, row_id bigint, k int,
-	exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null')
+	exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
 	RETURNS TABLE (col_id bigint, score float8)
 	AS 'MODULE_PATHNAME', 'nmf_recommend' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
-COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint, int, nmf_matrix, text) IS
+COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint, int, nmf_matrix, text, boolean) IS
 	'the k columns with the highest predicted score for a row, best first, leaving out the row''s cells in exclude';
 
 CREATE OR REPLACE FUNCTION nmf_recommend(model nmf_model, row_ids bigint[], k int,
-	exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null')
+	exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
 	RETURNS TABLE (row_id bigint, col_id bigint, score float8, rank int)
 	AS 'MODULE_PATHNAME', 'nmf_recommend_rows' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 100;
-COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint[], int, nmf_matrix, text) IS
+COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint[], int, nmf_matrix, text, boolean) IS
 	'the top k columns of each of many rows in one call; rank 1 is the best';
 
 CREATE OR REPLACE FUNCTION nmf_similar(model nmf_model, side text, target bigint, k int,
@@ -45,9 +47,10 @@ CREATE OR REPLACE FUNCTION nmf_transform(model nmf_model, matrix nmf_matrix)
 COMMENT ON FUNCTION nmf_transform(nmf_model, nmf_matrix) IS
 	'fold-in: W rows for the rows of a new matrix with H held fixed (non-negative least squares); a biased model''s row bias as factor 0';
 
-CREATE OR REPLACE FUNCTION nmf_score(model nmf_model, matrix nmf_matrix) RETURNS jsonb
+CREATE OR REPLACE FUNCTION nmf_score(model nmf_model, matrix nmf_matrix, clip boolean DEFAULT true)
+	RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'nmf_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_score(nmf_model, nmf_matrix) IS
+COMMENT ON FUNCTION nmf_score(nmf_model, nmf_matrix, boolean) IS
 	'rmse, mae, frobenius, relative_error, cells and unknown_cells of a model over the stored cells of a matrix';
 
 CREATE OR REPLACE FUNCTION nmf_split(matrix nmf_matrix, folds int, fold int, seed bigint DEFAULT 0,
@@ -67,8 +70,9 @@ COMMENT ON FUNCTION nmf_split(nmf_matrix, int, int, bigint) IS
 CREATE OR REPLACE FUNCTION nmf_cv(matrix nmf_matrix, ranks int[], folds int DEFAULT 5,
 	seed bigint DEFAULT 0, max_iter int DEFAULT 200, solver text DEFAULT NULL,
 	missing text DEFAULT NULL, tol float8 DEFAULT NULL, bias boolean DEFAULT false,
-	l2_bias float8 DEFAULT NULL, l2_w float8 DEFAULT NULL, l2_h float8 DEFAULT NULL)
-	RETURNS TABLE (rank int, fold int, train_rmse float8, test_rmse float8)
+	l2_bias float8 DEFAULT NULL, l2_w float8 DEFAULT NULL, l2_h float8 DEFAULT NULL,
+	regs float8[] DEFAULT NULL)
+	RETURNS TABLE (rank int, fold int, train_rmse float8, test_rmse float8, reg float8)
 	LANGUAGE plpgsql VOLATILE PARALLEL SAFE
 	SET search_path = pg_catalog, pg_temp
 	AS $cv$
@@ -76,6 +80,7 @@ DECLARE
 	fit_sql text;
 	r int;
 	f int;
+	g float8;
 	split_train @extschema@.nmf_matrix;
 	split_test @extschema@.nmf_matrix;
 	fitted @extschema@.nmf_model;
@@ -86,6 +91,10 @@ BEGIN
 	END IF;
 	IF cardinality(ranks) = 0 OR array_position(ranks, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'nmf_cv: ranks must hold at least one rank and no NULL'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF regs IS NOT NULL AND (cardinality(regs) = 0 OR array_position(regs, NULL) IS NOT NULL) THEN
+		RAISE EXCEPTION 'nmf_cv: regs must hold at least one value and no NULL'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
 	IF folds < 2 THEN
@@ -103,21 +112,26 @@ BEGIN
 		|| CASE WHEN l2_bias IS NOT NULL THEN ', l2_bias => $8' ELSE '' END
 		|| CASE WHEN l2_w IS NOT NULL THEN ', l2_w => $9' ELSE '' END
 		|| CASE WHEN l2_h IS NOT NULL THEN ', l2_h => $10' ELSE '' END
+		|| CASE WHEN regs IS NOT NULL THEN ', reg => $11' ELSE '' END
 		|| ')';
+	-- reg is what each fit used (chosen from the data when regs is NULL).
 	FOREACH r IN ARRAY ranks LOOP
 		FOR f IN 1 .. folds LOOP
 			SELECT s.train, s.test INTO split_train, split_test
 			FROM @extschema@.nmf_split(matrix, folds, f, seed) AS s;
-			EXECUTE fit_sql INTO fitted
-				USING split_train, r, max_iter, seed, solver, missing, tol, l2_bias, l2_w, l2_h;
-			rank := r;
-			fold := f;
-			train_rmse := (@extschema@.nmf_score(fitted, split_train) ->> 'rmse')::float8;
-			test_rmse := (@extschema@.nmf_score(fitted, split_test) ->> 'rmse')::float8;
-			RETURN NEXT;
+			FOREACH g IN ARRAY coalesce(regs, ARRAY[NULL::float8]) LOOP
+				EXECUTE fit_sql INTO fitted
+					USING split_train, r, max_iter, seed, solver, missing, tol, l2_bias, l2_w, l2_h, g;
+				rank := r;
+				fold := f;
+				reg := (@extschema@.nmf_info(fitted) -> 'options' ->> 'reg')::float8;
+				train_rmse := (@extschema@.nmf_score(fitted, split_train) ->> 'rmse')::float8;
+				test_rmse := (@extschema@.nmf_score(fitted, split_test) ->> 'rmse')::float8;
+				RETURN NEXT;
+			END LOOP;
 		END LOOP;
 	END LOOP;
 END
 $cv$;
 COMMENT ON FUNCTION nmf_cv IS
-	'k-fold cross-validation over the stored cells: train and test RMSE for each rank and fold (bias, l2_bias, l2_w, l2_h passed to nmf)';
+	'k-fold cross-validation over the stored cells: train and test RMSE for each rank, reg (of regs) and fold (bias, l2_bias, l2_w, l2_h passed to nmf)';

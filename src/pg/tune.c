@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * nmf_tune(matrix, ranks, regs, folds, max_seconds, bias, seed, solver,
+ * max_iter, tol, threads): the core's cross-validated search of rank and
+ * count-scaled ridge over the stored cells, then the best candidate fitted
+ * on every cell like nmf(), its model carrying the search's table. The
+ * search handle is freed by a memory-context callback, so an ERROR or a
+ * cancel anywhere releases it.
+ */
+#include "postgres.h"
+
+#include "nmfpg.h"
+#include "nmfpg_apply.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+PG_FUNCTION_INFO_V1(nmf_tune);
+
+/* The ridges walked when regs is NULL: measured on InstEval and MovieLens (docs/accuracy.md). */
+static const double default_regs[] = {0.2, 0.14, 0.1, 0.07, 0.05, 0.035};
+
+enum
+{
+	ARG_MATRIX,
+	ARG_RANKS,
+	ARG_REGS,
+	ARG_FOLDS,
+	ARG_MAX_SECONDS,
+	ARG_BIAS,
+	ARG_SEED,
+	ARG_SOLVER,
+	ARG_MAX_ITER,
+	ARG_TOL,
+	ARG_THREADS
+};
+
+typedef struct TuneHolder
+{
+	NmfcTune *tune;
+	MemoryContextCallback callback;
+} TuneHolder;
+
+static void
+tune_holder_release(void *arg)
+{
+	TuneHolder *holder = (TuneHolder *)arg;
+
+	if (holder->tune)
+	{
+		nmfc_tune_free(holder->tune);
+		holder->tune = NULL;
+	}
+}
+
+/* A 1-D array argument without NULLs, as doubles. */
+static double *
+float8_list(FunctionCallInfo fcinfo, int argno, const char *name, int *count)
+{
+	ArrayType *a = PG_GETARG_ARRAYTYPE_P(argno);
+	Datum *elems;
+	bool *nulls;
+	double *out;
+
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_tune: %s must be a 1-D array", name)));
+	deconstruct_array(a, ARR_ELEMTYPE(a), ARR_ELEMTYPE(a) == INT4OID ? 4 : 8,
+	                  ARR_ELEMTYPE(a) == INT4OID ? true : FLOAT8PASSBYVAL,
+	                  ARR_ELEMTYPE(a) == INT4OID ? TYPALIGN_INT : TYPALIGN_DOUBLE, &elems, &nulls,
+	                  count);
+	if (*count == 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_tune: %s must hold at least one value", name)));
+	out = palloc(*count * sizeof(double));
+	for (int k = 0; k < *count; k++)
+	{
+		if (nulls[k])
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			                errmsg("nmf_tune: %s must not contain NULLs", name)));
+		out[k] = ARR_ELEMTYPE(a) == INT4OID ? (double)DatumGetInt32(elems[k])
+		                                    : DatumGetFloat8(elems[k]);
+	}
+	return out;
+}
+
+Datum
+nmf_tune(PG_FUNCTION_ARGS)
+{
+	const NmfMatrixFlat *m;
+	NmfcMatrixView x;
+	NmfcOptions opt;
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcError err;
+	NmfpgFitRun run = {false, false};
+	TuneHolder *holder;
+	double *rank_list, *regs;
+	int64 *ranks;
+	int nranks, nregs;
+	int64 best_rank, nrows, size, tuned_size;
+	double best_reg, cv_rmse;
+	int budget_hit;
+	NmfModelFlat *model, *tuned;
+
+	for (int a = ARG_RANKS; a <= ARG_TOL; a++)
+		if (a != ARG_REGS)
+			nmfpg_arg_not_null(fcinfo, a, "nmf_tune", "an option other than regs and threads");
+	if (PG_ARGISNULL(ARG_MATRIX))
+		PG_RETURN_NULL();
+	rank_list = float8_list(fcinfo, ARG_RANKS, "ranks", &nranks);
+	ranks = palloc(nranks * sizeof(int64));
+	for (int k = 0; k < nranks; k++)
+		ranks[k] = (int64)rank_list[k];
+	if (PG_ARGISNULL(ARG_REGS))
+	{
+		nregs = lengthof(default_regs);
+		regs = (double *)default_regs;
+	}
+	else
+		regs = float8_list(fcinfo, ARG_REGS, "regs", &nregs);
+
+	m = NMFPG_MATRIX_P(ARG_MATRIX);
+	x = nmfpg_matrix_view(m);
+	nmfc_options_default(&opt, ranks[0]);
+	opt.missing = NMF_MISSING_IGNORE;
+	opt.bias = PG_GETARG_BOOL(ARG_BIAS) ? 1 : 0;
+	opt.seed = PG_GETARG_INT64(ARG_SEED);
+	opt.solver = nmfc_solver_code(text_to_cstring(PG_GETARG_TEXT_PP(ARG_SOLVER)));
+	if (opt.solver < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_tune: unknown solver"),
+		                errhint("Valid values: %s.", nmfc_solver_names())));
+	opt.max_iter = PG_GETARG_INT32(ARG_MAX_ITER);
+	opt.tol = PG_GETARG_FLOAT8(ARG_TOL);
+	opt.threads = PG_ARGISNULL(ARG_THREADS) ? nmfpg_threads : PG_GETARG_INT32(ARG_THREADS);
+	nmfpg_check_memory(nmfpg_fit_memory_bound(&x, &opt), "nmf_tune");
+
+	holder = palloc0(sizeof(TuneHolder));
+	holder->callback.func = tune_holder_release;
+	holder->callback.arg = holder;
+	MemoryContextRegisterResetCallback(CurrentMemoryContext, &holder->callback);
+	nmfpg_raise(nmfc_tune_run(&x, &opt, ranks, nranks, regs, nregs, PG_GETARG_INT32(ARG_FOLDS),
+	                          PG_GETARG_FLOAT8(ARG_MAX_SECONDS), &intr, &holder->tune, &err),
+	            &err, ERRCODE_INVALID_PARAMETER_VALUE);
+	nmfc_tune_best(holder->tune, &best_rank, &best_reg, &cv_rmse, &nrows, &budget_hit);
+	if (best_rank == 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_tune: max_seconds %g ran out before any candidate was "
+		                       "scored on every fold",
+		                       PG_GETARG_FLOAT8(ARG_MAX_SECONDS)),
+		                errhint("Give more seconds, fewer folds, or fewer ranks.")));
+	if (budget_hit)
+		ereport(NOTICE, (errmsg("nmf_tune: max_seconds ran out after %ld fits; the best "
+		                        "candidate scored on every fold is kept",
+		                        (long)nrows)));
+
+	opt.rank = best_rank;
+	opt.reg = best_reg;
+	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
+	model = nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt, &run, &size);
+	tuned_size = nmfc_model_tuned_size(size, holder->tune);
+	nmfpg_check_image_size(tuned_size, "the nmf_model");
+	tuned = (NmfModelFlat *)palloc0(tuned_size);
+	nmfpg_raise(
+	    nmfc_model_attach_tune(model, (size_t)size, holder->tune, tuned, (size_t)tuned_size, &err),
+	    &err, ERRCODE_INTERNAL_ERROR);
+	SET_VARSIZE(tuned, tuned_size);
+	tune_holder_release(holder);
+	PG_RETURN_POINTER(tuned);
+}
