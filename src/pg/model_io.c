@@ -125,14 +125,13 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 
 		appendStringInfoString(&s, ", \"tune\": [");
 		for (int64 i = 0; i < m->tune_len; i++, t += NMF_TUNE_FIELDS)
-			appendStringInfo(&s,
-			                 "%s{\"rank\": %d, \"reg\": %s, \"fold\": %d, \"train_rmse\": %s, "
-			                 "\"test_rmse\": %s, \"seconds\": %s}",
-			                 i > 0 ? ", " : "", (int)t[NMF_TUNE_RANK],
-			                 nmfpg_json_number(t[NMF_TUNE_REG]), (int)t[NMF_TUNE_FOLD],
-			                 nmfpg_json_number(t[NMF_TUNE_TRAIN_RMSE]),
-			                 nmfpg_json_number(t[NMF_TUNE_TEST_RMSE]),
-			                 nmfpg_json_number(t[NMF_TUNE_SECONDS]));
+			appendStringInfo(
+			    &s,
+			    "%s{\"rank\": %d, \"reg\": %s, \"fold\": %d, \"train_rmse\": %s, "
+			    "\"test_rmse\": %s, \"seconds\": %s}",
+			    i > 0 ? ", " : "", (int)t[NMF_TUNE_RANK], nmfpg_json_number(t[NMF_TUNE_REG]),
+			    (int)t[NMF_TUNE_FOLD], nmfpg_json_number(t[NMF_TUNE_TRAIN_RMSE]),
+			    nmfpg_json_number(t[NMF_TUNE_TEST_RMSE]), nmfpg_json_number(t[NMF_TUNE_SECONDS]));
 		appendStringInfoChar(&s, ']');
 	}
 	appendStringInfo(&s, ", \"loss\": %s", nmfpg_json_number(m->final_loss));

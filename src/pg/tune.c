@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "nmfpg.h"
 #include "nmfpg_apply.h"
 #include "utils/array.h"
@@ -78,8 +79,8 @@ float8_list(FunctionCallInfo fcinfo, int argno, const char *name, int *count)
 		if (nulls[k])
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 			                errmsg("nmf_tune: %s must not contain NULLs", name)));
-		out[k] = ARR_ELEMTYPE(a) == INT4OID ? (double)DatumGetInt32(elems[k])
-		                                    : DatumGetFloat8(elems[k]);
+		out[k] =
+		    ARR_ELEMTYPE(a) == INT4OID ? (double)DatumGetInt32(elems[k]) : DatumGetFloat8(elems[k]);
 	}
 	return out;
 }
@@ -127,9 +128,9 @@ nmf_tune(PG_FUNCTION_ARGS)
 	opt.seed = PG_GETARG_INT64(ARG_SEED);
 	opt.solver = nmfc_solver_code(text_to_cstring(PG_GETARG_TEXT_PP(ARG_SOLVER)));
 	if (opt.solver < 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("nmf_tune: unknown solver"),
-		                errhint("Valid values: %s.", nmfc_solver_names())));
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("nmf_tune: unknown solver"),
+		         errhint("Valid values: %s.", nmfc_solver_names())));
 	opt.max_iter = PG_GETARG_INT32(ARG_MAX_ITER);
 	opt.tol = PG_GETARG_FLOAT8(ARG_TOL);
 	opt.threads = PG_ARGISNULL(ARG_THREADS) ? nmfpg_threads : PG_GETARG_INT32(ARG_THREADS);
