@@ -556,6 +556,9 @@ upgrade_model(const void *flat, size_t size, void *out, size_t out_size, NmfcSta
 	else
 		std::memcpy(o, in, kept);
 	std::memset(o + kept, 0, sizeof(NmfModelFlat) - kept);
+	// An old model holds its last iterate.
+	NmfModelFlat *m = reinterpret_cast<NmfModelFlat *>(o);
+	m->best_iteration = m->iterations;
 	std::memcpy(o + sizeof(NmfModelFlat), in + old_header, size - old_header);
 	const uint16_t current = NMF_MODEL_VERSION;
 	std::memcpy(o + offsetof(NmfModelFlat, version), &current, sizeof(current));

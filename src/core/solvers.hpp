@@ -62,7 +62,7 @@ make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double
           int64_t count, int64_t other_count, double l1, double l2)
 {
 	const bool masked = p.masked();
-	const double reg = p.opt.reg;
+	const double reg = p.opt.reg > 0 ? p.opt.reg : 0.0; // NMF_REG_AUTO is resolved by the fit
 	return Half{ptr,
 	            idx,
 	            val,

@@ -56,12 +56,14 @@ planted(int64_t m, int64_t n, int64_t rank, double density, double interaction, 
 	return p;
 }
 
-// A biased fit's options; with max_iter > 0, exactly that many iterations.
+// A biased fit's options, without the factors' ridge (the bias machinery
+// alone); with max_iter > 0, exactly that many iterations.
 inline NmfcOptions
 biased(int64_t rank, double l2_bias, int solver = NMF_SOLVER_HALS, int max_iter = 0)
 {
 	NmfcOptions opt = options(rank, solver, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE);
 	opt.bias = 1;
+	opt.reg = 0;
 	opt.l2_bias = l2_bias;
 	if (max_iter > 0)
 	{

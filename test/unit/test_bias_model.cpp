@@ -37,13 +37,22 @@ TEST(Bias, ApplyHonoursTheBiases)
 	ASSERT_EQ(nmfc_predict_pairs(&v, 1, &i, &j, nullptr, &out, &known, nullptr, &err), NMFC_OK);
 	EXPECT_NEAR(out, m->mu + nmf_model_b_row(m)[i] + nmf_model_b_col(m)[j] + wh, 1e-12);
 
-	// Score over the training matrix: the fit's own loss.
-	NmfcScore s;
+	// Score over the training matrix, unclipped: the fit's own loss; clipped
+	// to the training range, never worse on cells within it.
+	NmfcScore s, clipped;
+	NmfcModelView raw = v;
+	raw.clip = 0;
 	const NmfcMatrixView xv = nmf_test::view_of(matrix);
 	const NmfMatrixFlat *x = static_cast<const NmfMatrixFlat *>(matrix.data());
-	ASSERT_EQ(nmfc_score(&v, &xv, nmf_matrix_row_ids(x), nmf_matrix_col_ids(x), &s, nullptr, &err),
-	          NMFC_OK);
+	ASSERT_EQ(
+	    nmfc_score(&raw, &xv, nmf_matrix_row_ids(x), nmf_matrix_col_ids(x), &s, nullptr, &err),
+	    NMFC_OK);
 	EXPECT_NEAR(s.sse, m->final_loss, 1e-9 * m->final_loss);
+	ASSERT_EQ(v.clip, 1);
+	ASSERT_EQ(
+	    nmfc_score(&v, &xv, nmf_matrix_row_ids(x), nmf_matrix_col_ids(x), &clipped, nullptr, &err),
+	    NMFC_OK);
+	EXPECT_LE(clipped.sse, s.sse);
 
 	// Fold-in of every training row: its bias near the fitted one, and its
 	// predictions as good as the fit's.
@@ -131,7 +140,7 @@ TEST(Bias, Version2ModelsAreUpgraded)
 	opt.max_iter = 4;
 	const Image current = nmf_test::fit_model(matrix, opt);
 
-	// Its version 2 form: the 24 bytes of bias fields left out, version 2.
+	// Its version 2 form: the fields from the biases on left out, version 2.
 	const size_t gap = sizeof(NmfModelFlat) - NMF_MODEL_V2_HEADER;
 	Image v2(current.size() - gap);
 	std::memcpy(v2.bytes(), current.data(), NMF_MODEL_V2_HEADER);

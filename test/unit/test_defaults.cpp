@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: PostgreSQL
+// What a masked fit gives without tuning: the count-scaled ridge, the ridge
+// chosen from the data, the weight bound that stops a fit growing without
+// end, the baseline start of a biased fit, early stopping on held-out cells,
+// clipping to the training range, and the tuner's choice of rank.
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "test_util.hpp"
+#include "tune.hpp"
+
+using nmf_test::Image;
+
+namespace
+{
+
+// Ratings-like cells 1..5 of a planted non-negative rank-`rank` matrix plus
+// noise, on a random `density` of the cells (every row and column present);
+// the others are returned as held-out cells.
+struct Ratings
+{
+	std::vector<NmfTriplet> train, test;
+};
+
+Ratings
+planted_ratings(int64_t m, int64_t n, int64_t rank, double density, double noise, uint64_t seed)
+{
+	std::mt19937_64 rng(seed);
+	std::gamma_distribution<double> g(2.0, 1.0);
+	std::normal_distribution<double> e(0.0, noise);
+	std::uniform_real_distribution<double> u(0.0, 1.0);
+	const Eigen::MatrixXd w = Eigen::MatrixXd::NullaryExpr(m, rank, [&] { return g(rng); });
+	const Eigen::MatrixXd h = Eigen::MatrixXd::NullaryExpr(rank, n, [&] { return g(rng); });
+	const Eigen::MatrixXd v = w * h;
+	const double scale = 4.0 / v.maxCoeff();
+	Ratings r;
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t j = 0; j < n; j++)
+		{
+			const double x = std::clamp(1.0 + scale * v(i, j) + e(rng), 1.0, 5.0);
+			(u(rng) < density || i % n == j || j % m == i ? r.train : r.test)
+			    .push_back(NmfTriplet{i, j, x});
+		}
+	return r;
+}
+
+NmfcOptions
+masked(int64_t rank)
+{
+	return nmf_test::options(rank, NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE);
+}
+
+double
+test_rmse(const Image &model, const std::vector<NmfTriplet> &cells)
+{
+	const NmfcModelView v = nmfc_model_view(nmf_test::header(model));
+	double sse = 0;
+	for (const NmfTriplet &t : cells)
+	{
+		double out = 0;
+		uint8_t known = 0;
+		NmfcError err;
+		EXPECT_EQ(nmfc_predict_pairs(&v, 1, &t.row, &t.col, nullptr, &out, &known, nullptr, &err),
+		          NMFC_OK);
+		sse += (t.value - out) * (t.value - out);
+	}
+	return std::sqrt(sse / static_cast<double>(cells.size()));
+}
+
+double
+max_product(const Image &model)
+{
+	const NmfModelFlat *m = nmf_test::header(model);
+	double best = 0;
+	for (int64_t k = 0; k < m->rank; k++)
+	{
+		double wk = 0, hk = 0;
+		for (int64_t i = 0; i < m->rows; i++)
+			wk = std::max(wk, nmf_model_w(m)[i * m->rank + k]);
+		for (int64_t j = 0; j < m->cols; j++)
+			hk = std::max(hk, nmf_model_h(m)[j * m->rank + k]);
+		best = std::max(best, wk * hk);
+	}
+	return best;
+}
+
+} // namespace
+
+// Every row of a full matrix has n cells and every column m: reg is then the
+// uniform ridge reg * n on W and reg * m on H.
+TEST(Defaults, RegIsTheRidgeScaledByEachLinesCells)
+{
+	Eigen::MatrixXd dense;
+	const Image matrix = nmf_test::random_sparse(12, 9, 1.0, 3, &dense);
+	NmfcOptions scaled = masked(3);
+	scaled.reg = 0.05;
+	scaled.tol = 0;
+	scaled.max_iter = 30;
+	NmfcOptions uniform = scaled;
+	uniform.reg = 0;
+	uniform.l2_w = 0.05 * 9;
+	uniform.l2_h = 0.05 * 12;
+	Eigen::MatrixXd w1, h1, w2, h2;
+	nmf_test::model_factors(nmf_test::fit_model(matrix, scaled), &w1, &h1);
+	nmf_test::model_factors(nmf_test::fit_model(matrix, uniform), &w2, &h2);
+	EXPECT_LT(((w1 * h1) - (w2 * h2)).cwiseAbs().maxCoeff(), 1e-10);
+	// and the ridge does something
+	NmfcOptions none = scaled;
+	none.reg = 0;
+	Eigen::MatrixXd w3, h3;
+	nmf_test::model_factors(nmf_test::fit_model(matrix, none), &w3, &h3);
+	EXPECT_GT(((w1 * h1) - (w3 * h3)).cwiseAbs().maxCoeff(), 1e-3);
+}
+
+// Left to its defaults, a masked fit chooses its ridge, stays within the
+// weight bound and predicts held-out cells better than their mean.
+TEST(Defaults, MaskedDefaultFitGeneralises)
+{
+	const Ratings r = planted_ratings(120, 80, 3, 0.15, 0.3, 7);
+	const Image matrix = nmf_test::matrix_from_triplets(r.train);
+	NmfcSummary s;
+	const Image model = nmf_test::fit_model(matrix, masked(3), &s);
+	const NmfModelFlat *m = nmf_test::header(model);
+	EXPECT_GT(m->reg, 0.0);
+	EXPECT_EQ(s.diverged, 0);
+	EXPECT_LE(max_product(model), s.weight_bound);
+	double mean = 0, sse = 0;
+	for (const NmfTriplet &t : r.train)
+		mean += t.value / static_cast<double>(r.train.size());
+	for (const NmfTriplet &t : r.test)
+		sse += (t.value - mean) * (t.value - mean);
+	const double mean_rmse = std::sqrt(sse / static_cast<double>(r.test.size()));
+	EXPECT_LT(test_rmse(model, r.test), 0.9 * mean_rmse);
+}
+
+// Without a ridge, a masked fit of few cells per line grows its weights
+// without end: the fit stops at the bound and keeps the last iterate within it.
+TEST(Defaults, UnregularisedMaskedFitStopsAtTheBound)
+{
+	const Ratings r = planted_ratings(120, 80, 3, 0.03, 0.5, 11);
+	const Image matrix = nmf_test::matrix_from_triplets(r.train);
+	NmfcOptions opt = masked(10);
+	opt.reg = 0;
+	opt.max_iter = 300;
+	NmfcSummary s;
+	const Image model = nmf_test::fit_model(matrix, opt, &s);
+	const NmfModelFlat *m = nmf_test::header(model);
+	EXPECT_EQ(s.diverged, 1);
+	EXPECT_EQ(m->stop, NMF_STOP_DIVERGED);
+	EXPECT_LT(m->best_iteration, m->iterations);
+	EXPECT_GT(s.weight_bound, 0.0);
+	EXPECT_LE(max_product(model), s.weight_bound);
+}
+
+// A biased fit starts from the baseline: with no iteration, the model's
+// predictions are mu + b_row + b_col exactly (W H = 0).
+TEST(Defaults, BiasedFitStartsFromTheBaseline)
+{
+	const Ratings r = planted_ratings(60, 40, 2, 0.3, 0.3, 5);
+	const Image matrix = nmf_test::matrix_from_triplets(r.train);
+	NmfcOptions opt = masked(2);
+	opt.bias = 1;
+	opt.max_iter = 0;
+	const Image model = nmf_test::fit_model(matrix, opt);
+	const NmfModelFlat *m = nmf_test::header(model);
+	for (int64_t q = 0; q < m->cols * m->rank; q++)
+		ASSERT_EQ(nmf_model_h(m)[q], 0.0);
+	const NmfcModelView v = nmfc_model_view(m);
+	const int64_t i = 4, j = 6;
+	double out = 0;
+	uint8_t known = 0;
+	NmfcError err;
+	ASSERT_EQ(nmfc_predict_pairs(&v, 1, &i, &j, nullptr, &out, &known, nullptr, &err), NMFC_OK);
+	EXPECT_NEAR(
+	    out, std::clamp(m->mu + nmf_model_b_row(m)[i] + nmf_model_b_col(m)[j], m->v_min, m->v_max),
+	    1e-12);
+}
+
+// Held-out cells stop a fit that overfits and the model is the best iterate on them.
+TEST(Defaults, HoldoutKeepsTheBestIterate)
+{
+	const Ratings r = planted_ratings(120, 80, 2, 0.1, 0.8, 13);
+	const Image matrix = nmf_test::matrix_from_triplets(r.train);
+	NmfcOptions opt = masked(8);
+	opt.reg = 0.002;
+	opt.holdout = 0.2;
+	opt.patience = 3;
+	opt.tol = 0;
+	opt.max_iter = 300;
+	NmfcSummary s;
+	const Image model = nmf_test::fit_model(matrix, opt, &s);
+	const NmfModelFlat *m = nmf_test::header(model);
+	EXPECT_EQ(m->stop == NMF_STOP_EARLY || m->stop == NMF_STOP_DIVERGED, true);
+	EXPECT_LT(m->best_iteration, m->iterations);
+	EXPECT_LT(m->iterations, 300);
+	EXPECT_GT(m->holdout_rmse, 0.0);
+	EXPECT_DOUBLE_EQ(m->holdout, 0.2);
+}
+
+// A masked model's predictions stay within its training range; clip = 0 lifts it.
+TEST(Defaults, PredictionsAreClippedToTheTrainingRange)
+{
+	const Ratings r = planted_ratings(60, 40, 3, 0.3, 0.3, 17);
+	const Image matrix = nmf_test::matrix_from_triplets(r.train);
+	const Image model = nmf_test::fit_model(matrix, masked(3));
+	const NmfModelFlat *m = nmf_test::header(model);
+	EXPECT_LT(m->v_min, m->v_max);
+	NmfcModelView v = nmfc_model_view(m);
+	ASSERT_EQ(v.clip, 1);
+	bool outside_unclipped = false;
+	for (const NmfTriplet &t : r.test)
+	{
+		double out = 0, raw = 0;
+		uint8_t known = 0;
+		NmfcError err;
+		v.clip = 1;
+		ASSERT_EQ(nmfc_predict_pairs(&v, 1, &t.row, &t.col, nullptr, &out, &known, nullptr, &err),
+		          NMFC_OK);
+		EXPECT_GE(out, m->v_min);
+		EXPECT_LE(out, m->v_max);
+		v.clip = 0;
+		ASSERT_EQ(nmfc_predict_pairs(&v, 1, &t.row, &t.col, nullptr, &raw, &known, nullptr, &err),
+		          NMFC_OK);
+		outside_unclipped = outside_unclipped || raw < m->v_min || raw > m->v_max;
+		EXPECT_EQ(out, std::clamp(raw, m->v_min, m->v_max));
+	}
+	EXPECT_TRUE(outside_unclipped) << "no prediction to clip: the test shows nothing";
+}
+
+// On a planted rank-3 matrix the search prefers rank 3 to ranks 1 and 8.
+TEST(Defaults, TunerPicksThePlantedRank)
+{
+	const Ratings r = planted_ratings(150, 100, 3, 0.3, 0.1, 19);
+	const Image matrix = nmf_test::matrix_from_triplets(r.train);
+	NmfcOptions base = masked(1);
+	base.max_iter = 100;
+	nmf::TuneSpec spec;
+	spec.ranks = {1, 3, 8};
+	spec.regs = {0.05, 0.01, 0.002};
+	spec.folds = 3;
+	const nmf::TuneOutcome out = nmf::tune(nmf_test::csr_of(matrix), base, spec, NmfcInterrupts{});
+	EXPECT_EQ(out.rank, 3);
+	EXPECT_FALSE(out.budget_hit);
+	EXPECT_EQ(out.rows.size() % NMF_TUNE_FIELDS, 0u);
+	EXPECT_GT(out.rows.size(), 0u);
+}
