@@ -36,8 +36,8 @@ SELECT overlay(m::bytea PLACING '\xffffffffffffffff'::bytea FROM 29 FOR 8)::nmf_
 -- and version 1 (nmf 0.1: also no learning_rate field, 8 bytes before the
 -- iterations) come in upgraded: the same model, in the current version
 CREATE TEMP TABLE old AS
-SELECT overlay(overlay(m::bytea PLACING '\x0200'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 181 FOR 24) AS v2,
-	overlay(overlay(overlay(m::bytea PLACING '\x0100'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 181 FOR 24)
+SELECT overlay(overlay(m::bytea PLACING '\x0200'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 181 FOR 80) AS v2,
+	overlay(overlay(overlay(m::bytea PLACING '\x0100'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 181 FOR 80)
 		PLACING ''::bytea FROM 125 FOR 8) AS v1,
 	m
 FROM mm;
