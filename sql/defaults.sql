@@ -34,9 +34,9 @@ SELECT nmf_info(nmf(train, 6, missing => 'ignore', reg => 0, seed => 1, max_iter
 FROM split;
 
 -- max_iter left to its default and not converged: a WARNING; given explicitly: none.
-SELECT nmf_info(nmf(train, 2, missing => 'ignore', reg => 0.05, tol => 1e-12, seed => 1)) ->> 'converged' AS converged
+SELECT nmf_info(nmf(train, 2, solver => 'mu', missing => 'ignore', reg => 0.05, tol => 1e-9, seed => 1)) ->> 'converged' AS converged
 FROM split;
-SELECT nmf_info(nmf(train, 2, missing => 'ignore', reg => 0.05, tol => 1e-12, seed => 1, max_iter => 20)) ->> 'converged' AS converged
+SELECT nmf_info(nmf(train, 2, solver => 'mu', missing => 'ignore', reg => 0.05, tol => 1e-9, seed => 1, max_iter => 200)) ->> 'converged' AS converged
 FROM split;
 
 -- Clipping: predictions stay within the training range unless clip => false.

@@ -48,6 +48,15 @@ extern "C"
 		return nmf::model_size(rows, cols, rank, history_len, bias != 0);
 	}
 
+	int64_t
+	nmfc_model_image_size(const NmfModelFlat *m) noexcept
+	{
+		if (m == nullptr || (m->bias != 0 && m->bias != 1))
+			return -1;
+		return nmf::model_size(m->rows, m->cols, m->rank, m->history_len, m->bias != 0,
+		                       m->tune_len);
+	}
+
 	NmfcModelView
 	nmfc_model_view(const NmfModelFlat *m) noexcept
 	{

@@ -186,9 +186,7 @@ nmfpg_model_arg(Datum d)
 	const NmfModelFlat *m = (const NmfModelFlat *)v;
 
 	if (VARSIZE(v) < sizeof(NmfModelFlat) || m->magic != NMF_MODEL_MAGIC ||
-	    m->version != NMF_MODEL_VERSION || (m->bias != 0 && m->bias != 1) ||
-	    nmfc_model_size_bias(m->rows, m->cols, m->rank, m->history_len, m->bias) !=
-	        (int64)VARSIZE(v))
+	    m->version != NMF_MODEL_VERSION || nmfc_model_image_size(m) != (int64)VARSIZE(v))
 		ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED), errmsg("corrupted nmf_model value")));
 	return m;
 }
