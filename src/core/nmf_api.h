@@ -386,14 +386,16 @@ extern "C"
 	                  int32_t nranks, const double *regs, int32_t nregs, int32_t folds,
 	                  double max_seconds, const NmfcInterrupts *intr, NmfcTune **out,
 	                  NmfcError *err) NMFC_NOEXCEPT;
-	/* The best candidate scored on every fold (rank 0: none), the rows, and whether time ran out. */
+	/* The best candidate scored on every fold (rank 0: none), the rows, and whether time ran out.
+	 */
 	void nmfc_tune_best(const NmfcTune *t, int64_t *rank, double *reg, double *cv_rmse,
 	                    int64_t *rows, int *budget_hit) NMFC_NOEXCEPT;
-	/* Bytes of a model image of model_size bytes with the search's table appended; -1 on overflow. */
+	/* Bytes of a model image of model_size bytes with the search's table appended; -1 on overflow.
+	 */
 	int64_t nmfc_model_tuned_size(int64_t model_size, const NmfcTune *t) NMFC_NOEXCEPT;
 	/* The model image `in` with the search's table appended, into out (nmfc_model_tuned_size). */
-	int nmfc_model_attach_tune(const NmfModelFlat *in, size_t in_size, const NmfcTune *t,
-	                           void *out, size_t out_size, NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_model_attach_tune(const NmfModelFlat *in, size_t in_size, const NmfcTune *t, void *out,
+	                           size_t out_size, NmfcError *err) NMFC_NOEXCEPT;
 	void nmfc_tune_free(NmfcTune *t) NMFC_NOEXCEPT;
 
 	/* ================================================================
