@@ -45,12 +45,13 @@ FROM ratings;
 
 \echo
 \echo '=== 4. Fit at rank 5 (solver hals, the default; a film a user has not rated is unknown,'
-\echo '    not a 0, so only the stored ratings count: missing => ''ignore''):'
+\echo '    not a 0, so only the stored ratings count: missing => ''ignore''; the ridge is then'
+\echo '    chosen from the data and predictions stay within the ratings'' range):'
 \echo '    CREATE TABLE movie_model AS SELECT nmf(nmf_matrix(user_id, movie_id, rating::float8),'
-\echo '        rank => 5, missing => ''ignore'', seed => 42, max_iter => 500) AS model FROM ratings;'
+\echo '        rank => 5, missing => ''ignore'', seed => 42) AS model FROM ratings;'
 CREATE TABLE movie_model AS
 SELECT nmf(nmf_matrix(user_id, movie_id, rating::float8), rank => 5, missing => 'ignore',
-	seed => 42, max_iter => 500)
+	seed => 42)
 	AS model
 FROM ratings;
 SELECT jsonb_pretty(nmf_info(model)) AS nmf_info FROM movie_model;

@@ -109,13 +109,12 @@ tune(const CsrView &x, const NmfcOptions &base, const TuneSpec &spec, const Nmfc
 	// (rank, reg) -> folds seen and the sum of their test RMSE.
 	std::map<std::pair<int64_t, double>, std::pair<int32_t, double>> sums;
 
-	for (int32_t fold = 0; fold < spec.folds && !out.budget_hit; fold++)
+	// Rank by rank, so that a budget cut leaves the earlier ranks scored on every fold.
+	for (int64_t rank : spec.ranks)
 	{
-		const FoldData d = fold_data(x, base.seed, spec.folds, fold);
-		for (int64_t rank : spec.ranks)
+		for (int32_t fold = 0; fold < spec.folds && !out.budget_hit; fold++)
 		{
-			if (out.budget_hit)
-				break;
+			const FoldData d = fold_data(x, base.seed, spec.folds, fold);
 			std::vector<double> w_init, h_init;
 			double last = std::numeric_limits<double>::infinity();
 			int rises = 0;

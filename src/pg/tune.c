@@ -145,18 +145,18 @@ nmf_tune(PG_FUNCTION_ARGS)
 	            &err, ERRCODE_INVALID_PARAMETER_VALUE);
 	nmfc_tune_best(holder->tune, &best_rank, &best_reg, &cv_rmse, &nrows, &budget_hit);
 	if (best_rank == 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("nmf_tune: max_seconds %g ran out before any candidate was "
-		                       "scored on every fold",
-		                       PG_GETARG_FLOAT8(ARG_MAX_SECONDS)),
-		                errhint("Give more seconds, fewer folds, or fewer ranks.")));
-	if (budget_hit)
+		ereport(NOTICE,
+		        (errmsg("nmf_tune: max_seconds %g ran out before any candidate was scored on "
+		                "every fold; the first rank is fitted with the ridge chosen from the data",
+		                PG_GETARG_FLOAT8(ARG_MAX_SECONDS)),
+		         errhint("Give more seconds, fewer folds, or fewer ranks.")));
+	else if (budget_hit)
 		ereport(NOTICE, (errmsg("nmf_tune: max_seconds ran out after %ld fits; the best "
 		                        "candidate scored on every fold is kept",
 		                        (long)nrows)));
 
-	opt.rank = best_rank;
-	opt.reg = best_reg;
+	opt.rank = best_rank > 0 ? best_rank : ranks[0];
+	opt.reg = best_rank > 0 ? best_reg : NMF_REG_AUTO;
 	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
 	model = nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt, &run, &size);
 	tuned_size = nmfc_model_tuned_size(size, holder->tune);
