@@ -132,8 +132,10 @@ extern "C"
 		if (out != nullptr)
 			*out = nullptr;
 		return guarded(err, [&] {
-			*require(out, "fit output") = new NmfcFit(
-			    *require(x, "matrix"), *require(opt, "options"), interrupts_or_none(intr));
+			// The output is checked first: a fit made for nowhere would leak.
+			NmfcFit **slot = require(out, "fit output");
+			*slot = new NmfcFit(*require(x, "matrix"), *require(opt, "options"),
+			                    interrupts_or_none(intr));
 		});
 	}
 

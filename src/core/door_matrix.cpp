@@ -73,8 +73,10 @@ extern "C"
 	{
 		if (out != nullptr)
 			*out = nullptr;
-		return guarded(err,
-		               [&] { *require(out, "builder output") = new NmfcBuilder(memory_limit); });
+		return guarded(err, [&] {
+			NmfcBuilder **slot = require(out, "builder output");
+			*slot = new NmfcBuilder(memory_limit);
+		});
 	}
 
 	void
