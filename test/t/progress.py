@@ -69,9 +69,14 @@ def body(tap):
             c.ok("error" not in done and done.get("iterations", 0) > 0 and n == 0,
                  "result %s, rows after: %s" % (done, n))
         with tap.case("a cancelled fit leaves no row behind") as c:
+            done.clear()
             th = threading.Thread(target=fit)
             th.start()
-            time.sleep(1.5)
+            # Cancel once the fit is running (seen in the view), not after a
+            # fixed sleep that a loaded machine can outrun.
+            deadline = time.time() + 10
+            while time.time() < deadline and scalar(b, "SELECT count(*) FROM nmf_progress") == 0:
+                time.sleep(0.1)
             with b.cursor() as cur:
                 cur.execute("SELECT pg_cancel_backend(%s)", (a_pid,))
             th.join()
