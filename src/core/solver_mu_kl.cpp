@@ -18,8 +18,7 @@
 // the two halves stay the same computation on either side of V).
 #include <cfloat>
 
-#include "parallel.hpp"
-#include "solvers.hpp"
+#include "solver_blocks.hpp"
 
 namespace nmf::solver
 {
@@ -33,15 +32,12 @@ void
 kl_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
 {
 	const int64_t r = f.rows();
-	const int64_t lines = ws.block;
 	if (!s.masked)
 		ws.sums.noalias() = other.rowwise().sum();
-	parallel_for(ws.threads, (s.count + lines - 1) / lines, [&](int64_t blk, int lane) {
-		poll_interrupts(p.intr);
+	for_line_blocks(p, ws, s.count, [&](int64_t, int64_t first, int64_t last, int lane) {
 		double *num = ws.num_of(lane).data();
 		double *den = ws.den_of(lane).data();
-		const int64_t last = std::min(s.count, (blk + 1) * lines);
-		for (int64_t k = blk * lines; k < last; k++)
+		for (int64_t k = first; k < last; k++)
 		{
 			double *fk = f.data() + k * r;
 			std::fill(num, num + r, 0.0);
