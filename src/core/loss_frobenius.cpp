@@ -35,27 +35,27 @@ frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws
 double
 masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 {
-	const CsrView &v = p.x;
-	const int64_t r = w.rows();
-	const int64_t blocks =
-	    for_line_blocks(p, ws, v.rows, [&](int64_t blk, int64_t first, int64_t last, int) {
-		    double part = 0.0;
-		    for (int64_t i = first; i < last; i++)
-		    {
-			    const double *wi = w.data() + i * r;
-			    for (int64_t q = v.row_ptr[i]; q < v.row_ptr[i + 1]; q++)
-			    {
-				    const double e =
-				        v.values[q] - dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r);
-				    part += e * e;
-			    }
-		    }
-		    ws.part_cross[static_cast<size_t>(blk)] = part;
-	    });
-	double loss = 0.0;
-	for (int64_t k = 0; k < blocks; k++)
-		loss += ws.part_cross[static_cast<size_t>(k)];
-	return loss;
+	return sum_over_cells<1>(p, w, h, ws, [](std::array<double, 1> &part, double x, double wh) {
+		const double e = x - wh;
+		part[0] += e * e;
+	})[0];
+}
+
+double
+frobenius_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws, MaskedHalf masked_half,
+                    GramHalf half)
+{
+	if (p.masked())
+	{
+		masked_half(p, half_h(p), w, h, ws);
+		masked_half(p, half_w(p), h, w, ws);
+		return masked_frobenius_loss(p, w, h, ws);
+	}
+	// ws.gram_w is W^T W on entry; the H half leaves H H^T for the W half,
+	// whose cross term <W, V H^T> gives the loss.
+	half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws, products_by_rows(p, w, ws));
+	const double cross = half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws, nullptr);
+	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
 }
 
 double

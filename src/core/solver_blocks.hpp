@@ -8,6 +8,7 @@
 #define NMF_SOLVER_BLOCKS_HPP
 
 #include <algorithm>
+#include <array>
 
 #include "parallel.hpp"
 #include "solvers.hpp"
@@ -28,6 +29,53 @@ for_line_blocks(const Problem &p, const Workspace &ws, int64_t count, const Body
 		body(blk, blk * lines, std::min(count, (blk + 1) * lines), lane);
 	});
 	return blocks;
+}
+
+// For each line k of F: line(k, f_k, num, den), num the lane's r zeros and
+// den its r doubles of scratch (as the caller leaves them).
+template <typename Line>
+void
+for_lines(const Problem &p, const Half &s, Matrix &f, Workspace &ws, const Line &line)
+{
+	const int64_t r = f.rows();
+	for_line_blocks(p, ws, s.count, [&](int64_t, int64_t first, int64_t last, int lane) {
+		double *num = ws.num_of(lane).data();
+		double *den = ws.den_of(lane).data();
+		for (int64_t k = first; k < last; k++)
+		{
+			double *fk = f.data() + k * r;
+			std::fill(num, num + r, 0.0);
+			line(k, fk, num, den);
+		}
+	});
+}
+
+// The N sums over V's stored cells of cell(sums, v_ij, (W H)_ij), in row
+// order within each block of rows and then in block order.
+template <size_t N, typename Cell>
+std::array<double, N>
+sum_over_cells(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws, const Cell &cell)
+{
+	const CsrView &v = p.x;
+	const int64_t r = w.rows();
+	const int64_t n = static_cast<int64_t>(N);
+	const int64_t blocks =
+	    for_line_blocks(p, ws, v.rows, [&](int64_t blk, int64_t first, int64_t last, int) {
+		    std::array<double, N> part{};
+		    for (int64_t i = first; i < last; i++)
+		    {
+			    const double *wi = w.data() + i * r;
+			    for (int64_t q = v.row_ptr[i]; q < v.row_ptr[i + 1]; q++)
+				    cell(part, v.values[q],
+				         dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r));
+		    }
+		    std::copy(part.begin(), part.end(), ws.part_cross.data() + n * blk);
+	    });
+	std::array<double, N> sums{};
+	for (int64_t k = 0; k < blocks; k++)
+		for (size_t j = 0; j < N; j++)
+			sums[j] += ws.part_cross[static_cast<size_t>(n * k) + j];
+	return sums;
 }
 
 // Absent cells as zeros: for each block of F's columns, its products

@@ -123,15 +123,7 @@ hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f
 double
 hals_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 {
-	if (p.masked())
-	{
-		hals_masked_half(p, half_h(p), w, h, ws);
-		hals_masked_half(p, half_w(p), h, w, ws);
-		return masked_frobenius_loss(p, w, h, ws);
-	}
-	hals_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws, products_by_rows(p, w, ws));
-	const double cross = hals_half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws);
-	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
+	return frobenius_iteration(p, w, h, ws, hals_masked_half, hals_half);
 }
 
 } // namespace nmf::solver

@@ -49,26 +49,19 @@ void
 mu_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
 {
 	const int64_t r = f.rows();
-	for_line_blocks(p, ws, s.count, [&](int64_t, int64_t first, int64_t last, int lane) {
-		double *num = ws.num_of(lane).data();
-		double *den = ws.den_of(lane).data();
-		for (int64_t k = first; k < last; k++)
+	for_lines(p, s, f, ws, [&](int64_t k, double *fk, double *num, double *den) {
+		std::fill(den, den + r, 0.0);
+		for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
 		{
-			double *fk = f.data() + k * r;
-			std::fill(num, num + r, 0.0);
-			std::fill(den, den + r, 0.0);
-			for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
+			const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
+			const double wh = dot(o, fk, r);
+			for (int64_t t = 0; t < r; t++)
 			{
-				const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
-				const double wh = dot(o, fk, r);
-				for (int64_t t = 0; t < r; t++)
-				{
-					num[t] += s.val[q] * o[t];
-					den[t] += wh * o[t];
-				}
+				num[t] += s.val[q] * o[t];
+				den[t] += wh * o[t];
 			}
-			multiply_update(fk, num, den, r, s.l1, line_l2(s, k));
 		}
+		multiply_update(fk, num, den, r, s.l1, line_l2(s, k));
 	});
 }
 
@@ -105,17 +98,7 @@ products_by_rows(const Problem &p, const Matrix &w, Workspace &ws)
 double
 mu_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 {
-	if (p.masked())
-	{
-		mu_masked_half(p, half_h(p), w, h, ws);
-		mu_masked_half(p, half_w(p), h, w, ws);
-		return masked_frobenius_loss(p, w, h, ws);
-	}
-	// ws.gram_w is W^T W on entry; the H half leaves H H^T for the W half,
-	// whose cross term <W, V H^T> gives the loss.
-	mu_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws, products_by_rows(p, w, ws));
-	const double cross = mu_half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws);
-	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
+	return frobenius_iteration(p, w, h, ws, mu_masked_half, mu_half);
 }
 
 } // namespace nmf::solver
