@@ -36,16 +36,13 @@
 
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT=$PWD
-DATA=$ROOT/bench/data
-PRIV=$DATA/pg
-SYS_BIN=/usr/lib/postgresql/15/bin
-PRIV_BIN=$PRIV/usr/lib/postgresql/15/bin
+BENCH_NAME=accuracy
+# shellcheck source=bench/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 NOISES=(0.3 0.6 1.0)
 
-say() { printf '== accuracy: %s\n' "$*" >&2; }
-die() { printf '== accuracy: FAILED: %s\n' "$*" >&2; exit 1; }
+# Messages go to stderr here: stdout is the report's.
+say() { printf '== %s: %s\n' "$BENCH_NAME" "$*" >&2; }
 
 [[ $(id -u) -eq 0 ]] || die "run as root (it installs Debian packages and runs the server as postgres)"
 if [[ -n ${NMF_ML100K:-} ]]; then
@@ -58,30 +55,12 @@ fi
 #    for InstEval, numpy and psycopg2 for the driver.
 NMF_SETUP_PACKAGES_ONLY=1 bash test/setup.sh >&2
 PACKAGES=(python3-numpy python3-psycopg2 r-base-core r-cran-lme4)
-missing=()
-for p in "${PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-	say "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get -o DPkg::Lock::Timeout=600 -q update >/dev/null || die "apt-get update"
-	apt-get -o DPkg::Lock::Timeout=600 -q install -y --no-install-recommends "${missing[@]}" >/dev/null \
-		|| die "apt-get install ${missing[*]}"
-fi
+install_missing "${PACKAGES[@]}"
 
 # 2. Build, and install into the private copy of the server.
 mkdir -p "$DATA"
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
-	say "building the extension (make -j2)"
-	make -j2 PG_CONFIG=$SYS_BIN/pg_config >/dev/null || die "make"
-	if [[ ! -x $PRIV_BIN/postgres ]]; then
-		say "copying the PostgreSQL 15 server into $PRIV"
-		mkdir -p "$PRIV/usr/lib/postgresql" "$PRIV/usr/share/postgresql"
-		cp -a /usr/lib/postgresql/15 "$PRIV/usr/lib/postgresql/"
-		cp -a /usr/share/postgresql/15 "$PRIV/usr/share/postgresql/"
-	fi
-	make install PG_CONFIG=$SYS_BIN/pg_config DESTDIR="$PRIV" >/dev/null || die "make install (private)"
+	install_private "$ROOT" >&2
 	dirty=$(git status --porcelain -- src sql Makefile nmf.control)
 	echo "$(git rev-parse --short HEAD)${dirty:++uncommitted changes}" >"$PRIV/nmf-build"
 fi

@@ -3,8 +3,20 @@
 #ifndef NMF_BENCH_UTIL_HPP
 #define NMF_BENCH_UTIL_HPP
 
+#include <cstdio>
 #include <cstdlib>
 #include <vector>
+
+// Whether argv holds at least `need` words (the program's name counted);
+// if not, prints "usage: PROGRAM usage" to stderr.
+inline bool
+has_args(int argc, char **argv, int need, const char *usage)
+{
+	if (argc >= need)
+		return true;
+	std::fprintf(stderr, "usage: %s %s\n", argv[0], usage);
+	return false;
+}
 
 // The thread counts given as argv[first..], or 1 and 2 when none is.
 inline std::vector<int>

@@ -17,7 +17,7 @@ import time
 import psycopg2
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "lib"))
-from nmftest import MemorySampler, proc_status  # noqa: E402
+from nmftest import peak_during  # noqa: E402
 
 CELLS = int(os.environ.get("NMF_BIG_CELLS", "100000000"))
 USERS = int(os.environ.get("NMF_BIG_USERS", "1000003"))
@@ -48,17 +48,10 @@ def main():
     pc = pid_conn.cursor()
     pc.execute("SELECT pg_backend_pid()")
     pid = pc.fetchone()[0]
-    base = proc_status(pid, "RssAnon") or 0
-    sampler = MemorySampler(pid, every=0.05)
-    sampler.start()
-    t0 = time.time()
     pc.execute("SET nmf.max_memory = '16GB'")
-    pc.execute("SELECT nmf_fit('big', 'u', 'it', 'v', 'big_w', 'big_h', rank => 20, max_iter => 5,"
-               " solver => 'mu', tol => 0)")
-    result = pc.fetchone()[0]
-    elapsed = time.time() - t0
-    sampler.stop()
-    peak = max(base, sampler.anon_kb)
+    result, elapsed, base, peak = peak_during(
+        pc, pid, "SELECT nmf_fit('big', 'u', 'it', 'v', 'big_w', 'big_h', rank => 20, max_iter => 5,"
+        " solver => 'mu', tol => 0)", every=0.05)
     info = result["info"]
     print("nmf_fit: %.0f s in all, %.1f s in the solver, %d x %d matrix, %d cells, rank %d,"
           " %d iterations" % (elapsed, info["seconds"], info["rows"], info["cols"], info["nnz"],

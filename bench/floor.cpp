@@ -36,6 +36,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.hpp"
+
 namespace
 {
 
@@ -237,11 +239,8 @@ run(const Sparse &csr, int64_t cols)
 int
 main(int argc, char **argv)
 {
-	if (argc < 3)
-	{
-		std::fprintf(stderr, "usage: %s TRIPLETS.csv RANK(10|20)\n", argv[0]);
+	if (!has_args(argc, argv, 3, "TRIPLETS.csv RANK(10|20)"))
 		return 2;
-	}
 	FILE *in = std::fopen(argv[1], "r");
 	if (!in)
 	{

@@ -50,17 +50,7 @@ done
 NMF_SETUP_PACKAGES_ONLY=1 bash test/setup.sh
 PACKAGES=(python3-pandas python3-scipy python3-sklearn libopenblas0-pthread
 	r-base-core r-cran-matrix r-cran-rcppml r-cran-lme4 linux-perf time)
-missing=()
-for p in "${PACKAGES[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-	say "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get -o DPkg::Lock::Timeout=600 -q update >/dev/null || die "apt-get update"
-	apt-get -o DPkg::Lock::Timeout=600 -q install -y --no-install-recommends "${missing[@]}" >/dev/null \
-		|| die "apt-get install ${missing[*]}"
-fi
+install_missing "${PACKAGES[@]}"
 
 # 2. Build, and install into the private copy of the server.
 mkdir -p "$DATA"

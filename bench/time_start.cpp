@@ -112,11 +112,8 @@ seconds_since(std::chrono::steady_clock::time_point t0)
 int
 main(int argc, char **argv)
 {
-	if (argc < 2)
-	{
-		std::fprintf(stderr, "usage: %s matrix.csv [rank init reps threads...]\n", argv[0]);
+	if (!has_args(argc, argv, 2, "matrix.csv [rank init reps threads...]"))
 		return 2;
-	}
 	Csr x;
 	const auto t_read = std::chrono::steady_clock::now();
 	if (!read_csv(argv[1], x))

@@ -1,15 +1,14 @@
 -- nmf_score over a matrix's stored cells, and the seeded split nmf_split
 \set VERBOSITY sqlstate
 
-CREATE TABLE ratings (user_id bigint, item_id bigint, rating float8);
-INSERT INTO ratings
-SELECT u, i, 1 + (u * 3 + i * 7) % 5
+-- 12 users x 9 items, two cells in three rated 1 to 5 (as in apply_recommend)
+CREATE TABLE ratings AS
+SELECT u::bigint AS user_id, i::bigint AS item_id, (1 + (u * 3 + i * 7) % 5)::float8 AS rating
 FROM generate_series(1, 12) u, generate_series(1, 9) i
 WHERE (u + 2 * i) % 3 <> 0;
 CREATE TABLE model AS
-SELECT nmf(nmf_matrix(user_id, item_id, rating), 2, seed => 7, max_iter => 300) AS m,
-       nmf_matrix(user_id, item_id, rating) AS x
-FROM ratings;
+SELECT nmf(x, 2, seed => 7, max_iter => 300) AS m, x
+FROM (SELECT nmf_matrix(user_id, item_id, rating) AS x FROM ratings) AS r;
 
 -- every key; the values as computed in SQL from nmf_predict
 SELECT k FROM model, jsonb_object_keys(nmf_score(m, x)) k ORDER BY k;

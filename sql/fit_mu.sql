@@ -4,13 +4,13 @@
 -- pair: W ~ [0.3887, 0.3863, 0.2250], H ~ [11.223, 10.575, 5.413].
 CREATE TABLE seed AS
 SELECT nmf(nmf_matrix('{{5,4,1},{4,5,1},{2,1,5}}'::float8[]), 1, solver => 'mu', max_iter => 1000, tol => 1e-10) AS m;
-SELECT id, factor, round(weight::numeric, 4) AS w FROM seed, nmf_w(seed.m) ORDER BY id;
-SELECT id, factor, round(weight::numeric, 3) AS h FROM seed, nmf_h(seed.m) ORDER BY id;
--- each within 1e-3 relative of the optimum
+-- each within 1e-3 relative of the optimum, and the values to 4 significant digits
 SELECT bool_and(abs(weight - want) / want < 1e-3) AS w_within_1e3
 FROM seed, nmf_w(seed.m) JOIN (VALUES (1, 0.38873), (2, 0.38630), (3, 0.22497)) AS o(id, want) USING (id);
 SELECT bool_and(abs(weight - want) / want < 1e-3) AS h_within_1e3
 FROM seed, nmf_h(seed.m) JOIN (VALUES (1, 11.2232), (2, 10.5753), (3, 5.41347)) AS o(id, want) USING (id);
+SELECT id, factor, round(weight::numeric, 4) AS w FROM seed, nmf_w(seed.m) ORDER BY id;
+SELECT id, factor, round(weight::numeric, 3) AS h FROM seed, nmf_h(seed.m) ORDER BY id;
 -- W's columns sum to 1
 SELECT factor, round(sum(weight)::numeric, 12) AS column_sum FROM seed, nmf_w(seed.m) GROUP BY factor;
 -- WH ~ [[4.36,4.11,2.10],[4.33,4.08,2.09],[2.52,2.37,1.21]]

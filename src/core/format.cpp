@@ -121,6 +121,16 @@ class Checker
 			fail(field, " = ", v, " is not a finite number >= 0");
 	}
 
+	// Several fields (name, value, name, value, ...) in the order given: the
+	// first that fails is the one reported.
+	template <class... Rest>
+	void
+	check_nonneg(const char *field, double v, const char *next, Rest... rest) const
+	{
+		check_nonneg(field, v);
+		check_nonneg(next, rest...);
+	}
+
 	void
 	check_exact_size(size_t size, int64_t implied) const
 	{
@@ -431,19 +441,12 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	c.check_range("init", h.init, 0, NMF_INIT_COUNT - 1);
 	c.check_range("missing", h.missing, 0, NMF_MISSING_COUNT - 1);
 	c.check_range("max_iter", h.max_iter, 0, INT32_MAX);
-	c.check_nonneg("tol", h.tol);
-	c.check_nonneg("max_seconds", h.max_seconds);
-	c.check_nonneg("l1_w", h.l1_w);
-	c.check_nonneg("l1_h", h.l1_h);
-	c.check_nonneg("l2_w", h.l2_w);
-	c.check_nonneg("l2_h", h.l2_h);
-	c.check_nonneg("learning_rate", h.learning_rate);
+	c.check_nonneg("tol", h.tol, "max_seconds", h.max_seconds, "l1_w", h.l1_w, "l1_h", h.l1_h,
+	               "l2_w", h.l2_w, "l2_h", h.l2_h, "learning_rate", h.learning_rate);
 	c.check_range("iterations", h.iterations, 0, h.max_iter);
 	c.check_range("converged", h.converged, 0, 1);
-	c.check_nonneg("final_loss", h.final_loss);
-	c.check_nonneg("relative_error", h.relative_error);
-	c.check_nonneg("seconds", h.seconds);
-	c.check_nonneg("x_norm_sq", h.x_norm_sq);
+	c.check_nonneg("final_loss", h.final_loss, "relative_error", h.relative_error, "seconds",
+	               h.seconds, "x_norm_sq", h.x_norm_sq);
 	c.check_range("history_len", h.history_len, 0, h.iterations);
 	c.check_range("bias", h.bias, 0, 1);
 	c.check_zero("reserved3", h.reserved3);

@@ -6,8 +6,7 @@
 // get the same quantity for free from the products of their W update).
 // Masked (missing = 'ignore'): the residual at the stored cells, O(nnz r).
 // And the dispatch to the loss the options name.
-#include "parallel.hpp"
-#include "solvers.hpp"
+#include "solver_blocks.hpp"
 
 namespace nmf::solver
 {
@@ -17,34 +16,17 @@ namespace nmf::solver
 double
 frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 {
-	const int64_t b = ws.block;
-	const CsrView &v = p.x;
-
-	const int64_t h_blocks = (v.cols + b - 1) / b;
-	parallel_for(ws.threads, h_blocks, [&](int64_t blk, int) {
-		poll_interrupts(p.intr);
-		Matrix &g = ws.part_gram[static_cast<size_t>(blk)];
-		g.setZero();
-		gram_add(g, h.middleCols(blk * b, std::min(b, v.cols - blk * b)));
-	});
+	const int64_t h_blocks =
+	    for_line_blocks(p, ws, p.x.cols, [&](int64_t blk, int64_t first, int64_t last, int) {
+		    Matrix &g = ws.part_gram[static_cast<size_t>(blk)];
+		    g.setZero();
+		    gram_add(g, h.middleCols(first, last - first));
+	    });
 	reduce_blocks(ws, h_blocks, ws.gram_h);
 	gram_mirror(ws.gram_h);
 
-	const int64_t w_blocks = (v.rows + b - 1) / b;
-	parallel_for(ws.threads, w_blocks, [&](int64_t blk, int lane) {
-		poll_interrupts(p.intr);
-		const int64_t i0 = blk * b;
-		const int64_t len = std::min(b, v.rows - i0);
-		Matrix &num = ws.num_of(lane);
-		gather(v.row_ptr, v.col_idx, v.values, i0, i0 + len, h, num);
-		const auto wb = w.middleCols(i0, len);
-		const size_t i = static_cast<size_t>(blk);
-		ws.part_cross[i] = (wb.array() * num.leftCols(len).array()).sum();
-		ws.part_gram[i].setZero();
-		gram_add(ws.part_gram[i], wb);
-	});
-	const double cross = reduce_blocks(ws, w_blocks, ws.gram_w);
-	gram_mirror(ws.gram_w);
+	const double cross = cross_and_gram(p, half_w(p), h, w, ws.gram_w, ws, nullptr,
+	                                    [](const auto &, auto &, int) {});
 
 	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
 }
@@ -53,30 +35,27 @@ frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws
 double
 masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 {
-	const CsrView &v = p.x;
-	const int64_t r = w.rows();
-	const int64_t lines = ws.block;
-	const int64_t blocks = (v.rows + lines - 1) / lines;
-	parallel_for(ws.threads, blocks, [&](int64_t blk, int) {
-		poll_interrupts(p.intr);
-		double part = 0.0;
-		const int64_t last = std::min(v.rows, (blk + 1) * lines);
-		for (int64_t i = blk * lines; i < last; i++)
-		{
-			const double *wi = w.data() + i * r;
-			for (int64_t q = v.row_ptr[i]; q < v.row_ptr[i + 1]; q++)
-			{
-				const double e =
-				    v.values[q] - dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r);
-				part += e * e;
-			}
-		}
-		ws.part_cross[static_cast<size_t>(blk)] = part;
-	});
-	double loss = 0.0;
-	for (int64_t k = 0; k < blocks; k++)
-		loss += ws.part_cross[static_cast<size_t>(k)];
-	return loss;
+	return sum_over_cells<1>(p, w, h, ws, [](std::array<double, 1> &part, double x, double wh) {
+		const double e = x - wh;
+		part[0] += e * e;
+	})[0];
+}
+
+double
+frobenius_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws, MaskedHalf masked_half,
+                    GramHalf half)
+{
+	if (p.masked())
+	{
+		masked_half(p, half_h(p), w, h, ws);
+		masked_half(p, half_w(p), h, w, ws);
+		return masked_frobenius_loss(p, w, h, ws);
+	}
+	// ws.gram_w is W^T W on entry; the H half leaves H H^T for the W half,
+	// whose cross term <W, V H^T> gives the loss.
+	half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws, products_by_rows(p, w, ws));
+	const double cross = half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws, nullptr);
+	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
 }
 
 double

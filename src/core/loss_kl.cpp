@@ -7,8 +7,7 @@
 // (W H)_ij of exactly 0 is taken as kEpsilon there.
 #include <cmath>
 
-#include "parallel.hpp"
-#include "solvers.hpp"
+#include "solver_blocks.hpp"
 
 namespace nmf::solver
 {
@@ -16,50 +15,21 @@ namespace nmf::solver
 double
 kl_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 {
-	const CsrView &v = p.x;
-	const int64_t r = w.rows();
-	const int64_t lines = ws.block;
-	const int64_t blocks = (v.rows + lines - 1) / lines;
-	// Blocks of rows on ws.threads lanes; each leaves its three sums, added
-	// in block order below.
-	parallel_for(ws.threads, blocks, [&](int64_t blk, int) {
-		poll_interrupts(p.intr);
-		double log_part = 0.0;
-		double v_sum = 0.0;
-		double wh_stored = 0.0;
-		const int64_t last = std::min(v.rows, (blk + 1) * lines);
-		for (int64_t i = blk * lines; i < last; i++)
-		{
-			const double *wi = w.data() + i * r;
-			for (int64_t q = v.row_ptr[i]; q < v.row_ptr[i + 1]; q++)
-			{
-				double wh = dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r);
-				wh_stored += wh;
-				const double x = v.values[q];
-				v_sum += x;
-				if (x > kEpsilon)
-				{
-					if (wh == 0.0)
-						wh = kEpsilon;
-					log_part += x * std::log(x / wh);
-				}
-			}
-		}
-		double *part = ws.part_cross.data() + 3 * blk;
-		part[0] = log_part;
-		part[1] = v_sum;
-		part[2] = wh_stored;
-	});
-	double log_part = 0.0;
-	double v_sum = 0.0;
-	double wh_stored = 0.0;
-	for (int64_t k = 0; k < blocks; k++)
-	{
-		const double *part = ws.part_cross.data() + 3 * k;
-		log_part += part[0];
-		v_sum += part[1];
-		wh_stored += part[2];
-	}
+	// sums: the log terms, V's sum, (W H)'s sum over the stored cells.
+	const auto sums =
+	    sum_over_cells<3>(p, w, h, ws, [](std::array<double, 3> &part, double x, double wh) {
+		    part[2] += wh;
+		    part[1] += x;
+		    if (x > kEpsilon)
+		    {
+			    if (wh == 0.0)
+				    wh = kEpsilon;
+			    part[0] += x * std::log(x / wh);
+		    }
+	    });
+	const double log_part = sums[0];
+	const double v_sum = sums[1];
+	const double wh_stored = sums[2];
 	double wh_sum = wh_stored;
 	if (!p.masked())
 	{

@@ -25,8 +25,7 @@
 // once no coordinate moves) to solve each small problem well.
 #include <cmath>
 
-#include "parallel.hpp"
-#include "solvers.hpp"
+#include "solver_blocks.hpp"
 
 namespace nmf::solver
 {
@@ -70,31 +69,14 @@ double
 hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other, Matrix &f,
           Matrix &gram_f, Workspace &ws, const Matrix *products = nullptr)
 {
-	const int64_t r = f.rows();
-	const int64_t b = ws.block;
-	const int64_t blocks = (s.count + b - 1) / b;
 	ws.gram_line = gram_other;
 	ws.gram_line.diagonal().array() += s.l2;
 	const Matrix &g = ws.gram_line;
-	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
-		poll_interrupts(p.intr);
-		const int64_t k0 = blk * b;
-		const int64_t len = std::min(b, s.count - k0);
-		const double *bd = products != nullptr ? products->data() + k0 * r : ws.num_of(lane).data();
-		if (products == nullptr)
-			gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num_of(lane));
-		const Eigen::Map<const Matrix> num(bd, r, len);
-		auto fb = f.middleCols(k0, len);
-		simd::active().cd_sweep_columns(g.data(), r, num.data(), s.l1, fb.data(), len,
+	return cross_and_gram(p, s, other, f, gram_f, ws, products,
+	                      [&](const auto &num, auto &fb, int lane) {
+		simd::active().cd_sweep_columns(g.data(), fb.rows(), num.data(), s.l1, fb.data(), fb.cols(),
 		                                ws.sweep_of(lane));
-		const size_t i = static_cast<size_t>(blk);
-		ws.part_cross[i] = (fb.array() * num.array()).sum();
-		ws.part_gram[i].setZero();
-		gram_add(ws.part_gram[i], fb);
 	});
-	const double cross = reduce_blocks(ws, blocks, gram_f);
-	gram_mirror(gram_f);
-	return cross;
 }
 
 // Each line's problem is its own: blocks of lines run on ws.threads lanes,
@@ -103,14 +85,11 @@ void
 hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
 {
 	const int64_t r = f.rows();
-	const int64_t lines = ws.block;
-	parallel_for(ws.threads, (s.count + lines - 1) / lines, [&](int64_t blk, int lane) {
-		poll_interrupts(p.intr);
+	for_line_blocks(p, ws, s.count, [&](int64_t, int64_t first, int64_t last, int lane) {
 		double *bk = ws.num_of(lane).data();
 		Matrix &copies = ws.den_of(lane);
 		Matrix &g = ws.gram_of(lane);
-		const int64_t last = std::min(s.count, (blk + 1) * lines);
-		for (int64_t k = blk * lines; k < last; k++)
+		for (int64_t k = first; k < last; k++)
 		{
 			std::fill(bk, bk + r, 0.0);
 			g.setZero();
@@ -144,15 +123,7 @@ hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f
 double
 hals_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 {
-	if (p.masked())
-	{
-		hals_masked_half(p, half_h(p), w, h, ws);
-		hals_masked_half(p, half_w(p), h, w, ws);
-		return masked_frobenius_loss(p, w, h, ws);
-	}
-	hals_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws, products_by_rows(p, w, ws));
-	const double cross = hals_half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws);
-	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
+	return frobenius_iteration(p, w, h, ws, hals_masked_half, hals_half);
 }
 
 } // namespace nmf::solver

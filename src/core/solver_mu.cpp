@@ -22,8 +22,7 @@
 // missing = 'ignore' (only stored cells count, M the mask): the products
 // become W^T (M o V) and W^T (M o W H), line by line over the stored cells,
 // O(nnz r) per iteration, plus one pass for the masked loss.
-#include "parallel.hpp"
-#include "solvers.hpp"
+#include "solver_blocks.hpp"
 
 namespace nmf::solver
 {
@@ -50,29 +49,19 @@ void
 mu_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
 {
 	const int64_t r = f.rows();
-	const int64_t lines = ws.block;
-	parallel_for(ws.threads, (s.count + lines - 1) / lines, [&](int64_t blk, int lane) {
-		poll_interrupts(p.intr);
-		double *num = ws.num_of(lane).data();
-		double *den = ws.den_of(lane).data();
-		const int64_t last = std::min(s.count, (blk + 1) * lines);
-		for (int64_t k = blk * lines; k < last; k++)
+	for_lines(p, s, f, ws, [&](int64_t k, double *fk, double *num, double *den) {
+		std::fill(den, den + r, 0.0);
+		for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
 		{
-			double *fk = f.data() + k * r;
-			std::fill(num, num + r, 0.0);
-			std::fill(den, den + r, 0.0);
-			for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
+			const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
+			const double wh = dot(o, fk, r);
+			for (int64_t t = 0; t < r; t++)
 			{
-				const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
-				const double wh = dot(o, fk, r);
-				for (int64_t t = 0; t < r; t++)
-				{
-					num[t] += s.val[q] * o[t];
-					den[t] += wh * o[t];
-				}
+				num[t] += s.val[q] * o[t];
+				den[t] += wh * o[t];
 			}
-			multiply_update(fk, num, den, r, s.l1, line_l2(s, k));
 		}
+		multiply_update(fk, num, den, r, s.l1, line_l2(s, k));
 	});
 }
 
@@ -82,30 +71,13 @@ double
 mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other, Matrix &f,
         Matrix &gram_f, Workspace &ws, const Matrix *products)
 {
-	const int64_t r = f.rows();
-	const int64_t b = ws.block;
-	const int64_t blocks = (s.count + b - 1) / b;
-	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
-		poll_interrupts(p.intr);
-		const int64_t k0 = blk * b;
-		const int64_t len = std::min(b, s.count - k0);
+	return cross_and_gram(p, s, other, f, gram_f, ws, products,
+	                      [&](const auto &num, auto &fb, int lane) {
 		Matrix &den = ws.den_of(lane);
-		const double *bd = products != nullptr ? products->data() + k0 * r : ws.num_of(lane).data();
-		if (products == nullptr)
-			gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num_of(lane));
-		const Eigen::Map<const Matrix> num(bd, r, len);
-		auto fb = f.middleCols(k0, len);
-		den.leftCols(len).noalias() = gram_other * fb;
-		simd::active().multiply_update(fb.data(), num.data(), den.data(), r * len, s.l1, s.l2,
-		                               kEpsilon);
-		const size_t i = static_cast<size_t>(blk);
-		ws.part_cross[i] = (fb.array() * num.array()).sum();
-		ws.part_gram[i].setZero();
-		gram_add(ws.part_gram[i], fb);
+		den.leftCols(fb.cols()).noalias() = gram_other * fb;
+		simd::active().multiply_update(fb.data(), num.data(), den.data(), fb.rows() * fb.cols(),
+		                               s.l1, s.l2, kEpsilon);
 	});
-	const double cross = reduce_blocks(ws, blocks, gram_f);
-	gram_mirror(gram_f);
-	return cross;
 }
 
 const Matrix *
@@ -126,17 +98,7 @@ products_by_rows(const Problem &p, const Matrix &w, Workspace &ws)
 double
 mu_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 {
-	if (p.masked())
-	{
-		mu_masked_half(p, half_h(p), w, h, ws);
-		mu_masked_half(p, half_w(p), h, w, ws);
-		return masked_frobenius_loss(p, w, h, ws);
-	}
-	// ws.gram_w is W^T W on entry; the H half leaves H H^T for the W half,
-	// whose cross term <W, V H^T> gives the loss.
-	mu_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws, products_by_rows(p, w, ws));
-	const double cross = mu_half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws);
-	return frobenius_from_parts(p.x_norm_sq, cross, ws.gram_w, ws.gram_h);
+	return frobenius_iteration(p, w, h, ws, mu_masked_half, mu_half);
 }
 
 } // namespace nmf::solver

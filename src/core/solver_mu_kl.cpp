@@ -18,8 +18,7 @@
 // the two halves stay the same computation on either side of V).
 #include <cfloat>
 
-#include "parallel.hpp"
-#include "solvers.hpp"
+#include "solver_blocks.hpp"
 
 namespace nmf::solver
 {
@@ -33,45 +32,35 @@ void
 kl_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
 {
 	const int64_t r = f.rows();
-	const int64_t lines = ws.block;
 	if (!s.masked)
 		ws.sums.noalias() = other.rowwise().sum();
-	parallel_for(ws.threads, (s.count + lines - 1) / lines, [&](int64_t blk, int lane) {
-		poll_interrupts(p.intr);
-		double *num = ws.num_of(lane).data();
-		double *den = ws.den_of(lane).data();
-		const int64_t last = std::min(s.count, (blk + 1) * lines);
-		for (int64_t k = blk * lines; k < last; k++)
+	for_lines(p, s, f, ws, [&](int64_t k, double *fk, double *num, double *den) {
+		if (s.masked)
+			std::fill(den, den + r, 0.0);
+		else
+			std::copy(ws.sums.data(), ws.sums.data() + r, den);
+		for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
 		{
-			double *fk = f.data() + k * r;
-			std::fill(num, num + r, 0.0);
-			if (s.masked)
-				std::fill(den, den + r, 0.0);
-			else
-				std::copy(ws.sums.data(), ws.sums.data() + r, den);
-			for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
-			{
-				const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
-				double wh = dot(o, fk, r);
-				if (wh == 0.0)
-					wh = kEpsilon;
-				const double ratio = s.val[q] / wh;
-				for (int64_t t = 0; t < r; t++)
-					num[t] += ratio * o[t];
-				if (s.masked)
-					for (int64_t t = 0; t < r; t++)
-						den[t] += o[t];
-			}
-			const double l2 = s.masked ? line_l2(s, k) : s.l2;
+			const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
+			double wh = dot(o, fk, r);
+			if (wh == 0.0)
+				wh = kEpsilon;
+			const double ratio = s.val[q] / wh;
 			for (int64_t t = 0; t < r; t++)
-			{
-				double d = den[t] + s.l1 + l2 * fk[t];
-				if (d == 0.0)
-					d = kEpsilon;
-				fk[t] *= num[t] / d;
-				if (fk[t] < DBL_EPSILON)
-					fk[t] = 0.0;
-			}
+				num[t] += ratio * o[t];
+			if (s.masked)
+				for (int64_t t = 0; t < r; t++)
+					den[t] += o[t];
+		}
+		const double l2 = s.masked ? line_l2(s, k) : s.l2;
+		for (int64_t t = 0; t < r; t++)
+		{
+			double d = den[t] + s.l1 + l2 * fk[t];
+			if (d == 0.0)
+				d = kEpsilon;
+			fk[t] *= num[t] / d;
+			if (fk[t] < DBL_EPSILON)
+				fk[t] = 0.0;
 		}
 	});
 }

@@ -131,6 +131,15 @@ double kl_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws
 // which the iterations below expect on entry and leave for the next one.
 double loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
 
+// One iteration of a Frobenius solver from its two kinds of half, H's then
+// W's: masked_half(p, s, other, f, ws) with missing = 'ignore', else
+// half(p, s, other, gram_other, f, gram_f, ws, products) as mu_half below.
+using MaskedHalf = void (*)(const Problem &, const Half &, const Matrix &, Matrix &, Workspace &);
+using GramHalf = double (*)(const Problem &, const Half &, const Matrix &, const Matrix &, Matrix &,
+                            Matrix &, Workspace &, const Matrix *);
+double frobenius_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws,
+                           MaskedHalf masked_half, GramHalf half);
+
 // One iteration of each solver; each returns the loss after it.
 double mu_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
 double mu_kl_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);

@@ -15,8 +15,6 @@
 #include "utils/array.h"
 
 PG_FUNCTION_INFO_V1(nmf_dist_init);
-PG_FUNCTION_INFO_V1(nmf_dist_hstats_add);
-PG_FUNCTION_INFO_V1(nmf_dist_rowstats_add);
 PG_FUNCTION_INFO_V1(nmf_dist_gram_add);
 PG_FUNCTION_INFO_V1(nmf_dist_sum);
 PG_FUNCTION_INFO_V1(nmf_dist_update_h);
@@ -209,19 +207,9 @@ stats_add(FunctionCallInfo fcinfo, bool of_h)
 	PG_RETURN_ARRAYTYPE_P(st);
 }
 
-/* sfunc of nmf_dist_hstats(w, col_id, value, cols, h, masked) */
-Datum
-nmf_dist_hstats_add(PG_FUNCTION_ARGS)
-{
-	return stats_add(fcinfo, true);
-}
-
-/* sfunc of nmf_dist_rowstats(w, col_id, value, cols, h, masked) */
-Datum
-nmf_dist_rowstats_add(PG_FUNCTION_ARGS)
-{
-	return stats_add(fcinfo, false);
-}
+/* sfuncs of nmf_dist_hstats and nmf_dist_rowstats(w, col_id, value, cols, h, masked) */
+NMFPG_FUNCTION_WITH_FLAG(nmf_dist_hstats_add, stats_add, true)
+NMFPG_FUNCTION_WITH_FLAG(nmf_dist_rowstats_add, stats_add, false)
 
 /* sfunc of nmf_dist_gram(w): W^T W, r x r */
 Datum

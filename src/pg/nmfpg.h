@@ -70,6 +70,17 @@ extern struct varlena *nmfpg_detoast_aligned(Datum d);
 		PG_RETURN_BYTEA_P(nmfpg_image_send(PG_GETARG_DATUM(0)));                                   \
 	}
 
+/*
+ * A V1 function that is body(fcinfo, flag): two SQL functions sharing one C
+ * body that a flag tells apart (nmf_w and nmf_h, ...).
+ */
+#define NMFPG_FUNCTION_WITH_FLAG(name, body, flag)                                                 \
+	PG_FUNCTION_INFO_V1(name);                                                                     \
+	Datum name(PG_FUNCTION_ARGS)                                                                   \
+	{                                                                                              \
+		return body(fcinfo, flag);                                                                 \
+	}
+
 extern const NmfMatrixFlat *nmfpg_matrix_arg(Datum d);
 extern struct varlena *nmfpg_model_current(struct varlena *v, int sqlstate);
 extern const NmfModelFlat *nmfpg_model_arg(Datum d);

@@ -14,11 +14,6 @@
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
-PG_FUNCTION_INFO_V1(nmf_w);
-PG_FUNCTION_INFO_V1(nmf_h);
-PG_FUNCTION_INFO_V1(nmf_w_wide);
-PG_FUNCTION_INFO_V1(nmf_h_wide);
-
 /* ids[count] and factors[count * rank], each id's weights contiguous. */
 typedef struct FactorSide
 {
@@ -95,29 +90,10 @@ emit_wide(FunctionCallInfo fcinfo, bool w_side)
 	return (Datum)0;
 }
 
-Datum
-nmf_w(PG_FUNCTION_ARGS)
-{
-	return emit_long(fcinfo, true);
-}
-
-Datum
-nmf_h(PG_FUNCTION_ARGS)
-{
-	return emit_long(fcinfo, false);
-}
-
-Datum
-nmf_w_wide(PG_FUNCTION_ARGS)
-{
-	return emit_wide(fcinfo, true);
-}
-
-Datum
-nmf_h_wide(PG_FUNCTION_ARGS)
-{
-	return emit_wide(fcinfo, false);
-}
+NMFPG_FUNCTION_WITH_FLAG(nmf_w, emit_long, true)
+NMFPG_FUNCTION_WITH_FLAG(nmf_h, emit_long, false)
+NMFPG_FUNCTION_WITH_FLAG(nmf_w_wide, emit_wide, true)
+NMFPG_FUNCTION_WITH_FLAG(nmf_h_wide, emit_wide, false)
 
 PG_FUNCTION_INFO_V1(nmf_bias);
 

@@ -10,6 +10,7 @@ database of its own, created at the start and dropped at the end.
 import os
 import sys
 import threading
+import time
 import traceback
 
 import psycopg2
@@ -192,3 +193,18 @@ class MemorySampler(threading.Thread):
     def stop(self):
         self._halt.set()
         self.join()
+
+
+def peak_during(cur, pid, sql, every=0.02):
+    """Runs sql on cur, whose backend is pid, sampling that backend's RssAnon every
+    `every` seconds. Returns (the first column of its row, seconds, the idle
+    RssAnon, the peak RssAnon), memory in kB."""
+    base = proc_status(pid, "RssAnon") or 0
+    sampler = MemorySampler(pid, every=every)
+    sampler.start()
+    t0 = time.time()
+    cur.execute(sql)
+    result = cur.fetchone()[0]
+    elapsed = time.time() - t0
+    sampler.stop()
+    return result, elapsed, base, max(base, sampler.anon_kb)

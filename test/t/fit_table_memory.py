@@ -13,10 +13,9 @@ tables must hold every id of the source. bench/bigfit.sh runs the same on
 
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from nmftest import MemorySampler, TestDatabase, main, proc_status, scalar  # noqa: E402
+from nmftest import TestDatabase, main, peak_during, scalar  # noqa: E402
 
 CELLS = int(os.environ.get("NMF_BIG_CELLS", "3000000"))
 
@@ -31,17 +30,10 @@ def body(tap):
                         % (users, users, CELLS - 1))
         conn = db.connect()
         pid = scalar(conn, "SELECT pg_backend_pid()")
-        base = proc_status(pid, "RssAnon") or 0
-        sampler = MemorySampler(pid)
-        sampler.start()
-        t0 = time.time()
         with conn.cursor() as cur:
-            cur.execute("SELECT nmf_fit('big', 'u', 'it', 'v', 'w', 'h', rank => 20, max_iter => 5,"
-                        " solver => 'mu', tol => 0)")
-            result = cur.fetchone()[0]
-        elapsed = time.time() - t0
-        sampler.stop()
-        peak = max(base, sampler.anon_kb)
+            result, elapsed, base, peak = peak_during(
+                cur, pid, "SELECT nmf_fit('big', 'u', 'it', 'v', 'w', 'h', rank => 20,"
+                " max_iter => 5, solver => 'mu', tol => 0)")
         est_kb = result["estimated_bytes"] / 1024.0
         grown = peak - base
 

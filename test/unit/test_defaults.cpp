@@ -51,6 +51,13 @@ masked(int64_t rank)
 	return nmf_test::options(rank, NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE);
 }
 
+// The model of a fit of r's training cells.
+Image
+fit_train(const Ratings &r, const NmfcOptions &opt, NmfcSummary *summary = nullptr)
+{
+	return nmf_test::fit_model(nmf_test::matrix_from_triplets(r.train), opt, summary);
+}
+
 double
 test_rmse(const Image &model, const std::vector<NmfTriplet> &cells)
 {
@@ -118,9 +125,8 @@ TEST(Defaults, RegIsTheRidgeScaledByEachLinesCells)
 TEST(Defaults, MaskedDefaultFitGeneralises)
 {
 	const Ratings r = planted_ratings(120, 80, 3, 0.15, 0.3, 7);
-	const Image matrix = nmf_test::matrix_from_triplets(r.train);
 	NmfcSummary s;
-	const Image model = nmf_test::fit_model(matrix, masked(3), &s);
+	const Image model = fit_train(r, masked(3), &s);
 	const NmfModelFlat *m = nmf_test::header(model);
 	EXPECT_GT(m->reg, 0.0);
 	EXPECT_EQ(s.diverged, 0);
@@ -139,12 +145,11 @@ TEST(Defaults, MaskedDefaultFitGeneralises)
 TEST(Defaults, UnregularisedMaskedFitStopsAtTheBound)
 {
 	const Ratings r = planted_ratings(120, 80, 3, 0.03, 0.5, 11);
-	const Image matrix = nmf_test::matrix_from_triplets(r.train);
 	NmfcOptions opt = masked(10);
 	opt.reg = 0;
 	opt.max_iter = 300;
 	NmfcSummary s;
-	const Image model = nmf_test::fit_model(matrix, opt, &s);
+	const Image model = fit_train(r, opt, &s);
 	const NmfModelFlat *m = nmf_test::header(model);
 	EXPECT_EQ(s.diverged, 1);
 	EXPECT_EQ(m->stop, NMF_STOP_DIVERGED);
@@ -158,11 +163,10 @@ TEST(Defaults, UnregularisedMaskedFitStopsAtTheBound)
 TEST(Defaults, BiasedFitStartsFromTheBaseline)
 {
 	const Ratings r = planted_ratings(60, 40, 2, 0.3, 0.3, 5);
-	const Image matrix = nmf_test::matrix_from_triplets(r.train);
 	NmfcOptions opt = masked(2);
 	opt.bias = 1;
 	opt.max_iter = 0;
-	const Image model = nmf_test::fit_model(matrix, opt);
+	const Image model = fit_train(r, opt);
 	const NmfModelFlat *m = nmf_test::header(model);
 	for (int64_t q = 0; q < m->cols * m->rank; q++)
 		ASSERT_EQ(nmf_model_h(m)[q], 0.0);
@@ -181,7 +185,6 @@ TEST(Defaults, BiasedFitStartsFromTheBaseline)
 TEST(Defaults, HoldoutKeepsTheBestIterate)
 {
 	const Ratings r = planted_ratings(120, 80, 2, 0.1, 0.8, 13);
-	const Image matrix = nmf_test::matrix_from_triplets(r.train);
 	NmfcOptions opt = masked(8);
 	opt.reg = 0.002;
 	opt.holdout = 0.2;
@@ -189,7 +192,7 @@ TEST(Defaults, HoldoutKeepsTheBestIterate)
 	opt.tol = 0;
 	opt.max_iter = 300;
 	NmfcSummary s;
-	const Image model = nmf_test::fit_model(matrix, opt, &s);
+	const Image model = fit_train(r, opt, &s);
 	const NmfModelFlat *m = nmf_test::header(model);
 	EXPECT_EQ(m->stop == NMF_STOP_EARLY || m->stop == NMF_STOP_DIVERGED, true);
 	EXPECT_LT(m->best_iteration, m->iterations);

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: PostgreSQL
+// The two block loops the solvers and losses share. Both cut the lines of one
+// side of V into blocks of ws.block lines, run the blocks on ws.threads lanes
+// (polling the interrupt flags once per block), and leave each block's partial
+// results in its own slot, so the caller (or the loop itself) sums them in
+// block order and the result does not depend on the thread count.
+#ifndef NMF_SOLVER_BLOCKS_HPP
+#define NMF_SOLVER_BLOCKS_HPP
+
+#include <algorithm>
+#include <array>
+
+#include "parallel.hpp"
+#include "solvers.hpp"
+
+namespace nmf::solver
+{
+
+// body(blk, first, last, lane) for the lines [first, last) of each block of
+// `count` lines. Returns the number of blocks.
+template <typename Body>
+int64_t
+for_line_blocks(const Problem &p, const Workspace &ws, int64_t count, const Body &body)
+{
+	const int64_t lines = ws.block;
+	const int64_t blocks = (count + lines - 1) / lines;
+	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
+		poll_interrupts(p.intr);
+		body(blk, blk * lines, std::min(count, (blk + 1) * lines), lane);
+	});
+	return blocks;
+}
+
+// For each line k of F: line(k, f_k, num, den), num the lane's r zeros and
+// den its r doubles of scratch (as the caller leaves them).
+template <typename Line>
+void
+for_lines(const Problem &p, const Half &s, Matrix &f, Workspace &ws, const Line &line)
+{
+	const int64_t r = f.rows();
+	for_line_blocks(p, ws, s.count, [&](int64_t, int64_t first, int64_t last, int lane) {
+		double *num = ws.num_of(lane).data();
+		double *den = ws.den_of(lane).data();
+		for (int64_t k = first; k < last; k++)
+		{
+			double *fk = f.data() + k * r;
+			std::fill(num, num + r, 0.0);
+			line(k, fk, num, den);
+		}
+	});
+}
+
+// The N sums over V's stored cells of cell(sums, v_ij, (W H)_ij), in row
+// order within each block of rows and then in block order.
+template <size_t N, typename Cell>
+std::array<double, N>
+sum_over_cells(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws, const Cell &cell)
+{
+	const CsrView &v = p.x;
+	const int64_t r = w.rows();
+	const int64_t n = static_cast<int64_t>(N);
+	const int64_t blocks =
+	    for_line_blocks(p, ws, v.rows, [&](int64_t blk, int64_t first, int64_t last, int) {
+		    std::array<double, N> part{};
+		    for (int64_t i = first; i < last; i++)
+		    {
+			    const double *wi = w.data() + i * r;
+			    for (int64_t q = v.row_ptr[i]; q < v.row_ptr[i + 1]; q++)
+				    cell(part, v.values[q],
+				         dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r));
+		    }
+		    std::copy(part.begin(), part.end(), ws.part_cross.data() + n * blk);
+	    });
+	std::array<double, N> sums{};
+	for (int64_t k = 0; k < blocks; k++)
+		for (size_t j = 0; j < N; j++)
+			sums[j] += ws.part_cross[static_cast<size_t>(n * k) + j];
+	return sums;
+}
+
+// Absent cells as zeros: for each block of F's columns, its products
+// B = O V (from `products`, or gathered from s into the lane's ws.num), then
+// update(B, F's block, lane); then the block's <F, B> and Gram. Returns the
+// sum of the cross terms and leaves F's Gram in gram_f, both in block order.
+// F may be const (the loss: update does nothing).
+template <typename F, typename Update>
+double
+cross_and_gram(const Problem &p, const Half &s, const Matrix &other, F &f, Matrix &gram_f,
+               Workspace &ws, const Matrix *products, const Update &update)
+{
+	const int64_t r = f.rows();
+	const int64_t b = ws.block;
+	const int64_t blocks = (s.count + b - 1) / b;
+	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
+		poll_interrupts(p.intr);
+		const int64_t k0 = blk * b;
+		const int64_t len = std::min(b, s.count - k0);
+		const double *bd = products != nullptr ? products->data() + k0 * r : ws.num_of(lane).data();
+		if (products == nullptr)
+			gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num_of(lane));
+		const Eigen::Map<const Matrix> num(bd, r, len);
+		auto fb = f.middleCols(k0, len);
+		update(num, fb, lane);
+		const size_t i = static_cast<size_t>(blk);
+		ws.part_cross[i] = (fb.array() * num.array()).sum();
+		ws.part_gram[i].setZero();
+		gram_add(ws.part_gram[i], fb);
+	});
+	const double cross = reduce_blocks(ws, blocks, gram_f);
+	gram_mirror(gram_f);
+	return cross;
+}
+
+} // namespace nmf::solver
+
+#endif
