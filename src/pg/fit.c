@@ -19,23 +19,12 @@
 
 PG_FUNCTION_INFO_V1(nmf_fit);
 
-typedef struct FitHolder
-{
-	NmfcFit *fit;
-	MemoryContextCallback callback;
-} FitHolder;
-
+/* A fit's handle goes with its row in nmf_progress. */
 static void
-fit_holder_release(void *arg)
+fit_release(void *fit)
 {
-	FitHolder *holder = (FitHolder *)arg;
-
-	if (holder->fit)
-	{
-		nmfc_fit_free(holder->fit);
-		holder->fit = NULL;
-		nmfpg_progress_end();
-	}
+	nmfc_fit_free((NmfcFit *)fit);
+	nmfpg_progress_end();
 }
 
 /* nmf()'s options, in its argument order, counted from the rank. */
@@ -318,25 +307,25 @@ nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col
 	NmfcInterrupts intr = nmfpg_interrupts();
 	NmfcError err;
 	NmfcSummary summary;
-	FitHolder *holder;
+	NmfpgHolder *holder;
+	NmfcFit *fit = NULL;
+	int status;
 	NmfModelFlat *model;
 	double loss_before = 0.0;
 	int64 size;
 	int done = 0;
 
-	holder = palloc0(sizeof(FitHolder));
-	holder->callback.func = fit_holder_release;
-	holder->callback.arg = holder;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, &holder->callback);
-	nmfpg_raise(nmfc_fit_create(x, opt, &intr, &holder->fit, &err), &err,
-	            ERRCODE_INVALID_PARAMETER_VALUE);
+	holder = nmfpg_holder(fit_release);
+	status = nmfc_fit_create(x, opt, &intr, &fit, &err);
+	holder->handle = fit;
+	nmfpg_raise(status, &err, ERRCODE_INVALID_PARAMETER_VALUE);
 
 	nmfpg_progress_begin(nmfc_solver_name(opt->solver), x->rows, x->cols, opt->rank, opt->max_iter);
 	while (!done)
 	{
 		CHECK_FOR_INTERRUPTS();
-		nmfpg_raise(nmfc_fit_step(holder->fit, &done, &err), &err, ERRCODE_DATA_EXCEPTION);
-		nmfc_fit_summary(holder->fit, &summary);
+		nmfpg_raise(nmfc_fit_step(fit, &done, &err), &err, ERRCODE_DATA_EXCEPTION);
+		nmfc_fit_summary(fit, &summary);
 		nmfpg_progress_update(summary.iterations, summary.loss, summary.seconds);
 		if (run->verbose && (summary.iterations == 1 || summary.iterations % every == 0 || done))
 		{
@@ -348,11 +337,11 @@ nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col
 	size = nmfc_model_size_bias(x->rows, x->cols, opt->rank, summary.history_len, opt->bias);
 	model = (NmfModelFlat *)MemoryContextAllocHuge(CurrentMemoryContext, size);
 	memset(model, 0, size);
-	nmfpg_raise(nmfc_fit_write_model(holder->fit, row_ids, col_ids, model, (size_t)size, &err),
-	            &err, ERRCODE_INTERNAL_ERROR);
+	nmfpg_raise(nmfc_fit_write_model(fit, row_ids, col_ids, model, (size_t)size, &err), &err,
+	            ERRCODE_INTERNAL_ERROR);
 	if ((Size)size <= MaxAllocSize)
 		SET_VARSIZE(model, size);
-	fit_holder_release(holder);
+	nmfpg_holder_release(holder);
 	warn_about_ending(&summary, opt, run);
 	*image_size = size;
 	return model;

@@ -100,6 +100,16 @@ extern void nmfpg_check_cell(int64 row, int64 col, double value);
  * defaults: the first NMFPG_FIT_OPTIONS from rank_arg, the 0.3 ones from
  * extra_arg (nmf(): right after verbose; nmf_fit(): after models_table).
  */
+/* holder.c: a core handle freed with the current memory context (or at once). */
+typedef struct NmfpgHolder
+{
+	void *handle; /* NULL once released */
+	void (*release)(void *handle);
+	MemoryContextCallback callback;
+} NmfpgHolder;
+extern NmfpgHolder *nmfpg_holder(void (*release)(void *handle));
+extern void nmfpg_holder_release(NmfpgHolder *h);
+
 /* How the glue drives and reports a fit, beside the core's options. */
 typedef struct NmfpgFitRun
 {

@@ -4,8 +4,7 @@
  * max_iter, tol, threads): the core's cross-validated search of rank and
  * count-scaled ridge over the stored cells, then the best candidate fitted
  * on every cell like nmf(), its model carrying the search's table. The
- * search handle is freed by a memory-context callback, so an ERROR or a
- * cancel anywhere releases it.
+ * search's handle is held by nmfpg_holder.
  */
 #include "postgres.h"
 
@@ -36,22 +35,10 @@ enum
 	ARG_THREADS
 };
 
-typedef struct TuneHolder
-{
-	NmfcTune *tune;
-	MemoryContextCallback callback;
-} TuneHolder;
-
 static void
-tune_holder_release(void *arg)
+tune_release(void *tune)
 {
-	TuneHolder *holder = (TuneHolder *)arg;
-
-	if (holder->tune)
-	{
-		nmfc_tune_free(holder->tune);
-		holder->tune = NULL;
-	}
+	nmfc_tune_free((NmfcTune *)tune);
 }
 
 /* A 1-D array argument without NULLs, as doubles. */
@@ -94,7 +81,9 @@ nmf_tune(PG_FUNCTION_ARGS)
 	NmfcInterrupts intr = nmfpg_interrupts();
 	NmfcError err;
 	NmfpgFitRun run = {false, false};
-	TuneHolder *holder;
+	NmfpgHolder *holder;
+	NmfcTune *tune = NULL;
+	int status;
 	double *rank_list, *regs;
 	int64 *ranks;
 	int nranks, nregs;
@@ -136,14 +125,12 @@ nmf_tune(PG_FUNCTION_ARGS)
 	opt.threads = PG_ARGISNULL(ARG_THREADS) ? nmfpg_threads : PG_GETARG_INT32(ARG_THREADS);
 	nmfpg_check_memory(nmfpg_fit_memory_bound(&x, &opt), "nmf_tune");
 
-	holder = palloc0(sizeof(TuneHolder));
-	holder->callback.func = tune_holder_release;
-	holder->callback.arg = holder;
-	MemoryContextRegisterResetCallback(CurrentMemoryContext, &holder->callback);
-	nmfpg_raise(nmfc_tune_run(&x, &opt, ranks, nranks, regs, nregs, PG_GETARG_INT32(ARG_FOLDS),
-	                          PG_GETARG_FLOAT8(ARG_MAX_SECONDS), &intr, &holder->tune, &err),
-	            &err, ERRCODE_INVALID_PARAMETER_VALUE);
-	nmfc_tune_best(holder->tune, &best_rank, &best_reg, &cv_rmse, &nrows, &budget_hit);
+	holder = nmfpg_holder(tune_release);
+	status = nmfc_tune_run(&x, &opt, ranks, nranks, regs, nregs, PG_GETARG_INT32(ARG_FOLDS),
+	                       PG_GETARG_FLOAT8(ARG_MAX_SECONDS), &intr, &tune, &err);
+	holder->handle = tune;
+	nmfpg_raise(status, &err, ERRCODE_INVALID_PARAMETER_VALUE);
+	nmfc_tune_best(tune, &best_rank, &best_reg, &cv_rmse, &nrows, &budget_hit);
 	if (best_rank == 0)
 		ereport(NOTICE,
 		        (errmsg("nmf_tune: max_seconds %g ran out before any candidate was scored on "
@@ -159,13 +146,12 @@ nmf_tune(PG_FUNCTION_ARGS)
 	opt.reg = best_rank > 0 ? best_reg : NMF_REG_AUTO;
 	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
 	model = nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt, &run, &size);
-	tuned_size = nmfc_model_tuned_size(size, holder->tune);
+	tuned_size = nmfc_model_tuned_size(size, tune);
 	nmfpg_check_image_size(tuned_size, "the nmf_model");
 	tuned = (NmfModelFlat *)palloc0(tuned_size);
-	nmfpg_raise(
-	    nmfc_model_attach_tune(model, (size_t)size, holder->tune, tuned, (size_t)tuned_size, &err),
-	    &err, ERRCODE_INTERNAL_ERROR);
+	nmfpg_raise(nmfc_model_attach_tune(model, (size_t)size, tune, tuned, (size_t)tuned_size, &err),
+	            &err, ERRCODE_INTERNAL_ERROR);
 	SET_VARSIZE(tuned, tuned_size);
-	tune_holder_release(holder);
+	nmfpg_holder_release(holder);
 	PG_RETURN_POINTER(tuned);
 }
