@@ -63,8 +63,6 @@ def body(tap, co, workers):
 
     build_costs(tap, co)
 
-    build_costs(tap, co)
-
 
 def build_costs(tap, co):
     """The partial state's text size per cell, and the build's time: distributed
