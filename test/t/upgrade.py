@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: PostgreSQL
 """ALTER EXTENSION nmf UPDATE keeps what users stored, and gives the catalog of a fresh install.
 
-For each earlier version (0.1 to 0.4), a database gets it (CREATE EXTENSION
+For each earlier version (0.1 to 0.5), a database gets it (CREATE EXTENSION
 nmf VERSION '0.x'), stores a matrix and a model in a table, and calls that
 version's functions through the installed library, which serves every
 version (0.2's nmf_fit, whose models_table sits where 0.3 has more options,
@@ -95,7 +95,7 @@ def as_format_2(model):
 def body(tap):
     with TestDatabase("upgrade_fresh") as db:
         fresh = scalar(db.connect(), CATALOG)
-    for version in ("0.1", "0.2", "0.3", "0.4"):
+    for version in ("0.1", "0.2", "0.3", "0.4", "0.5"):
         run(tap, version, fresh)
 
 
