@@ -17,6 +17,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+PG_FUNCTION_INFO_V1(nmf);
 PG_FUNCTION_INFO_V1(nmf_fit);
 
 /* A fit's handle goes with its row in nmf_progress. */
@@ -348,7 +349,7 @@ nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col
 }
 
 Datum
-nmf_fit(PG_FUNCTION_ARGS)
+nmf(PG_FUNCTION_ARGS)
 {
 	NmfcOptions opt;
 	const NmfMatrixFlat *m;
@@ -372,4 +373,15 @@ nmf_fit(PG_FUNCTION_ARGS)
 	nmfpg_check_memory(nmfpg_fit_memory_bound(&x, &opt), "the fit");
 	PG_RETURN_POINTER(
 	    nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt, &run, &size));
+}
+
+/*
+ * Catalogs of versions 0.1 to 0.5 bind SQL nmf() to the C name 'nmf_fit'
+ * (and SQL nmf_fit() to 'nmf_fit_table'): until they are updated, that name
+ * must go on meaning nmf(), with nmf()'s arguments.
+ */
+Datum
+nmf_fit(PG_FUNCTION_ARGS)
+{
+	return nmf(fcinfo);
 }
