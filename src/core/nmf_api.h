@@ -173,7 +173,12 @@ extern "C"
 	 */
 	void nmfc_advise_huge_pages(void *p, size_t size) NMFC_NOEXCEPT;
 
-	/* ---- building a matrix from triplets ---- */
+	/*
+	 * ---- building a matrix from triplets ----
+	 * Every cell handed to these functions and to nmfc_builder_add holds a
+	 * value its caller checked (finite, >= 0: the glue's nmfpg_check_cell) or
+	 * read from a validated state image; they check it no more.
+	 */
 
 	/*
 	 * Sorts t[0..count) by (row, col) in place and sums duplicates, compacting
@@ -188,8 +193,7 @@ extern "C"
 	/*
 	 * Sorts t[0..count) by (row, col) in place (nothing to do when it already
 	 * is) and sums duplicates, compacting to *nnz triplets. count may be 0.
-	 * Fails with NMFC_INVALID_DATA on a value that is not finite and >= 0 or
-	 * a sum that overflows to infinity.
+	 * Fails with NMFC_INVALID_DATA when a sum overflows to infinity.
 	 */
 	int nmfc_triplets_sort_dedupe(NmfTriplet *t, int64_t count, int64_t *nnz,
 	                              const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
