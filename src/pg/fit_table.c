@@ -42,9 +42,8 @@ enum
 	ARG_W_TABLE,
 	ARG_H_TABLE,
 	ARG_RANK,
-	/* nmf()'s options follow the rank, then: */
-	ARG_MODELS_TABLE = ARG_RANK + NMFPG_FIT_OPTIONS,
-	ARG_EXTRA /* the options from bias on (0.3, 0.5), after models_table */
+	/* nmf()'s options follow the rank, with models_table after verbose */
+	ARG_MODELS_TABLE = ARG_RANK + NMFC_OPT_verbose + 1
 };
 
 #define FETCH_ROWS 10000
@@ -355,10 +354,7 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	char *result;
 
 	/* Every argument is checked before the source is read. */
-	nmfpg_parse_fit_options(fcinfo, ARG_RANK, ARG_EXTRA, &opt, &run);
-	if (opt.rank < 1)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("rank must be at least 1, not " INT64_FORMAT, (int64)opt.rank)));
+	nmfpg_parse_fit_options(fcinfo, ARG_RANK, 1, &opt, &run);
 	source = text_arg(fcinfo, ARG_SOURCE, "source");
 	w_table = new_relation(text_arg(fcinfo, ARG_W_TABLE, "w_table"), "w_table");
 	h_table = new_relation(text_arg(fcinfo, ARG_H_TABLE, "h_table"), "h_table");

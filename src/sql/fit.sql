@@ -1,7 +1,8 @@
 -- SPDX-License-Identifier: PostgreSQL
 -- Fitting: nmf() factorizes a matrix value, nmf_fit() a table or query.
--- Each option is checked by the core, which names the option and the
--- allowed values in its error.
+-- The options' names, order, types and defaults are src/core/options.def's
+-- (test/t/option_defaults.py checks them); the core checks each given value
+-- against it and names the option and the allowed values in its error.
 
 -- Volatile: a fit is costly and may stop on max_seconds, so a query that
 -- names its result twice must not run it twice. Not strict: the options
