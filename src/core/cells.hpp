@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: PostgreSQL
 // What sorting, merging and writing cells share (triplets.cpp, runs.cpp):
-// the cell order, the value and overflow checks, and the direct column table.
+// the cell order, the overflow check, and the direct column table. A cell's
+// value is checked once, where it enters (the glue's nmfpg_check_cell, or the
+// validation of a state image), and trusted here.
 #ifndef NMF_CELLS_HPP
 #define NMF_CELLS_HPP
 
@@ -25,20 +27,6 @@ cell_less(const NmfTriplet &a, const NmfTriplet &b) noexcept
 // Distinct column ids held in a hash table at most: 16 bytes each plus the
 // table's slack, so 32 MB; past that the ids are sorted instead.
 inline constexpr int64_t kMaxHashedIds = int64_t(1) << 20;
-
-[[noreturn]] __attribute__((noinline, cold)) inline void
-throw_bad_value(const NmfTriplet &c)
-{
-	throw InvalidData(
-	    message("value ", c.value, " at (", c.row, ", ", c.col, ") is not a finite number >= 0"));
-}
-
-inline void
-check_value(const NmfTriplet &c)
-{
-	if (!std::isfinite(c.value) || !(c.value >= 0))
-		throw_bad_value(c);
-}
 
 [[noreturn]] __attribute__((noinline, cold)) inline void
 throw_overflow(const NmfTriplet &c)

@@ -7,6 +7,7 @@
 
 #include "door_guard.hpp"
 #include "fit.hpp"
+#include "options.hpp"
 
 using nmf::door::guarded;
 using nmf::door::interrupts_or_none;
@@ -21,54 +22,18 @@ struct NmfcFit
 	nmf::Fit fit;
 };
 
-namespace
-{
-
-// Names of option codes: index = code. Lookups are case-sensitive, as the
-// glue passes the user's string through unchanged.
-constexpr const char *kSolverNames[] = {"mu", "hals", "gd"};
-constexpr const char *kLossNames[] = {"frobenius", "kl"};
-constexpr const char *kInitNames[] = {"random",   "nndsvd", "nndsvda",
-                                      "nndsvdar", "custom", "warm_start"};
-constexpr const char *kMissingNames[] = {"zero", "ignore"};
-static_assert(std::size(kSolverNames) == NMF_SOLVER_COUNT, "a solver has no name");
-static_assert(std::size(kLossNames) == NMF_LOSS_COUNT, "a loss has no name");
-static_assert(std::size(kInitNames) == NMF_INIT_COUNT, "an init has no name");
-static_assert(std::size(kMissingNames) == NMF_MISSING_COUNT, "a missing mode has no name");
-
-template <size_t N>
-int
-code_of(const char *const (&names)[N], const char *name) noexcept
-{
-	if (name == nullptr)
-		return -1;
-	for (size_t i = 0; i < N; i++)
-		if (std::strcmp(names[i], name) == 0)
-			return static_cast<int>(i);
-	return -1;
-}
-
-template <size_t N>
-const char *
-name_of(const char *const (&names)[N], int code) noexcept
-{
-	return code >= 0 && static_cast<size_t>(code) < N ? names[code] : nullptr;
-}
-
-} // namespace
-
-#define OPTION_LOOKUPS(code_fn, name_fn, names_fn, table, hint)                                    \
+#define OPTION_LOOKUPS(option, code_fn, name_fn, names_fn)                                         \
 	int code_fn(const char *name) noexcept                                                         \
 	{                                                                                              \
-		return code_of(table, name);                                                               \
+		return nmf::options::code_of(option, name);                                                \
 	}                                                                                              \
 	const char *name_fn(int code) noexcept                                                         \
 	{                                                                                              \
-		return name_of(table, code);                                                               \
+		return nmf::options::name_of(option, code);                                                \
 	}                                                                                              \
 	const char *names_fn(void) noexcept                                                            \
 	{                                                                                              \
-		return hint;                                                                               \
+		return nmf::options::info(option).values;                                                  \
 	}
 
 extern "C"
@@ -77,38 +42,40 @@ extern "C"
 	void
 	nmfc_options_default(NmfcOptions *opt, int64_t rank) noexcept
 	{
-		if (opt == nullptr)
-			return;
-		std::memset(opt, 0, sizeof(*opt));
-		opt->rank = rank;
-		opt->solver = NMF_SOLVER_HALS;
-		opt->loss = NMF_LOSS_FROBENIUS;
-		opt->init = NMF_INIT_RANDOM;
-		opt->missing = NMF_MISSING_ZERO;
-		opt->max_iter = 200;
-		opt->tol = 1e-4;
-		opt->seed = 0;
-		opt->max_seconds = 0;
-		opt->l1_w = opt->l1_h = opt->l2_w = opt->l2_h = 0;
-		opt->learning_rate = 0;
-		opt->threads = 0;
-		opt->bias = 0;
-		opt->l2_bias = NMF_DEFAULT_L2_BIAS;
-		opt->reg = NMF_REG_AUTO;
-		opt->holdout = 0;
-		opt->patience = NMF_DEFAULT_PATIENCE;
+		if (opt != nullptr)
+			nmf::options::set_defaults(*opt, rank);
 	}
 
-	// Each option's three lookups, by the door functions' full names: the code
-	// of a name, the name of a code, and the accepted names for hints (in the
-	// order the documentation gives them, kept by hand beside the tables).
-	OPTION_LOOKUPS(nmfc_solver_code, nmfc_solver_name, nmfc_solver_names, kSolverNames,
-	               "hals, mu, gd")
-	OPTION_LOOKUPS(nmfc_loss_code, nmfc_loss_name, nmfc_loss_names, kLossNames, "frobenius, kl")
-	OPTION_LOOKUPS(nmfc_init_code, nmfc_init_name, nmfc_init_names, kInitNames,
-	               "random, nndsvd, nndsvda, nndsvdar, custom, warm_start")
-	OPTION_LOOKUPS(nmfc_missing_code, nmfc_missing_name, nmfc_missing_names, kMissingNames,
-	               "zero, ignore")
+	const NmfcOptionInfo *
+	nmfc_option_info(int option) noexcept
+	{
+		return option >= 0 && option < NMFC_OPT_COUNT ? &nmf::options::info(option) : nullptr;
+	}
+
+	int
+	nmfc_option_set_int(NmfcOptions *opt, int option, int64_t value, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { nmf::options::set(*require(opt, "options"), option, value); });
+	}
+
+	int
+	nmfc_option_set_real(NmfcOptions *opt, int option, double value, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { nmf::options::set(*require(opt, "options"), option, value); });
+	}
+
+	int
+	nmfc_option_set_name(NmfcOptions *opt, int option, const char *name, NmfcError *err) noexcept
+	{
+		return guarded(err,
+		               [&] { nmf::options::set_name(*require(opt, "options"), option, name); });
+	}
+
+	// Each text option's three lookups, by the door functions' full names.
+	OPTION_LOOKUPS(NMFC_OPT_solver, nmfc_solver_code, nmfc_solver_name, nmfc_solver_names)
+	OPTION_LOOKUPS(NMFC_OPT_loss, nmfc_loss_code, nmfc_loss_name, nmfc_loss_names)
+	OPTION_LOOKUPS(NMFC_OPT_init, nmfc_init_code, nmfc_init_name, nmfc_init_names)
+	OPTION_LOOKUPS(NMFC_OPT_missing, nmfc_missing_code, nmfc_missing_name, nmfc_missing_names)
 
 	int
 	nmfc_options_validate(const NmfcMatrixView *x, const NmfcOptions *opt, NmfcError *err) noexcept

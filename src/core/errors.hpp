@@ -88,10 +88,17 @@ append(std::string &s, const std::string &v)
 	s += v;
 }
 
-// Shortest round-trip form, so two values that differ never print alike.
+// Shortest round-trip form, so two values that differ never print alike;
+// NaN and the infinities as PostgreSQL writes them, since the glue's
+// messages show them beside the user's own input.
 inline void
 append(std::string &s, double v)
 {
+	if (v != v || v - v != 0)
+	{
+		s += v != v ? "NaN" : v > 0 ? "Infinity" : "-Infinity";
+		return;
+	}
 	char buf[32];
 	std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), v);
 	s.append(buf, r.ptr);

@@ -13,6 +13,7 @@
 #include "apply.hpp"
 #include "errors.hpp"
 #include "format.hpp"
+#include "options.hpp"
 #include "parallel.hpp"
 #include "solvers.hpp"
 #include "svd.hpp"
@@ -22,20 +23,6 @@ namespace nmf
 
 namespace
 {
-
-void
-check_code(const char *option, int32_t code, int32_t count)
-{
-	if (code < 0 || code >= count)
-		throw InvalidArgument(message(option, " code ", code, " is unknown"));
-}
-
-void
-check_nonneg(const char *option, double v)
-{
-	if (!std::isfinite(v) || !(v >= 0))
-		throw InvalidArgument(message(option, " ", v, " is not a finite number >= 0"));
-}
 
 // a * b + c, saturating at INT64_MAX, for memory estimates.
 int64_t
@@ -56,14 +43,9 @@ Fit::validate(const CsrView &x, const NmfcOptions &opt)
 	    (x.nnz > 0 && (x.col_idx == nullptr || x.values == nullptr)))
 		throw InvalidArgument(message("matrix view of ", x.rows, " x ", x.cols, " with ", x.nnz,
 		                              " cells is invalid"));
-	check_code("solver", opt.solver, NMF_SOLVER_COUNT);
-	check_code("loss", opt.loss, NMF_LOSS_COUNT);
-	check_code("init", opt.init, NMF_INIT_COUNT);
-	check_code("missing", opt.missing, NMF_MISSING_COUNT);
-
+	// Each option in its range (options.def), then what depends on the matrix.
+	options::check(opt);
 	const int64_t min_dim = std::min(x.rows, x.cols);
-	if (opt.rank < 1)
-		throw InvalidArgument(message("rank ", opt.rank, " is less than 1"));
 	if (opt.rank > min_dim)
 		throw InvalidArgument(
 		    message("rank ", opt.rank, " is larger than min(rows, cols) = ", min_dim));
@@ -74,29 +56,6 @@ Fit::validate(const CsrView &x, const NmfcOptions &opt)
 	if (x.rows > INT32_MAX)
 		throw LimitExceeded(
 		    message("matrix has ", x.rows, " rows, more than the limit of ", INT32_MAX));
-
-	// max_iter = 0: no iteration, the model holds the initial factors.
-	if (opt.max_iter < 0)
-		throw InvalidArgument(message("max_iter ", opt.max_iter, " is negative"));
-	check_nonneg("tol", opt.tol);
-	check_nonneg("max_seconds", opt.max_seconds);
-	check_nonneg("l1_w", opt.l1_w);
-	check_nonneg("l1_h", opt.l1_h);
-	check_nonneg("l2_w", opt.l2_w);
-	check_nonneg("l2_h", opt.l2_h);
-	check_nonneg("learning_rate", opt.learning_rate);
-	if (opt.bias != 0 && opt.bias != 1)
-		throw InvalidArgument(message("bias code ", opt.bias, " is not 0 or 1"));
-	check_nonneg("l2_bias", opt.l2_bias);
-	if (opt.reg != NMF_REG_AUTO)
-		check_nonneg("reg", opt.reg);
-	if (!std::isfinite(opt.holdout) || !(opt.holdout >= 0) || !(opt.holdout < 0.5))
-		throw InvalidArgument(message("holdout ", opt.holdout, " is outside [0, 0.5)"));
-	if (opt.patience < 1)
-		throw InvalidArgument(message("patience ", opt.patience, " is less than 1"));
-	if (opt.threads < 0 || opt.threads > kMaxThreads)
-		throw InvalidArgument(
-		    message("threads ", opt.threads, " is outside 0..", kMaxThreads, " (0: the default)"));
 	validate_combinations(x, opt);
 }
 

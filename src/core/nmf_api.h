@@ -173,7 +173,12 @@ extern "C"
 	 */
 	void nmfc_advise_huge_pages(void *p, size_t size) NMFC_NOEXCEPT;
 
-	/* ---- building a matrix from triplets ---- */
+	/*
+	 * ---- building a matrix from triplets ----
+	 * Every cell handed to these functions and to nmfc_builder_add holds a
+	 * value its caller checked (finite, >= 0: the glue's nmfpg_check_cell) or
+	 * read from a validated state image; they check it no more.
+	 */
 
 	/*
 	 * Sorts t[0..count) by (row, col) in place and sums duplicates, compacting
@@ -188,8 +193,7 @@ extern "C"
 	/*
 	 * Sorts t[0..count) by (row, col) in place (nothing to do when it already
 	 * is) and sums duplicates, compacting to *nnz triplets. count may be 0.
-	 * Fails with NMFC_INVALID_DATA on a value that is not finite and >= 0 or
-	 * a sum that overflows to infinity.
+	 * Fails with NMFC_INVALID_DATA when a sum overflows to infinity.
 	 */
 	int nmfc_triplets_sort_dedupe(NmfTriplet *t, int64_t count, int64_t *nnz,
 	                              const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
@@ -298,7 +302,54 @@ extern "C"
 /* Early stopping's patience when holdout is given and patience is not. */
 #define NMF_DEFAULT_PATIENCE 10
 
-	/* Fills the defaults documented in the README for the given rank. */
+/* Threads of one fit at most (options.def, nmf.threads). */
+#define NMF_MAX_THREADS 64
+
+	/* How the glue reads an option's SQL argument (options.def). */
+	enum
+	{
+		NMF_KIND_TEXT,   /* a name; the field holds its code */
+		NMF_KIND_INT,    /* int */
+		NMF_KIND_BIGINT, /* bigint */
+		NMF_KIND_REAL,   /* float8 */
+		NMF_KIND_BOOL,   /* boolean; the field holds 0 or 1 */
+		NMF_KIND_GLUE    /* read by the glue itself, into several fields or none */
+	};
+
+	/* The options by their rows in options.def: nmf()'s arguments from rank on. */
+	typedef enum NmfcOption
+	{
+#define NMF_OPTION(name, ...) NMFC_OPT_##name,
+#define NMF_OPTION_GLUE(name, ...) NMFC_OPT_##name,
+#include "options.def"
+		NMFC_OPT_COUNT
+	} NmfcOption;
+
+	typedef struct NmfcOptionInfo
+	{
+		const char *name;   /* nmf()'s argument */
+		int kind;           /* NMF_KIND_* */
+		int nullable;       /* its SQL default is NULL: a NULL leaves the core's default */
+		const char *hint;   /* the HINT of its range error; "" for none */
+		const char *values; /* a text option's accepted names, ", "-joined; else NULL */
+	} NmfcOptionInfo;
+
+	/* An option's row; NULL for a number that is none. */
+	const NmfcOptionInfo *nmfc_option_info(int option) NMFC_NOEXCEPT;
+
+	/*
+	 * A value given for an option, by its kind: checked against the option's
+	 * range (NMFC_INVALID_ARGUMENT names it) and stored in its field. A name
+	 * for a text option is looked up, its code stored.
+	 */
+	int nmfc_option_set_int(NmfcOptions *opt, int option, int64_t value,
+	                        NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_option_set_real(NmfcOptions *opt, int option, double value,
+	                         NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_option_set_name(NmfcOptions *opt, int option, const char *name,
+	                         NmfcError *err) NMFC_NOEXCEPT;
+
+	/* Every field its default from options.def, for the given rank. */
 	void nmfc_options_default(NmfcOptions *opt, int64_t rank) NMFC_NOEXCEPT;
 
 	/* Option names <-> codes; a code of -1 means the name is unknown. */
@@ -310,7 +361,7 @@ extern "C"
 	const char *nmfc_loss_name(int code) NMFC_NOEXCEPT;
 	const char *nmfc_init_name(int code) NMFC_NOEXCEPT;
 	const char *nmfc_missing_name(int code) NMFC_NOEXCEPT;
-	/* Comma-separated list of accepted names, for error hints. */
+	/* Comma-separated list of accepted names, for error hints (NmfcOptionInfo.values). */
 	const char *nmfc_solver_names(void) NMFC_NOEXCEPT;
 	const char *nmfc_loss_names(void) NMFC_NOEXCEPT;
 	const char *nmfc_init_names(void) NMFC_NOEXCEPT;

@@ -247,119 +247,52 @@ extern "C"
 		return (n + 7) & ~(int64_t)7;
 	}
 
-	/* Offsets of the arrays, valid only for a header already validated. */
-	static inline const int64_t *
-	nmf_matrix_row_ids(const NmfMatrixFlat *m)
-	{
-		return (const int64_t *)(const void *)(m + 1);
+/*
+ * The accessor fn of an image's array of T that starts at `start`, an
+ * expression in the image x (after the header, or where the array before it
+ * ends). Valid only for an image already validated.
+ */
+#define NMF_IMAGE_ARRAY(fn, Image, T, start)                                                       \
+	static inline const T *fn(const Image *x)                                                      \
+	{                                                                                              \
+		return (const T *)(const void *)(start);                                                   \
 	}
-	static inline const int64_t *
-	nmf_matrix_col_ids(const NmfMatrixFlat *m)
-	{
-		return nmf_matrix_row_ids(m) + m->rows;
-	}
-	static inline const int64_t *
-	nmf_matrix_row_ptr(const NmfMatrixFlat *m)
-	{
-		return nmf_matrix_col_ids(m) + m->cols;
-	}
-	static inline const int32_t *
-	nmf_matrix_col_idx(const NmfMatrixFlat *m)
-	{
-		return (const int32_t *)(const void *)(nmf_matrix_row_ptr(m) + m->rows + 1);
-	}
+
 	/* The values after n 4-byte column entries at idx, padded to 8 bytes. */
 	static inline const double *
 	nmf_values_after(const void *idx, int64_t n)
 	{
 		return (const double *)(const void *)((const char *)idx + nmf_pad8(n * 4));
 	}
-	static inline const double *
-	nmf_matrix_values(const NmfMatrixFlat *m)
-	{
-		return nmf_values_after(nmf_matrix_col_idx(m), m->nnz);
-	}
 
-	static inline const NmfTriplet *
-	nmf_state_triplets(const NmfStateFlat *s)
-	{
-		return (const NmfTriplet *)(const void *)(s + 1);
-	}
+	/* clang-format off */
+	NMF_IMAGE_ARRAY(nmf_matrix_row_ids, NmfMatrixFlat, int64_t, x + 1)
+	NMF_IMAGE_ARRAY(nmf_matrix_col_ids, NmfMatrixFlat, int64_t, nmf_matrix_row_ids(x) + x->rows)
+	NMF_IMAGE_ARRAY(nmf_matrix_row_ptr, NmfMatrixFlat, int64_t, nmf_matrix_col_ids(x) + x->cols)
+	NMF_IMAGE_ARRAY(nmf_matrix_col_idx, NmfMatrixFlat, int32_t, nmf_matrix_row_ptr(x) + x->rows + 1)
+	NMF_IMAGE_ARRAY(nmf_matrix_values, NmfMatrixFlat, double, nmf_values_after(nmf_matrix_col_idx(x), x->nnz))
 
-	/* A packed state's arrays, valid only for a header already validated. */
-	static inline const NmfStatePacked *
-	nmf_state_packed(const NmfStateFlat *s)
-	{
-		return (const NmfStatePacked *)(const void *)(s + 1);
-	}
-	static inline const int64_t *
-	nmf_packed_row_ids(const NmfStateFlat *s)
-	{
-		return (const int64_t *)(const void *)(nmf_state_packed(s) + 1);
-	}
-	static inline const int64_t *
-	nmf_packed_row_ends(const NmfStateFlat *s)
-	{
-		return nmf_packed_row_ids(s) + nmf_state_packed(s)->nrows;
-	}
-	static inline const uint32_t *
-	nmf_packed_col_off(const NmfStateFlat *s)
-	{
-		return (const uint32_t *)(const void *)(nmf_packed_row_ends(s) +
-		                                        nmf_state_packed(s)->nrows);
-	}
-	static inline const double *
-	nmf_packed_values(const NmfStateFlat *s)
-	{
-		return nmf_values_after(nmf_packed_col_off(s), s->count);
-	}
+	NMF_IMAGE_ARRAY(nmf_state_triplets, NmfStateFlat, NmfTriplet, x + 1)
+	/* A packed state's arrays. */
+	NMF_IMAGE_ARRAY(nmf_state_packed, NmfStateFlat, NmfStatePacked, x + 1)
+	NMF_IMAGE_ARRAY(nmf_packed_row_ids, NmfStateFlat, int64_t, nmf_state_packed(x) + 1)
+	NMF_IMAGE_ARRAY(nmf_packed_row_ends, NmfStateFlat, int64_t, nmf_packed_row_ids(x) + nmf_state_packed(x)->nrows)
+	NMF_IMAGE_ARRAY(nmf_packed_col_off, NmfStateFlat, uint32_t, nmf_packed_row_ends(x) + nmf_state_packed(x)->nrows)
+	NMF_IMAGE_ARRAY(nmf_packed_values, NmfStateFlat, double, nmf_values_after(nmf_packed_col_off(x), x->count))
 
-	static inline const int64_t *
-	nmf_model_row_ids(const NmfModelFlat *m)
-	{
-		return (const int64_t *)(const void *)(m + 1);
-	}
-	static inline const int64_t *
-	nmf_model_col_ids(const NmfModelFlat *m)
-	{
-		return nmf_model_row_ids(m) + m->rows;
-	}
-	static inline const double *
-	nmf_model_w(const NmfModelFlat *m)
-	{
-		return (const double *)(const void *)(nmf_model_col_ids(m) + m->cols);
-	}
-	static inline const double *
-	nmf_model_h(const NmfModelFlat *m)
-	{
-		return nmf_model_w(m) + m->rows * m->rank;
-	}
-	static inline const double *
-	nmf_model_history_loss(const NmfModelFlat *m)
-	{
-		return nmf_model_h(m) + m->cols * m->rank;
-	}
-	static inline const double *
-	nmf_model_history_seconds(const NmfModelFlat *m)
-	{
-		return nmf_model_history_loss(m) + m->history_len;
-	}
-	/* Only when m->bias is 1. */
-	static inline const double *
-	nmf_model_b_row(const NmfModelFlat *m)
-	{
-		return nmf_model_history_seconds(m) + m->history_len;
-	}
-	static inline const double *
-	nmf_model_b_col(const NmfModelFlat *m)
-	{
-		return nmf_model_b_row(m) + m->rows;
-	}
-	static inline const double *
-	nmf_model_tune(const NmfModelFlat *m)
-	{
-		return nmf_model_b_row(m) + (m->bias ? m->rows + m->cols : 0);
-	}
+	NMF_IMAGE_ARRAY(nmf_model_row_ids, NmfModelFlat, int64_t, x + 1)
+	NMF_IMAGE_ARRAY(nmf_model_col_ids, NmfModelFlat, int64_t, nmf_model_row_ids(x) + x->rows)
+	NMF_IMAGE_ARRAY(nmf_model_w, NmfModelFlat, double, nmf_model_col_ids(x) + x->cols)
+	NMF_IMAGE_ARRAY(nmf_model_h, NmfModelFlat, double, nmf_model_w(x) + x->rows * x->rank)
+	NMF_IMAGE_ARRAY(nmf_model_history_loss, NmfModelFlat, double, nmf_model_h(x) + x->cols * x->rank)
+	NMF_IMAGE_ARRAY(nmf_model_history_seconds, NmfModelFlat, double, nmf_model_history_loss(x) + x->history_len)
+	/* Only when x->bias is 1. */
+	NMF_IMAGE_ARRAY(nmf_model_b_row, NmfModelFlat, double, nmf_model_history_seconds(x) + x->history_len)
+	NMF_IMAGE_ARRAY(nmf_model_b_col, NmfModelFlat, double, nmf_model_b_row(x) + x->rows)
+	NMF_IMAGE_ARRAY(nmf_model_tune, NmfModelFlat, double, nmf_model_b_row(x) + (x->bias ? x->rows + x->cols : 0))
+	/* clang-format on */
+
+#undef NMF_IMAGE_ARRAY
 
 #ifdef __cplusplus
 }

@@ -170,7 +170,7 @@ namespace
 
 // Calls emit(cell) for the cells of the runs in (row, col) order, the cells
 // several runs share summed in run order; checks that each run is sorted
-// and merged and every value finite and >= 0.
+// and merged.
 template <class Emit>
 void
 merge_each(const RunSet &runs, const NmfcInterrupts &intr, Emit &&emit)
@@ -197,7 +197,6 @@ merge_each(const RunSet &runs, const NmfcInterrupts &intr, Emit &&emit)
 			if (seen++ % kPollElements == 0)
 				poll_interrupts(intr);
 			const NmfTriplet c = h.cell;
-			check_value(c);
 			if (have && cur.row == c.row && cur.col == c.col)
 				add_duplicate(cur, c);
 			else

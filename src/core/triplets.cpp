@@ -35,7 +35,6 @@ sort_dedupe(NmfTriplet *t, int64_t count, const NmfcInterrupts &intr)
 	{
 		if (i % kPollElements == 0)
 			poll_interrupts(intr);
-		check_value(t[i]);
 		if (i > 0)
 		{
 			sorted = !cell_less(t[i], t[i - 1]);
@@ -62,7 +61,6 @@ sort_dedupe(NmfTriplet *t, int64_t count, const NmfcInterrupts &intr)
 		if (i % kPollElements == 0)
 			poll_interrupts(intr);
 		const NmfTriplet &c = t[i];
-		check_value(c);
 		if (out > 0 && t[out - 1].row == c.row && t[out - 1].col == c.col)
 			add_duplicate(t[out - 1], c);
 		else if (out++ != i)
@@ -152,9 +150,6 @@ write_matrix(const NmfTriplet *t, int64_t nnz, int64_t rows, int64_t cols, void 
 		hi = std::max(hi, t[p].col);
 		if (p > 0 && !cell_less(t[p - 1], t[p]))
 			throw InvalidArgument(message("triplets are not sorted and merged at index ", p));
-		if (!std::isfinite(t[p].value) || !(t[p].value >= 0))
-			throw InvalidArgument(message("value ", t[p].value, " at (", t[p].row, ", ", t[p].col,
-			                              ") is not a finite number >= 0"));
 		if (p == 0 || t[p].row != t[p - 1].row)
 		{
 			if (++row >= rows)

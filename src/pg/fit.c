@@ -9,14 +9,13 @@
  */
 #include "postgres.h"
 
-#include <math.h>
-
 #include "miscadmin.h"
 #include "nmfpg.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+PG_FUNCTION_INFO_V1(nmf);
 PG_FUNCTION_INFO_V1(nmf_fit);
 
 /* A fit's handle goes with its row in nmf_progress. */
@@ -27,66 +26,14 @@ fit_release(void *fit)
 	nmfpg_progress_end();
 }
 
-/* nmf()'s options, in its argument order, counted from the rank. */
-enum
-{
-	OPT_RANK,
-	OPT_SOLVER,
-	OPT_LOSS,
-	OPT_INIT,
-	OPT_MISSING,
-	OPT_MAX_ITER,
-	OPT_TOL,
-	OPT_SEED,
-	OPT_MAX_SECONDS,
-	OPT_L1_W,
-	OPT_L1_H,
-	OPT_L2_W,
-	OPT_L2_H,
-	OPT_LEARNING_RATE, /* from here to OPT_H_INIT, NULL means not given */
-	OPT_WARM_START,
-	OPT_W_INIT,
-	OPT_H_INIT,
-	OPT_VERBOSE,
-	OPT_COUNT
-};
-
-StaticAssertDecl(OPT_COUNT == NMFPG_FIT_OPTIONS, "nmfpg.h must count nmf()'s options");
-
 /*
- * Options added since 0.3, counted from extra_arg (after verbose, or after
- * nmf_fit's models_table).
+ * The argument of option o (options.def's rows, in nmf()'s order from the
+ * rank): nmf_fit() has models_table after verbose, `gap` more arguments.
  */
-enum
-{
-	XOPT_BIAS,
-	XOPT_L2_BIAS,
-	XOPT_THREADS,  /* NULL means the setting nmf.threads */
-	XOPT_REG,      /* NULL: chosen from the data (missing 'ignore') or 0 */
-	XOPT_HOLDOUT,  /* 0: no early stopping */
-	XOPT_PATIENCE, /* NULL: NMF_DEFAULT_PATIENCE */
-	XOPT_COUNT
-};
-
-StaticAssertDecl(XOPT_COUNT == NMFPG_FIT_EXTRA_OPTIONS, "nmfpg.h must count nmf()'s later options");
-
-static const char *const option_names[OPT_COUNT] = {
-    "rank", "solver",        "loss",        "init",   "missing", "max_iter",
-    "tol",  "seed",          "max_seconds", "l1_w",   "l1_h",    "l2_w",
-    "l2_h", "learning_rate", "warm_start",  "w_init", "h_init",  "verbose"};
-
 static int
-option_code(FunctionCallInfo fcinfo, int argno, const char *option, int (*lookup)(const char *),
-            const char *names)
+option_arg(int rank_arg, int gap, int o)
 {
-	char *name = text_to_cstring(PG_GETARG_TEXT_PP(argno));
-	int code = lookup(name);
-
-	if (code < 0)
-		ereport(ERROR,
-		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		         errmsg("unknown %s \"%s\"", option, name), errhint("Valid values: %s.", names)));
-	return code;
+	return rank_arg + o + (o > NMFC_OPT_verbose ? gap : 0);
 }
 
 /*
@@ -110,137 +57,112 @@ matrix_arg(FunctionCallInfo fcinfo, int argno, const char *name, int64_t *rows, 
 	return (const double *)ARR_DATA_PTR(a);
 }
 
-/* The options after verbose (nmf_fit: after models_table). */
+/* The arguments the glue reads itself (NMF_KIND_GLUE rows), given and not NULL. */
 static void
-parse_extra_options(FunctionCallInfo fcinfo, int extra_arg, NmfcOptions *opt)
+read_glue_option(FunctionCallInfo fcinfo, int o, int arg, NmfcOptions *opt, NmfpgFitRun *run)
 {
-#define XARG(o) (extra_arg + (o))
-#define XHAS(o) (XARG(o) < PG_NARGS())
-	if (XHAS(XOPT_BIAS) && PG_ARGISNULL(XARG(XOPT_BIAS)))
-		ereport(ERROR,
-		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: bias must not be NULL")));
-	if (XHAS(XOPT_L2_BIAS) && PG_ARGISNULL(XARG(XOPT_L2_BIAS)))
-		ereport(ERROR,
-		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: l2_bias must not be NULL")));
-	if (XHAS(XOPT_BIAS))
-		opt->bias = PG_GETARG_BOOL(XARG(XOPT_BIAS)) ? 1 : 0;
-	if (XHAS(XOPT_L2_BIAS))
+	switch (o)
 	{
-		opt->l2_bias = PG_GETARG_FLOAT8(XARG(XOPT_L2_BIAS));
-		if (!(opt->l2_bias >= 0) || isinf(opt->l2_bias))
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			                errmsg("l2_bias %g is not a finite number >= 0", opt->l2_bias)));
-	}
-	if (XHAS(XOPT_THREADS) && !PG_ARGISNULL(XARG(XOPT_THREADS)))
+	case NMFC_OPT_warm_start:
 	{
-		int32 threads = PG_GETARG_INT32(XARG(XOPT_THREADS));
+		const NmfModelFlat *model = NMFPG_MODEL_P(arg);
 
-		if (threads < 1 || threads > NMFPG_MAX_THREADS)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			                errmsg("threads %d is outside 1..%d", threads, NMFPG_MAX_THREADS),
-			                errhint("Leave threads NULL for the setting nmf.threads (now %d).",
-			                        nmfpg_threads)));
-		opt->threads = threads;
+		opt->warm_start = model;
+		opt->warm_start_size = VARSIZE(model);
+		break;
 	}
-	if (XHAS(XOPT_REG) && !PG_ARGISNULL(XARG(XOPT_REG)))
-	{
-		opt->reg = PG_GETARG_FLOAT8(XARG(XOPT_REG));
-		if (!(opt->reg >= 0) || isinf(opt->reg))
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			                errmsg("reg %g is not a finite number >= 0", opt->reg),
-			                errhint("Leave reg NULL to have it chosen from the data.")));
+	case NMFC_OPT_w_init:
+		opt->w_init = matrix_arg(fcinfo, arg, "w_init", &opt->w_init_rows, &opt->w_init_cols);
+		break;
+	case NMFC_OPT_h_init:
+		opt->h_init = matrix_arg(fcinfo, arg, "h_init", &opt->h_init_rows, &opt->h_init_cols);
+		break;
+	case NMFC_OPT_verbose:
+		run->verbose = PG_GETARG_BOOL(arg);
+		break;
+	default:
+		elog(ERROR, "nmf: option %d has no reader in the glue", o);
 	}
-	if (XHAS(XOPT_HOLDOUT))
-	{
-		if (PG_ARGISNULL(XARG(XOPT_HOLDOUT)))
-			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-			                errmsg("nmf: holdout must not be NULL")));
-		opt->holdout = PG_GETARG_FLOAT8(XARG(XOPT_HOLDOUT));
-		if (!(opt->holdout >= 0 && opt->holdout < 0.5))
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			                errmsg("holdout %g is outside [0, 0.5)", opt->holdout),
-			                errhint("holdout is the share of the stored cells left out to stop "
-			                        "on; 0 turns early stopping off.")));
-	}
-	if (XHAS(XOPT_PATIENCE) && !PG_ARGISNULL(XARG(XOPT_PATIENCE)))
-	{
-		opt->patience = PG_GETARG_INT32(XARG(XOPT_PATIENCE));
-		if (opt->patience < 1)
-			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			                errmsg("patience %d is less than 1", opt->patience)));
-	}
-#undef XHAS
-#undef XARG
 }
 
+/* One given option into opt, checked by the core against options.def. */
+static void
+read_option(FunctionCallInfo fcinfo, int o, int arg, NmfcOptions *opt)
+{
+	const NmfcOptionInfo *info = nmfc_option_info(o);
+	NmfcError err;
+	int status;
+
+	switch (info->kind)
+	{
+	case NMF_KIND_TEXT:
+		status = nmfc_option_set_name(opt, o, text_to_cstring(PG_GETARG_TEXT_PP(arg)), &err);
+		break;
+	case NMF_KIND_INT:
+		status = nmfc_option_set_int(opt, o, PG_GETARG_INT32(arg), &err);
+		break;
+	case NMF_KIND_BIGINT:
+		status = nmfc_option_set_int(opt, o, PG_GETARG_INT64(arg), &err);
+		break;
+	case NMF_KIND_BOOL:
+		status = nmfc_option_set_int(opt, o, PG_GETARG_BOOL(arg) ? 1 : 0, &err);
+		break;
+	default:
+		status = nmfc_option_set_real(opt, o, PG_GETARG_FLOAT8(arg), &err);
+	}
+	if (status == NMFC_INVALID_ARGUMENT && info->values)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", err.message),
+		                errhint("Valid values: %s.", info->values)));
+	if (status == NMFC_INVALID_ARGUMENT && info->hint[0])
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", err.message),
+		                errhint("%s", info->hint)));
+	nmfpg_raise(status, &err, ERRCODE_INVALID_PARAMETER_VALUE);
+}
+
+/*
+ * The options, read by options.def's rows: a NULL leaves the default where
+ * the SQL default is NULL and is an error elsewhere; an argument an older
+ * declaration lacks (fewer arguments) leaves the default.
+ */
 void
-nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg, NmfcOptions *opt,
+nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int gap, NmfcOptions *opt,
                         NmfpgFitRun *run)
 {
-#define ARG(o) (rank_arg + (o))
-/* Options a declaration from an older version lacks take their defaults. */
-#define HAS(o) (ARG(o) < PG_NARGS())
-	for (int o = 0; o < OPT_COUNT; o++)
-		if (HAS(o) && PG_ARGISNULL(ARG(o)) && o != OPT_MAX_ITER &&
-		    (o < OPT_LEARNING_RATE || o > OPT_H_INIT))
-			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-			                errmsg("nmf: %s must not be NULL", option_names[o])));
-	nmfc_options_default(opt, PG_GETARG_INT32(ARG(OPT_RANK)));
-	opt->solver =
-	    option_code(fcinfo, ARG(OPT_SOLVER), "solver", nmfc_solver_code, nmfc_solver_names());
-	opt->loss = option_code(fcinfo, ARG(OPT_LOSS), "loss", nmfc_loss_code, nmfc_loss_names());
-	opt->init = option_code(fcinfo, ARG(OPT_INIT), "init", nmfc_init_code, nmfc_init_names());
-	opt->missing =
-	    option_code(fcinfo, ARG(OPT_MISSING), "missing", nmfc_missing_code, nmfc_missing_names());
-	/* NULL (0.5's default): the core's, and a fit that does not converge in them warns. */
-	run->warn_unconverged = PG_ARGISNULL(ARG(OPT_MAX_ITER));
-	if (!run->warn_unconverged)
-		opt->max_iter = PG_GETARG_INT32(ARG(OPT_MAX_ITER));
-	opt->tol = PG_GETARG_FLOAT8(ARG(OPT_TOL));
-	opt->seed = PG_GETARG_INT64(ARG(OPT_SEED));
-	opt->max_seconds = PG_GETARG_FLOAT8(ARG(OPT_MAX_SECONDS));
-	opt->l1_w = PG_GETARG_FLOAT8(ARG(OPT_L1_W));
-	opt->l1_h = PG_GETARG_FLOAT8(ARG(OPT_L1_H));
-	opt->l2_w = PG_GETARG_FLOAT8(ARG(OPT_L2_W));
-	opt->l2_h = PG_GETARG_FLOAT8(ARG(OPT_L2_H));
+	nmfc_options_default(opt, 1);
 	opt->threads = nmfpg_threads;
-
-	/* NULL: the adaptive step; a given step must be a positive number. */
-	if (HAS(OPT_LEARNING_RATE) && !PG_ARGISNULL(ARG(OPT_LEARNING_RATE)))
+	run->verbose = false;
+	run->warn_unconverged = true; /* max_iter left NULL: not converging is a WARNING */
+	for (int o = 0; o < NMFC_OPT_COUNT; o++)
 	{
-		opt->learning_rate = PG_GETARG_FLOAT8(ARG(OPT_LEARNING_RATE));
-		if (!(opt->learning_rate > 0) || isinf(opt->learning_rate))
-			ereport(ERROR,
-			        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			         errmsg("learning_rate %g is not a finite number > 0", opt->learning_rate),
-			         errhint("Leave learning_rate NULL for the adaptive step.")));
+		const NmfcOptionInfo *info = nmfc_option_info(o);
+		int arg = option_arg(rank_arg, gap, o);
+
+		if (arg >= PG_NARGS())
+			continue;
+		if (PG_ARGISNULL(arg))
+		{
+			if (!info->nullable)
+				ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				                errmsg("nmf: %s must not be NULL", info->name)));
+			continue;
+		}
+		if (info->kind == NMF_KIND_GLUE)
+			read_glue_option(fcinfo, o, arg, opt, run);
+		else
+			read_option(fcinfo, o, arg, opt);
 	}
+	if (option_arg(rank_arg, gap, NMFC_OPT_max_iter) < PG_NARGS() &&
+	    !PG_ARGISNULL(option_arg(rank_arg, gap, NMFC_OPT_max_iter)))
+		run->warn_unconverged = false;
 
 	/*
 	 * Initial factors replace the init; init keeps its default ('random') or
 	 * names them ('custom', 'warm_start'), and the core refuses the rest.
 	 */
-	if (HAS(OPT_WARM_START) && !PG_ARGISNULL(ARG(OPT_WARM_START)))
-	{
-		const NmfModelFlat *model = NMFPG_MODEL_P(ARG(OPT_WARM_START));
-
-		opt->warm_start = model;
-		opt->warm_start_size = VARSIZE(model);
-		if (opt->init == NMF_INIT_RANDOM)
-			opt->init = NMF_INIT_WARM_START;
-	}
-	if (HAS(OPT_W_INIT) && !PG_ARGISNULL(ARG(OPT_W_INIT)))
-		opt->w_init =
-		    matrix_arg(fcinfo, ARG(OPT_W_INIT), "w_init", &opt->w_init_rows, &opt->w_init_cols);
-	if (HAS(OPT_H_INIT) && !PG_ARGISNULL(ARG(OPT_H_INIT)))
-		opt->h_init =
-		    matrix_arg(fcinfo, ARG(OPT_H_INIT), "h_init", &opt->h_init_rows, &opt->h_init_cols);
+	if (opt->warm_start && opt->init == NMF_INIT_RANDOM)
+		opt->init = NMF_INIT_WARM_START;
 	if ((opt->w_init || opt->h_init) && opt->init == NMF_INIT_RANDOM)
 		opt->init = NMF_INIT_CUSTOM;
-	run->verbose = HAS(OPT_VERBOSE) ? PG_GETARG_BOOL(ARG(OPT_VERBOSE)) : false;
-	parse_extra_options(fcinfo, extra_arg, opt);
-#undef HAS
-#undef ARG
 }
 
 /* verbose => true: where the fit is, what it gained lately, and a bound on what is left. */
@@ -348,7 +270,7 @@ nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col
 }
 
 Datum
-nmf_fit(PG_FUNCTION_ARGS)
+nmf(PG_FUNCTION_ARGS)
 {
 	NmfcOptions opt;
 	const NmfMatrixFlat *m;
@@ -361,7 +283,7 @@ nmf_fit(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: matrix must not be NULL"),
 		         errhint("nmf_matrix() returns NULL when it aggregates no rows.")));
-	nmfpg_parse_fit_options(fcinfo, 1, 1 + NMFPG_FIT_OPTIONS, &opt, &run);
+	nmfpg_parse_fit_options(fcinfo, 1, 0, &opt, &run);
 	m = NMFPG_MATRIX_P(0);
 	x = nmfpg_matrix_view(m);
 	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
@@ -372,4 +294,15 @@ nmf_fit(PG_FUNCTION_ARGS)
 	nmfpg_check_memory(nmfpg_fit_memory_bound(&x, &opt), "the fit");
 	PG_RETURN_POINTER(
 	    nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt, &run, &size));
+}
+
+/*
+ * Catalogs of versions 0.1 to 0.5 bind SQL nmf() to the C name 'nmf_fit'
+ * (and SQL nmf_fit() to 'nmf_fit_table'): until they are updated, that name
+ * must go on meaning nmf(), with nmf()'s arguments.
+ */
+Datum
+nmf_fit(PG_FUNCTION_ARGS)
+{
+	return nmf(fcinfo);
 }

@@ -9,6 +9,11 @@
  * ids, in batches of one INSERT ... SELECT FROM unnest(arrays) each. A row in
  * a models table keeps the summary, the options and the loss history.
  *
+ * The SQL made here names every function and type by its schema (pg_catalog)
+ * and every table by the schema it is in or is created in, so nothing a
+ * caller's search_path puts first can stand in for them; only a source given
+ * as a query, the caller's own SQL, is read on the caller's search_path.
+ *
  * Memory is checked against nmf.max_memory at each of the three peaks, each
  * before its allocation: the cells (counted first), the cells beside the CSR
  * matrix they become, and the matrix beside the fit and the model.
@@ -37,9 +42,8 @@ enum
 	ARG_W_TABLE,
 	ARG_H_TABLE,
 	ARG_RANK,
-	/* nmf()'s options follow the rank, then: */
-	ARG_MODELS_TABLE = ARG_RANK + NMFPG_FIT_OPTIONS,
-	ARG_EXTRA /* the options from bias on (0.3, 0.5), after models_table */
+	/* nmf()'s options follow the rank, with models_table after verbose */
+	ARG_MODELS_TABLE = ARG_RANK + NMFC_OPT_verbose + 1
 };
 
 #define FETCH_ROWS 10000
@@ -83,29 +87,44 @@ existing_relation(const char *name)
 	                                  get_rel_name(relid));
 }
 
-/* A (possibly schema-qualified) table name, parsed and quoted for SQL. */
-static char *
-quoted_name(const char *name, bool *exists)
+/*
+ * A table the caller names for the results: as given (quoted, for the
+ * report) and in the schema it is in or will be created in (for our SQL, so
+ * that CREATE and INSERT reach the same table whatever the search_path).
+ */
+typedef struct TableName
+{
+	char *given;
+	char *qualified;
+	bool exists;
+} TableName;
+
+static TableName
+table_name(const char *name)
 {
 	RangeVar *rv = makeRangeVarFromNameList(stringToQualifiedNameList(name));
+	Oid relid = RangeVarGetRelid(rv, NoLock, true);
+	Oid schema = OidIsValid(relid) ? get_rel_namespace(relid) : RangeVarGetCreationNamespace(rv);
+	TableName t;
 
-	*exists = OidIsValid(RangeVarGetRelid(rv, NoLock, true));
-	return rv->schemaname ? quote_qualified_identifier(rv->schemaname, rv->relname)
-	                      : pstrdup(quote_identifier(rv->relname));
+	t.given = rv->schemaname ? quote_qualified_identifier(rv->schemaname, rv->relname)
+	                         : pstrdup(quote_identifier(rv->relname));
+	t.qualified = quote_qualified_identifier(get_namespace_name(schema), rv->relname);
+	t.exists = OidIsValid(relid);
+	return t;
 }
 
-/* A table name for a table this call creates; an existing one is an error. */
-static char *
+/* A table this call creates; an existing one is an error. */
+static TableName
 new_relation(const char *name, const char *what)
 {
-	bool exists;
-	char *quoted = quoted_name(name, &exists);
+	TableName t = table_name(name);
 
-	if (exists)
+	if (t.exists)
 		ereport(ERROR, (errcode(ERRCODE_DUPLICATE_TABLE),
 		                errmsg("nmf_fit: %s \"%s\" already exists", what, name),
 		                errhint("Drop it, or name another table.")));
-	return quoted;
+	return t;
 }
 
 static char *
@@ -116,7 +135,8 @@ source_query(FunctionCallInfo fcinfo)
 
 	from = looks_like_query(source) ? psprintf("(%s)", source) : existing_relation(source);
 
-	return psprintf("SELECT (s.%s)::bigint, (s.%s)::bigint, (s.%s)::float8 FROM %s s",
+	return psprintf("SELECT (s.%s)::pg_catalog.int8, (s.%s)::pg_catalog.int8,"
+	                " (s.%s)::pg_catalog.float8 FROM %s s",
 	                quote_identifier(text_arg(fcinfo, ARG_ROW_COL, "row_col")),
 	                quote_identifier(text_arg(fcinfo, ARG_COL_COL, "col_col")),
 	                quote_identifier(text_arg(fcinfo, ARG_VALUE_COL, "value_col")), from);
@@ -128,7 +148,8 @@ count_rows(const char *query)
 	bool isnull;
 	Datum d;
 
-	if (SPI_execute(psprintf("SELECT count(*) FROM (%s) q", query), true, 1) != SPI_OK_SELECT)
+	if (SPI_execute(psprintf("SELECT pg_catalog.count(*) FROM (%s) q", query), true, 1) !=
+	    SPI_OK_SELECT)
 		elog(ERROR, "nmf_fit: counting the source failed");
 	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	SPI_freetuptable(SPI_tuptable);
@@ -218,13 +239,15 @@ write_factors(const char *table, const int64 *ids, const double *f, int64 count,
 	int64 weights = count * rank;
 	int64 total = weights + (bias ? count : 0), done = 0;
 
-	if (SPI_execute(psprintf("CREATE TABLE %s (id bigint NOT NULL, factor int NOT NULL,"
-	                         " weight float8 NOT NULL)",
+	if (SPI_execute(psprintf("CREATE TABLE %s (id pg_catalog.int8 NOT NULL,"
+	                         " factor pg_catalog.int4 NOT NULL, weight pg_catalog.float8 NOT NULL)",
 	                         table),
 	                false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "nmf_fit: could not create %s", table);
-	plan =
-	    SPI_prepare(psprintf("INSERT INTO %s SELECT * FROM unnest($1, $2, $3)", table), 3, types);
+	plan = SPI_prepare(psprintf("INSERT INTO %s SELECT * FROM ROWS FROM (pg_catalog.unnest($1),"
+	                            " pg_catalog.unnest($2), pg_catalog.unnest($3))",
+	                            table),
+	                   3, types);
 	if (plan == NULL)
 		elog(ERROR, "nmf_fit: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
 	while (done < total)
@@ -276,24 +299,25 @@ float8_array(const double *x, int64 n)
 }
 
 static int64
-record_model(const char *models, bool models_exist, const char *source, const char *w_table,
-             const char *h_table, const NmfModelFlat *m)
+record_model(const TableName *models, const char *source, const char *w_table, const char *h_table,
+             const NmfModelFlat *m)
 {
 	Oid types[6] = {TEXTOID, TEXTOID, TEXTOID, JSONBOID, FLOAT8ARRAYOID, FLOAT8ARRAYOID};
 	Datum args[6];
 	bool isnull;
 	int64 id;
 
-	if (!models_exist &&
+	if (!models->exists &&
 	    SPI_execute(psprintf("CREATE TABLE %s ("
-	                         " model_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
-	                         " created timestamptz NOT NULL DEFAULT now(),"
-	                         " source text NOT NULL, w_table text NOT NULL, h_table text NOT NULL,"
-	                         " info jsonb NOT NULL, loss_history float8[] NOT NULL,"
-	                         " seconds_history float8[] NOT NULL)",
-	                         models),
+	                         " model_id pg_catalog.int8 GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	                         " created pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
+	                         " source pg_catalog.text NOT NULL, w_table pg_catalog.text NOT NULL,"
+	                         " h_table pg_catalog.text NOT NULL, info pg_catalog.jsonb NOT NULL,"
+	                         " loss_history pg_catalog.float8[] NOT NULL,"
+	                         " seconds_history pg_catalog.float8[] NOT NULL)",
+	                         models->qualified),
 	                false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "nmf_fit: could not create %s", models);
+		elog(ERROR, "nmf_fit: could not create %s", models->qualified);
 	args[0] = CStringGetTextDatum(source);
 	args[1] = CStringGetTextDatum(w_table);
 	args[2] = CStringGetTextDatum(h_table);
@@ -303,9 +327,9 @@ record_model(const char *models, bool models_exist, const char *source, const ch
 	if (SPI_execute_with_args(psprintf("INSERT INTO %s (source, w_table, h_table, info,"
 	                                   " loss_history, seconds_history)"
 	                                   " VALUES ($1, $2, $3, $4, $5, $6) RETURNING model_id",
-	                                   models),
+	                                   models->qualified),
 	                          6, types, args, NULL, false, 1) != SPI_OK_INSERT_RETURNING)
-		elog(ERROR, "nmf_fit: inserting into %s failed", models);
+		elog(ERROR, "nmf_fit: inserting into %s failed", models->qualified);
 	id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	return id;
 }
@@ -322,25 +346,22 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 	Cells cells = {NULL, 0, 0, work};
 	NmfMatrixFlat *csr;
 	NmfModelFlat *model;
-	const char *source, *query, *w_table, *h_table, *models;
+	const char *source, *query;
+	TableName w_table, h_table, models;
 	int64 source_rows, nnz, rows, cols, csr_size, peak_cells, peak_fit, model_size, w_rows, h_rows,
 	    model_id;
 	NmfpgFitRun run;
-	bool models_exist;
 	char *result;
 
 	/* Every argument is checked before the source is read. */
-	nmfpg_parse_fit_options(fcinfo, ARG_RANK, ARG_EXTRA, &opt, &run);
-	if (opt.rank < 1)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("rank must be at least 1, not " INT64_FORMAT, (int64)opt.rank)));
+	nmfpg_parse_fit_options(fcinfo, ARG_RANK, 1, &opt, &run);
 	source = text_arg(fcinfo, ARG_SOURCE, "source");
 	w_table = new_relation(text_arg(fcinfo, ARG_W_TABLE, "w_table"), "w_table");
 	h_table = new_relation(text_arg(fcinfo, ARG_H_TABLE, "h_table"), "h_table");
-	if (strcmp(w_table, h_table) == 0)
+	if (strcmp(w_table.qualified, h_table.qualified) == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("nmf_fit: w_table and h_table must be different tables")));
-	models = quoted_name(text_arg(fcinfo, ARG_MODELS_TABLE, "models_table"), &models_exist);
+	models = table_name(text_arg(fcinfo, ARG_MODELS_TABLE, "models_table"));
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "nmf_fit: SPI_connect failed");
@@ -392,18 +413,19 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 		MemoryContextSwitchTo(old);
 	}
 
-	w_rows = write_factors(w_table, nmf_model_row_ids(model), nmf_model_w(model), model->rows,
-	                       model->rank, model->bias ? nmf_model_b_row(model) : NULL);
-	h_rows = write_factors(h_table, nmf_model_col_ids(model), nmf_model_h(model), model->cols,
-	                       model->rank, model->bias ? nmf_model_b_col(model) : NULL);
-	model_id = record_model(models, models_exist, source, w_table, h_table, model);
+	w_rows = write_factors(w_table.qualified, nmf_model_row_ids(model), nmf_model_w(model),
+	                       model->rows, model->rank, model->bias ? nmf_model_b_row(model) : NULL);
+	h_rows = write_factors(h_table.qualified, nmf_model_col_ids(model), nmf_model_h(model),
+	                       model->cols, model->rank, model->bias ? nmf_model_b_col(model) : NULL);
+	model_id = record_model(&models, source, w_table.given, h_table.given, model);
 
-	result = psprintf(
-	    "{\"model_id\": " INT64_FORMAT ", \"models_table\": %s, \"w_table\": %s,"
-	    " \"h_table\": %s, \"w_rows\": " INT64_FORMAT ", \"h_rows\": " INT64_FORMAT
-	    ", \"source_rows\": " INT64_FORMAT ", \"estimated_bytes\": " INT64_FORMAT ", \"info\": %s}",
-	    model_id, nmfpg_json_string(models), nmfpg_json_string(w_table), nmfpg_json_string(h_table),
-	    w_rows, h_rows, source_rows, Max(peak_cells, peak_fit), nmfpg_model_info_json(model));
+	result = psprintf("{\"model_id\": " INT64_FORMAT ", \"models_table\": %s, \"w_table\": %s,"
+	                  " \"h_table\": %s, \"w_rows\": " INT64_FORMAT ", \"h_rows\": " INT64_FORMAT
+	                  ", \"source_rows\": " INT64_FORMAT ", \"estimated_bytes\": " INT64_FORMAT
+	                  ", \"info\": %s}",
+	                  model_id, nmfpg_json_string(models.given), nmfpg_json_string(w_table.given),
+	                  nmfpg_json_string(h_table.given), w_rows, h_rows, source_rows,
+	                  Max(peak_cells, peak_fit), nmfpg_model_info_json(model));
 	MemoryContextSwitchTo(caller);
 	result = pstrdup(result);
 	SPI_finish();

@@ -44,7 +44,7 @@ _PG_init(void)
 	                        GUC_UNIT_KB, NULL, NULL, NULL);
 	DefineCustomIntVariable("nmf.threads", "Threads one nmf fit uses, the backend's own included.",
 	                        "Default: the machine's cores, at most 8. Results do not depend on it.",
-	                        &nmfpg_threads, default_threads(), 1, NMFPG_MAX_THREADS, PGC_USERSET, 0,
+	                        &nmfpg_threads, default_threads(), 1, NMF_MAX_THREADS, PGC_USERSET, 0,
 	                        NULL, NULL, NULL);
 	MarkGUCPrefixReserved("nmf");
 	nmfpg_progress_init();

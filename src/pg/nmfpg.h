@@ -16,7 +16,6 @@
 /* guc.c */
 extern int nmfpg_max_memory_kb;
 extern int nmfpg_threads;
-#define NMFPG_MAX_THREADS 64 /* nmf.threads' maximum, and of nmf()'s threads option */
 extern void nmfpg_check_memory(int64 bytes, const char *what);
 
 /* progress.c: per-backend progress of a running fit, in shared memory when preloaded. */
@@ -93,13 +92,6 @@ extern struct varlena *nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count);
 extern void nmfpg_check_cell(int64 row, int64 col, double value);
 
 /* fit.c: nmf()'s options and the fit driver, shared with nmf_fit() (fit_table.c). */
-#define NMFPG_FIT_OPTIONS 18      /* the rank and the options after it, in nmf()'s order */
-#define NMFPG_FIT_EXTRA_OPTIONS 6 /* bias, l2_bias, threads (0.3), reg, holdout, patience (0.5) */
-/*
- * Options missing from an older declaration (fewer arguments) take their
- * defaults: the first NMFPG_FIT_OPTIONS from rank_arg, the 0.3 ones from
- * extra_arg (nmf(): right after verbose; nmf_fit(): after models_table).
- */
 /* holder.c: a core handle freed with the current memory context (or at once). */
 typedef struct NmfpgHolder
 {
@@ -116,7 +108,11 @@ typedef struct NmfpgFitRun
 	bool verbose;          /* NOTICEs of the progress */
 	bool warn_unconverged; /* max_iter left to its default: not converging is a WARNING */
 } NmfpgFitRun;
-extern void nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int extra_arg,
+/*
+ * The options from the rank (argument rank_arg) on, in options.def's order;
+ * nmf_fit() has `gap` = 1 more argument (models_table) after verbose.
+ */
+extern void nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int gap,
                                     NmfcOptions *opt, NmfpgFitRun *run);
 extern int64 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt);
 extern NmfModelFlat *nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids,

@@ -9,7 +9,7 @@
 CREATE OR REPLACE FUNCTION nmf_predict(model nmf_model, row_id bigint, col_id bigint,
 	on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
 	RETURNS float8
-	AS 'MODULE_PATHNAME', 'nmf_predict' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_predict(nmf_model, bigint, bigint, text, boolean) IS
 	'the predicted cell (W H) for a row id and a column id; NULL for an unknown id unless on_unknown => ''error''';
 
@@ -23,7 +23,7 @@ COMMENT ON FUNCTION nmf_predict(nmf_model, bigint[], bigint[], text, boolean) IS
 CREATE OR REPLACE FUNCTION nmf_recommend(model nmf_model, row_id bigint, k int,
 	exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
 	RETURNS TABLE (col_id bigint, score float8)
-	AS 'MODULE_PATHNAME', 'nmf_recommend' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint, int, nmf_matrix, text, boolean) IS
 	'the k columns with the highest predicted score for a row, best first, leaving out the row''s cells in exclude';
 
@@ -37,26 +37,26 @@ COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint[], int, nmf_matrix, text, bo
 CREATE OR REPLACE FUNCTION nmf_similar(model nmf_model, side text, target bigint, k int,
 	metric text DEFAULT 'cosine', on_unknown text DEFAULT 'null')
 	RETURNS TABLE (id bigint, similarity float8)
-	AS 'MODULE_PATHNAME', 'nmf_similar' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
 COMMENT ON FUNCTION nmf_similar(nmf_model, text, bigint, int, text, text) IS
 	'the k rows (side ''row'', by W) or columns (side ''col'', by H) nearest to target in factor space, target left out';
 
 CREATE OR REPLACE FUNCTION nmf_transform(model nmf_model, matrix nmf_matrix)
 	RETURNS TABLE (id bigint, factor int, weight float8)
-	AS 'MODULE_PATHNAME', 'nmf_transform' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
 COMMENT ON FUNCTION nmf_transform(nmf_model, nmf_matrix) IS
 	'fold-in: W rows for the rows of a new matrix with H held fixed (non-negative least squares); a biased model''s row bias as factor 0';
 
 CREATE OR REPLACE FUNCTION nmf_score(model nmf_model, matrix nmf_matrix, clip boolean DEFAULT true)
 	RETURNS jsonb
-	AS 'MODULE_PATHNAME', 'nmf_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_score(nmf_model, nmf_matrix, boolean) IS
 	'rmse, mae, frobenius, relative_error, cells and unknown_cells of a model over the stored cells of a matrix';
 
 CREATE OR REPLACE FUNCTION nmf_split(matrix nmf_matrix, folds int, fold int, seed bigint DEFAULT 0,
 	OUT train nmf_matrix, OUT test nmf_matrix)
 	RETURNS record
-	AS 'MODULE_PATHNAME', 'nmf_split' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_split(nmf_matrix, int, int, bigint) IS
 	'seeded split of the stored cells: those in fold (1..folds) are test, the others train';
 

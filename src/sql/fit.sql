@@ -1,7 +1,8 @@
 -- SPDX-License-Identifier: PostgreSQL
 -- Fitting: nmf() factorizes a matrix value, nmf_fit() a table or query.
--- Each option is checked by the core, which names the option and the
--- allowed values in its error.
+-- The options' names, order, types and defaults are src/core/options.def's
+-- (test/t/option_defaults.py checks them); the core checks each given value
+-- against it and names the option and the allowed values in its error.
 
 -- Volatile: a fit is costly and may stop on max_seconds, so a query that
 -- names its result twice must not run it twice. Not strict: the options
@@ -35,12 +36,14 @@ CREATE OR REPLACE FUNCTION nmf(
 	holdout float8 DEFAULT 0,             -- 0 .. 0.5: cells left out to stop on; 0: none
 	patience int DEFAULT NULL)            -- iterations without a better held-out error; NULL: 10
 	RETURNS nmf_model
-	AS 'MODULE_PATHNAME', 'nmf_fit' LANGUAGE C VOLATILE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf IS
 	'factorizes a matrix V ~ W H with W, H >= 0 (with bias => true: mu + b_row + b_col + W H); solvers hals (default), mu (frobenius or kl) and gd';
 
 -- The options of nmf(), with models_table before bias, l2_bias and threads
 -- (the order callers of positional arguments rely on).
+-- Its C function is nmf_fit_table: catalogs of 0.1 to 0.5 bind the C name
+-- nmf_fit to nmf(), and it keeps that meaning (src/pg/fit.c).
 CREATE OR REPLACE FUNCTION nmf_fit(source text, row_col text, col_col text, value_col text,
 	w_table text, h_table text, rank int, solver text DEFAULT 'hals', loss text DEFAULT 'frobenius',
 	init text DEFAULT 'random', missing text DEFAULT 'zero', max_iter int DEFAULT NULL,
@@ -71,6 +74,6 @@ CREATE OR REPLACE FUNCTION nmf_tune(
 	tol float8 DEFAULT 1e-4,
 	threads int DEFAULT NULL)             -- NULL: the setting nmf.threads
 	RETURNS nmf_model
-	AS 'MODULE_PATHNAME', 'nmf_tune' LANGUAGE C VOLATILE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_tune IS
 	'k-fold cross-validation of rank and reg over the stored cells, warm-started down the reg path, then the best fitted on every cell; the search is in nmf_info(model)->''tune''';

@@ -6,12 +6,15 @@ nmf is installed with CREATE EXTENSION nmf SCHEMA ml. A caller whose
 search_path does not hold ml calls every SQL and plpgsql function of the
 extension (nmf_cv, nmf_fit_distributed and the nmf_dist_fit it hands over to)
 and a representative set of the C ones by their qualified names, and reads
-the nmf_progress view. Before that, a schema "evil", first on the caller's
+the nmf_progress view, and nmf_fit (C, whose own SQL reads the source and
+creates and fills tables). Before that, a schema "evil", first on the caller's
 search_path, gets look-alikes of what those functions call: functions with
 the extension's names and argument types (nmf, nmf_split, nmf_score,
 nmf_dist_*), overloads of built-in functions and operators that would match
 the extension's calls better than pg_catalog's own (array_position,
-cardinality, format, float8 / bigint, float8 * bigint), each of which
+cardinality, format, float8 / bigint, float8 * bigint), and, for a caller
+who puts pg_catalog after them, count(*), unnest, now() and domains named
+float8, text and jsonb, each of which
 records its call in evil.calls. A control case shows that they do capture
 an unqualified call made on that search_path; after the extension's calls,
 evil.calls must hold nothing.
@@ -67,6 +70,22 @@ CREATE OPERATOR evil./ (LEFTARG = float8, RIGHTARG = bigint, FUNCTION = evil.div
 CREATE FUNCTION evil.mul(a float8, b bigint) RETURNS float8 LANGUAGE plpgsql
   AS $$BEGIN PERFORM evil.note('float8 * bigint'); RETURN a * b::float8; END$$;
 CREATE OPERATOR evil.* (LEFTARG = float8, RIGHTARG = bigint, FUNCTION = evil.mul);
+
+-- What nmf_fit's own SQL (reading the source, creating and filling the
+-- tables) could name: count(*), unnest, now(), and type names that are not
+-- keywords (a domain whose check notes each value it sees).
+CREATE FUNCTION evil.count_step(n bigint) RETURNS bigint LANGUAGE plpgsql
+  AS $$BEGIN IF n = 0 THEN PERFORM evil.note('count(*)'); END IF; RETURN n + 1; END$$;
+CREATE AGGREGATE evil.count(*) (SFUNC = evil.count_step, STYPE = bigint, INITCOND = '0');
+CREATE FUNCTION evil.unnest(a bigint[]) RETURNS SETOF bigint LANGUAGE plpgsql
+  AS $$BEGIN PERFORM evil.note('unnest'); RETURN QUERY SELECT pg_catalog.unnest(a); END$$;
+CREATE FUNCTION evil.now() RETURNS timestamptz LANGUAGE plpgsql
+  AS $$BEGIN PERFORM evil.note('now'); RETURN pg_catalog.now(); END$$;
+CREATE FUNCTION evil.seen(what text) RETURNS boolean LANGUAGE plpgsql
+  AS $$BEGIN PERFORM evil.note(what); RETURN true; END$$;
+CREATE DOMAIN evil.float8 AS pg_catalog.float8 CHECK (evil.seen('float8'));
+CREATE DOMAIN evil.text AS pg_catalog.text CHECK (evil.seen('text'));
+CREATE DOMAIN evil.jsonb AS pg_catalog.jsonb CHECK (evil.seen('jsonb'));
 """
 
 # The caller's search_path: the look-alikes first, the extension's schema absent.
@@ -74,7 +93,8 @@ CALLER_PATH = "SET search_path = evil, public"
 
 
 def calls(conn):
-    return scalar(conn, "SELECT coalesce(string_agg(name, ', ' ORDER BY name), '') FROM evil.calls")
+    return scalar(conn, "SELECT coalesce(pg_catalog.string_agg(DISTINCT name, ', ' ORDER BY name), '')"
+                        " FROM evil.calls")
 
 
 def body(tap):
@@ -99,6 +119,17 @@ def body(tap):
                         " (i % 4 + 1)::float8 AS rating FROM generate_series(1, 600) i")
             cur.execute("CREATE TABLE ratings_once AS SELECT user_id, item_id, sum(rating) AS rating"
                         " FROM ratings GROUP BY 1, 2")
+
+        with tap.case("control: with pg_catalog after them, they capture what nmf_fit's SQL would name") as c:
+            with conn.cursor() as cur:
+                cur.execute("SET search_path = evil, pg_catalog, public")
+                cur.execute("SELECT count(*), now() FROM unnest(ARRAY[1::bigint])")
+                cur.execute("SELECT 1::float8, 'a'::text, '{}'::jsonb")
+            got = calls(conn)
+            c.ok(got == "count(*), float8, jsonb, now, text, unnest", "captured: %s" % got)
+            with conn.cursor() as cur:
+                cur.execute("TRUNCATE evil.calls")
+                cur.execute(CALLER_PATH)
 
         with tap.case("control: the look-alikes capture unqualified calls made on that search_path") as c:
             scalar(conn, "SELECT array_position(ARRAY[1, 2], NULL)::text || (2.0::float8 / 3::bigint)::text")
@@ -158,9 +189,23 @@ def body(tap):
         with tap.case("... nor with pg_catalog named after them (search_path = evil, pg_catalog)") as c:
             with conn.cursor() as cur:
                 cur.execute("SET search_path = evil, pg_catalog, public")
-            scalar(conn, "SELECT count(*) FROM mx, ml.nmf_cv(x, ARRAY[2], folds => 2, max_iter => 3)")
+            scalar(conn, "SELECT pg_catalog.count(*) FROM mx, ml.nmf_cv(x, ARRAY[2], folds => 2, max_iter => 3)")
             scalar(conn, "SELECT ml.nmf_fit_distributed('ratings_once', 'user_id', 'item_id', 'rating',"
                          " 2, 'dw2', 'dh2', max_iter => 2)")
+            got = calls(conn)
+            c.ok(got == "", None if got == "" else "called: %s" % got)
+
+        with tap.case("nmf_fit reads, creates and fills its tables without calling a look-alike") as c:
+            # search_path = evil, pg_catalog: a table name and a query from the caller
+            for source, w in (("ratings", "tw"), ("SELECT user_id, item_id, rating FROM ratings", "qw")):
+                r = scalar(conn, "SELECT ml.nmf_fit(%s, 'user_id', 'item_id', 'rating', %s, %s, 2,"
+                                 " max_iter => 3, bias => true, missing => 'ignore', models_table => 'fm')",
+                           (source, w, w + "_h"))
+                c.ok(r["w_rows"] == 90 and r["h_rows"] == 33, "%s" % r)
+            types = scalar(conn, "SELECT string_agg(DISTINCT format_type(atttypid, NULL), ',')"
+                                 " FROM pg_attribute WHERE attnum > 0 AND attrelid IN"
+                                 " ('evil.tw'::regclass, 'evil.fm'::regclass)")
+            c.ok("evil" not in types, "column types: %s" % types)
             got = calls(conn)
             c.ok(got == "", None if got == "" else "called: %s" % got)
 
@@ -168,6 +213,7 @@ def body(tap):
             # The objects an update creates or replaces must be the extension's own:
             # a look-alike placed in ml beforehand makes the update fail, not join it.
             with conn.cursor() as cur:
+                cur.execute(CALLER_PATH)
                 cur.execute("DROP EXTENSION nmf CASCADE")
                 cur.execute("CREATE FUNCTION ml.nmf_dist_fit(target text, source regclass, row_col text,"
                             " col_col text, value_col text, rank int, w_table text, h_table text,"

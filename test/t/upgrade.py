@@ -2,6 +2,11 @@
 # SPDX-License-Identifier: PostgreSQL
 """ALTER EXTENSION nmf UPDATE keeps what users stored, and gives the catalog of a fresh install.
 
+Before the update, an earlier version's catalog runs on the current library:
+every C name it binds a function to must still mean that function (the same
+SQL function binds it now, or it is a documented alias in LEGACY_SYMBOLS), and
+its nmf() and nmf_fit() fit with their own argument lists.
+
 For each earlier version (0.1 to 0.5), a database gets it (CREATE EXTENSION
 nmf VERSION '0.x'), stores a matrix and a model in a table, and calls that
 version's functions through the installed library, which serves every
@@ -72,6 +77,28 @@ SELECT string_agg(x, E'\\n' ORDER BY x) FROM (
 """
 
 
+# C names that catalogs of earlier versions bind and the current one does not,
+# and the C name that SQL function has now (src/pg/fit.c keeps the alias).
+LEGACY_SYMBOLS = {"nmf_fit": "nmf"}
+
+# Each C-language function's SQL name and the C name it is bound to.
+SYMBOLS = """
+SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+WHERE l.lanname = 'c' AND p.oid IN (SELECT objid FROM pg_depend WHERE deptype = 'e'
+  AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'nmf'))
+"""
+
+
+def symbols(conn):
+    """C name -> the set of SQL names bound to it."""
+    out = {}
+    with conn.cursor() as cur:
+        cur.execute(SYMBOLS)
+        for name, symbol in cur.fetchall():
+            out.setdefault(symbol, set()).add(name)
+    return out
+
+
 def default_version():
     """The version CREATE EXTENSION installs: nmf.control's default_version."""
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "nmf.control")) as f:
@@ -94,12 +121,16 @@ def as_format_2(model):
 
 def body(tap):
     with TestDatabase("upgrade_fresh") as db:
-        fresh = scalar(db.connect(), CATALOG)
+        conn = db.connect()
+        fresh, fresh_symbols = scalar(conn, CATALOG), symbols(conn)
+    with tap.case("no current function is bound to a legacy C name") as c:
+        reused = {s: fresh_symbols[s] for s in LEGACY_SYMBOLS if s in fresh_symbols}
+        c.ok(not reused and all(t in fresh_symbols for t in LEGACY_SYMBOLS.values()), "reused: %s" % reused)
     for version in ("0.1", "0.2", "0.3", "0.4", "0.5"):
-        run(tap, version, fresh)
+        run(tap, version, fresh, fresh_symbols)
 
 
-def run(tap, version, fresh):
+def run(tap, version, fresh, fresh_symbols):
     with TestDatabase("upgrade") as db:
         conn = db.connect()
         with conn.cursor() as cur:
@@ -107,13 +138,22 @@ def run(tap, version, fresh):
             cur.execute("CREATE EXTENSION nmf VERSION '%s'" % version)
         with tap.case("nmf %s installs" % version) as c:
             c.ok(scalar(conn, "SELECT extversion FROM pg_extension WHERE extname = 'nmf'") == version)
-        if version == "0.2":
-            with tap.case("0.2's nmf_fit (models_table last) works with the installed library") as c:
+        with tap.case("every C name %s binds means the same SQL function now" % version) as c:
+            wrong = {}
+            for symbol, names in symbols(conn).items():
+                now = fresh_symbols.get(LEGACY_SYMBOLS.get(symbol, symbol), set())
+                if not names <= now:
+                    wrong[symbol] = "%s then, %s now" % (sorted(names), sorted(now))
+            c.ok(not wrong, "%s" % wrong)
+        if version != "0.1":
+            with tap.case("%s's nmf_fit (models_table after verbose) works with the installed library"
+                          % version) as c:
                 r = scalar(conn, "SELECT nmf_fit('SELECT i % 30 AS u, i % 11 AS v, (i % 4 + 1)::float8 AS y"
                                  " FROM generate_series(1, 600) i', 'u', 'v', 'y',"
                                  " 'fw', 'fh', 2, max_iter => 5, models_table => 'old_models')")
                 n = scalar(conn, "SELECT count(*) FROM old_models")
-                c.ok(r["models_table"] == "old_models" and n == 1, "%s, %s rows" % (r, n))
+                c.ok(r["models_table"] == "old_models" and r["info"]["rank"] == 2 and n == 1,
+                     "rank %s, %s models" % (r["info"]["rank"], n))
 
         with conn.cursor() as cur:
             cur.execute("CREATE TABLE kept AS SELECT nmf_matrix(i % 40, i % 17, (i % 5 + 1)::float8) AS x"

@@ -133,9 +133,9 @@ TEST(ApiGuard, BadOptionsAreNamed)
 	        {1, [](NmfcOptions &o) { o.max_iter = -1; }, "max_iter -1 is negative"},
 	        {1, [](NmfcOptions &o) { o.tol = -1; }, "tol -1 is not a finite number >= 0"},
 	        {1, [](NmfcOptions &o) { o.tol = std::numeric_limits<double>::quiet_NaN(); },
-	         "tol nan is not a finite number >= 0"},
+	         "tol NaN is not a finite number >= 0"},
 	        {1, [](NmfcOptions &o) { o.max_seconds = std::numeric_limits<double>::infinity(); },
-	         "max_seconds inf is not a finite number >= 0"},
+	         "max_seconds Infinity is not a finite number >= 0"},
 	        {1, [](NmfcOptions &o) { o.l1_w = -0.5; }, "l1_w -0.5 is not a finite number >= 0"},
 	        {1, [](NmfcOptions &o) { o.l2_h = -2; }, "l2_h -2 is not a finite number >= 0"},
 	};

@@ -120,11 +120,11 @@ TEST(Format, MatrixDamageIsRefused)
 	expect_matrix_refused(
 	    "NaN value",
 	    [](Image &i) { at(i, nmf_matrix_values)[2] = std::numeric_limits<double>::quiet_NaN(); },
-	    "values[2] = nan");
+	    "values[2] = NaN");
 	expect_matrix_refused(
 	    "infinite value",
 	    [](Image &i) { at(i, nmf_matrix_values)[0] = std::numeric_limits<double>::infinity(); },
-	    "values[0] = inf");
+	    "values[0] = Infinity");
 	expect_matrix_refused(
 	    "negative value", [](Image &i) { at(i, nmf_matrix_values)[3] = -1; }, "values[3] = -1");
 	expect_matrix_refused(

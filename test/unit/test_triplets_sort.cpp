@@ -118,10 +118,6 @@ TEST(Triplets, SortMergeRefusesEmptyAndOverflowingInput)
 	EXPECT_EQ(nmfc_triplets_sort_merge(t.data(), 2, &nnz, &rows, &cols, nullptr, &err),
 	          NMFC_INVALID_DATA);
 	EXPECT_NE(std::string(err.message).find("infinity"), std::string::npos) << err.message;
-
-	t = {{1, 1, -1.0}};
-	EXPECT_EQ(nmfc_triplets_sort_merge(t.data(), 1, &nnz, &rows, &cols, nullptr, &err),
-	          NMFC_INVALID_DATA);
 }
 
 TEST(Triplets, SortMergeStopsOnInterrupt)
@@ -210,8 +206,6 @@ TEST(Triplets, SortDedupeSortsOnlyWhenNeeded)
 	EXPECT_EQ(t[1].value, 2.5);
 	EXPECT_EQ(t[2].row, 4);
 
-	t = {{1, 1, 1.0}, {1, 2, std::nan("")}};
-	EXPECT_EQ(nmfc_triplets_sort_dedupe(t.data(), 2, &nnz, nullptr, &err), NMFC_INVALID_DATA);
 	t = {{1, 1, 1e308}, {1, 1, 1e308}};
 	EXPECT_EQ(nmfc_triplets_sort_dedupe(t.data(), 2, &nnz, nullptr, &err), NMFC_INVALID_DATA);
 	EXPECT_NE(std::string(err.message).find("infinity"), std::string::npos) << err.message;

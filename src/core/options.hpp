@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: PostgreSQL
+// The fit's options as options.def states them: defaults, the checks of a
+// given value and of a whole NmfcOptions, and the names of text options.
+#ifndef NMF_OPTIONS_HPP
+#define NMF_OPTIONS_HPP
+
+#include <cstdint>
+
+#include "nmf_api.h"
+
+namespace nmf::options
+{
+
+// The row of an option; throws InvalidArgument past the last.
+const NmfcOptionInfo &info(int option);
+
+// nmfc_options_default: every field its core_default.
+void set_defaults(NmfcOptions &opt, int64_t rank) noexcept;
+
+// A value given for an option, checked against its range and stored in its
+// field; a name for a text option, looked up and its code stored.
+void set(NmfcOptions &opt, int option, int64_t value);
+void set(NmfcOptions &opt, int option, double value);
+void set_name(NmfcOptions &opt, int option, const char *name);
+
+// Every option's field in its range, or its null_value.
+void check(const NmfcOptions &opt);
+
+// The code of a text option's name (-1: unknown), the name of a code (NULL: none).
+int code_of(int option, const char *name) noexcept;
+const char *name_of(int option, int code) noexcept;
+
+} // namespace nmf::options
+
+#endif
