@@ -61,3 +61,12 @@ CREATE OR REPLACE FUNCTION nmf_h_vector(model nmf_model, col_id bigint, augment 
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_h_vector(nmf_model, bigint, boolean, text) IS
 	'one column id''s vector, as nmf_h_vectors gives it; NULL for an unknown id unless on_unknown => ''error''';
+
+-- Taking in new cells without a full refit. Not strict: NULL new_cells gives
+-- the model back, a NULL model NULL.
+CREATE OR REPLACE FUNCTION nmf_update(model nmf_model, new_cells nmf_matrix, sweeps int DEFAULT 3,
+	threads int DEFAULT NULL)
+	RETURNS nmf_model
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_update(nmf_model, nmf_matrix, int, int) IS
+	'a new model that takes in new cells: new rows and columns folded in, touched ones re-solved, the others kept';
