@@ -30,7 +30,7 @@ SYSTEM_BIN = "/usr/lib/postgresql/15/bin"
 ITEMS = 100000
 USERS = 400
 RANK = 16
-QUERIES = 60
+QUERIES = 40
 K = 10
 
 
@@ -112,7 +112,7 @@ def body(tap):
                     FROM generate_series(1, %d) i, generate_series(0, 2) t) s""" % (USERS, ITEMS))
         t0 = time.time()
         run(c, """CREATE TABLE models AS SELECT nmf(x, %d, missing => 'ignore', bias => true,
-                  max_iter => 5, seed => 1) AS m, x
+                  max_iter => 2, seed => 1) AS m, x
                   FROM (SELECT nmf_matrix(user_id, item_id, rating) AS x FROM ratings) s""" % RANK)
         tap.diag("fit of %d users x %d items: %.1f s" % (USERS, ITEMS, time.time() - t0))
 
@@ -125,7 +125,7 @@ def body(tap):
         run(c, "INSERT INTO items SELECT id, vec::vector FROM models, nmf_h_vectors(m)")
         run(c, "SET maintenance_work_mem = '256MB'")
         t0 = time.time()
-        run(c, "CREATE INDEX ON items USING hnsw (v vector_ip_ops) WITH (m = 16, ef_construction = 64)")
+        run(c, "CREATE INDEX ON items USING hnsw (v vector_ip_ops) WITH (m = 12, ef_construction = 40)")
         tap.diag("HNSW index build over %d vectors: %.1f s (loaded machine)" % (ITEMS, time.time() - t0))
         run(c, "ANALYZE items")
         run(c, "SET hnsw.ef_search = 100")
@@ -150,7 +150,7 @@ def body(tap):
             lat = []
             for u in users[:20]:
                 t0 = time.time()
-                run(c, "SELECT * FROM models, nmf_recommend(m, %s, %s)", (u, K))
+                run(c, "SELECT col_id FROM models, nmf_recommend(m, %s, %s)", (u, K))
                 lat.append(time.time() - t0)
             lat.sort()
             cs.ok(True)
