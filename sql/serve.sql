@@ -132,3 +132,44 @@ SELECT nmf_update(m, x, threads => 0) FROM model;
 SELECT nmf_update((SELECT nmf(x, 2, solver => 'mu', loss => 'kl', max_iter => 5) FROM model), x) FROM model;
 SELECT nmf_update(m, (SELECT nmf_matrix(1, 1, 'NaN'))) FROM model;
 SELECT nmf_update(m, (SELECT nmf_matrix(1, 1, -1))) FROM model;
+
+-- ---------------------------------------------------------------- the backend's model cache
+-- Models read from a table stay decoded in the backend; a changed row is never served stale.
+CREATE TABLE big_ratings AS
+SELECT u AS user_id, i AS item_id, (1 + abs(hashint4(u * 1000 + i)) % 5)::float8 AS rating
+FROM generate_series(1, 60) u, generate_series(1, 80) i WHERE (u * 7 + i) % 4 = 0;
+CREATE TABLE served (name text, m nmf_model);
+ALTER TABLE served ALTER m SET STORAGE EXTERNAL;
+CREATE TABLE candidates AS
+SELECT s AS seed, nmf(x, 4, seed => s, max_iter => 5 * s) AS m
+FROM (SELECT nmf_matrix(user_id, item_id, rating) AS x FROM big_ratings) b, generate_series(1, 3) s;
+INSERT INTO served SELECT 'current', m FROM candidates WHERE seed = 1;
+-- stored out of line (a TOAST pointer: what the cache keys on)
+SELECT pg_relation_size(reltoastrelid) > 0 AS toasted FROM pg_class WHERE relname = 'served';
+-- row 7's top 3 scores: any two of the models differ in them
+CREATE FUNCTION top3(model nmf_model) RETURNS float8[] LANGUAGE sql
+	AS $$ SELECT array_agg(score ORDER BY score DESC, col_id) FROM nmf_recommend(model, 7, 3, clip => false) $$;
+-- what each model gives, from an in-memory copy (a bytea round trip: never cached);
+-- the three differ, so a stale answer would show
+CREATE TABLE fresh_top AS SELECT seed, top3(m::bytea::nmf_model) AS want FROM candidates;
+SELECT count(DISTINCT want) AS distinct_lists FROM fresh_top;
+-- the models read from their own table are served as themselves
+SELECT bool_and(top3(m) = want) AS candidates_served FROM candidates JOIN fresh_top USING (seed);
+SELECT (SELECT top3(m) FROM served) = (SELECT want FROM fresh_top WHERE seed = 1) AS first_model;
+SELECT (SELECT top3(m) FROM served) = (SELECT want FROM fresh_top WHERE seed = 1) AS cached_hit;
+UPDATE served SET m = (SELECT m FROM candidates WHERE seed = 2);
+SELECT (SELECT top3(m) FROM served) = (SELECT want FROM fresh_top WHERE seed = 2) AS after_update;
+BEGIN;
+UPDATE served SET m = (SELECT m FROM candidates WHERE seed = 3);
+SELECT (SELECT top3(m) FROM served) = (SELECT want FROM fresh_top WHERE seed = 3) AS in_transaction;
+ROLLBACK;
+SELECT (SELECT top3(m) FROM served) = (SELECT want FROM fresh_top WHERE seed = 2) AS after_rollback;
+-- the row deleted and the table refilled: a new value, the new model
+DELETE FROM served;
+VACUUM served;
+INSERT INTO served SELECT 'current', m FROM candidates WHERE seed = 3;
+SELECT (SELECT top3(m) FROM served) = (SELECT want FROM fresh_top WHERE seed = 3) AS after_refill;
+-- two models in turn from one table: each its own
+INSERT INTO served SELECT 'other', m FROM candidates WHERE seed = 1;
+SELECT name, top3(m) = (SELECT want FROM fresh_top f WHERE f.seed = CASE name WHEN 'current' THEN 3 ELSE 1 END) AS own_model
+FROM served, generate_series(1, 2) ORDER BY name;
