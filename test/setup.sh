@@ -20,6 +20,8 @@ PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
 
 # liblz4-dev, libzstd-dev and libkrb5-dev are what ../shared/citus/citus.sh needs to
 # build Citus for test/t/citus.py.
+# test/t/pgvector.py builds pgvector with ../shared/pgvector/pgvector.sh, which
+# needs only build-essential and postgresql-server-dev-15 (listed).
 # python3-sklearn is not needed by the tests today; it is kept for the
 # cross-checks against scikit-learn's NMF. clang and libclang-rt-14-dev
 # (libFuzzer, the sanitizers' runtimes) build test/fuzz; sqlsmith runs in

@@ -44,6 +44,9 @@ struct ModelView
 	double clip_max = 0.0;
 };
 
+// The door's view of a model, checked (door_apply.cpp).
+ModelView view_of(const NmfcModelView *m);
+
 // A score as the model reports it: within [clip_min, clip_max] when clip is on.
 // Rankings use the raw score, so that clipping never ties what the model orders.
 inline double

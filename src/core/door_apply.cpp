@@ -8,11 +8,8 @@ using nmf::door::guarded;
 using nmf::door::interrupts_or_none;
 using nmf::door::require;
 
-namespace
-{
-
 nmf::apply::ModelView
-model_view(const NmfcModelView *m)
+nmf::apply::view_of(const NmfcModelView *m)
 {
 	if (m == nullptr)
 		throw nmf::InvalidArgument("model is missing");
@@ -48,6 +45,11 @@ model_view(const NmfcModelView *m)
 	}
 	return v;
 }
+
+namespace
+{
+
+using nmf::apply::view_of;
 
 // The outputs of a top-k call (recommend, similar), checked once.
 class TopOutput
@@ -104,7 +106,7 @@ extern "C"
 	                   const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			const nmf::apply::ModelView v = model_view(m);
+			const nmf::apply::ModelView v = view_of(m);
 			require(row_ids, "row ids");
 			require(col_ids, "column ids");
 			require(out, "output");
@@ -129,7 +131,7 @@ extern "C"
 	               NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			const nmf::apply::ModelView v = model_view(m);
+			const nmf::apply::ModelView v = view_of(m);
 			TopOutput top(k, out_ids, out_scores, count, found);
 			const int64_t i = nmf::find_id(v.row_ids, v.rows, row_id);
 			if (!top.found(i))
@@ -148,7 +150,7 @@ extern "C"
 	             NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			const nmf::apply::ModelView v = model_view(m);
+			const nmf::apply::ModelView v = view_of(m);
 			TopOutput top(k, out_ids, out_scores, count, found);
 			if (side != NMFC_SIDE_ROW && side != NMFC_SIDE_COL)
 				throw nmf::InvalidArgument(nmf::message("unknown side code ", side));
@@ -177,7 +179,7 @@ extern "C"
 	               const NmfcInterrupts *intr, NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			const nmf::apply::ModelView v = model_view(m);
+			const nmf::apply::ModelView v = view_of(m);
 			int64_t &cells = *require(unknown_cells, "unknown cell count");
 			int64_t &cols = *require(unknown_cols, "unknown column count");
 			const nmf::apply::TransformCounts c = nmf::apply::transform(
@@ -194,7 +196,7 @@ extern "C"
 	           NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			const nmf::apply::ModelView v = model_view(m);
+			const nmf::apply::ModelView v = view_of(m);
 			require(x_row_ids, "row ids");
 			require(x_col_ids, "column ids");
 			require(out, "output");

@@ -554,6 +554,46 @@ extern "C"
 	               int32_t folds, int32_t fold, int64_t seed, NmfTriplet *out, int64_t *n_train,
 	               const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
 
+	/* ---- serving (recommend_all.cpp, update.cpp, door_serve.cpp) ---- */
+
+	/*
+	 * The cold-start list for a row the model lacks: the k best columns for
+	 * the model's average row (nmfc_recommend's order and output; the columns
+	 * row_id has in exclude left out). See serve.hpp: popular_scores.
+	 */
+	int nmfc_recommend_popular(const NmfcModelView *m, int64_t row_id, int64_t k,
+	                           const NmfMatrixFlat *exclude, int64_t *out_ids, double *out_scores,
+	                           int64_t *count, NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * The top k of the rows [first, first + count) (dense indexes), as
+	 * nmfc_recommend gives each: out_cols (model column indexes) and
+	 * out_scores have room for count * k, row p's from p * k; out_counts[p]
+	 * says how many. threads as NmfcOptions.threads.
+	 */
+	int nmfc_recommend_batch(const NmfcModelView *m, int64_t first, int64_t count, int64_t k,
+	                         const NmfMatrixFlat *exclude, int32_t threads, int64_t *out_cols,
+	                         double *out_scores, int64_t *out_counts, const NmfcInterrupts *intr,
+	                         NmfcError *err) NMFC_NOEXCEPT;
+
+	typedef struct NmfcUpdate NmfcUpdate; /* opaque, owned by the core */
+
+	/*
+	 * nmf_update: the validated model image takes the cells of x (update.cpp),
+	 * `sweeps` alternations over the touched rows and columns. *image_size is
+	 * the new model's size; nmfc_update_write writes it (every byte but the
+	 * length word) while `model` is still valid. *out is NULL on failure.
+	 */
+	int nmfc_update_run(const NmfModelFlat *model, const NmfcMatrixView *x, int32_t sweeps,
+	                    int32_t threads, const NmfcInterrupts *intr, NmfcUpdate **out,
+	                    int64_t *image_size, NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_update_write(const NmfcUpdate *u, void *flat, size_t size,
+	                      NmfcError *err) NMFC_NOEXCEPT;
+	/* Rows and columns the update added, and the existing ones it moved. */
+	void nmfc_update_counts(const NmfcUpdate *u, int64_t *new_rows, int64_t *new_cols,
+	                        int64_t *touched_rows, int64_t *touched_cols) NMFC_NOEXCEPT;
+	void nmfc_update_free(NmfcUpdate *u) NMFC_NOEXCEPT;
+
 	/* ---------------------------------------------------- end of using a model */
 
 	/* ---------------------------------------------------- distributed fit (Citus) */

@@ -119,10 +119,13 @@ load_matrix(Datum d)
 	return nmfpg_matrix_arg(d);
 }
 
+/* A model read from a table is kept for the backend's next queries too (model_cache.c). */
 const NmfModelFlat *
 nmfpg_model_arg_cached(FunctionCallInfo fcinfo, int argno)
 {
-	return (const NmfModelFlat *)cached_arg(fcinfo, argno, load_model);
+	const NmfModelFlat *m = nmfpg_model_backend_cached(PG_GETARG_DATUM(argno));
+
+	return m ? m : (const NmfModelFlat *)cached_arg(fcinfo, argno, load_model);
 }
 
 const NmfMatrixFlat *

@@ -49,6 +49,13 @@ extern void nmfpg_unknown_id(const char *fn, const char *what, int64 id) pg_attr
  * copy kept in fn_extra (one per argument position) is reused.
  */
 extern const NmfModelFlat *nmfpg_model_arg_cached(FunctionCallInfo fcinfo, int argno);
+
+/*
+ * A model argument that is a value stored on disk (a TOAST pointer), decoded
+ * once per backend and kept for later queries (model_cache.c); NULL for a
+ * value that is not stored out of line.
+ */
+extern const NmfModelFlat *nmfpg_model_backend_cached(Datum d);
 extern const NmfMatrixFlat *nmfpg_matrix_arg_cached(FunctionCallInfo fcinfo, int argno);
 
 /*

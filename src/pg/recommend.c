@@ -3,7 +3,8 @@
  * nmf_recommend: the k columns with the highest predicted score for a row,
  * leaving out the cells that row has in an optional `exclude` matrix (the
  * training matrix, or just the row's own cells). The core scores every
- * column and selects the k best without sorting them all.
+ * column and selects the k best without sorting them all. With cold_start
+ * 'popular', a row the model lacks gets the list of the model's average row.
  */
 #include "postgres.h"
 
@@ -22,7 +23,8 @@ enum
 	ARG_K,
 	ARG_EXCLUDE,
 	ARG_ON_UNKNOWN,
-	ARG_CLIP
+	ARG_CLIP,
+	ARG_COLD_START
 };
 
 typedef struct Recommender
@@ -31,6 +33,7 @@ typedef struct Recommender
 	const NmfMatrixFlat *exclude; /* NULL: exclude nothing */
 	int64 k;                      /* at most the number of columns */
 	bool strict_ids;
+	bool popular; /* cold_start 'popular': unknown rows get the average row's list */
 	int64 *ids;
 	double *scores;
 } Recommender;
@@ -45,6 +48,10 @@ recommender_init(FunctionCallInfo fcinfo, Recommender *r)
 	k = PG_GETARG_INT32(ARG_K);
 	nmfpg_check_k("nmf_recommend", k);
 	r->strict_ids = nmfpg_on_unknown_error(fcinfo, ARG_ON_UNKNOWN, "nmf_recommend");
+	/* An older declaration without cold_start: none. */
+	r->popular =
+	    ARG_COLD_START < PG_NARGS() && nmfpg_choice_arg(fcinfo, ARG_COLD_START, "nmf_recommend",
+	                                                    "cold_start", "none", "popular") == 1;
 	if (PG_ARGISNULL(ARG_MODEL))
 		return false;
 	r->model = nmfpg_model_view_arg(fcinfo, ARG_MODEL, ARG_CLIP, true);
@@ -55,7 +62,10 @@ recommender_init(FunctionCallInfo fcinfo, Recommender *r)
 	return true;
 }
 
-/* The top k of one row into r->ids/scores; returns the count (0 for an unknown row). */
+/*
+ * The top k of one row into r->ids/scores; returns the count (0 for an
+ * unknown row without cold_start).
+ */
 static int64
 recommend_row(Recommender *r, int64 row_id)
 {
@@ -66,7 +76,11 @@ recommend_row(Recommender *r, int64 row_id)
 	nmfpg_raise(nmfc_recommend(&r->model, row_id, r->k, r->exclude, r->ids, r->scores, &count,
 	                           &found, &err),
 	            &err, ERRCODE_DATA_CORRUPTED);
-	if (!found && r->strict_ids)
+	if (!found && r->popular)
+		nmfpg_raise(nmfc_recommend_popular(&r->model, row_id, r->k, r->exclude, r->ids, r->scores,
+		                                   &count, &err),
+		            &err, ERRCODE_DATA_CORRUPTED);
+	else if (!found && r->strict_ids)
 		nmfpg_unknown_id("nmf_recommend", "row", row_id);
 	return count;
 }

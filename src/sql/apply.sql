@@ -21,18 +21,27 @@ COMMENT ON FUNCTION nmf_predict(nmf_model, bigint[], bigint[], text, boolean) IS
 	'predicted cells for many (row id, column id) pairs in one call, in array order';
 
 CREATE OR REPLACE FUNCTION nmf_recommend(model nmf_model, row_id bigint, k int,
-	exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
+	exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null', clip boolean DEFAULT true,
+	cold_start text DEFAULT 'none')
 	RETURNS TABLE (col_id bigint, score float8)
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
-COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint, int, nmf_matrix, text, boolean) IS
-	'the k columns with the highest predicted score for a row, best first, leaving out the row''s cells in exclude';
+COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint, int, nmf_matrix, text, boolean, text) IS
+	'the k columns with the highest predicted score for a row, best first, leaving out the row''s cells in exclude; cold_start => ''popular'' lists an unknown row''s by the model''s average row';
 
 CREATE OR REPLACE FUNCTION nmf_recommend(model nmf_model, row_ids bigint[], k int,
-	exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
+	exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null', clip boolean DEFAULT true,
+	cold_start text DEFAULT 'none')
 	RETURNS TABLE (row_id bigint, col_id bigint, score float8, rank int)
 	AS 'MODULE_PATHNAME', 'nmf_recommend_rows' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 100;
-COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint[], int, nmf_matrix, text, boolean) IS
+COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint[], int, nmf_matrix, text, boolean, text) IS
 	'the top k columns of each of many rows in one call; rank 1 is the best';
+
+CREATE OR REPLACE FUNCTION nmf_recommend_all(model nmf_model, k int DEFAULT 10,
+	exclude nmf_matrix DEFAULT NULL, clip boolean DEFAULT true, threads int DEFAULT NULL)
+	RETURNS TABLE (row_id bigint, col_id bigint, score float8, rank int)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 100000;
+COMMENT ON FUNCTION nmf_recommend_all(nmf_model, int, nmf_matrix, boolean, int) IS
+	'the top k columns of every row of the model, as nmf_recommend gives each, computed in batches on nmf.threads threads';
 
 CREATE OR REPLACE FUNCTION nmf_similar(model nmf_model, side text, target bigint, k int,
 	metric text DEFAULT 'cosine', on_unknown text DEFAULT 'null')

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * nmf_recommend_all(model, k, exclude, clip, threads): the top k of every row
+ * of the model, as nmf_recommend gives each, computed by the core a batch of
+ * rows at a time (a blocked product of W's rows with H on the worker
+ * threads) and written to the result batch by batch.
+ */
+#include "postgres.h"
+
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nmfpg_apply.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(nmf_recommend_all);
+
+enum
+{
+	ARG_MODEL,
+	ARG_K,
+	ARG_EXCLUDE,
+	ARG_CLIP,
+	ARG_THREADS
+};
+
+/* Rows per call of the core: enough to keep both cores busy, small enough to cancel quickly. */
+#define BATCH_ROWS 2048
+
+Datum
+nmf_recommend_all(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcModelView v;
+	const NmfMatrixFlat *exclude;
+	int32 k, threads;
+	int64 batch, *cols, *counts;
+	double *scores;
+	NmfcError err;
+
+	nmfpg_arg_not_null(fcinfo, ARG_K, "nmf_recommend_all", "k");
+	k = PG_GETARG_INT32(ARG_K);
+	nmfpg_check_k("nmf_recommend_all", k);
+	threads = PG_ARGISNULL(ARG_THREADS) ? nmfpg_threads : PG_GETARG_INT32(ARG_THREADS);
+	if (threads < 1 || threads > NMFPG_MAX_THREADS)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_recommend_all: threads must be between 1 and %d, not %d",
+		                       NMFPG_MAX_THREADS, threads)));
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(ARG_MODEL))
+		return (Datum)0;
+	v = nmfpg_model_view_arg(fcinfo, ARG_MODEL, ARG_CLIP, false);
+	exclude = PG_ARGISNULL(ARG_EXCLUDE) ? NULL : NMFPG_MATRIX_P(ARG_EXCLUDE);
+	k = (int32)Min((int64)k, v.cols);
+	batch = Min((int64)BATCH_ROWS, v.rows);
+	cols = palloc(batch * k * sizeof(int64));
+	scores = palloc(batch * k * sizeof(double));
+	counts = palloc(batch * sizeof(int64));
+	for (int64 first = 0; first < v.rows; first += batch)
+	{
+		int64 n = Min(batch, v.rows - first);
+
+		CHECK_FOR_INTERRUPTS();
+		nmfpg_raise(nmfc_recommend_batch(&v, first, n, k, exclude, threads, cols, scores, counts,
+		                                 &intr, &err),
+		            &err, ERRCODE_DATA_CORRUPTED);
+		for (int64 p = 0; p < n; p++)
+			for (int64 q = 0; q < counts[p]; q++)
+			{
+				Datum values[4] = {
+				    Int64GetDatum(v.row_ids[first + p]), Int64GetDatum(v.col_ids[cols[p * k + q]]),
+				    Float8GetDatum(scores[p * k + q]), Int32GetDatum((int32)(q + 1))};
+				bool nulls[4] = {false, false, false, false};
+
+				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			}
+	}
+	return (Datum)0;
+}
