@@ -53,13 +53,21 @@ SELECT (nmf_score(m, s.test) ->> 'rmse')::float8 <= (nmf_score(m, s.test, clip =
        AS clipping_never_hurts_here
 FROM fits f, split s WHERE f.call = 'bias';
 
--- nmf_tune: a model fitted on every cell with the best rank and reg, its search in nmf_info.
+-- nmf_tune: the best rank and reg (times (folds - 1) / folds) fitted on every
+-- cell with 5 seeds, averaged into one model of 5 x the rank; its search, a
+-- row per final fit (fold 0) included, in nmf_info.
 CREATE TABLE tuned AS SELECT nmf_tune(train, ranks => '{1,2}', regs => '{0.1,0.03}', folds => 2, seed => 1) AS m FROM split;
-SELECT (nmf_info(m) ->> 'rank')::int IN (1, 2) AS rank_from_ranks,
-       (nmf_info(m) -> 'options' ->> 'reg')::float8 IN (0.1, 0.03) AS reg_from_regs,
-       jsonb_array_length(nmf_info(m) -> 'tune') BETWEEN 4 AND 8 AS search_kept,
+SELECT (nmf_info(m) ->> 'rank')::int IN (5, 10) AS rank_from_ranks,
+       (nmf_info(m) -> 'options' ->> 'reg')::float8 IN (0.05, 0.015) AS reg_from_regs,
+       (nmf_info(m) ->> 'ensemble')::int AS ensemble,
+       (SELECT count(*) FROM jsonb_array_elements(nmf_info(m) -> 'tune') t WHERE (t ->> 'fold')::int = 0) AS final_fits,
+       jsonb_array_length(nmf_info(m) -> 'tune') BETWEEN 9 AND 13 AS search_kept,
        nmf_info(m) -> 'options' ->> 'missing' AS missing
 FROM tuned;
+-- One fit: the model of the chosen rank.
+SELECT (nmf_info(nmf_tune(train, ranks => '{2}', regs => '{0.1}', folds => 2, ensemble => 1)) ->> 'rank')::int AS rank
+FROM split;
+SELECT nmf_tune(train, ranks => '{1}', ensemble => 0) FROM split;
 SELECT nmf_tune(train, ranks => '{}') FROM split;
 SELECT nmf_tune(train, ranks => '{1000}') FROM split;
 

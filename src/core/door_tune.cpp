@@ -22,7 +22,7 @@ extern "C"
 	int
 	nmfc_tune_run(const NmfcMatrixView *x, const NmfcOptions *base, const int64_t *ranks,
 	              int32_t nranks, const double *regs, int32_t nregs, int32_t folds,
-	              double max_seconds, const NmfcInterrupts *intr, NmfcTune **out,
+	              double max_seconds, int32_t ensemble, const NmfcInterrupts *intr, NmfcTune **out,
 	              NmfcError *err) noexcept
 	{
 		if (out != nullptr)
@@ -36,6 +36,7 @@ extern "C"
 			spec.regs.assign(regs, regs + nregs);
 			spec.folds = folds;
 			spec.max_seconds = max_seconds;
+			spec.ensemble = ensemble;
 			const NmfcInterrupts none{};
 			auto t = std::make_unique<NmfcTune>();
 			t->outcome = nmf::tune(*x, *base, spec, intr != nullptr ? *intr : none);
@@ -45,7 +46,7 @@ extern "C"
 
 	void
 	nmfc_tune_best(const NmfcTune *t, int64_t *rank, double *reg, double *cv_rmse, int64_t *rows,
-	               int *budget_hit) noexcept
+	               int *budget_hit, int32_t *members) noexcept
 	{
 		if (t == nullptr)
 			return;
@@ -54,36 +55,28 @@ extern "C"
 		*cv_rmse = t->outcome.test_rmse;
 		*rows = static_cast<int64_t>(t->outcome.rows.size() / NMF_TUNE_FIELDS);
 		*budget_hit = t->outcome.budget_hit ? 1 : 0;
+		*members = t->outcome.members;
 	}
 
 	int64_t
-	nmfc_model_tuned_size(int64_t model_size, const NmfcTune *t) noexcept
+	nmfc_tune_model_size(const NmfcTune *t) noexcept
 	{
-		if (t == nullptr || model_size < static_cast<int64_t>(sizeof(NmfModelFlat)))
-			return -1;
-		const int64_t add = static_cast<int64_t>(t->outcome.rows.size() * sizeof(double));
-		return model_size > INT64_MAX - add ? -1 : model_size + add;
+		return t == nullptr ? -1 : static_cast<int64_t>(t->outcome.model_bytes);
 	}
 
 	int
-	nmfc_model_attach_tune(const NmfModelFlat *in, size_t in_size, const NmfcTune *t, void *out,
-	                       size_t out_size, NmfcError *err) noexcept
+	nmfc_tune_model_copy(const NmfcTune *t, void *out, size_t out_size, NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			if (in == nullptr || t == nullptr || out == nullptr)
-				throw nmf::InvalidArgument("a model, a search and a buffer are needed");
-			nmf::validate_model(in, in_size, NMFC_INTERNAL);
-			if (in->tune_len != 0)
-				throw nmf::InvalidArgument("the model already has a tuning table");
-			const size_t add = t->outcome.rows.size() * sizeof(double);
-			if (out_size != in_size + add)
-				throw nmf::InvalidArgument(
-				    nmf::message("the tuned model needs ", in_size + add, " bytes"));
-			std::memcpy(out, in, in_size);
-			std::memcpy(static_cast<char *>(out) + in_size, t->outcome.rows.data(), add);
-			NmfModelFlat *m = static_cast<NmfModelFlat *>(out);
-			m->tune_len = static_cast<int64_t>(t->outcome.rows.size() / NMF_TUNE_FIELDS);
-			nmf::validate_model(out, out_size, NMFC_INTERNAL);
+			if (t == nullptr || out == nullptr || out_size != t->outcome.model_bytes)
+				throw nmf::InvalidArgument("a search and a buffer of its model's size are needed");
+			// The length word is the caller's (SET_VARSIZE).
+			nmf::write_header(out,
+			                  *reinterpret_cast<const NmfModelFlat *>(t->outcome.model.data()));
+			std::memcpy(static_cast<char *>(out) + sizeof(NmfModelFlat),
+			            reinterpret_cast<const char *>(t->outcome.model.data()) +
+			                sizeof(NmfModelFlat),
+			            out_size - sizeof(NmfModelFlat));
 		});
 	}
 

@@ -431,22 +431,24 @@ extern "C"
 	/*
 	 * nmf_tune's search over ranks x regs by `folds`-fold cross-validation of
 	 * x's stored cells, each fit with base's other options; stops starting
-	 * fits after max_seconds (0: no budget). *out is NULL on failure.
+	 * fits after max_seconds (0: no budget); then the final model on every
+	 * cell, the average of `ensemble` fits of the best candidate (fewer when
+	 * ensemble x rank would pass min(rows, cols)). x needs its ids. *out is
+	 * NULL on failure.
 	 */
 	int nmfc_tune_run(const NmfcMatrixView *x, const NmfcOptions *base, const int64_t *ranks,
 	                  int32_t nranks, const double *regs, int32_t nregs, int32_t folds,
-	                  double max_seconds, const NmfcInterrupts *intr, NmfcTune **out,
-	                  NmfcError *err) NMFC_NOEXCEPT;
-	/* The best candidate scored on every fold (rank 0: none), the rows, and whether time ran out.
-	 */
+	                  double max_seconds, int32_t ensemble, const NmfcInterrupts *intr,
+	                  NmfcTune **out, NmfcError *err) NMFC_NOEXCEPT;
+	/* The best candidate scored on every fold (rank 0: none), the rows, whether time ran out,
+	 * and how many fits (seeds base.seed, base.seed + 1, ...) the final model averages. */
 	void nmfc_tune_best(const NmfcTune *t, int64_t *rank, double *reg, double *cv_rmse,
-	                    int64_t *rows, int *budget_hit) NMFC_NOEXCEPT;
-	/* Bytes of a model image of model_size bytes with the search's table appended; -1 on overflow.
-	 */
-	int64_t nmfc_model_tuned_size(int64_t model_size, const NmfcTune *t) NMFC_NOEXCEPT;
-	/* The model image `in` with the search's table appended, into out (nmfc_model_tuned_size). */
-	int nmfc_model_attach_tune(const NmfModelFlat *in, size_t in_size, const NmfcTune *t, void *out,
-	                           size_t out_size, NmfcError *err) NMFC_NOEXCEPT;
+	                    int64_t *rows, int *budget_hit, int32_t *members) NMFC_NOEXCEPT;
+	/* Bytes of the final model (the search's table included); -1 without a search. */
+	int64_t nmfc_tune_model_size(const NmfcTune *t) NMFC_NOEXCEPT;
+	/* The final model into out (nmfc_tune_model_size bytes), all but its length word. */
+	int nmfc_tune_model_copy(const NmfcTune *t, void *out, size_t out_size,
+	                         NmfcError *err) NMFC_NOEXCEPT;
 	void nmfc_tune_free(NmfcTune *t) NMFC_NOEXCEPT;
 
 	/* ================================================================

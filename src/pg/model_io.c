@@ -122,6 +122,7 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	if (m->tune_len > 0)
 	{
 		const double *t = nmf_model_tune(m);
+		int members = 0;
 
 		appendStringInfoString(&s, ", \"tune\": [");
 		for (int64 i = 0; i < m->tune_len; i++, t += NMF_TUNE_FIELDS)
@@ -133,6 +134,11 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 			    (int)t[NMF_TUNE_FOLD], nmfpg_json_number(t[NMF_TUNE_TRAIN_RMSE]),
 			    nmfpg_json_number(t[NMF_TUNE_TEST_RMSE]), nmfpg_json_number(t[NMF_TUNE_SECONDS]));
 		appendStringInfoChar(&s, ']');
+		/* the final fits the model averages: the rows of fold 0 */
+		t = nmf_model_tune(m);
+		for (int64 i = 0; i < m->tune_len; i++, t += NMF_TUNE_FIELDS)
+			members += t[NMF_TUNE_FOLD] == 0 ? 1 : 0;
+		appendStringInfo(&s, ", \"ensemble\": %d", members);
 	}
 	appendStringInfo(&s, ", \"loss\": %s", nmfpg_json_number(m->final_loss));
 	appendStringInfo(&s, ", \"relative_error\": %s", nmfpg_json_number(m->relative_error));

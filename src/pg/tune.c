@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: PostgreSQL */
 /*
  * nmf_tune(matrix, ranks, regs, folds, max_seconds, bias, seed, solver,
- * max_iter, tol, threads): the core's cross-validated search of rank and
- * count-scaled ridge over the stored cells, then the best candidate fitted
- * on every cell like nmf(), its model carrying the search's table. The
- * search's handle is held by nmfpg_holder.
+ * max_iter, tol, threads, ensemble): the core's cross-validated search of
+ * rank and count-scaled ridge over the stored cells, then the best candidate
+ * fitted on every cell once per seed of the ensemble and the fits averaged
+ * into one model carrying the search's table, all in the core. The search's
+ * handle is held by nmfpg_holder.
  */
 #include "postgres.h"
 
@@ -17,8 +18,11 @@
 
 PG_FUNCTION_INFO_V1(nmf_tune);
 
-/* The ridges walked when regs is NULL: measured on InstEval and MovieLens (docs/accuracy.md). */
-static const double default_regs[] = {0.2, 0.14, 0.1, 0.07, 0.05, 0.035};
+/*
+ * The ridges walked when regs is NULL: InstEval's best lies at 0.2-0.4 and
+ * MovieLens's at 0.07-0.1 (docs/performance.md#accuracy).
+ */
+static const double default_regs[] = {0.4, 0.28, 0.2, 0.14, 0.1, 0.07, 0.05};
 
 enum
 {
@@ -32,7 +36,8 @@ enum
 	ARG_SOLVER,
 	ARG_MAX_ITER,
 	ARG_TOL,
-	ARG_THREADS
+	ARG_THREADS,
+	ARG_ENSEMBLE
 };
 
 static void
@@ -80,27 +85,31 @@ nmf_tune(PG_FUNCTION_ARGS)
 	NmfcOptions opt;
 	NmfcInterrupts intr = nmfpg_interrupts();
 	NmfcError err;
-	NmfpgFitRun run = {false, false};
 	NmfpgHolder *holder;
 	NmfcTune *tune = NULL;
 	int status;
 	double *rank_list, *regs;
 	int64 *ranks;
 	int nranks, nregs;
-	int64 best_rank, nrows, size, tuned_size;
+	int64 best_rank, nrows, tuned_size, max_rank;
 	double best_reg, cv_rmse;
 	int budget_hit;
-	NmfModelFlat *model, *tuned;
+	int32 members;
+	NmfModelFlat *tuned;
 
-	for (int a = ARG_RANKS; a <= ARG_TOL; a++)
-		if (a != ARG_REGS)
+	for (int a = ARG_RANKS; a <= ARG_ENSEMBLE; a++)
+		if (a != ARG_REGS && a != ARG_THREADS)
 			nmfpg_arg_not_null(fcinfo, a, "nmf_tune", "an option other than regs and threads");
 	if (PG_ARGISNULL(ARG_MATRIX))
 		PG_RETURN_NULL();
 	rank_list = float8_list(fcinfo, ARG_RANKS, "ranks", &nranks);
 	ranks = palloc(nranks * sizeof(int64));
+	max_rank = 1;
 	for (int k = 0; k < nranks; k++)
+	{
 		ranks[k] = (int64)rank_list[k];
+		max_rank = Max(max_rank, ranks[k]);
+	}
 	if (PG_ARGISNULL(ARG_REGS))
 	{
 		nregs = lengthof(default_regs);
@@ -123,14 +132,18 @@ nmf_tune(PG_FUNCTION_ARGS)
 	opt.max_iter = PG_GETARG_INT32(ARG_MAX_ITER);
 	opt.tol = PG_GETARG_FLOAT8(ARG_TOL);
 	opt.threads = PG_ARGISNULL(ARG_THREADS) ? nmfpg_threads : PG_GETARG_INT32(ARG_THREADS);
+	/* the search's largest fit; the final fits' images are small beside it */
+	opt.rank = max_rank;
 	nmfpg_check_memory(nmfpg_fit_memory_bound(&x, &opt), "nmf_tune");
+	opt.rank = ranks[0];
 
 	holder = nmfpg_holder(tune_release);
 	status = nmfc_tune_run(&x, &opt, ranks, nranks, regs, nregs, PG_GETARG_INT32(ARG_FOLDS),
-	                       PG_GETARG_FLOAT8(ARG_MAX_SECONDS), &intr, &tune, &err);
+	                       PG_GETARG_FLOAT8(ARG_MAX_SECONDS), PG_GETARG_INT32(ARG_ENSEMBLE), &intr,
+	                       &tune, &err);
 	holder->handle = tune;
 	nmfpg_raise(status, &err, ERRCODE_INVALID_PARAMETER_VALUE);
-	nmfc_tune_best(tune, &best_rank, &best_reg, &cv_rmse, &nrows, &budget_hit);
+	nmfc_tune_best(tune, &best_rank, &best_reg, &cv_rmse, &nrows, &budget_hit, &members);
 	if (best_rank == 0)
 		ereport(NOTICE,
 		        (errmsg("nmf_tune: max_seconds %g ran out before any candidate was scored on "
@@ -142,16 +155,17 @@ nmf_tune(PG_FUNCTION_ARGS)
 		                        "candidate scored on every fold is kept",
 		                        (long)nrows)));
 
-	opt.rank = best_rank > 0 ? best_rank : ranks[0];
-	opt.reg = best_rank > 0 ? best_reg : NMF_REG_AUTO;
-	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
-	model = nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt, &run, &size);
-	tuned_size = nmfc_model_tuned_size(size, tune);
+	tuned_size = nmfc_tune_model_size(tune);
 	nmfpg_check_image_size(tuned_size, "the nmf_model");
 	tuned = (NmfModelFlat *)palloc0(tuned_size);
-	nmfpg_raise(nmfc_model_attach_tune(model, (size_t)size, tune, tuned, (size_t)tuned_size, &err),
-	            &err, ERRCODE_INTERNAL_ERROR);
+	nmfpg_raise(nmfc_tune_model_copy(tune, tuned, (size_t)tuned_size, &err), &err,
+	            ERRCODE_INTERNAL_ERROR);
 	SET_VARSIZE(tuned, tuned_size);
 	nmfpg_holder_release(holder);
+	if (tuned->stop == NMF_STOP_DIVERGED)
+		ereport(WARNING,
+		        (errmsg("nmf_tune: a final fit passed the weight bound and kept its last iterate "
+		                "within it"),
+		         errhint("Try larger regs or a smaller rank.")));
 	PG_RETURN_POINTER(tuned);
 }

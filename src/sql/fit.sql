@@ -59,21 +59,23 @@ COMMENT ON FUNCTION nmf_fit IS
 	'streams a table or query into a matrix, fits it like nmf() and writes W and H (and biases as factor 0) into new tables';
 
 -- Cross-validated choice of rank and ridge over the stored cells (missing
--- 'ignore'), then the best candidate fitted on every cell: its model's
--- nmf_info holds the search ("tune": one row per rank, reg and fold).
+-- 'ignore'), then the best candidate fitted on every cell with `ensemble`
+-- seeds and averaged into one model: its nmf_info holds the search ("tune":
+-- one row per rank, reg and fold; fold 0: the final fits).
 CREATE OR REPLACE FUNCTION nmf_tune(
 	matrix nmf_matrix,
-	ranks int[] DEFAULT '{10,20}',        -- the ranks tried
-	regs float8[] DEFAULT NULL,           -- the ridges tried; NULL: 0.2, 0.14, 0.1, 0.07, 0.05, 0.035
+	ranks int[] DEFAULT '{20,40}',        -- the ranks tried
+	regs float8[] DEFAULT NULL,           -- the ridges tried; NULL: 0.4, 0.28, 0.2, 0.14, 0.1, 0.07, 0.05
 	folds int DEFAULT 3,                  -- >= 2
-	max_seconds float8 DEFAULT 60,        -- the search's budget; 0: none
+	max_seconds float8 DEFAULT 40,        -- the search's budget; 0: none
 	bias boolean DEFAULT true,            -- fit mu + b_row + b_col + W H
-	seed bigint DEFAULT 0,                -- of the folds and of each fit
+	seed bigint DEFAULT 0,                -- of the folds and of the first fit
 	solver text DEFAULT 'hals',
-	max_iter int DEFAULT 100,             -- per fit
+	max_iter int DEFAULT 30,              -- per fit
 	tol float8 DEFAULT 1e-4,
-	threads int DEFAULT NULL)             -- NULL: the setting nmf.threads
+	threads int DEFAULT NULL,             -- NULL: the setting nmf.threads
+	ensemble int DEFAULT 5)               -- final fits averaged, seeds seed, seed + 1, ...
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_tune IS
-	'k-fold cross-validation of rank and reg over the stored cells, warm-started down the reg path, then the best fitted on every cell; the search is in nmf_info(model)->''tune''';
+	'k-fold cross-validation of rank and reg over the stored cells, warm-started down the reg path, then the best fitted on every cell with several seeds and averaged into one model; the search is in nmf_info(model)->''tune''';

@@ -7,6 +7,7 @@
 #include <random>
 #include <vector>
 
+#include "ensemble.hpp"
 #include "test_util.hpp"
 #include "tune.hpp"
 
@@ -247,4 +248,97 @@ TEST(Defaults, TunerPicksThePlantedRank)
 	EXPECT_FALSE(out.budget_hit);
 	EXPECT_EQ(out.rows.size() % NMF_TUNE_FIELDS, 0u);
 	EXPECT_GT(out.rows.size(), 0u);
+}
+
+// The packed ensemble predicts exactly the mean of its fits, unclipped, and
+// stays a valid model (W's columns sum to 1, rank K r, a tune row per fit).
+TEST(Defaults, EnsembleIsTheMeanOfItsFits)
+{
+	const Ratings r = planted_ratings(60, 40, 3, 0.4, 0.3, 23);
+	const Image matrix = nmf_test::matrix_from_triplets(r.train);
+	const nmf::CsrView x = nmf_test::csr_of(matrix);
+	std::vector<Image> fits;
+	std::vector<const NmfModelFlat *> members;
+	std::vector<size_t> sizes;
+	for (int64_t seed = 1; seed <= 3; seed++)
+	{
+		NmfcOptions opt = masked(4);
+		opt.bias = 1;
+		opt.reg = 0.05;
+		opt.seed = seed;
+		fits.push_back(fit_train(r, opt));
+	}
+	for (const Image &f : fits)
+	{
+		members.push_back(static_cast<const NmfModelFlat *>(f.data()));
+		sizes.push_back(f.size());
+	}
+	const std::vector<double> search = {4, 0.05, 1, 0.9, 1.0, 0.1};
+	const int64_t size = nmf::ensemble_size(members, 1);
+	ASSERT_GT(size, 0);
+	std::vector<double> packed((static_cast<size_t>(size) + 7) / 8);
+	nmf::pack_ensemble(x, members, sizes, search, packed.data(), static_cast<size_t>(size));
+	const auto *m = reinterpret_cast<const NmfModelFlat *>(packed.data());
+	EXPECT_EQ(m->rank, 12);
+	EXPECT_EQ(m->tune_len, 4);
+	for (int64_t t = 0; t < m->rank; t++)
+	{
+		double sum = 0.0;
+		for (int64_t i = 0; i < m->rows; i++)
+			sum += nmf_model_w(m)[i * m->rank + t];
+		EXPECT_NEAR(sum, 1.0, 1e-12);
+	}
+	NmfcError err{};
+	for (const NmfTriplet &c : r.test)
+	{
+		double mean = 0.0, got = 0.0, p = 0.0;
+		uint8_t known = 0;
+		for (const Image &f : fits)
+		{
+			NmfcModelView v = nmfc_model_view(static_cast<const NmfModelFlat *>(f.data()));
+			v.clip = 0;
+			ASSERT_EQ(nmfc_predict_pairs(&v, 1, &c.row, &c.col, nullptr, &p, &known, nullptr, &err),
+			          NMFC_OK);
+			mean += p / 3.0;
+		}
+		NmfcModelView v = nmfc_model_view(m);
+		v.clip = 0;
+		ASSERT_EQ(nmfc_predict_pairs(&v, 1, &c.row, &c.col, nullptr, &got, &known, nullptr, &err),
+		          NMFC_OK);
+		EXPECT_NEAR(got, mean, 1e-9);
+	}
+}
+
+// The tuner's model averages `ensemble` fits and says so in its table.
+TEST(Defaults, TunerReturnsTheEnsemble)
+{
+	const Ratings r = planted_ratings(60, 40, 2, 0.4, 0.3, 29);
+	const Image matrix = nmf_test::matrix_from_triplets(r.train);
+	NmfcOptions base = masked(1);
+	base.bias = 1;
+	base.max_iter = 30;
+	nmf::TuneSpec spec;
+	spec.ranks = {2};
+	spec.regs = {0.1, 0.03};
+	spec.folds = 2;
+	spec.ensemble = 3;
+	const nmf::TuneOutcome out = nmf::tune(nmf_test::csr_of(matrix), base, spec, NmfcInterrupts{});
+	ASSERT_EQ(out.rank, 2);
+	EXPECT_EQ(out.members, 3);
+	EXPECT_DOUBLE_EQ(out.final_reg, out.reg * 0.5);
+	const auto *m = reinterpret_cast<const NmfModelFlat *>(out.model.data());
+	EXPECT_EQ(m->rank, 6);
+	const double *t = nmf_model_tune(m);
+	int final_rows = 0;
+	for (int64_t i = 0; i < m->tune_len; i++, t += NMF_TUNE_FIELDS)
+		if (t[NMF_TUNE_FOLD] == 0)
+		{
+			final_rows++;
+			EXPECT_EQ(t[NMF_TUNE_REG], out.final_reg);
+		}
+	EXPECT_EQ(final_rows, 3);
+
+	// Rank 30 leaves room for one fit in 40 columns.
+	spec.ranks = {30};
+	EXPECT_EQ(nmf::tune(nmf_test::csr_of(matrix), base, spec, NmfcInterrupts{}).members, 1);
 }
