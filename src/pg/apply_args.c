@@ -27,6 +27,19 @@ nmfpg_check_k(const char *fn, int32 k)
 		                errmsg("%s: k must be at least 1, not %d", fn, k)));
 }
 
+/* An optional threads argument: NULL is the setting nmf.threads. */
+int32
+nmfpg_threads_arg(FunctionCallInfo fcinfo, int arg, const char *fn)
+{
+	int32 threads = PG_ARGISNULL(arg) ? nmfpg_threads : PG_GETARG_INT32(arg);
+
+	if (threads < 1 || threads > NMF_MAX_THREADS)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("%s: threads must be between 1 and %d, not %d", fn, NMF_MAX_THREADS,
+		                       threads)));
+	return threads;
+}
+
 int
 nmfpg_choice_arg(FunctionCallInfo fcinfo, int argno, const char *fn, const char *name,
                  const char *first, const char *second)

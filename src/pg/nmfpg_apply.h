@@ -18,6 +18,7 @@ extern void nmfpg_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *f
 
 /* k >= 1, else 22023. */
 extern void nmfpg_check_k(const char *fn, int32 k);
+extern int32 nmfpg_threads_arg(FunctionCallInfo fcinfo, int arg, const char *fn);
 
 /*
  * A text argument that takes one of two values: 0 for `first`, 1 for

@@ -41,11 +41,7 @@ nmf_recommend_all(PG_FUNCTION_ARGS)
 	nmfpg_arg_not_null(fcinfo, ARG_K, "nmf_recommend_all", "k");
 	k = PG_GETARG_INT32(ARG_K);
 	nmfpg_check_k("nmf_recommend_all", k);
-	threads = PG_ARGISNULL(ARG_THREADS) ? nmfpg_threads : PG_GETARG_INT32(ARG_THREADS);
-	if (threads < 1 || threads > NMF_MAX_THREADS)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("nmf_recommend_all: threads must be between 1 and %d, not %d",
-		                       NMF_MAX_THREADS, threads)));
+	threads = nmfpg_threads_arg(fcinfo, ARG_THREADS, "nmf_recommend_all");
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(ARG_MODEL))
 		return (Datum)0;

@@ -43,11 +43,7 @@ nmf_update(PG_FUNCTION_ARGS)
 	if (sweeps < 1 || sweeps > 100)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("nmf_update: sweeps must be between 1 and 100, not %d", sweeps)));
-	threads = PG_ARGISNULL(ARG_THREADS) ? nmfpg_threads : PG_GETARG_INT32(ARG_THREADS);
-	if (threads < 1 || threads > NMF_MAX_THREADS)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		                errmsg("nmf_update: threads must be between 1 and %d, not %d",
-		                       NMF_MAX_THREADS, threads)));
+	threads = nmfpg_threads_arg(fcinfo, ARG_THREADS, "nmf_update");
 	/* No model or no cells: nothing to update, as for the other functions of a model. */
 	if (PG_ARGISNULL(ARG_MODEL))
 		PG_RETURN_NULL();
