@@ -11,8 +11,9 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" nmf.control)
 # historical update scripts.
 SQL_SOURCES = $(addprefix src/sql/,types.sql build.sql fit.sql model.sql apply.sql \
 	distributed.sql progress.sql)
-UPDATE_FROM = 0.5
-DATA = nmf--0.1.sql nmf--0.1--0.2.sql nmf--0.2--0.3.sql nmf--0.3--0.4.sql nmf--0.4--0.5.sql
+UPDATE_FROM = 0.6
+DATA = nmf--0.1.sql nmf--0.1--0.2.sql nmf--0.2--0.3.sql nmf--0.3--0.4.sql nmf--0.4--0.5.sql \
+	nmf--0.5--0.6.sql
 DATA_built = nmf--$(EXTVERSION).sql $(foreach v,$(UPDATE_FROM),nmf--$(v)--$(EXTVERSION).sql)
 PGFILEDESC = "nmf - non-negative matrix factorization"
 
