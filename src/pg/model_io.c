@@ -112,6 +112,9 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	                                              : "limit");
 	appendStringInfo(&s, ", \"holdout_rmse\": %s",
 	                 m->holdout > 0 ? nmfpg_json_number(m->holdout_rmse) : "null");
+	/* nmf_update calls since the last full fit, and the cells they took in */
+	appendStringInfo(&s, ", \"updates\": %d, \"update_cells\": " INT64_FORMAT, m->updates,
+	                 m->update_cells);
 	/* predictions are clipped to the training range when the model has one */
 	if (m->v_min < m->v_max)
 		appendStringInfo(&s, ", \"clip\": [%s, %s]", nmfpg_json_number(m->v_min),
