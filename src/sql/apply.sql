@@ -62,6 +62,22 @@ CREATE OR REPLACE FUNCTION nmf_score(model nmf_model, matrix nmf_matrix, clip bo
 COMMENT ON FUNCTION nmf_score(nmf_model, nmf_matrix, boolean) IS
 	'rmse, mae, frobenius, relative_error, cells and unknown_cells of a model over the stored cells of a matrix';
 
+-- Ranking metrics of top-k lists: every stored cell of test is relevant (to
+-- grade relevance, build test from the cells that count, e.g. WHERE rating >= 4).
+CREATE OR REPLACE FUNCTION nmf_rank_score(model nmf_model, test nmf_matrix, k int DEFAULT 10,
+	train nmf_matrix DEFAULT NULL, threads int DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_rank_score(nmf_model, nmf_matrix, int, nmf_matrix, int) IS
+	'precision, recall, ndcg and map at k of the model''s top-k lists (each row''s train cells left out) against the stored cells of test, averaged over the rows scored, and the catalogue coverage';
+
+CREATE OR REPLACE FUNCTION nmf_popularity_score(train nmf_matrix, test nmf_matrix, k int DEFAULT 10,
+	threads int DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_popularity_score(nmf_matrix, nmf_matrix, int, int) IS
+	'nmf_rank_score''s metrics for the popularity baseline: train''s columns by their count of stored cells, each row''s train cells left out';
+
 CREATE OR REPLACE FUNCTION nmf_split(matrix nmf_matrix, folds int, fold int, seed bigint DEFAULT 0,
 	OUT train nmf_matrix, OUT test nmf_matrix)
 	RETURNS record
