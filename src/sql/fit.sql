@@ -34,7 +34,9 @@ CREATE OR REPLACE FUNCTION nmf(
 	                                      --   of H; NULL: chosen from the data with missing
 	                                      --   'ignore' and no l1/l2, else 0
 	holdout float8 DEFAULT 0,             -- 0 .. 0.5: cells left out to stop on; 0: none
-	patience int DEFAULT NULL)            -- iterations without a better held-out error; NULL: 10
+	patience int DEFAULT NULL,            -- iterations without a better held-out error; NULL: 10
+	on_small text DEFAULT 'null')         -- NULL, empty, all-zero or rank > min(rows, cols):
+	                                      --   'null': NULL and a WARNING; 'error': an error
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf IS
@@ -52,7 +54,8 @@ CREATE OR REPLACE FUNCTION nmf_fit(source text, row_col text, col_col text, valu
 	warm_start nmf_model DEFAULT NULL, w_init float8[] DEFAULT NULL, h_init float8[] DEFAULT NULL,
 	verbose boolean DEFAULT false, models_table text DEFAULT 'nmf_models',
 	bias boolean DEFAULT false, l2_bias float8 DEFAULT 10, threads int DEFAULT NULL,
-	reg float8 DEFAULT NULL, holdout float8 DEFAULT 0, patience int DEFAULT NULL)
+	reg float8 DEFAULT NULL, holdout float8 DEFAULT 0, patience int DEFAULT NULL,
+	on_small text DEFAULT 'null')
 	RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'nmf_fit_table' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION nmf_fit IS
