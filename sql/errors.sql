@@ -11,13 +11,14 @@ SELECT nmf_matrix(1, 1, -1.0);
 SELECT nmf_matrix(1, 1, 'NaN');
 SELECT nmf_matrix(1, 1, 'Infinity');
 SELECT nmf_matrix(1, 1, '-Infinity');
--- empty input: the aggregate gives NULL, and nmf(NULL) is an error (22004)
-SELECT nmf(nmf_matrix(r, c, v), 1) FROM (SELECT 1::bigint, 1::bigint, 1::float8 WHERE false) AS t(r, c, v);
-SELECT nmf(NULL, 1);
+-- empty input: the aggregate gives NULL, and with on_small => 'error' nmf(NULL) is an
+-- error (22004; by default NULL and a WARNING, sql/on_small.sql)
+SELECT nmf(nmf_matrix(r, c, v), 1, on_small => 'error') FROM (SELECT 1::bigint, 1::bigint, 1::float8 WHERE false) AS t(r, c, v);
+SELECT nmf(NULL, 1, on_small => 'error');
 -- rank out of range (22023)
 SELECT nmf(x, 0) FROM x3;
 SELECT nmf(x, -1) FROM x3;
-SELECT nmf(x, 4) FROM x3;
+SELECT nmf(x, 4, on_small => 'error') FROM x3;
 SELECT nmf(x, NULL) FROM x3;
 -- unknown names (22023)
 SELECT nmf(x, 1, solver => 'als') FROM x3;

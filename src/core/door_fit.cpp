@@ -78,6 +78,14 @@ extern "C"
 	OPTION_LOOKUPS(NMFC_OPT_missing, nmfc_missing_code, nmfc_missing_name, nmfc_missing_names)
 
 	int
+	nmfc_fit_unfittable(const NmfcMatrixView *x, const NmfcOptions *opt) noexcept
+	{
+		if (x == nullptr || opt == nullptr)
+			return NMFC_FITTABLE;
+		return nmf::Fit::unfittable(*x, *opt);
+	}
+
+	int
 	nmfc_options_validate(const NmfcMatrixView *x, const NmfcOptions *opt, NmfcError *err) noexcept
 	{
 		return guarded(

@@ -33,6 +33,21 @@ put(char **at, const T *src, int64_t n)
 	*at += n * static_cast<int64_t>(sizeof(T));
 }
 
+void
+put_rank_score(const nmf::serve::RankSums &s, NmfcRankScore *out) noexcept
+{
+	out->precision = s.sum.precision;
+	out->recall = s.sum.recall;
+	out->ndcg = s.sum.ndcg;
+	out->ap = s.sum.ap;
+	out->rows = s.rows;
+	out->unknown_rows = s.unknown_rows;
+	out->empty_rows = s.empty_rows;
+	out->unknown_cells = s.unknown_cells;
+	out->listed_cols = s.listed_cols;
+	out->cols = s.cols;
+}
+
 } // namespace
 
 extern "C"
@@ -74,6 +89,34 @@ extern "C"
 			    v, first, count, k, exclude, threads > 0 ? threads : nmf::default_threads(),
 			    require(out_cols, "output columns"), require(out_scores, "output scores"),
 			    require(out_counts, "output counts"), interrupts_or_none(intr));
+		});
+	}
+
+	int
+	nmfc_rank_score(const NmfcModelView *m, const NmfMatrixFlat *test, const NmfMatrixFlat *train,
+	                int64_t k, int32_t threads, NmfcRankScore *out, const NmfcInterrupts *intr,
+	                NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			const nmf::apply::ModelView v = nmf::apply::view_of(m);
+			put_rank_score(nmf::serve::rank_score(v, require(test, "test matrix"), train, k,
+			                                      threads > 0 ? threads : nmf::default_threads(),
+			                                      interrupts_or_none(intr)),
+			               require(out, "output"));
+		});
+	}
+
+	int
+	nmfc_popularity_score(const NmfMatrixFlat *train, const NmfMatrixFlat *test, int64_t k,
+	                      int32_t threads, NmfcRankScore *out, const NmfcInterrupts *intr,
+	                      NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			put_rank_score(nmf::serve::popularity_score(
+			                   require(train, "train matrix"), require(test, "test matrix"), k,
+			                   threads > 0 ? threads : nmf::default_threads(),
+			                   interrupts_or_none(intr)),
+			               require(out, "output"));
 		});
 	}
 

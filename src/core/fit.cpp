@@ -36,6 +36,18 @@ sat_mul_add(int64_t a, int64_t b, int64_t c) noexcept
 
 } // namespace
 
+int
+Fit::unfittable(const CsrView &x, const NmfcOptions &opt) noexcept
+{
+	if (opt.rank > std::min(x.rows, x.cols))
+		return NMFC_UNFIT_RANK;
+	// A matrix without a nonzero cell has nothing to factorize: W H = 0 at any W or H.
+	if (x.values == nullptr ||
+	    std::none_of(x.values, x.values + x.nnz, [](double v) { return v != 0; }))
+		return NMFC_UNFIT_ZERO;
+	return NMFC_FITTABLE;
+}
+
 void
 Fit::validate(const CsrView &x, const NmfcOptions &opt)
 {
@@ -49,6 +61,9 @@ Fit::validate(const CsrView &x, const NmfcOptions &opt)
 	if (opt.rank > min_dim)
 		throw InvalidArgument(
 		    message("rank ", opt.rank, " is larger than min(rows, cols) = ", min_dim));
+	if (opt.on_small == NMF_ON_SMALL_ERROR && unfittable(x, opt) == NMFC_UNFIT_ZERO)
+		throw InvalidArgument(message("every stored cell of the ", x.rows, " x ", x.cols,
+		                              " matrix is 0: there is nothing to factorize"));
 	if (opt.rank > NMF_MAX_RANK)
 		throw LimitExceeded(
 		    message("rank ", opt.rank, " is larger than the limit of ", NMF_MAX_RANK));

@@ -19,6 +19,8 @@ namespace nmf
 class Fit
 {
   public:
+	// NMFC_FITTABLE, or why nothing can be fitted to x at opt.rank (nmf_api.h).
+	static int unfittable(const CsrView &x, const NmfcOptions &opt) noexcept;
 	// Throws InvalidArgument (or LimitExceeded) naming the first bad option.
 	static void validate(const CsrView &x, const NmfcOptions &opt);
 	static void validate_combinations(const CsrView &x, const NmfcOptions &opt);

@@ -278,6 +278,13 @@ extern "C"
 		 */
 		double holdout;
 		int32_t patience;
+		/*
+		 * What the glue does with a matrix nothing can be fitted to (NULL, all
+		 * zero, or smaller than the rank: nmfc_fit_unfittable): NMF_ON_SMALL_NULL
+		 * returns NULL with a WARNING, NMF_ON_SMALL_ERROR raises an error (the
+		 * core's validate then refuses an all-zero matrix too).
+		 */
+		int32_t on_small;
 
 		/*
 		 * Read only while nmfc_fit_create runs. init = NMF_INIT_CUSTOM: W (m x r)
@@ -301,6 +308,14 @@ extern "C"
 #define NMF_DEFAULT_REG 0.05
 /* Early stopping's patience when holdout is given and patience is not. */
 #define NMF_DEFAULT_PATIENCE 10
+
+	/* on_small's codes (options.def). */
+	enum
+	{
+		NMF_ON_SMALL_NULL = 0,
+		NMF_ON_SMALL_ERROR = 1,
+		NMF_ON_SMALL_COUNT
+	};
 
 /* Threads of one fit at most (options.def, nmf.threads). */
 #define NMF_MAX_THREADS 64
@@ -375,6 +390,21 @@ extern "C"
 	 */
 	int nmfc_options_validate(const NmfcMatrixView *x, const NmfcOptions *opt,
 	                          NmfcError *err) NMFC_NOEXCEPT;
+
+	/* Why nothing can be fitted to a matrix (nmfc_fit_unfittable). */
+	enum
+	{
+		NMFC_FITTABLE = 0,
+		NMFC_UNFIT_RANK = 1, /* rank > min(rows, cols) */
+		NMFC_UNFIT_ZERO = 2  /* no stored cell, or every stored cell 0 */
+	};
+
+	/*
+	 * NMFC_FITTABLE, or why x cannot be fitted at opt->rank: the conditions
+	 * that on_small => 'null' turns into a NULL result (the glue adds a NULL
+	 * matrix). O(nnz) at most; checks nothing else.
+	 */
+	int nmfc_fit_unfittable(const NmfcMatrixView *x, const NmfcOptions *opt) NMFC_NOEXCEPT;
 
 	/* Bytes the core will allocate for a fit, for the memory limit check. */
 	int64_t nmfc_fit_memory(const NmfcMatrixView *x, const NmfcOptions *opt) NMFC_NOEXCEPT;

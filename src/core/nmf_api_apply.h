@@ -137,6 +137,41 @@ extern "C"
 	                         double *out_scores, int64_t *out_counts, const NmfcInterrupts *intr,
 	                         NmfcError *err) NMFC_NOEXCEPT;
 
+	/*
+	 * Ranking metrics of top-k lists over the rows of a test matrix (see
+	 * rank_score.cpp for the definitions): sums over the rows scored (known,
+	 * with a stored test cell in a known column), and the counts they and
+	 * the catalogue coverage (listed_cols / cols) are taken over.
+	 */
+	typedef struct NmfcRankScore
+	{
+		double precision, recall, ndcg, ap; /* sums over the rows scored */
+		int64_t rows;                       /* rows scored */
+		int64_t unknown_rows;               /* test rows the lists cannot serve */
+		int64_t empty_rows;                 /* known rows whose cells are all in unknown columns */
+		int64_t unknown_cells;              /* test cells in unknown rows or columns */
+		int64_t listed_cols;                /* columns in at least one scored row's list */
+		int64_t cols;                       /* columns a list can name */
+	} NmfcRankScore;
+
+	/*
+	 * The model's top k of each test row (nmfc_recommend's lists, the row's
+	 * cells in train left out; train may be NULL), scored against the row's
+	 * test cells. Matrices are validated images. threads as NmfcOptions.threads.
+	 */
+	int nmfc_rank_score(const NmfcModelView *m, const NmfMatrixFlat *test,
+	                    const NmfMatrixFlat *train, int64_t k, int32_t threads, NmfcRankScore *out,
+	                    const NmfcInterrupts *intr, NmfcError *err) NMFC_NOEXCEPT;
+
+	/*
+	 * The same for the popularity list: train's columns by their count of
+	 * stored cells, ties by lower id, the row's train cells left out; the
+	 * rows scored are the test rows train has.
+	 */
+	int nmfc_popularity_score(const NmfMatrixFlat *train, const NmfMatrixFlat *test, int64_t k,
+	                          int32_t threads, NmfcRankScore *out, const NmfcInterrupts *intr,
+	                          NmfcError *err) NMFC_NOEXCEPT;
+
 	typedef struct NmfcUpdate NmfcUpdate; /* opaque, owned by the core */
 
 	/*

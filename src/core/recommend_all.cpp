@@ -77,26 +77,37 @@ popular_scores(const apply::ModelView &m, std::vector<double> *scores)
 	}
 }
 
+namespace
+{
+
+// The top k of count rows: rows[p] (dense indexes, any order), or first + p
+// when rows is null (then W's block is read in place). scores may be null.
 void
-recommend_batch(const apply::ModelView &m, int64_t first, int64_t count, int64_t k,
-                const NmfMatrixFlat *exclude, int threads, int64_t *cols, double *scores,
-                int64_t *counts, const NmfcInterrupts &intr)
+top_k_rows(const apply::ModelView &m, const int64_t *rows_at, int64_t first, int64_t count,
+           int64_t k, const NmfMatrixFlat *exclude, int threads, int64_t *cols, double *scores,
+           int64_t *counts, const NmfcInterrupts &intr)
 {
 	if (k < 1)
 		throw InvalidArgument(message("k must be at least 1, not ", k));
-	if (first < 0 || count < 0 || first > m.rows - count)
-		throw InvalidArgument(
-		    message("rows ", first, " + ", count, " are outside the model's ", m.rows, " rows"));
 	const int64_t r = m.rank, n = m.cols;
 	const std::vector<int64_t> col_of = exclude_columns(m, exclude);
 	const Eigen::Map<const RowMajor> w(m.w, m.rows, r);
 	const Eigen::Map<const RowMajor> h(m.h, n, r);
 	const int64_t blocks = (count + kBlockRows - 1) / kBlockRows;
+	auto row_of = [&](int64_t p) { return rows_at ? rows_at[p] : first + p; };
 
 	parallel_for(threads, blocks, [&](int64_t block, int) {
 		poll_interrupts(intr);
-		const int64_t b0 = first + block * kBlockRows;
-		const int64_t rows = std::min(kBlockRows, first + count - b0);
+		const int64_t p0 = block * kBlockRows;
+		const int64_t rows = std::min(kBlockRows, count - p0);
+		// A list of rows is gathered into a block of W; a range is W's own.
+		RowMajor gathered;
+		if (rows_at)
+		{
+			gathered.resize(rows, r);
+			for (int64_t p = 0; p < rows; p++)
+				gathered.row(p) = w.row(row_of(p0 + p));
+		}
 		std::vector<std::vector<apply::Scored>> heaps(static_cast<size_t>(rows));
 		// Each row's excluded model columns, ascending (both id lists are).
 		std::vector<std::vector<int64_t>> skip(static_cast<size_t>(rows));
@@ -104,7 +115,7 @@ recommend_batch(const apply::ModelView &m, int64_t first, int64_t count, int64_t
 			for (int64_t p = 0; p < rows; p++)
 			{
 				const int64_t xi =
-				    find_id(nmf_matrix_row_ids(exclude), exclude->rows, m.row_ids[b0 + p]);
+				    find_id(nmf_matrix_row_ids(exclude), exclude->rows, m.row_ids[row_of(p0 + p)]);
 				if (xi < 0)
 					continue;
 				const int64_t *row_ptr = nmf_matrix_row_ptr(exclude);
@@ -121,7 +132,11 @@ recommend_batch(const apply::ModelView &m, int64_t first, int64_t count, int64_t
 		for (int64_t c0 = 0; c0 < n; c0 += kBlockCols)
 		{
 			const int64_t nc = std::min(kBlockCols, n - c0);
-			s.leftCols(nc).noalias() = w.middleRows(b0, rows) * h.middleRows(c0, nc).transpose();
+			if (rows_at)
+				s.leftCols(nc).noalias() = gathered * h.middleRows(c0, nc).transpose();
+			else
+				s.leftCols(nc).noalias() =
+				    w.middleRows(first + p0, rows) * h.middleRows(c0, nc).transpose();
 			for (int64_t p = 0; p < rows; p++)
 			{
 				auto &heap = heaps[static_cast<size_t>(p)];
@@ -154,17 +169,43 @@ recommend_batch(const apply::ModelView &m, int64_t first, int64_t count, int64_t
 		{
 			auto &heap = heaps[static_cast<size_t>(p)];
 			std::sort(heap.begin(), heap.end(), better);
-			const int64_t out = b0 - first + p;
+			const int64_t out = p0 + p;
 			for (size_t q = 0; q < heap.size(); q++)
 			{
 				cols[out * k + static_cast<int64_t>(q)] = heap[q].index;
 				// The score nmf_predict reports for the cell, to the bit.
-				scores[out * k + static_cast<int64_t>(q)] =
-				    apply::predict(m, b0 + p, heap[q].index);
+				if (scores)
+					scores[out * k + static_cast<int64_t>(q)] =
+					    apply::predict(m, row_of(out), heap[q].index);
 			}
 			counts[out] = static_cast<int64_t>(heap.size());
 		}
 	});
+}
+
+} // namespace
+
+void
+recommend_batch(const apply::ModelView &m, int64_t first, int64_t count, int64_t k,
+                const NmfMatrixFlat *exclude, int threads, int64_t *cols, double *scores,
+                int64_t *counts, const NmfcInterrupts &intr)
+{
+	if (first < 0 || count < 0 || first > m.rows - count)
+		throw InvalidArgument(
+		    message("rows ", first, " + ", count, " are outside the model's ", m.rows, " rows"));
+	top_k_rows(m, nullptr, first, count, k, exclude, threads, cols, scores, counts, intr);
+}
+
+void
+recommend_rows(const apply::ModelView &m, const int64_t *rows, int64_t count, int64_t k,
+               const NmfMatrixFlat *exclude, int threads, int64_t *cols, int64_t *counts,
+               const NmfcInterrupts &intr)
+{
+	for (int64_t p = 0; p < count; p++)
+		if (rows[p] < 0 || rows[p] >= m.rows)
+			throw InvalidArgument(
+			    message("row ", rows[p], " is outside the model's ", m.rows, " rows"));
+	top_k_rows(m, rows, 0, count, k, exclude, threads, cols, nullptr, counts, intr);
 }
 
 } // namespace serve

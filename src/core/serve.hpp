@@ -30,6 +30,49 @@ void recommend_batch(const apply::ModelView &m, int64_t first, int64_t count, in
                      const NmfMatrixFlat *exclude, int threads, int64_t *cols, double *scores,
                      int64_t *counts, const NmfcInterrupts &intr);
 
+// As recommend_batch, for the rows rows[0..count) (dense indexes, in any
+// order), without the scores: row p's picks in cols[p * k ..], counts[p] of them.
+void recommend_rows(const apply::ModelView &m, const int64_t *rows, int64_t count, int64_t k,
+                    const NmfMatrixFlat *exclude, int threads, int64_t *cols, int64_t *counts,
+                    const NmfcInterrupts &intr);
+
+// Ranking metrics of one top-k list against a row's relevant columns (see
+// rank_score.cpp for their definitions).
+struct RankMetrics
+{
+	double precision = 0, recall = 0, ndcg = 0, ap = 0;
+};
+
+// list[0..n) (n <= k) the listed columns, best first; relevant[0..n_relevant)
+// the row's relevant columns, ascending, n_relevant >= 1.
+RankMetrics rank_metrics(const int64_t *list, int64_t n, int64_t k, const int64_t *relevant,
+                         int64_t n_relevant);
+
+// Sums of the metrics over the rows of a test matrix, and the counts they
+// are averaged over (the door's NmfcRankScore).
+struct RankSums
+{
+	RankMetrics sum;
+	int64_t rows = 0;          // rows scored: known, with at least one relevant cell
+	int64_t unknown_rows = 0;  // test rows the model lacks
+	int64_t empty_rows = 0;    // known test rows whose cells are all in unknown columns
+	int64_t unknown_cells = 0; // test cells in unknown rows or columns
+	int64_t listed_cols = 0;   // model columns in at least one scored row's list
+	int64_t cols = 0;          // the model's columns
+};
+
+// Scores the top k of each row of `test` that m knows, with that row's cells
+// in `train` (may be null) left out of its list: every stored test cell in a
+// column m knows is relevant. Lists come from recommend_rows on `threads` lanes.
+RankSums rank_score(const apply::ModelView &m, const NmfMatrixFlat *test,
+                    const NmfMatrixFlat *train, int64_t k, int threads, const NmfcInterrupts &intr);
+
+// The same for the popularity list: train's columns by their count of stored
+// cells (ties by lower id), the row's own train cells left out; the rows
+// scored are the test rows train has.
+RankSums popularity_score(const NmfMatrixFlat *train, const NmfMatrixFlat *test, int64_t k,
+                          int threads, const NmfcInterrupts &intr);
+
 // A model after nmf_update: the union of the ids and the factors and biases
 // for it (see update.cpp), to be written over the old model's header.
 struct Updated

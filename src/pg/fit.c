@@ -190,6 +190,48 @@ report_progress(const NmfcSummary *s, const NmfcOptions *opt, double loss_before
 		                s->iterations, opt->max_iter, s->loss, change, every, s->seconds, left)));
 }
 
+bool
+nmfpg_fit_skipped(const char *fn, const NmfcMatrixView *x, const NmfcOptions *opt)
+{
+	const char *fix = "on_small => 'error' makes this an error.";
+
+	if (opt->on_small != NMF_ON_SMALL_NULL)
+		return false;
+	if (x == NULL)
+		ereport(WARNING,
+		        (errmsg("%s: there are no cells to fit (a NULL matrix, as nmf_matrix() of no rows "
+		                "gives, or an empty source); the result is NULL",
+		                fn),
+		         errhint("Leave out the groups without cells; %s", fix)));
+	else
+		switch (nmfc_fit_unfittable(x, opt))
+		{
+		case NMFC_UNFIT_RANK:
+			ereport(
+			    WARNING,
+			    (errmsg("%s: rank " INT64_FORMAT " is larger than min(rows, cols) = " INT64_FORMAT
+			            " of this " INT64_FORMAT " x " INT64_FORMAT " matrix; the result is NULL",
+			            fn, opt->rank, Min(x->rows, x->cols), x->rows, x->cols),
+			     errhint("Give a rank of at most min(rows, cols), or leave out the groups with "
+			             "fewer rows or columns than the rank; %s",
+			             fix)));
+			break;
+		case NMFC_UNFIT_ZERO:
+			ereport(
+			    WARNING,
+			    (errmsg("%s: every stored cell of this " INT64_FORMAT " x " INT64_FORMAT
+			            " matrix is 0, there is nothing to factorize; the result is NULL",
+			            fn, x->rows, x->cols),
+			     errhint("Leave out the groups without a nonzero value (HAVING max(value) > 0); "
+			             "%s",
+			             fix)));
+			break;
+		default:
+			return false;
+		}
+	return true;
+}
+
 int64
 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt)
 {
@@ -279,13 +321,19 @@ nmf(PG_FUNCTION_ARGS)
 	int64 size;
 	NmfpgFitRun run;
 
+	nmfpg_parse_fit_options(fcinfo, 1, 0, &opt, &run);
 	if (PG_ARGISNULL(0))
+	{
+		if (nmfpg_fit_skipped("nmf", NULL, &opt))
+			PG_RETURN_NULL();
 		ereport(ERROR,
 		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: matrix must not be NULL"),
 		         errhint("nmf_matrix() returns NULL when it aggregates no rows.")));
-	nmfpg_parse_fit_options(fcinfo, 1, 0, &opt, &run);
+	}
 	m = NMFPG_MATRIX_P(0);
 	x = nmfpg_matrix_view(m);
+	if (nmfpg_fit_skipped("nmf", &x, &opt))
+		PG_RETURN_NULL();
 	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
 
 	/* Everything big is sized before anything is allocated. */

@@ -369,6 +369,12 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 
 	/* Peak 1: the cells, counted before they are read. */
 	source_rows = count_rows(query);
+	if (source_rows == 0 && nmfpg_fit_skipped("nmf_fit", NULL, &opt))
+	{
+		SPI_finish();
+		MemoryContextDelete(work);
+		PG_RETURN_NULL();
+	}
 	if (source_rows == 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("nmf_fit: the source has no rows")));
@@ -396,6 +402,12 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 
 	/* Peak 3: the matrix beside the fit and its model. */
 	x = nmfpg_matrix_view(csr);
+	if (nmfpg_fit_skipped("nmf_fit", &x, &opt))
+	{
+		SPI_finish();
+		MemoryContextDelete(work);
+		PG_RETURN_NULL();
+	}
 	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
 	peak_fit = csr_size + nmfpg_fit_memory_bound(&x, &opt);
 	nmfpg_check_memory(peak_fit, "nmf_fit (the matrix and the fit)");

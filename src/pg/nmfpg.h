@@ -114,6 +114,13 @@ typedef struct NmfpgFitRun
  */
 extern void nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int gap,
                                     NmfcOptions *opt, NmfpgFitRun *run);
+/*
+ * on_small => 'null': true, after a WARNING that names the condition and its
+ * fix, when nothing can be fitted (x NULL: the matrix is NULL or the source
+ * empty; rank > min(rows, cols); no nonzero cell), and the caller returns
+ * NULL. Else false: the fit goes on, and with 'error' its checks raise.
+ */
+extern bool nmfpg_fit_skipped(const char *fn, const NmfcMatrixView *x, const NmfcOptions *opt);
 extern int64 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt);
 extern NmfModelFlat *nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids,
                                       const int64 *col_ids, const NmfcOptions *opt,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: PostgreSQL */
 /*
  * Evaluation in SQL: nmf_score, the error of a model over the stored cells
- * of a matrix, and nmf_split, the seeded split of a matrix's stored cells
- * into a training and a test matrix that nmf_cv (in SQL) builds on.
+ * of a matrix; nmf_rank_score and nmf_popularity_score, the ranking metrics
+ * of a model's top-k lists and of the popularity list; and nmf_split, the seeded split of a
+ * matrix's stored cells into a training and a test matrix that nmf_cv (in SQL) builds on.
  */
 #include "postgres.h"
 
@@ -15,6 +16,8 @@
 
 PG_FUNCTION_INFO_V1(nmf_score);
 PG_FUNCTION_INFO_V1(nmf_split);
+PG_FUNCTION_INFO_V1(nmf_rank_score);
+PG_FUNCTION_INFO_V1(nmf_popularity_score);
 
 /* A number, or JSON null when there were no cells to average over. */
 static const char *
@@ -50,6 +53,90 @@ nmf_score(PG_FUNCTION_ARGS)
 	appendStringInfo(&json, ", \"cells\": " INT64_FORMAT ", \"unknown_cells\": " INT64_FORMAT "}",
 	                 s.cells, s.unknown_cells);
 	PG_RETURN_DATUM(nmfpg_jsonb_from_cstring(json.data));
+}
+
+/* The jsonb of nmf_rank_score and nmf_popularity_score: means over the rows scored. */
+static Datum
+rank_score_jsonb(int32 k, const NmfcRankScore *s)
+{
+	StringInfoData json;
+	double n = (double)s->rows;
+
+	initStringInfo(&json);
+	appendStringInfo(&json, "{\"k\": %d, \"precision\": %s", k, number_or_null(s->precision, n));
+	appendStringInfo(&json, ", \"recall\": %s", number_or_null(s->recall, n));
+	appendStringInfo(&json, ", \"ndcg\": %s", number_or_null(s->ndcg, n));
+	appendStringInfo(&json, ", \"map\": %s", number_or_null(s->ap, n));
+	appendStringInfo(&json, ", \"coverage\": %s",
+	                 number_or_null((double)s->listed_cols, (double)s->cols));
+	appendStringInfo(&json,
+	                 ", \"rows\": " INT64_FORMAT ", \"unknown_rows\": " INT64_FORMAT
+	                 ", \"rows_without_known_cells\": " INT64_FORMAT
+	                 ", \"unknown_cells\": " INT64_FORMAT "}",
+	                 s->rows, s->unknown_rows, s->empty_rows, s->unknown_cells);
+	return nmfpg_jsonb_from_cstring(json.data);
+}
+
+/* k of a ranking function: not NULL, at least 1. */
+static int32
+rank_k_arg(FunctionCallInfo fcinfo, int argno, const char *fn)
+{
+	int32 k;
+
+	nmfpg_arg_not_null(fcinfo, argno, fn, "k");
+	k = PG_GETARG_INT32(argno);
+	nmfpg_check_k(fn, k);
+	return k;
+}
+
+/*
+ * nmf_rank_score(model, test, k, train, threads) → jsonb: precision, recall,
+ * NDCG and MAP at k of the model's lists (each row's train cells left out)
+ * against the rows' test cells, averaged over the rows scored, and the
+ * catalogue coverage. A NULL model or test gives NULL.
+ */
+Datum
+nmf_rank_score(PG_FUNCTION_ARGS)
+{
+	NmfcInterrupts intr = nmfpg_interrupts();
+	int32 k = rank_k_arg(fcinfo, 2, "nmf_rank_score");
+	int32 threads = nmfpg_threads_arg(fcinfo, 4, "nmf_rank_score");
+	NmfcModelView v;
+	const NmfMatrixFlat *test, *train;
+	NmfcRankScore s;
+	NmfcError err;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	v = nmfpg_model_view_arg(fcinfo, 0, PG_NARGS(), true);
+	test = NMFPG_MATRIX_P(1);
+	train = PG_ARGISNULL(3) ? NULL : NMFPG_MATRIX_P(3);
+	nmfpg_raise(nmfc_rank_score(&v, test, train, k, threads, &s, &intr, &err), &err,
+	            ERRCODE_DATA_CORRUPTED);
+	PG_RETURN_DATUM(rank_score_jsonb(k, &s));
+}
+
+/*
+ * nmf_popularity_score(train, test, k, threads) → jsonb: nmf_rank_score's
+ * metrics for the popularity list of train (its columns by their count of
+ * stored cells, each row's own train cells left out), the baseline a model's
+ * lists should beat. A NULL train or test gives NULL.
+ */
+Datum
+nmf_popularity_score(PG_FUNCTION_ARGS)
+{
+	NmfcInterrupts intr = nmfpg_interrupts();
+	int32 k = rank_k_arg(fcinfo, 2, "nmf_popularity_score");
+	int32 threads = nmfpg_threads_arg(fcinfo, 3, "nmf_popularity_score");
+	NmfcRankScore s;
+	NmfcError err;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	nmfpg_raise(
+	    nmfc_popularity_score(NMFPG_MATRIX_P(0), NMFPG_MATRIX_P(1), k, threads, &s, &intr, &err),
+	    &err, ERRCODE_DATA_CORRUPTED);
+	PG_RETURN_DATUM(rank_score_jsonb(k, &s));
 }
 
 /*

@@ -174,7 +174,9 @@ CREATE OR REPLACE FUNCTION nmf(
 	                                      --   of H; NULL: chosen from the data with missing
 	                                      --   'ignore' and no l1/l2, else 0
 	holdout float8 DEFAULT 0,             -- 0 .. 0.5: cells left out to stop on; 0: none
-	patience int DEFAULT NULL)            -- iterations without a better held-out error; NULL: 10
+	patience int DEFAULT NULL,            -- iterations without a better held-out error; NULL: 10
+	on_small text DEFAULT 'null')         -- NULL, empty, all-zero or rank > min(rows, cols):
+	                                      --   'null': NULL and a WARNING; 'error': an error
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf IS
@@ -192,7 +194,8 @@ CREATE OR REPLACE FUNCTION nmf_fit(source text, row_col text, col_col text, valu
 	warm_start nmf_model DEFAULT NULL, w_init float8[] DEFAULT NULL, h_init float8[] DEFAULT NULL,
 	verbose boolean DEFAULT false, models_table text DEFAULT 'nmf_models',
 	bias boolean DEFAULT false, l2_bias float8 DEFAULT 10, threads int DEFAULT NULL,
-	reg float8 DEFAULT NULL, holdout float8 DEFAULT 0, patience int DEFAULT NULL)
+	reg float8 DEFAULT NULL, holdout float8 DEFAULT 0, patience int DEFAULT NULL,
+	on_small text DEFAULT 'null')
 	RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'nmf_fit_table' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION nmf_fit IS
@@ -358,6 +361,22 @@ CREATE OR REPLACE FUNCTION nmf_score(model nmf_model, matrix nmf_matrix, clip bo
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_score(nmf_model, nmf_matrix, boolean) IS
 	'rmse, mae, frobenius, relative_error, cells and unknown_cells of a model over the stored cells of a matrix';
+
+-- Ranking metrics of top-k lists: every stored cell of test is relevant (to
+-- grade relevance, build test from the cells that count, e.g. WHERE rating >= 4).
+CREATE OR REPLACE FUNCTION nmf_rank_score(model nmf_model, test nmf_matrix, k int DEFAULT 10,
+	train nmf_matrix DEFAULT NULL, threads int DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_rank_score(nmf_model, nmf_matrix, int, nmf_matrix, int) IS
+	'precision, recall, ndcg and map at k of the model''s top-k lists (each row''s train cells left out) against the stored cells of test, averaged over the rows scored, and the catalogue coverage';
+
+CREATE OR REPLACE FUNCTION nmf_popularity_score(train nmf_matrix, test nmf_matrix, k int DEFAULT 10,
+	threads int DEFAULT NULL)
+	RETURNS jsonb
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_popularity_score(nmf_matrix, nmf_matrix, int, int) IS
+	'nmf_rank_score''s metrics for the popularity baseline: train''s columns by their count of stored cells, each row''s train cells left out';
 
 CREATE OR REPLACE FUNCTION nmf_split(matrix nmf_matrix, folds int, fold int, seed bigint DEFAULT 0,
 	OUT train nmf_matrix, OUT test nmf_matrix)
