@@ -429,7 +429,9 @@ BEGIN
 	IF matrix IS NULL THEN
 		RETURN;
 	END IF;
-	fit_sql := 'SELECT @extschema@.nmf(matrix => $1, rank => $2, max_iter => $3, seed => $4'
+	-- A fold too small for a rank is an error here, not a NULL model.
+	fit_sql := 'SELECT @extschema@.nmf(matrix => $1, rank => $2, max_iter => $3, seed => $4, '
+		|| 'on_small => ''error'''
 		|| CASE WHEN solver IS NOT NULL THEN ', solver => $5' ELSE '' END
 		|| CASE WHEN missing IS NOT NULL THEN ', missing => $6' ELSE '' END
 		|| CASE WHEN tol IS NOT NULL THEN ', tol => $7' ELSE '' END
