@@ -16,8 +16,6 @@
 
 PG_FUNCTION_INFO_V1(nmf_score);
 PG_FUNCTION_INFO_V1(nmf_split);
-PG_FUNCTION_INFO_V1(nmf_rank_score);
-PG_FUNCTION_INFO_V1(nmf_popularity_score);
 
 /* A number, or JSON null when there were no cells to average over. */
 static const char *
@@ -93,51 +91,40 @@ rank_k_arg(FunctionCallInfo fcinfo, int argno, const char *fn)
  * nmf_rank_score(model, test, k, train, threads) → jsonb: precision, recall,
  * NDCG and MAP at k of the model's lists (each row's train cells left out)
  * against the rows' test cells, averaged over the rows scored, and the
- * catalogue coverage. A NULL model or test gives NULL.
+ * catalogue coverage. nmf_popularity_score(train, test, k, threads): the same
+ * for the popularity list of train (its columns by their count of stored
+ * cells, each row's own train cells left out), the baseline a model's lists
+ * should beat. A NULL first or second argument gives NULL.
  */
-Datum
-nmf_rank_score(PG_FUNCTION_ARGS)
+static Datum
+rank_score(FunctionCallInfo fcinfo, bool popularity)
 {
+	const char *fn = popularity ? "nmf_popularity_score" : "nmf_rank_score";
 	NmfcInterrupts intr = nmfpg_interrupts();
-	int32 k = rank_k_arg(fcinfo, 2, "nmf_rank_score");
-	int32 threads = nmfpg_threads_arg(fcinfo, 4, "nmf_rank_score");
-	NmfcModelView v;
-	const NmfMatrixFlat *test, *train;
+	int32 k = rank_k_arg(fcinfo, 2, fn);
+	int32 threads = nmfpg_threads_arg(fcinfo, popularity ? 3 : 4, fn);
 	NmfcRankScore s;
 	NmfcError err;
+	int status;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	v = nmfpg_model_view_arg(fcinfo, 0, PG_NARGS(), true);
-	test = NMFPG_MATRIX_P(1);
-	train = PG_ARGISNULL(3) ? NULL : NMFPG_MATRIX_P(3);
-	nmfpg_raise(nmfc_rank_score(&v, test, train, k, threads, &s, &intr, &err), &err,
-	            ERRCODE_DATA_CORRUPTED);
+	if (popularity)
+		status = nmfc_popularity_score(NMFPG_MATRIX_P(0), NMFPG_MATRIX_P(1), k, threads, &s, &intr,
+		                               &err);
+	else
+	{
+		NmfcModelView v = nmfpg_model_view_arg(fcinfo, 0, PG_NARGS(), true);
+
+		status = nmfc_rank_score(&v, NMFPG_MATRIX_P(1), PG_ARGISNULL(3) ? NULL : NMFPG_MATRIX_P(3),
+		                         k, threads, &s, &intr, &err);
+	}
+	nmfpg_raise(status, &err, ERRCODE_DATA_CORRUPTED);
 	PG_RETURN_DATUM(rank_score_jsonb(k, &s));
 }
 
-/*
- * nmf_popularity_score(train, test, k, threads) → jsonb: nmf_rank_score's
- * metrics for the popularity list of train (its columns by their count of
- * stored cells, each row's own train cells left out), the baseline a model's
- * lists should beat. A NULL train or test gives NULL.
- */
-Datum
-nmf_popularity_score(PG_FUNCTION_ARGS)
-{
-	NmfcInterrupts intr = nmfpg_interrupts();
-	int32 k = rank_k_arg(fcinfo, 2, "nmf_popularity_score");
-	int32 threads = nmfpg_threads_arg(fcinfo, 3, "nmf_popularity_score");
-	NmfcRankScore s;
-	NmfcError err;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	nmfpg_raise(
-	    nmfc_popularity_score(NMFPG_MATRIX_P(0), NMFPG_MATRIX_P(1), k, threads, &s, &intr, &err),
-	    &err, ERRCODE_DATA_CORRUPTED);
-	PG_RETURN_DATUM(rank_score_jsonb(k, &s));
-}
+NMFPG_FUNCTION_WITH_FLAG(nmf_rank_score, rank_score, false)
+NMFPG_FUNCTION_WITH_FLAG(nmf_popularity_score, rank_score, true)
 
 /*
  * nmf_split(matrix, folds, fold, seed) → (train, test): the stored cells in

@@ -69,16 +69,14 @@ TEST(RankScore, ModelListsAgainstBruteForce)
 {
 	const TestModel tm(40, 30, 3, 11);
 	const NmfcModelView v = tm.view();
-	const Eigen::MatrixXd wh = tm.wh();
 	std::vector<NmfTriplet> train, test;
 	for (int64_t i = 0; i < 40; i++)
 		for (int64_t j = 0; j < 30; j++)
 		{
+			const NmfTriplet cell = {tm.row_ids[size_t(i)], tm.col_ids[size_t(j)], 1};
 			const int64_t h = (i * 31 + j * 17) % 11;
-			if (h == 0)
-				train.push_back({tm.row_ids[size_t(i)], tm.col_ids[size_t(j)], 1});
-			else if (h == 1 && i % 5 != 0)
-				test.push_back({tm.row_ids[size_t(i)], tm.col_ids[size_t(j)], 1});
+			if (h == 0 || (h == 1 && i % 5 != 0))
+				(h == 0 ? train : test).push_back(cell);
 		}
 	test.push_back({999, tm.col_ids[0], 1}); // a row the model lacks
 	const Image tr = nmf_test::matrix_from_triplets(train);
@@ -86,6 +84,7 @@ TEST(RankScore, ModelListsAgainstBruteForce)
 	const int64_t k = 5;
 
 	// Brute force: each test row's list from a full sort of its scores.
+	const Eigen::MatrixXd wh = tm.wh();
 	double sum_ndcg = 0, sum_ap = 0, sum_p = 0, sum_r = 0;
 	int64_t rows = 0;
 	std::vector<char> listed(30, 0);
