@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: PostgreSQL */
 /*
- * The nmf_matrix(row_id, col_id, value) aggregate.
+ * The nmf_matrix aggregates: nmf_matrix(row_id, col_id, value), a cell per
+ * row, and nmf_matrix(row_id, values float8[]), a matrix row per row.
  *
  * Its state, nmf_matrix_state, is a real type (not internal) so that
  * PostgreSQL's parallel query and Citus can split the scan: partial states
@@ -19,18 +20,22 @@
 #include <math.h>
 
 #include "nmfpg.h"
+#include "utils/array.h"
 #include "utils/expandeddatum.h"
 #include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(nmf_matrix_state_add);
 PG_FUNCTION_INFO_V1(nmf_matrix_state_combine);
 PG_FUNCTION_INFO_V1(nmf_matrix_final);
+PG_FUNCTION_INFO_V1(nmf_matrix_state_add_row);
+PG_FUNCTION_INFO_V1(nmf_matrix_rows_final);
 
 typedef struct StateExpanded
 {
 	ExpandedObjectHeader hdr;
 	NmfcBuilder *builder;
 	MemoryContextCallback release; /* frees builder when hdr.eoh_context goes */
+	int32 row_length;              /* the row aggregate's array length so far; 0: none yet */
 } StateExpanded;
 
 /* A builder's errors: a sum overflowing to infinity is out of range. */
@@ -228,6 +233,80 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 	    nmfc_builder_write(st->builder, NMFC_IMAGE_MATRIX, image, (size_t)size, &intr, &err), &err,
 	    ERRCODE_PROGRAM_LIMIT_EXCEEDED);
 	PG_RETURN_POINTER(image);
+}
+
+/*
+ * nmf_matrix(row_id, values float8[]): the row's cells at columns 1..n, each
+ * element stored (a zero too: a dense row observes every cell). Not strict:
+ * a NULL row id or array is an error. Rows of another length are refused
+ * here within one process, and by the final function across parallel parts.
+ */
+Datum
+nmf_matrix_state_add_row(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_add_row");
+	StateExpanded *st;
+	ArrayType *a;
+	const double *v;
+	NmfTriplet t;
+	NmfcError err;
+	int n;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+		         errmsg("nmf_matrix: %s must not be NULL", PG_ARGISNULL(1) ? "row_id" : "values"),
+		         errhint("Filter NULLs out with WHERE.")));
+	t.row = PG_GETARG_INT64(1);
+	a = PG_GETARG_ARRAYTYPE_P(2);
+	if (ARR_NDIM(a) != 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_matrix: the values of row " INT64_FORMAT
+		                       " must be a 1-dimensional array, not %d-dimensional",
+		                       t.row, ARR_NDIM(a)),
+		                errhint("Give each row's values as one array, e.g. '{1,0,2}'::float8[].")));
+	if (array_contains_nulls(a))
+		ereport(ERROR,
+		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+		         errmsg("nmf_matrix: the values of row " INT64_FORMAT " contain NULL", t.row),
+		         errhint("A dense row stores every cell: replace NULLs (0, or an average).")));
+	n = ARR_DIMS(a)[0];
+	st = state_for_update(fcinfo, 0, aggcxt);
+	if (st->row_length == 0)
+		st->row_length = n;
+	else if (n != st->row_length)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_matrix: row " INT64_FORMAT " has %d values, an earlier row %d",
+		                       t.row, n, st->row_length),
+		                errhint("Every row's array must have the same length.")));
+	v = (const double *)ARR_DATA_PTR(a);
+	for (int j = 0; j < n; j++)
+	{
+		t.col = j + 1;
+		t.value = v[j];
+		nmfpg_check_cell(t.row, t.col, t.value);
+		raise_build(nmfc_builder_add(st->builder, &t, &err), &err);
+	}
+	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
+}
+
+/* nmf_matrix_final, then: every row has every column (parts built apart agree). */
+Datum
+nmf_matrix_rows_final(PG_FUNCTION_ARGS)
+{
+	Datum d = nmf_matrix_final(fcinfo);
+	const NmfMatrixFlat *m;
+
+	if (fcinfo->isnull)
+		return d;
+	m = (const NmfMatrixFlat *)DatumGetPointer(d);
+	if (m->nnz != m->rows * m->cols)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_matrix: the rows' arrays have different lengths (the longest "
+		                       "has " INT64_FORMAT " values)",
+		                       m->cols),
+		                errhint("Every row's array must have the same length.")));
+	return d;
 }
 
 NMFPG_IMAGE_IO(nmf_matrix_state_in, nmf_matrix_state_out, nmf_matrix_state_recv,

@@ -126,6 +126,24 @@ CREATE OR REPLACE AGGREGATE nmf_matrix(row_id bigint, col_id bigint, value float
 COMMENT ON AGGREGATE nmf_matrix(bigint, bigint, float8) IS
 	'builds a sparse matrix from (row_id, col_id, value) rows; cells given twice are summed';
 
+-- The same state, a matrix row per row: images, spectra or embeddings kept
+-- one array per row (cast pgvector's vector to real[]).
+CREATE OR REPLACE FUNCTION nmf_matrix_state_add_row(nmf_matrix_state, bigint, float8[])
+	RETURNS nmf_matrix_state
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_matrix_state_add_row(nmf_matrix_state, bigint, float8[]) IS
+	'transition function of the nmf_matrix(row_id, values) aggregate: appends a row''s cells in place';
+CREATE OR REPLACE FUNCTION nmf_matrix_rows_final(nmf_matrix_state) RETURNS nmf_matrix
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_matrix_rows_final(nmf_matrix_state) IS
+	'final function of the nmf_matrix(row_id, values) aggregate: builds the matrix, checks every row is whole';
+CREATE OR REPLACE AGGREGATE nmf_matrix(row_id bigint, "values" float8[]) (
+	SFUNC = nmf_matrix_state_add_row, STYPE = nmf_matrix_state,
+	FINALFUNC = nmf_matrix_rows_final, FINALFUNC_MODIFY = READ_WRITE,
+	COMBINEFUNC = nmf_matrix_state_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nmf_matrix(bigint, float8[]) IS
+	'builds a matrix from one array of values per row: column ids 1..n, every cell stored; a row id given twice is summed';
+
 CREATE OR REPLACE FUNCTION nmf_matrix(dense float8[]) RETURNS nmf_matrix
 	AS 'MODULE_PATHNAME', 'nmf_matrix_from_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_matrix(float8[]) IS
