@@ -396,7 +396,7 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 
 	/* Peak 3: the matrix beside the fit and its model. */
 	x = nmfpg_matrix_view(csr);
-	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
+	nmfpg_validate_fit_options(&x, &opt);
 	peak_fit = csr_size + nmfpg_fit_memory_bound(&x, &opt);
 	nmfpg_check_memory(peak_fit, "nmf_fit (the matrix and the fit)");
 	if (run.verbose)

@@ -114,6 +114,7 @@ typedef struct NmfpgFitRun
  */
 extern void nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int gap,
                                     NmfcOptions *opt, NmfpgFitRun *run);
+extern void nmfpg_validate_fit_options(const NmfcMatrixView *x, const NmfcOptions *opt);
 extern int64 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt);
 extern NmfModelFlat *nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids,
                                       const int64 *col_ids, const NmfcOptions *opt,
