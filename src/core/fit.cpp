@@ -238,6 +238,7 @@ Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 		p_.x_norm_sq += p_.x.values[q] * p_.x.values[q];
 	if (!std::isfinite(p_.x_norm_sq))
 		throw InvalidArgument("the squared norm of the matrix overflows: values are too large");
+	p_.beta_x = solver::beta_x_term(p_);
 
 	w_.resize(opt.rank, x.rows);
 	h_.resize(opt.rank, x.cols);

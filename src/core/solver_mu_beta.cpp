@@ -50,8 +50,16 @@ power(double y, double e)
 	}
 	if (e == 1.0)
 		return y;
+	if (e == 2.0)
+		return y * y;
 	if (e == 0.5)
 		return std::sqrt(y);
+	if (e == -0.5)
+		return 1.0 / std::sqrt(y);
+	if (e == 1.5)
+		return y * std::sqrt(y);
+	if (e == -1.5)
+		return 1.0 / (y * std::sqrt(y));
 	return std::pow(y, e);
 }
 
@@ -85,7 +93,9 @@ struct Beta
 		return power(y, beta - 1.0);
 	}
 
-	// d(x, y) of a stored cell whose x > kEpsilon (y already made safe).
+	// d(x, y) of a stored cell whose x > kEpsilon (y already made safe),
+	// but for its part in x alone, x^beta / (beta (beta - 1)), summed once
+	// (Problem::beta_x).
 	double
 	cell(double x, double y) const
 	{
@@ -94,18 +104,15 @@ struct Beta
 			const double ratio = x / y;
 			return ratio - std::log(ratio) - 1.0;
 		}
-		return (power(x, beta) - beta * x * power(y, beta - 1.0)) / (beta * (beta - 1.0)) +
-		       power(y, beta) / beta;
+		const double p = power(y, beta - 1.0);
+		return y * p / beta - x * p / (beta - 1.0);
 	}
 
-	// The part of d(x, y) that does not depend on x: y^beta / beta, what an
-	// absent cell (x = 0) costs when beta > 0.
+	// What an absent cell (x = 0) costs when beta > 0: y^beta / beta.
 	double
 	absent(double y) const
 	{
-		if (beta < 0.0 && y == 0.0)
-			y = kEpsilon;
-		return power(y, beta) / beta;
+		return y == 0.0 ? 0.0 : y * power(y, beta - 1.0) / beta;
 	}
 };
 
@@ -152,12 +159,14 @@ masked_half(const Problem &p, const Beta &b, const Half &s, const Matrix &other,
 	});
 }
 
-// body(k0, len, y, lane) for each block of F's lines, y = O^T F[:, k0 .. k0 + len)
-// (the other side's count x len), on ws.threads lanes. Returns the blocks.
+// body(blk, k0, len, y, lane) for each block of F's lines, y's first len
+// columns O^T F[:, k0 .. k0 + len) (the other side's count x len), on
+// ws.threads lanes. Returns the blocks.
+// The scratch holds `width` times the block's lines (Y on the left).
 template <typename Body>
 int64_t
 for_dense_blocks(const Problem &p, const Half &s, const Matrix &other, const Matrix &f,
-                 Workspace &ws, const Body &body)
+                 Workspace &ws, const Body &body, int64_t width = 1)
 {
 	const int64_t lines = beta_block_lines(other.cols(), f.rows());
 	const int64_t blocks = (s.count + lines - 1) / lines;
@@ -167,47 +176,53 @@ for_dense_blocks(const Problem &p, const Half &s, const Matrix &other, const Mat
 		const int64_t k0 = blk * lines;
 		const int64_t len = std::min(lines, s.count - k0);
 		Matrix &y = scratch[static_cast<size_t>(lane)];
-		y.resize(other.cols(), len);
-		y.noalias() = other.transpose() * f.middleCols(k0, len);
+		y.resize(other.cols(), width * len);
+		y.leftCols(len).noalias() = other.transpose() * f.middleCols(k0, len);
 		body(blk, k0, len, y, lane);
 	});
 	return blocks;
 }
 
-// missing = 'zero': the numerators from the line's stored cells, the
-// denominators O Y^(beta - 1) over every cell, a block of lines at a time.
+// missing = 'zero': a block of lines at a time, [P | Z] with P = Y^(beta - 1)
+// on every cell and Z = V o Y^(beta - 2) on the stored ones (0 elsewhere), so
+// that one product O [P | Z] gives the denominators and the numerators. Z is
+// Y^(beta - 1) / Y where Y is not 0: one power per cell, which with the
+// products is the cost. Dense products win over sums along the stored cells
+// from a few percent of cells up, and the denominators need them anyway.
 void
 dense_half(const Problem &p, const Beta &b, const Half &s, const Matrix &other, Matrix &f,
            Workspace &ws)
 {
 	const int64_t r = f.rows();
-	for_dense_blocks(p, s, other, f, ws,
-	                 [&](int64_t, int64_t k0, int64_t len, Matrix &y, int lane) {
-		Matrix &num = ws.num_of(lane);
-		Matrix &den = ws.den_of(lane);
-		num.leftCols(len).setZero();
-		for (int64_t c = 0; c < len; c++)
-		{
-			const int64_t k = k0 + c;
-			double *nc = num.data() + c * r;
-			for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
-			{
-				const int64_t i = s.idx[q];
-				const double a = b.num(s.val[q], y(i, c));
-				const double *o = other.data() + i * r;
-				for (int64_t t = 0; t < r; t++)
-					nc[t] += a * o[t];
-			}
-		}
+	const int64_t lines = beta_block_lines(other.cols(), r);
+	std::vector<Matrix> both(static_cast<size_t>(ws.threads));
+	for_dense_blocks(
+	    p, s, other, f, ws,
+	    [&](int64_t, int64_t k0, int64_t len, Matrix &y, int lane) {
+		const int64_t cells = other.cols();
+		// y: cells x 2 lines, Y on the left; Y of the stored cells copied right.
 		double *yd = y.data();
-		const int64_t cells = y.size();
-		for (int64_t e = 0; e < cells; e++)
-			yd[e] = b.den(yd[e]);
-		den.leftCols(len).noalias() = other * y;
+		double *zd = yd + cells * len;
+		std::fill(zd, zd + cells * len, 0.0);
 		for (int64_t c = 0; c < len; c++)
-			update(b, f.data() + (k0 + c) * r, num.data() + c * r, den.data() + c * r, r, s.l1,
-			       s.l2);
-	});
+			for (int64_t q = s.ptr[k0 + c]; q < s.ptr[k0 + c + 1]; q++)
+				zd[c * cells + s.idx[q]] = yd[c * cells + s.idx[q]];
+		for (int64_t e = 0; e < cells * len; e++)
+			yd[e] = b.den(yd[e]);
+		for (int64_t c = 0; c < len; c++)
+			for (int64_t q = s.ptr[k0 + c]; q < s.ptr[k0 + c + 1]; q++)
+			{
+				const int64_t e = c * cells + s.idx[q];
+				zd[e] = zd[e] == 0.0 ? b.num(s.val[q], 0.0) : s.val[q] * (yd[e] / zd[e]);
+			}
+		Matrix &out = both[static_cast<size_t>(lane)];
+		out.resize(r, 2 * lines);
+		out.leftCols(2 * len).noalias() = other * y.leftCols(2 * len);
+		for (int64_t c = 0; c < len; c++)
+			update(b, f.data() + (k0 + c) * r, out.data() + (len + c) * r, out.data() + c * r, r,
+			       s.l1, s.l2);
+	    },
+	    2);
 }
 
 void
@@ -232,9 +247,23 @@ beta_block_lines(int64_t cells, int64_t rank) noexcept
 int64_t
 beta_scratch_bytes(int64_t rows, int64_t cols, int64_t rank) noexcept
 {
-	const int64_t by_cols = rows * beta_block_lines(rows, rank);
-	const int64_t by_rows = cols * beta_block_lines(cols, rank);
+	// [P | Z] and the product O [P | Z]
+	const int64_t by_cols = (rows + rank) * 2 * beta_block_lines(rows, rank);
+	const int64_t by_rows = (cols + rank) * 2 * beta_block_lines(cols, rank);
 	return std::max(by_cols, by_rows) * static_cast<int64_t>(sizeof(double));
+}
+
+double
+beta_x_term(const Problem &p) noexcept
+{
+	const double beta = p.opt.beta;
+	if (p.opt.loss != NMF_LOSS_BETA || beta == 0.0 || beta == 1.0 || beta == 2.0)
+		return 0.0;
+	double sum = 0.0;
+	for (int64_t q = 0; q < p.x.nnz; q++)
+		if (p.x.values[q] > kEpsilon)
+			sum += power(p.x.values[q], beta);
+	return sum / (beta * (beta - 1.0));
 }
 
 double
@@ -250,7 +279,7 @@ beta_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 			    else if (b.beta > 0.0)
 				    part[0] += b.absent(y);
 		    });
-		return std::max(sums[0], 0.0);
+		return std::max(p.beta_x + sums[0], 0.0);
 	}
 	// Every cell, by V's columns: a block of Y's columns at a time.
 	const Half s = half_h(p);
@@ -282,7 +311,7 @@ beta_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 		}
 		parts[static_cast<size_t>(blk)] = part;
 	});
-	double loss = 0.0;
+	double loss = p.beta_x;
 	for (const double part : parts)
 		loss += part;
 	return std::max(loss, 0.0);

@@ -23,6 +23,8 @@ struct Problem
 	NmfcOptions opt{};
 	NmfcInterrupts intr{};
 	double x_norm_sq = 0.0; // ||V||^2 over the stored cells (all that count, either mode)
+	// loss 'beta' (beta_x_term): the divergence's part in V alone, computed once
+	double beta_x = 0.0;
 
 	bool
 	masked() const noexcept
@@ -133,6 +135,10 @@ double kl_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws
 // cells with v <= kEpsilon skip the terms in v, a (W H)_ij of 0 in a term in
 // v is taken as kEpsilon, as scikit-learn 1.2 does.
 double beta_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
+
+// The sum over V's stored cells with v > kEpsilon of v^beta / (beta (beta - 1))
+// (0 for beta 0, 1 and 2): the part of beta_loss that does not change.
+double beta_x_term(const Problem &p) noexcept;
 
 // loss = 'beta' whose beta is one of the special cases with their own
 // kernels: 2 the frobenius ones (the divergence is half the squared norm),
