@@ -4,13 +4,12 @@
 MODULE_big = nmf
 EXTENSION = nmf
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" nmf.control)
-# The install script of the current version is built from src/sql (one file
-# per topic, in this order). Each earlier version that updates straight to the
-# current one has a src/sql/from_X.Y.sql: what to drop before the current
-# declarations run again. Older versions reach one of those through the
-# historical update scripts.
-SQL_SOURCES = $(addprefix src/sql/,types.sql build.sql fit.sql model.sql apply.sql \
-	distributed.sql progress.sql)
+# The install script of the current version is built from src/sql/nmf.sql and
+# src/sql/distributed.sql, the whole interface. Each earlier version that
+# updates straight to the current one has a src/sql/from_X.Y.sql: what to drop
+# before the current declarations run again. Older versions reach one of those
+# through the historical update scripts.
+SQL_SOURCES = src/sql/nmf.sql src/sql/distributed.sql
 UPDATE_FROM = 0.6
 DATA = nmf--0.1.sql nmf--0.1--0.2.sql nmf--0.2--0.3.sql nmf--0.3--0.4.sql nmf--0.4--0.5.sql \
 	nmf--0.5--0.6.sql

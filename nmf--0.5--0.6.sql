@@ -1,137 +1,13 @@
--- nmf 0.6 as released (history: the current interface is in src/sql).
+-- nmf 0.6 as released: the update from 0.5 (history: the current interface is in src/sql).
 \echo Use "ALTER EXTENSION nmf UPDATE" to load this file. \quit
 -- SPDX-License-Identifier: PostgreSQL
--- The update from 0.5: what must happen before the current declarations run
--- again. They are all CREATE OR REPLACE (types and casts are left as they
--- are), so this part only drops what they cannot replace: a function whose
--- argument list, argument names or result changed, and anything removed.
---
--- nmf_recommend gains cold_start; nmf_tune gains ensemble.
+-- Only the declarations whose text differs from 0.5's (re-running the
+-- others would change nothing): nmf_recommend gains cold_start, nmf_tune
+-- gains ensemble, the serving functions are new.
 DROP FUNCTION nmf_recommend(nmf_model, bigint, int, nmf_matrix, text, boolean);
 DROP FUNCTION nmf_recommend(nmf_model, bigint[], int, nmf_matrix, text, boolean);
 DROP FUNCTION nmf_tune(nmf_matrix, int[], float8[], int, float8, boolean, bigint, text, int, float8, int);
--- SPDX-License-Identifier: PostgreSQL
--- The extension's three types, their input and output functions, and their
--- casts to and from bytea.
---
--- Each type is stored as the binary form its send function writes; the text
--- form is the base64 of it. Every input path (in, recv, the cast from bytea)
--- validates the whole value, so a forged value is an error, never a crash.
 
--- Shell types first: the input and output functions name them.
-
-CREATE OR REPLACE FUNCTION nmf_matrix_in(cstring) RETURNS nmf_matrix
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_in(cstring) IS 'text input of nmf_matrix: base64 of the binary form, validated';
-CREATE OR REPLACE FUNCTION nmf_matrix_out(nmf_matrix) RETURNS cstring
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_out(nmf_matrix) IS 'text output of nmf_matrix: base64 of the binary form';
-CREATE OR REPLACE FUNCTION nmf_matrix_recv(internal) RETURNS nmf_matrix
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_recv(internal) IS 'binary input of nmf_matrix, validated';
-CREATE OR REPLACE FUNCTION nmf_matrix_send(nmf_matrix) RETURNS bytea
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_send(nmf_matrix) IS 'binary output of nmf_matrix';
-CREATE OR REPLACE FUNCTION nmf_matrix_state_in(cstring) RETURNS nmf_matrix_state
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_state_in(cstring) IS 'text input of the aggregate state (how Citus ships it), validated';
-CREATE OR REPLACE FUNCTION nmf_matrix_state_out(nmf_matrix_state) RETURNS cstring
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_state_out(nmf_matrix_state) IS 'text output of the aggregate state';
-CREATE OR REPLACE FUNCTION nmf_matrix_state_recv(internal) RETURNS nmf_matrix_state
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_state_recv(internal) IS 'binary input of the aggregate state, validated';
-CREATE OR REPLACE FUNCTION nmf_matrix_state_send(nmf_matrix_state) RETURNS bytea
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_state_send(nmf_matrix_state) IS 'binary output of the aggregate state';
-CREATE OR REPLACE FUNCTION nmf_model_in(cstring) RETURNS nmf_model
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_model_in(cstring) IS 'text input of nmf_model: base64 of the binary form, validated (format 1 upgraded)';
-CREATE OR REPLACE FUNCTION nmf_model_out(nmf_model) RETURNS cstring
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_model_out(nmf_model) IS 'text output of nmf_model: base64 of the binary form';
-CREATE OR REPLACE FUNCTION nmf_model_recv(internal) RETURNS nmf_model
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_model_recv(internal) IS 'binary input of nmf_model, validated (format 1 upgraded)';
-CREATE OR REPLACE FUNCTION nmf_model_send(nmf_model) RETURNS bytea
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_model_send(nmf_model) IS 'binary output of nmf_model';
-
--- Matrices and models are stored uncompressed: their payload is mostly
--- doubles, which pglz barely shrinks at a high cost on every write and read.
--- The aggregate's state, mostly ids, compresses.
-COMMENT ON TYPE nmf_matrix IS
-	'a sparse non-negative matrix (CSR) with the user''s bigint row and column ids';
-COMMENT ON TYPE nmf_matrix_state IS
-	'partial state of the nmf_matrix aggregate: the cells seen so far (parallel workers ship theirs sorted, duplicates summed, packed)';
-COMMENT ON TYPE nmf_model IS
-	'a fitted NMF model: W, H, the row and column ids, the options and a fit summary';
-
--- Casts to and from bytea: the binary form, validated on the way in.
-CREATE OR REPLACE FUNCTION nmf_matrix(bytea) RETURNS nmf_matrix AS 'MODULE_PATHNAME', 'nmf_matrix_from_bytea'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION bytea(nmf_matrix) RETURNS bytea AS 'MODULE_PATHNAME', 'nmf_matrix_to_bytea'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION nmf_model(bytea) RETURNS nmf_model AS 'MODULE_PATHNAME', 'nmf_model_from_bytea'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE OR REPLACE FUNCTION bytea(nmf_model) RETURNS bytea AS 'MODULE_PATHNAME', 'nmf_model_to_bytea'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix(bytea) IS 'the cast bytea -> nmf_matrix: the binary form, validated';
-COMMENT ON FUNCTION bytea(nmf_matrix) IS 'the cast nmf_matrix -> bytea: the binary form';
-COMMENT ON FUNCTION nmf_model(bytea) IS 'the cast bytea -> nmf_model: the binary form, validated';
-COMMENT ON FUNCTION bytea(nmf_model) IS 'the cast nmf_model -> bytea: the binary form';
-COMMENT ON CAST (bytea AS nmf_matrix) IS 'a matrix from its binary form, validated';
-COMMENT ON CAST (nmf_matrix AS bytea) IS 'a matrix''s binary form';
-COMMENT ON CAST (bytea AS nmf_model) IS 'a model from its binary form, validated';
-COMMENT ON CAST (nmf_model AS bytea) IS 'a model''s binary form';
--- SPDX-License-Identifier: PostgreSQL
--- Building a matrix: the nmf_matrix aggregate over (row_id, col_id, value)
--- rows, a matrix from a dense array, and what a matrix holds.
-
--- Not strict: a NULL id or value is an error, not a row silently skipped.
-CREATE OR REPLACE FUNCTION nmf_matrix_state_add(nmf_matrix_state, bigint, bigint, float8)
-	RETURNS nmf_matrix_state
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_state_add(nmf_matrix_state, bigint, bigint, float8) IS
-	'transition function of the nmf_matrix aggregate: appends a cell in place';
-CREATE OR REPLACE FUNCTION nmf_matrix_state_combine(nmf_matrix_state, nmf_matrix_state)
-	RETURNS nmf_matrix_state
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_state_combine(nmf_matrix_state, nmf_matrix_state) IS
-	'combine function of the nmf_matrix aggregate: joins two partial states';
-CREATE OR REPLACE FUNCTION nmf_matrix_final(nmf_matrix_state) RETURNS nmf_matrix
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_final(nmf_matrix_state) IS
-	'final function of the nmf_matrix aggregate: sorts, sums duplicates, builds the matrix';
-
--- The state grows in place (an expanded object), so the final function
--- modifies it; the combine function lets parallel workers and Citus nodes
--- each build a part.
-CREATE OR REPLACE AGGREGATE nmf_matrix(row_id bigint, col_id bigint, value float8) (
-	SFUNC = nmf_matrix_state_add, STYPE = nmf_matrix_state,
-	FINALFUNC = nmf_matrix_final, FINALFUNC_MODIFY = READ_WRITE,
-	COMBINEFUNC = nmf_matrix_state_combine, PARALLEL = SAFE);
-COMMENT ON AGGREGATE nmf_matrix(bigint, bigint, float8) IS
-	'builds a sparse matrix from (row_id, col_id, value) rows; cells given twice are summed';
-
-CREATE OR REPLACE FUNCTION nmf_matrix(dense float8[]) RETURNS nmf_matrix
-	AS 'MODULE_PATHNAME', 'nmf_matrix_from_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix(float8[]) IS
-	'a matrix from a dense 2-D array: row ids 1..m, column ids 1..n, every cell stored';
-
-CREATE OR REPLACE FUNCTION nmf_matrix_info(nmf_matrix) RETURNS jsonb
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_matrix_info(nmf_matrix) IS
-	'rows, cols, nnz, density and sum of a matrix';
--- SPDX-License-Identifier: PostgreSQL
--- Fitting: nmf() factorizes a matrix value, nmf_fit() a table or query.
--- The options' names, order, types and defaults are src/core/options.def's
--- (test/t/option_defaults.py checks them); the core checks each given value
--- against it and names the option and the allowed values in its error.
-
--- Volatile: a fit is costly and may stop on max_seconds, so a query that
--- names its result twice must not run it twice. Not strict: the options
--- whose default is NULL may be given as NULL; any other NULL is an error.
 CREATE OR REPLACE FUNCTION nmf(
 	matrix nmf_matrix,
 	rank int,                             -- 1 .. min(rows, cols)
@@ -162,31 +38,7 @@ CREATE OR REPLACE FUNCTION nmf(
 	patience int DEFAULT NULL)            -- iterations without a better held-out error; NULL: 10
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf IS
-	'factorizes a matrix V ~ W H with W, H >= 0 (with bias => true: mu + b_row + b_col + W H); solvers hals (default), mu (frobenius or kl) and gd';
 
--- The options of nmf(), with models_table before bias, l2_bias and threads
--- (the order callers of positional arguments rely on).
--- Its C function is nmf_fit_table: catalogs of 0.1 to 0.5 bind the C name
--- nmf_fit to nmf(), and it keeps that meaning (src/pg/fit.c).
-CREATE OR REPLACE FUNCTION nmf_fit(source text, row_col text, col_col text, value_col text,
-	w_table text, h_table text, rank int, solver text DEFAULT 'hals', loss text DEFAULT 'frobenius',
-	init text DEFAULT 'random', missing text DEFAULT 'zero', max_iter int DEFAULT NULL,
-	tol float8 DEFAULT 1e-4, seed bigint DEFAULT 0, max_seconds float8 DEFAULT 0, l1_w float8 DEFAULT 0,
-	l1_h float8 DEFAULT 0, l2_w float8 DEFAULT 0, l2_h float8 DEFAULT 0, learning_rate float8 DEFAULT NULL,
-	warm_start nmf_model DEFAULT NULL, w_init float8[] DEFAULT NULL, h_init float8[] DEFAULT NULL,
-	verbose boolean DEFAULT false, models_table text DEFAULT 'nmf_models',
-	bias boolean DEFAULT false, l2_bias float8 DEFAULT 10, threads int DEFAULT NULL,
-	reg float8 DEFAULT NULL, holdout float8 DEFAULT 0, patience int DEFAULT NULL)
-	RETURNS jsonb
-	AS 'MODULE_PATHNAME', 'nmf_fit_table' LANGUAGE C VOLATILE PARALLEL UNSAFE;
-COMMENT ON FUNCTION nmf_fit IS
-	'streams a table or query into a matrix, fits it like nmf() and writes W and H (and biases as factor 0) into new tables';
-
--- Cross-validated choice of rank and ridge over the stored cells (missing
--- 'ignore'), then the best candidate fitted on every cell with `ensemble`
--- seeds and averaged into one model: its nmf_info holds the search ("tune":
--- one row per rank, reg and fold; fold 0: the final fits).
 CREATE OR REPLACE FUNCTION nmf_tune(
 	matrix nmf_matrix,
 	ranks int[] DEFAULT '{20,40}',        -- the ranks tried
@@ -202,107 +54,59 @@ CREATE OR REPLACE FUNCTION nmf_tune(
 	ensemble int DEFAULT 5)               -- final fits averaged, seeds seed, seed + 1, ...
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
+
 COMMENT ON FUNCTION nmf_tune IS
 	'k-fold cross-validation of rank and reg over the stored cells, warm-started down the reg path, then the best fitted on every cell with several seeds and averaged into one model; the search is in nmf_info(model)->''tune''';
--- SPDX-License-Identifier: PostgreSQL
--- Reading a model: its factors in long or wide form, its biases, what was
--- fitted and how the loss went.
 
-CREATE OR REPLACE FUNCTION nmf_w(model nmf_model)
-	RETURNS TABLE (id bigint, factor int, weight float8)
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_w(nmf_model) IS 'W in long form: one row per (row id, factor)';
-CREATE OR REPLACE FUNCTION nmf_h(model nmf_model)
-	RETURNS TABLE (id bigint, factor int, weight float8)
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_h(nmf_model) IS 'H in long form: one row per (column id, factor)';
-
-CREATE OR REPLACE FUNCTION nmf_w_wide(model nmf_model) RETURNS TABLE (id bigint, weights float8[])
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_w_wide(nmf_model) IS 'W in wide form: one row per row id, its weights in factor order';
-CREATE OR REPLACE FUNCTION nmf_h_wide(model nmf_model) RETURNS TABLE (id bigint, weights float8[])
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_h_wide(nmf_model) IS 'H in wide form: one row per column id, its weights in factor order';
-
--- Not strict: a NULL side is an error (22004), a NULL model no rows.
-CREATE OR REPLACE FUNCTION nmf_bias(model nmf_model, side text)
-	RETURNS TABLE (id bigint, bias float8)
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_bias(nmf_model, text) IS
-	'the row (side ''row'') or column (''col'') biases of a model fitted with bias => true';
-
-CREATE OR REPLACE FUNCTION nmf_info(model nmf_model) RETURNS jsonb
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_info(nmf_model) IS
-	'what was fitted: dimensions, rank, solver, options, iterations, converged, loss, relative error, seconds';
-
-CREATE OR REPLACE FUNCTION nmf_loss_history(model nmf_model)
-	RETURNS TABLE (iteration int, loss float8, seconds float8)
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_loss_history(nmf_model) IS
-	'the objective after each iteration of the fit, and the solver''s seconds at that point';
-
--- Factors as vectors for an embedding index (real[] casts to pgvector's vector).
--- augment: a biased model's row vector is [w; 1] and column vector [h; b_col],
--- whose inner product ranks columns as nmf_recommend does.
 CREATE OR REPLACE FUNCTION nmf_w_vectors(model nmf_model, augment boolean DEFAULT true)
 	RETURNS TABLE (id bigint, vec real[])
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
+
 COMMENT ON FUNCTION nmf_w_vectors(nmf_model, boolean) IS
 	'one row per row id, W''s row as real[] ([w; 1] for a biased model with augment)';
+
 CREATE OR REPLACE FUNCTION nmf_h_vectors(model nmf_model, augment boolean DEFAULT true)
 	RETURNS TABLE (id bigint, vec real[])
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
+
 COMMENT ON FUNCTION nmf_h_vectors(nmf_model, boolean) IS
 	'one row per column id, H''s column as real[] ([h; b_col] for a biased model with augment)';
+
 CREATE OR REPLACE FUNCTION nmf_w_vector(model nmf_model, row_id bigint, augment boolean DEFAULT true,
 	on_unknown text DEFAULT 'null')
 	RETURNS real[]
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 COMMENT ON FUNCTION nmf_w_vector(nmf_model, bigint, boolean, text) IS
 	'one row id''s vector, as nmf_w_vectors gives it; NULL for an unknown id unless on_unknown => ''error''';
+
 CREATE OR REPLACE FUNCTION nmf_h_vector(model nmf_model, col_id bigint, augment boolean DEFAULT true,
 	on_unknown text DEFAULT 'null')
 	RETURNS real[]
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 COMMENT ON FUNCTION nmf_h_vector(nmf_model, bigint, boolean, text) IS
 	'one column id''s vector, as nmf_h_vectors gives it; NULL for an unknown id unless on_unknown => ''error''';
 
--- Taking in new cells without a full refit. Not strict: NULL new_cells gives
--- the model back, a NULL model NULL.
 CREATE OR REPLACE FUNCTION nmf_update(model nmf_model, new_cells nmf_matrix, sweeps int DEFAULT 3,
 	threads int DEFAULT NULL)
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
 COMMENT ON FUNCTION nmf_update(nmf_model, nmf_matrix, int, int) IS
 	'a new model that takes in new cells: new rows and columns folded in, touched ones re-solved, the others kept';
--- SPDX-License-Identifier: PostgreSQL
--- Using a model: predict, recommend, similar, fold-in, score, split and
--- cross-validation. A NULL model, matrix or id gives NULL (or no rows); a
--- NULL for any other argument is an error (22004). Unknown ids give NULL or
--- no rows, or with on_unknown => 'error' an error 22023 that names the id.
 
--- clip: a model fitted with missing 'ignore' knows the range of its
--- training values, and predicted values are kept within it unless clip is false.
 CREATE OR REPLACE FUNCTION nmf_predict(model nmf_model, row_id bigint, col_id bigint,
 	on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
 	RETURNS float8
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_predict(nmf_model, bigint, bigint, text, boolean) IS
-	'the predicted cell (W H) for a row id and a column id; NULL for an unknown id unless on_unknown => ''error''';
-
-CREATE OR REPLACE FUNCTION nmf_predict(model nmf_model, row_ids bigint[], col_ids bigint[],
-	on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
-	RETURNS TABLE (row_id bigint, col_id bigint, score float8)
-	AS 'MODULE_PATHNAME', 'nmf_predict_pairs' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
-COMMENT ON FUNCTION nmf_predict(nmf_model, bigint[], bigint[], text, boolean) IS
-	'predicted cells for many (row id, column id) pairs in one call, in array order';
 
 CREATE OR REPLACE FUNCTION nmf_recommend(model nmf_model, row_id bigint, k int,
 	exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null', clip boolean DEFAULT true,
 	cold_start text DEFAULT 'none')
 	RETURNS TABLE (col_id bigint, score float8)
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
+
 COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint, int, nmf_matrix, text, boolean, text) IS
 	'the k columns with the highest predicted score for a row, best first, leaving out the row''s cells in exclude; cold_start => ''popular'' lists an unknown row''s by the model''s average row';
 
@@ -311,6 +115,7 @@ CREATE OR REPLACE FUNCTION nmf_recommend(model nmf_model, row_ids bigint[], k in
 	cold_start text DEFAULT 'none')
 	RETURNS TABLE (row_id bigint, col_id bigint, score float8, rank int)
 	AS 'MODULE_PATHNAME', 'nmf_recommend_rows' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 100;
+
 COMMENT ON FUNCTION nmf_recommend(nmf_model, bigint[], int, nmf_matrix, text, boolean, text) IS
 	'the top k columns of each of many rows in one call; rank 1 is the best';
 
@@ -318,6 +123,7 @@ CREATE OR REPLACE FUNCTION nmf_recommend_all(model nmf_model, k int DEFAULT 10,
 	exclude nmf_matrix DEFAULT NULL, clip boolean DEFAULT true, threads int DEFAULT NULL)
 	RETURNS TABLE (row_id bigint, col_id bigint, score float8, rank int)
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 100000;
+
 COMMENT ON FUNCTION nmf_recommend_all(nmf_model, int, nmf_matrix, boolean, int) IS
 	'the top k columns of every row of the model, as nmf_recommend gives each, computed in batches on nmf.threads threads';
 
@@ -325,392 +131,16 @@ CREATE OR REPLACE FUNCTION nmf_similar(model nmf_model, side text, target bigint
 	metric text DEFAULT 'cosine', on_unknown text DEFAULT 'null')
 	RETURNS TABLE (id bigint, similarity float8)
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
-COMMENT ON FUNCTION nmf_similar(nmf_model, text, bigint, int, text, text) IS
-	'the k rows (side ''row'', by W) or columns (side ''col'', by H) nearest to target in factor space, target left out';
 
 CREATE OR REPLACE FUNCTION nmf_transform(model nmf_model, matrix nmf_matrix)
 	RETURNS TABLE (id bigint, factor int, weight float8)
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 1000;
-COMMENT ON FUNCTION nmf_transform(nmf_model, nmf_matrix) IS
-	'fold-in: W rows for the rows of a new matrix with H held fixed (non-negative least squares); a biased model''s row bias as factor 0';
 
 CREATE OR REPLACE FUNCTION nmf_score(model nmf_model, matrix nmf_matrix, clip boolean DEFAULT true)
 	RETURNS jsonb
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_score(nmf_model, nmf_matrix, boolean) IS
-	'rmse, mae, frobenius, relative_error, cells and unknown_cells of a model over the stored cells of a matrix';
 
 CREATE OR REPLACE FUNCTION nmf_split(matrix nmf_matrix, folds int, fold int, seed bigint DEFAULT 0,
 	OUT train nmf_matrix, OUT test nmf_matrix)
 	RETURNS record
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_split(nmf_matrix, int, int, bigint) IS
-	'seeded split of the stored cells: those in fold (1..folds) are test, the others train';
-
--- Cross-validation over held-out stored cells: for each rank and fold, fit
--- on the training cells, then score on both sides. nmf() is called with
--- named arguments, and the options left NULL here are not passed, so that
--- nmf()'s own defaults apply. Schema-safe: the function runs with its own
--- search_path (only pg_catalog, where the built-in functions and operators it
--- uses live) and names the extension's objects, in its dynamic SQL too, by
--- schema, so nothing on the caller's search_path can stand in for them.
-CREATE OR REPLACE FUNCTION nmf_cv(matrix nmf_matrix, ranks int[], folds int DEFAULT 5,
-	seed bigint DEFAULT 0, max_iter int DEFAULT 200, solver text DEFAULT NULL,
-	missing text DEFAULT NULL, tol float8 DEFAULT NULL, bias boolean DEFAULT false,
-	l2_bias float8 DEFAULT NULL, l2_w float8 DEFAULT NULL, l2_h float8 DEFAULT NULL,
-	regs float8[] DEFAULT NULL)
-	RETURNS TABLE (rank int, fold int, train_rmse float8, test_rmse float8, reg float8)
-	LANGUAGE plpgsql VOLATILE PARALLEL SAFE
-	SET search_path = pg_catalog, pg_temp
-	AS $cv$
-DECLARE
-	fit_sql text;
-	r int;
-	f int;
-	g float8;
-	split_train @extschema@.nmf_matrix;
-	split_test @extschema@.nmf_matrix;
-	fitted @extschema@.nmf_model;
-BEGIN
-	IF ranks IS NULL OR folds IS NULL OR seed IS NULL OR max_iter IS NULL OR bias IS NULL THEN
-		RAISE EXCEPTION 'nmf_cv: ranks, folds, seed, max_iter and bias must not be NULL'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	IF cardinality(ranks) = 0 OR array_position(ranks, NULL) IS NOT NULL THEN
-		RAISE EXCEPTION 'nmf_cv: ranks must hold at least one rank and no NULL'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF regs IS NOT NULL AND (cardinality(regs) = 0 OR array_position(regs, NULL) IS NOT NULL) THEN
-		RAISE EXCEPTION 'nmf_cv: regs must hold at least one value and no NULL'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF folds < 2 THEN
-		RAISE EXCEPTION 'nmf_cv: folds must be at least 2, not %', folds
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF matrix IS NULL THEN
-		RETURN;
-	END IF;
-	fit_sql := 'SELECT @extschema@.nmf(matrix => $1, rank => $2, max_iter => $3, seed => $4'
-		|| CASE WHEN solver IS NOT NULL THEN ', solver => $5' ELSE '' END
-		|| CASE WHEN missing IS NOT NULL THEN ', missing => $6' ELSE '' END
-		|| CASE WHEN tol IS NOT NULL THEN ', tol => $7' ELSE '' END
-		|| CASE WHEN bias THEN ', bias => true' ELSE '' END
-		|| CASE WHEN l2_bias IS NOT NULL THEN ', l2_bias => $8' ELSE '' END
-		|| CASE WHEN l2_w IS NOT NULL THEN ', l2_w => $9' ELSE '' END
-		|| CASE WHEN l2_h IS NOT NULL THEN ', l2_h => $10' ELSE '' END
-		|| CASE WHEN regs IS NOT NULL THEN ', reg => $11' ELSE '' END
-		|| ')';
-	-- reg is what each fit used (chosen from the data when regs is NULL).
-	FOREACH r IN ARRAY ranks LOOP
-		FOR f IN 1 .. folds LOOP
-			SELECT s.train, s.test INTO split_train, split_test
-			FROM @extschema@.nmf_split(matrix, folds, f, seed) AS s;
-			FOREACH g IN ARRAY coalesce(regs, ARRAY[NULL::float8]) LOOP
-				EXECUTE fit_sql INTO fitted
-					USING split_train, r, max_iter, seed, solver, missing, tol, l2_bias, l2_w, l2_h, g;
-				rank := r;
-				fold := f;
-				reg := (@extschema@.nmf_info(fitted) -> 'options' ->> 'reg')::float8;
-				train_rmse := (@extschema@.nmf_score(fitted, split_train) ->> 'rmse')::float8;
-				test_rmse := (@extschema@.nmf_score(fitted, split_test) ->> 'rmse')::float8;
-				RETURN NEXT;
-			END LOOP;
-		END LOOP;
-	END LOOP;
-END
-$cv$;
-COMMENT ON FUNCTION nmf_cv IS
-	'k-fold cross-validation over the stored cells: train and test RMSE for each rank, reg (of regs) and fold (bias, l2_bias, l2_w, l2_h passed to nmf)';
--- SPDX-License-Identifier: PostgreSQL
--- The distributed fit: nmf_fit_distributed factorizes a table where it lives
--- (a Citus table distributed by its row id, or a plain table on one node),
--- with SQL that Citus pushes down to the shards.
-
--- The pieces of nmf_fit_distributed. Their states are float8[] (a real type
--- with a combine function), so Citus runs the partial aggregates on the
--- workers and ships one r x n (or r x r) state per shard, never the ratings.
-CREATE OR REPLACE FUNCTION nmf_dist_init(id bigint, seed bigint, side int, rank int, scale float8)
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_init(bigint, bigint, int, int, float8) IS
-	'nmf_fit_distributed: the seeded initial factor vector of a row (side 0) or column (side 1)';
-CREATE OR REPLACE FUNCTION nmf_dist_hstats_add(float8[], float8[], bigint, float8, bigint[], float8[], boolean)
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_hstats_add(float8[], float8[], bigint, float8, bigint[], float8[], boolean) IS
-	'transition function of nmf_dist_hstats: adds one cell''s share of W^T V (masked: of W^T (W H))';
-CREATE OR REPLACE FUNCTION nmf_dist_rowstats_add(float8[], float8[], bigint, float8, bigint[], float8[], boolean)
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_rowstats_add(float8[], float8[], bigint, float8, bigint[], float8[], boolean) IS
-	'transition function of nmf_dist_rowstats: adds one cell''s share of a row''s V H^T (masked: of (W H) H^T)';
-CREATE OR REPLACE FUNCTION nmf_dist_gram_add(float8[], float8[])
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_gram_add(float8[], float8[]) IS
-	'transition function of nmf_dist_gram: adds a factor vector''s outer product';
-CREATE OR REPLACE FUNCTION nmf_dist_sum(float8[], float8[])
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_sum(float8[], float8[]) IS
-	'nmf_fit_distributed: combine function, the elementwise sum of two float8[] states';
-CREATE OR REPLACE AGGREGATE nmf_dist_hstats(w float8[], col_id bigint, value float8, cols bigint[],
-	h float8[], masked boolean) (
-	SFUNC = nmf_dist_hstats_add, STYPE = float8[], COMBINEFUNC = nmf_dist_sum, PARALLEL = SAFE);
-COMMENT ON AGGREGATE nmf_dist_hstats(float8[], bigint, float8, bigint[], float8[], boolean) IS
-	'nmf_fit_distributed: W^T V (and, masked, W^T (W H) on the stored cells), column by column';
-CREATE OR REPLACE AGGREGATE nmf_dist_rowstats(w float8[], col_id bigint, value float8, cols bigint[],
-	h float8[], masked boolean) (
-	SFUNC = nmf_dist_rowstats_add, STYPE = float8[], COMBINEFUNC = nmf_dist_sum, PARALLEL = SAFE);
-COMMENT ON AGGREGATE nmf_dist_rowstats(float8[], bigint, float8, bigint[], float8[], boolean) IS
-	'nmf_fit_distributed: a row''s V H^T (and, masked, (W H) H^T on its stored cells)';
-CREATE OR REPLACE AGGREGATE nmf_dist_gram(w float8[]) (
-	SFUNC = nmf_dist_gram_add, STYPE = float8[], COMBINEFUNC = nmf_dist_sum, PARALLEL = SAFE);
-COMMENT ON AGGREGATE nmf_dist_gram(float8[]) IS 'nmf_fit_distributed: W^T W (r x r)';
-CREATE OR REPLACE FUNCTION nmf_dist_update_h(h float8[], stats float8[], gram float8[], rank int,
-	masked boolean) RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_update_h(float8[], float8[], float8[], int, boolean) IS
-	'nmf_fit_distributed: H after one multiplicative update';
-CREATE OR REPLACE FUNCTION nmf_dist_update_w(w float8[], stats float8[], hht float8[], masked boolean)
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_update_w(float8[], float8[], float8[], boolean) IS
-	'nmf_fit_distributed: a row of W after one multiplicative update';
-CREATE OR REPLACE FUNCTION nmf_dist_gram_cols(h float8[], rank int)
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_gram_cols(float8[], int) IS 'nmf_fit_distributed: H H^T (r x r)';
-CREATE OR REPLACE FUNCTION nmf_dist_predict(w float8[], col_id bigint, cols bigint[], h float8[])
-	RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_predict(float8[], bigint, bigint[], float8[]) IS
-	'nmf_fit_distributed: (W H) at one cell, from a row of W and H';
-
-CREATE OR REPLACE FUNCTION nmf_dist_cell_loss(w float8[], col_id bigint, cols bigint[], h float8[],
-	value float8, masked boolean)
-	RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_cell_loss(float8[], bigint, bigint[], float8[], float8, boolean) IS
-	'nmf_fit_distributed: a cell''s term of the loss, (v - WH)^2 masked, v WH zero-filled';
-CREATE OR REPLACE FUNCTION nmf_dist_dot(a float8[], b float8[])
-	RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_dot(float8[], float8[]) IS
-	'nmf_fit_distributed: the dot product of two arrays of the same length';
-CREATE OR REPLACE FUNCTION nmf_dist_square(x float8)
-	RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_square(float8) IS
-	'nmf_fit_distributed: x * x, 0 where SQL''s float8 product would refuse an underflow';
-
--- The driver, for nmf_fit_distributed below (target: the schema of w_table
--- and h_table). W lives in w_table, distributed like (colocated with) the
--- source when the source is a Citus table, and is rewritten by the workers
--- each iteration; H (r x n) lives here and goes to every shard as a parameter.
-CREATE OR REPLACE FUNCTION nmf_dist_fit(target text, source regclass, row_col text, col_col text,
-	value_col text, rank int, w_table text, h_table text, missing text, max_iter int, seed bigint)
-	RETURNS jsonb LANGUAGE plpgsql VOLATILE
-	SET search_path = pg_catalog, pg_temp
-	AS $fit$
-DECLARE
-	masked boolean;
-	dist boolean := false;
-	src text := source::text;
-	row_type text;
-	part text;
-	dist_col text;
-	c text;
-	m bigint;
-	nnz bigint;
-	nulls bigint;
-	bad bigint;
-	total float8;
-	xsq float8;
-	cols bigint[];
-	n bigint;
-	scale float8;
-	h float8[];
-	gram float8[];
-	stats float8[];
-	hht float8[];
-	cross_term float8;
-	sse float8;
-	tabs text[];
-	cur text;
-	nxt text;
-BEGIN
-	IF target IS NULL THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: no schema has been selected to create w_table in'
-			USING ERRCODE = 'invalid_schema_name';
-	END IF;
-	IF rank IS NULL OR rank < 1 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: rank must be at least 1, not %', rank
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF max_iter IS NULL OR max_iter < 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: max_iter must be 0 or more, not %', max_iter
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF missing IS NULL OR missing NOT IN ('zero', 'ignore') THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: missing must be ''zero'' or ''ignore'', not %',
-			coalesce(quote_literal(missing), 'NULL') USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	masked := missing = 'ignore';
-	FOREACH c IN ARRAY ARRAY[row_col, col_col, value_col] LOOP
-		PERFORM 1 FROM pg_attribute
-		WHERE attrelid = source AND attname = c AND attnum > 0 AND NOT attisdropped;
-		IF NOT FOUND THEN
-			RAISE EXCEPTION 'nmf_fit_distributed: column "%" of % does not exist', c, src
-				USING ERRCODE = 'undefined_column';
-		END IF;
-	END LOOP;
-	SELECT format_type(atttypid, atttypmod) INTO row_type FROM pg_attribute
-	WHERE attrelid = source AND attname = row_col;
-
-	-- A Citus table must be hash-distributed by the row id: each worker then
-	-- holds whole rows, and W's rows sit beside them.
-	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-		EXECUTE 'SELECT partmethod::text, column_to_column_name(logicalrelid, partkey)
-			FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1'
-			INTO part, dist_col USING source;
-		IF part IS NOT NULL THEN
-			IF part <> 'h' OR dist_col IS DISTINCT FROM row_col THEN
-				RAISE EXCEPTION 'nmf_fit_distributed: % is a Citus table not hash-distributed by %',
-					src, row_col USING ERRCODE = 'feature_not_supported',
-					HINT = format('Distribute it with create_distributed_table(%L, %L).', src, row_col);
-			END IF;
-			dist := true;
-		END IF;
-	END IF;
-
-	EXECUTE format('SELECT count(DISTINCT %1$I), count(*), sum(%3$I::float8),
-			sum(@extschema@.nmf_dist_square(%3$I::float8)),
-			count(*) FILTER (WHERE %1$I IS NULL OR %2$I IS NULL OR %3$I IS NULL),
-			count(*) FILTER (WHERE NOT (%3$I::float8 >= 0 AND %3$I::float8 < ''Infinity'')
-				OR %3$I::float8 = ''NaN'')
-		FROM %4$s', row_col, col_col, value_col, src)
-		INTO m, nnz, total, xsq, nulls, bad;
-	IF nulls > 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has % rows with a NULL id or value', src, nulls
-			USING ERRCODE = 'null_value_not_allowed', HINT = 'Filter NULLs out, or COALESCE them.';
-	END IF;
-	IF bad > 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has % negative, NaN or infinite values', src, bad
-			USING ERRCODE = 'numeric_value_out_of_range', HINT = 'NMF needs finite, non-negative values.';
-	END IF;
-	IF nnz = 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has no rows', src USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	-- A cell given twice would count twice in the masked sums and in the loss:
-	-- refuse it (grouped by the row id, this runs on the workers).
-	EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %3$s GROUP BY %1$I, %2$I HAVING count(*) > 1) d',
-		row_col, col_col, src) INTO bad;
-	IF bad > 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has % (row, column) pairs more than once', src, bad
-			USING ERRCODE = 'invalid_parameter_value',
-			HINT = 'Sum them first, e.g. into a table grouped by the row and column ids.';
-	END IF;
-
-	-- H's columns, ascending: sent once per query as a parameter (n bigints).
-	EXECUTE format('SELECT array_agg(c ORDER BY c) FROM (SELECT DISTINCT %I::bigint AS c FROM %s) s',
-		col_col, src) INTO cols;
-	n := cardinality(cols);
-	-- scikit-learn's scale of a random init: sqrt(mean of V / rank).
-	scale := sqrt(CASE WHEN masked THEN total / nnz ELSE total / (m::float8 * n) END / rank);
-	SELECT array_agg(e.x ORDER BY c.j, e.k) INTO h
-	FROM unnest(cols) WITH ORDINALITY AS c(id, j)
-	CROSS JOIN LATERAL unnest(@extschema@.nmf_dist_init(c.id, seed, 1, rank, scale)) WITH ORDINALITY AS e(x, k);
-
-	-- W lives in two tables, colocated with the source: each iteration reads
-	-- one and writes the other (emptied by TRUNCATE, in place since it was
-	-- created in this transaction), so no dead row versions pile up as an
-	-- UPDATE of every row per iteration would. The last iteration writes w_table.
-	tabs := ARRAY[format('%I.%I', target, w_table), format('%I.%I', target, left(w_table, 50) || '_nmf_next')];
-	FOREACH c IN ARRAY tabs LOOP
-		EXECUTE format('CREATE TABLE %s (row_id %s PRIMARY KEY, w float8[] NOT NULL)', c, row_type);
-		IF dist THEN
-			EXECUTE 'SELECT create_distributed_table($1::regclass, ''row_id'', colocate_with => $2)'
-				USING c, src;
-		END IF;
-	END LOOP;
-	cur := tabs[1 + max_iter % 2];
-	nxt := tabs[2 - max_iter % 2];
-	EXECUTE format('INSERT INTO %1$s (row_id, w)
-		SELECT %2$I, @extschema@.nmf_dist_init(%2$I::bigint, $1, 0, $2, $3) FROM %3$s GROUP BY %2$I',
-		cur, row_col, src) USING seed, rank, scale;
-
-	-- One iteration, H first (as solver 'mu'):
-	--   H <- H o (W^T V) / (W^T W H)   stats from the workers, update here
-	--   W <- W o (V H^T) / (W H H^T)   on the workers, with the new H as a parameter
-	-- masked: the denominators sum W H over the stored cells only.
-	FOR it IN 1 .. max_iter LOOP
-		IF NOT masked THEN
-			EXECUTE format('SELECT @extschema@.nmf_dist_gram(w) FROM %s', cur) INTO gram;
-		END IF;
-		EXECUTE format('SELECT @extschema@.nmf_dist_hstats(w.w, x.%1$I::bigint, x.%2$I::float8, $1, $2, $3)
-			FROM %3$s x JOIN %4$s w ON w.row_id = x.%5$I', col_col, value_col, src, cur, row_col)
-			INTO stats USING cols, CASE WHEN masked THEN h END, masked;
-		h := @extschema@.nmf_dist_update_h(h, stats, gram, rank, masked);
-		hht := CASE WHEN masked THEN NULL ELSE @extschema@.nmf_dist_gram_cols(h, rank) END;
-		EXECUTE format('TRUNCATE %s', nxt);
-		EXECUTE format('INSERT INTO %1$s (row_id, w)
-			SELECT t.row_id, @extschema@.nmf_dist_update_w(t.w, s.st, $3, $4)
-			FROM %6$s t JOIN (SELECT x.%2$I AS rid,
-					@extschema@.nmf_dist_rowstats(w.w, x.%3$I::bigint, x.%4$I::float8, $1, $2, $4) AS st
-				FROM %5$s x JOIN %6$s w ON w.row_id = x.%2$I GROUP BY x.%2$I) s
-			ON t.row_id = s.rid', nxt, row_col, col_col, value_col, src, cur)
-			USING cols, h, hht, masked;
-		c := cur;
-		cur := nxt;
-		nxt := c;
-	END LOOP;
-	EXECUTE format('DROP TABLE %s', nxt);
-
-	-- The loss: masked, over the stored cells; zero-filled, over all m x n
-	-- cells as sum v^2 - 2 <W, V H^T> + <W^T W, H H^T>.
-	-- (The products are in C: SQL's float8 product refuses an underflow.)
-	EXECUTE format('SELECT sum(@extschema@.nmf_dist_cell_loss(w.w, x.%1$I::bigint, $1, $2, x.%2$I::float8, $3))
-		FROM %3$s x JOIN %4$s w ON w.row_id = x.%5$I', col_col, value_col, src, tabs[1], row_col)
-		INTO cross_term USING cols, h, masked;
-	IF masked THEN
-		sse := cross_term;
-	ELSE
-		EXECUTE format('SELECT @extschema@.nmf_dist_gram(w) FROM %s', tabs[1]) INTO gram;
-		sse := xsq - 2 * cross_term + @extschema@.nmf_dist_dot(gram, @extschema@.nmf_dist_gram_cols(h, rank));
-	END IF;
-
-	EXECUTE format('CREATE TABLE %I.%I (col_id bigint PRIMARY KEY, h float8[] NOT NULL)', target, h_table);
-	EXECUTE format('INSERT INTO %I.%I (col_id, h)
-		SELECT c.id, ($1)[(c.j - 1) * $2 + 1 : c.j * $2] FROM unnest($3) WITH ORDINALITY AS c(id, j)',
-		target, h_table) USING h, rank, cols;
-
-	RETURN jsonb_build_object('rows', m, 'cols', n, 'cells', nnz, 'rank', rank,
-		'iterations', max_iter, 'missing', missing, 'distributed', dist,
-		'loss', greatest(sse, 0),
-		'relative_error', CASE WHEN xsq > 0 THEN sqrt(greatest(sse, 0) / xsq) END,
-		'w_table', w_table, 'h_table', h_table);
-END
-$fit$;
-COMMENT ON FUNCTION nmf_dist_fit(text, regclass, text, text, text, int, text, text, text, int,
-	bigint) IS
-	'nmf_fit_distributed: the fit itself, W and H into tables of the schema target';
-
--- The entry point. It reads the caller's current schema, where w_table and
--- h_table go, and hands over to nmf_dist_fit, which runs with its own
--- search_path. A SQL function without a search_path of its own, so it names
--- everything it calls by schema.
-CREATE OR REPLACE FUNCTION nmf_fit_distributed(source regclass, row_col text, col_col text,
-	value_col text, rank int, w_table text, h_table text, missing text DEFAULT 'zero',
-	max_iter int DEFAULT 200, seed bigint DEFAULT 0)
-	RETURNS jsonb LANGUAGE sql VOLATILE
-	AS $$SELECT @extschema@.nmf_dist_fit(pg_catalog.current_schema(), source, row_col, col_col,
-		value_col, rank, w_table, h_table, missing, max_iter, seed)$$;
-COMMENT ON FUNCTION nmf_fit_distributed(regclass, text, text, text, int, text, text, text, int,
-	bigint) IS
-	'factorizes a table (a Citus table distributed by its row id) where it lives: W into a table colocated with it, H into a table here';
--- SPDX-License-Identifier: PostgreSQL
--- Progress: the fits running now, read from shared memory (the library must
--- be in shared_preload_libraries for the view to have rows).
-
-CREATE OR REPLACE FUNCTION nmf_progress_read()
-	RETURNS TABLE (pid int, started timestamptz, solver text, rows bigint, cols bigint, rank int,
-		iteration int, max_iter int, loss float8, seconds float8)
-	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL RESTRICTED;
-COMMENT ON FUNCTION nmf_progress_read() IS 'what the nmf_progress view shows';
-
--- Schema-safe as it is: a view is bound to the function it reads when it is
--- made (by its oid), so the caller's search_path cannot change what it calls.
-CREATE OR REPLACE VIEW nmf_progress AS SELECT * FROM nmf_progress_read();
-COMMENT ON VIEW nmf_progress IS
-	'fits running now, one row per backend: iteration, loss, seconds (needs shared_preload_libraries = ''nmf'')';
-GRANT SELECT ON nmf_progress TO PUBLIC;

@@ -14,10 +14,9 @@ import os
 import sys
 import time
 
-import psycopg2
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "lib"))
-from nmftest import peak_during  # noqa: E402
+from nmftest import connect, peak_during  # noqa: E402
 
 CELLS = int(os.environ.get("NMF_BIG_CELLS", "100000000"))
 USERS = int(os.environ.get("NMF_BIG_USERS", "1000003"))
@@ -26,8 +25,7 @@ CHUNK = 10_000_000
 
 
 def main():
-    conn = psycopg2.connect(dbname=os.environ.get("PGDATABASE", "postgres"))
-    conn.autocommit = True
+    conn = connect()
     cur = conn.cursor()
     cur.execute("CREATE EXTENSION IF NOT EXISTS nmf")
     cur.execute("DROP TABLE IF EXISTS big, big_w, big_h, nmf_models")
@@ -43,8 +41,7 @@ def main():
     print("source: %d cells in table big (%s), made in %.0f s" % (CELLS, size, time.time() - t0),
           flush=True)
 
-    pid_conn = psycopg2.connect(dbname=os.environ.get("PGDATABASE", "postgres"))
-    pid_conn.autocommit = True
+    pid_conn = connect()
     pc = pid_conn.cursor()
     pc.execute("SELECT pg_backend_pid()")
     pid = pc.fetchone()[0]

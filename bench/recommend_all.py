@@ -15,23 +15,23 @@ Knobs: NMF_RA_USERS, NMF_RA_ITEMS, NMF_RA_RANK.
 """
 
 import os
+import sys
 import time
 
 import numpy as np
-import psycopg2
 
-USERS = int(os.environ.get("NMF_RA_USERS", "100000"))
-ITEMS = int(os.environ.get("NMF_RA_ITEMS", "20000"))
-RANK = int(os.environ.get("NMF_RA_RANK", "20"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "lib"))
+from nmftest import connect  # noqa: E402
+
+# (users, items, rank) from the knobs, and the list length.
+USERS, ITEMS, RANK = (int(os.environ.get("NMF_RA_" + knob, default))
+                      for knob, default in (("USERS", 100000), ("ITEMS", 20000), ("RANK", 20)))
 K = 10
 
 
 def main():
-    conn = psycopg2.connect(dbname=os.environ.get("PGDATABASE", "postgres"))
-    conn.autocommit = True
-    cur = conn.cursor()
-    cur.execute("CREATE EXTENSION IF NOT EXISTS nmf")
-    cur.execute("DROP TABLE IF EXISTS ra_model, ra_top")
+    cur = connect().cursor()
+    cur.execute("CREATE EXTENSION IF NOT EXISTS nmf; DROP TABLE IF EXISTS ra_model, ra_top")
     t0 = time.time()
     # Every user rates 10 items chosen by a hash; ratings 1..5.
     cur.execute("""CREATE TABLE ra_model AS SELECT nmf(x, %d, missing => 'ignore', bias => true,

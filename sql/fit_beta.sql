@@ -39,7 +39,9 @@ SELECT try($$SELECT nmf(x, 1, loss => 'is', missing => 'ignore') FROM holed$$);
 SELECT try($$SELECT nmf(x, 1, loss => 'beta', beta => 0.5) FROM zeroed$$);
 
 -- solver left NULL: hals for frobenius, mu for the others
-SELECT loss, beta, nmf_info(m) ->> 'solver' AS solver, nmf_info(m) -> 'options' ->> 'loss' AS model_loss
+-- and the model records loss 'beta' with its beta ('is': beta 0); no beta key for the others
+SELECT loss, beta, nmf_info(m) ->> 'solver' AS solver, nmf_info(m) -> 'options' ->> 'loss' AS model_loss,
+       nmf_info(m) -> 'options' -> 'beta' AS model_beta
 FROM x3, (VALUES ('frobenius', NULL), ('kl', NULL), ('is', NULL), ('beta', 1.5)) AS o(loss, beta),
      LATERAL (SELECT nmf(x, 1, loss => loss, beta => beta, max_iter => 5) AS m) f
 ORDER BY loss;

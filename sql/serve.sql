@@ -1,11 +1,10 @@
 -- Serving a model: factors as vectors, cold start, recommend for every row, nmf_update
 \set VERBOSITY sqlstate
 
-CREATE TABLE ratings (user_id bigint, item_id bigint, rating float8);
-INSERT INTO ratings
-SELECT u, i, 1 + (u * 3 + i * 7) % 5
-FROM generate_series(1, 12) u, generate_series(1, 9) i
-WHERE (u + 2 * i) % 3 <> 0;
+-- apply_recommend.sql's ratings
+CREATE TABLE ratings AS
+SELECT u::bigint AS user_id, i::bigint AS item_id, (1 + (u * 3 + i * 7) % 5)::float8 AS rating
+FROM generate_series(1, 12) u, generate_series(1, 9) i WHERE (u + 2 * i) % 3 <> 0;
 CREATE TABLE model AS
 SELECT nmf(x, 3, seed => 7, max_iter => 300) AS m,
        nmf(x, 3, seed => 7, max_iter => 300, missing => 'ignore', bias => true, reg => 0.05) AS mb,
@@ -122,6 +121,11 @@ SELECT (SELECT weights FROM model, nmf_w_wide(mb) WHERE id = 1) <> (SELECT weigh
 SELECT nmf_info(u) -> 'options' = nmf_info(mb) -> 'options' AS options_kept, (nmf_info(uz) ->> 'cols')::int AS zero_cols
 FROM updated, model;
 SELECT count(*) AS zero_new_user FROM updated, nmf_recommend(uz, 100, 3);
+-- nmf_info counts the updates since the last full fit and their cells
+SELECT nmf_info(mb) -> 'updates' AS fitted_updates, nmf_info(u) -> 'updates' AS updates,
+       nmf_info(u) -> 'update_cells' AS update_cells,
+       nmf_info(nmf_update(u, (SELECT nmf_matrix(user_id, item_id, rating) FROM fresh))) -> 'updates' AS twice
+FROM updated, model;
 -- NULL cells: the model as it is; NULL model: NULL
 SELECT nmf_update(m, NULL)::bytea = m::bytea AS same FROM model;
 SELECT nmf_update(NULL, x) IS NULL AS null_model FROM model;

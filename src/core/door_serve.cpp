@@ -107,6 +107,8 @@ extern "C"
 			if (!nmf::checked_mul(h.rows, h.cols, &cells) || cells > model->nnz + x->nnz)
 				cells = model->nnz + x->nnz;
 			h.nnz = cells;
+			h.updates = model->updates < INT32_MAX ? model->updates + 1 : INT32_MAX;
+			h.update_cells = model->update_cells + x->nnz;
 			if (model->v_min < model->v_max)
 			{
 				h.v_min = std::min(model->v_min, u->result.v_min);

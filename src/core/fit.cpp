@@ -487,6 +487,7 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	header.nnz = p_.x.nnz;
 	header.solver = p_.opt.solver;
 	header.loss = p_.opt.loss;
+	header.beta = p_.opt.loss == NMF_LOSS_BETA ? p_.opt.beta : 0.0;
 	header.init = p_.opt.init;
 	header.missing = p_.opt.missing;
 	header.max_iter = p_.opt.max_iter;

@@ -26,7 +26,7 @@ static_assert(sizeof(NmfStateFlat) == 24 && offsetof(NmfStateFlat, count) == 16,
               "NmfStateFlat layout changed");
 static_assert(sizeof(NmfTriplet) == 24 && offsetof(NmfTriplet, value) == 16,
               "NmfTriplet layout changed");
-static_assert(sizeof(NmfModelFlat) == 264, "NmfModelFlat layout changed");
+static_assert(sizeof(NmfModelFlat) == 288, "NmfModelFlat layout changed");
 static_assert(offsetof(NmfModelFlat, rows) == 16 && offsetof(NmfModelFlat, solver) == 48 &&
                   offsetof(NmfModelFlat, tol) == 72 && offsetof(NmfModelFlat, l2_h) == 120 &&
                   offsetof(NmfModelFlat, learning_rate) == 128 &&
@@ -36,7 +36,8 @@ static_assert(offsetof(NmfModelFlat, rows) == 16 && offsetof(NmfModelFlat, solve
                   offsetof(NmfModelFlat, l2_bias) == NMF_MODEL_V2_HEADER &&
                   offsetof(NmfModelFlat, bias) == 200 &&
                   offsetof(NmfModelFlat, reg) == NMF_MODEL_V3_HEADER &&
-                  offsetof(NmfModelFlat, tune_len) == 256,
+                  offsetof(NmfModelFlat, tune_len) == 256 &&
+                  offsetof(NmfModelFlat, beta) == NMF_MODEL_V4_HEADER,
               "NmfModelFlat layout changed");
 
 namespace nmf
@@ -470,6 +471,19 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	c.check_range("stop", h.stop, 0, NMF_STOP_COUNT - 1);
 	c.check_range("best_iteration", h.best_iteration, 0, h.iterations);
 	c.check_range("tune_len", h.tune_len, 0, kMaxTuneRows);
+	if (h.loss == NMF_LOSS_BETA)
+	{
+		if (!(h.beta >= -NMF_BETA_MAX && h.beta <= NMF_BETA_MAX))
+			c.fail("beta = ", h.beta, " is not a finite number in [", -NMF_BETA_MAX, ", ",
+			       NMF_BETA_MAX, "]");
+	}
+	else
+		c.check_zero("beta (without loss beta)", h.beta);
+	c.check_range("updates", h.updates, 0, INT32_MAX);
+	c.check_zero("reserved4", h.reserved4);
+	c.check_range("update_cells", h.update_cells, 0, INT64_MAX);
+	if (h.updates == 0)
+		c.check_zero("update_cells (without updates)", h.update_cells);
 	c.check_exact_size(size,
 	                   model_size(h.rows, h.cols, h.rank, h.history_len, h.bias == 1, h.tune_len));
 
@@ -503,30 +517,40 @@ model_version(const void *flat, size_t size) noexcept
 	return h.magic == NMF_MODEL_MAGIC ? h.version : -1;
 }
 
-int64_t
-model_upgrade_growth(int version) noexcept
+// Version k's header size, or 0 for a version that does not exist.
+static size_t
+model_header_size(int version) noexcept
 {
 	switch (version)
 	{
 	case 1:
-		return static_cast<int64_t>(sizeof(NmfModelFlat)) - NMF_MODEL_V1_HEADER;
+		return NMF_MODEL_V1_HEADER;
 	case 2:
-		return static_cast<int64_t>(sizeof(NmfModelFlat)) - NMF_MODEL_V2_HEADER;
+		return NMF_MODEL_V2_HEADER;
 	case 3:
-		return static_cast<int64_t>(sizeof(NmfModelFlat)) - NMF_MODEL_V3_HEADER;
+		return NMF_MODEL_V3_HEADER;
+	case 4:
+		return NMF_MODEL_V4_HEADER;
 	case NMF_MODEL_VERSION:
-		return 0;
+		return sizeof(NmfModelFlat);
 	default:
-		return -1;
+		return 0;
 	}
 }
 
-// Version 1 lacks learning_rate (8 bytes at its offset), versions 1 and 2
-// the bias fields, versions 1 to 3 the fields of version 4, each group at
-// the end of the header; everything else keeps its order, and versions 1
-// and 2 have no bias arrays. The missing fields become 0 (no bias, no
-// clipping, no tuning table). The result is validated in full as a current
-// model, so an old value is checked as strictly.
+int64_t
+model_upgrade_growth(int version) noexcept
+{
+	const size_t header = model_header_size(version);
+	return header == 0 ? -1 : static_cast<int64_t>(sizeof(NmfModelFlat) - header);
+}
+
+// Version 1 lacks learning_rate (8 bytes at its offset); every later field a
+// version lacks sits at the end of the header. Everything else keeps its
+// order, and versions 1 and 2 have no bias arrays. The missing fields become
+// 0 (no bias, no clipping, no tuning table, no updates), and a model older
+// than best_iteration holds its last iterate. The result is validated in
+// full as a current model, so an old value is checked as strictly.
 void
 upgrade_model(const void *flat, size_t size, void *out, size_t out_size, NmfcStatus status)
 {
@@ -537,10 +561,8 @@ upgrade_model(const void *flat, size_t size, void *out, size_t out_size, NmfcSta
 	const Checker c("nmf_model", status);
 	const int version = model_version(flat, size);
 	if (version < 1 || version >= NMF_MODEL_VERSION)
-		c.fail("not a version 1, 2 or 3 model");
-	const size_t old_header = version == 1   ? NMF_MODEL_V1_HEADER
-	                          : version == 2 ? NMF_MODEL_V2_HEADER
-	                                         : NMF_MODEL_V3_HEADER;
+		c.fail("not a model of a version from 1 to ", NMF_MODEL_VERSION - 1);
+	const size_t old_header = model_header_size(version);
 	// Everything the old header lacks after its last field (version 1's
 	// learning_rate aside) is zero.
 	const size_t kept = version == 1 ? NMF_MODEL_V2_HEADER : old_header;
@@ -559,9 +581,11 @@ upgrade_model(const void *flat, size_t size, void *out, size_t out_size, NmfcSta
 	else
 		std::memcpy(o, in, kept);
 	std::memset(o + kept, 0, sizeof(NmfModelFlat) - kept);
-	// An old model holds its last iterate.
-	NmfModelFlat *m = reinterpret_cast<NmfModelFlat *>(o);
-	m->best_iteration = m->iterations;
+	if (version < 4)
+	{
+		NmfModelFlat *m = reinterpret_cast<NmfModelFlat *>(o);
+		m->best_iteration = m->iterations;
+	}
 	std::memcpy(o + sizeof(NmfModelFlat), in + old_header, size - old_header);
 	const uint16_t current = NMF_MODEL_VERSION;
 	std::memcpy(o + offsetof(NmfModelFlat, version), &current, sizeof(current));

@@ -18,13 +18,13 @@ namespace nmf
 void validate_matrix(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
 void validate_state(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
 void validate_model(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
-// Current models only; validate_model_any also takes versions 1 to 3 (nmf 0.1 to 0.4).
+// Current models only; validate_model_any also takes every earlier version.
 void validate_model_any(const void *flat, size_t size, NmfcStatus status = NMFC_INVALID_DATA);
 // The version of a model image, -1 when it is too short or not a model.
 int model_version(const void *flat, size_t size) noexcept;
 // Bytes a model of this version gains when upgraded (0 for the current one), -1 (unknown).
 int64_t model_upgrade_growth(int version) noexcept;
-// A version 1 to 3 image into a current one of size + model_upgrade_growth
+// An image of an earlier version into a current one of size + model_upgrade_growth
 // bytes, validated in full.
 void upgrade_model(const void *flat, size_t size, void *out, size_t out_size,
                    NmfcStatus status = NMFC_INVALID_DATA);

@@ -29,17 +29,17 @@ extern "C"
 #define NMF_FORMAT_VERSION 1 /* nmf_matrix and nmf_matrix_state */
 
 /*
- * nmf_model's version. Version 1 (nmf 0.1) had no learning_rate field: its
- * header is NMF_MODEL_V1_HEADER bytes, 8 fewer. Version 2 (nmf 0.2) had no
- * bias fields (l2_bias, mu, bias, reserved3): its header is
- * NMF_MODEL_V2_HEADER bytes, 24 fewer. Both have the arrays of a model
- * without biases. Readers accept versions 1 and 2 and upgrade them in memory
- * (nmfc_model_upgrade).
+ * nmf_model's version. Each version appended fields to the header of the one
+ * before (version 2 inserted learning_rate before the fit summary instead):
+ * NMF_MODEL_Vk_HEADER is version k's header size. Versions 1 and 2 have the
+ * arrays of a model without biases. Readers accept every earlier version and
+ * upgrade it in memory with the fields it lacks 0 (nmfc_model_upgrade).
  */
-#define NMF_MODEL_VERSION 4
+#define NMF_MODEL_VERSION 5
 #define NMF_MODEL_V1_HEADER 176
 #define NMF_MODEL_V2_HEADER 184
 #define NMF_MODEL_V3_HEADER 208
+#define NMF_MODEL_V4_HEADER 264
 
 #define NMF_MATRIX_MAGIC 0x584d4d4eu /* "NMMX" */
 #define NMF_STATE_MAGIC 0x54534d4eu  /* "NMST" */
@@ -218,6 +218,11 @@ extern "C"
 		int32_t stop;           /* NMF_STOP_* */
 		int32_t best_iteration; /* 0 .. iterations: the iterate the model holds */
 		int64_t tune_len;       /* rows of the tuning table, >= 0 */
+		/* version 5 */
+		double beta;          /* the beta of a beta-divergence loss; 0 for the others */
+		int32_t updates;      /* nmf_update calls since the last full fit, >= 0 */
+		int32_t reserved4;    /* 0 */
+		int64_t update_cells; /* cells those updates took in, >= 0 (0 when updates = 0) */
 	} NmfModelFlat;
 
 	/* Why a fit ended, beyond converged and max_iter/max_seconds. */

@@ -148,8 +148,8 @@ nmfpg_matrix_arg(Datum d)
 }
 
 /*
- * A model of an older format version (nmf 0.1's or 0.2's) as a current one,
- * in a new value; a current one as it is. The upgrade validates the result
+ * A model of an older format version as a current one, in a new value; a
+ * current one (or not a model: the validator says why) as it is. The upgrade validates the result
  * in full.
  */
 struct varlena *
@@ -161,7 +161,7 @@ nmfpg_model_current(struct varlena *v, int sqlstate)
 	int64 growth;
 	Size size;
 
-	if (version != 1 && version != 2)
+	if (version < 1 || version >= NMF_MODEL_VERSION)
 		return v;
 	growth = nmfc_model_upgrade_growth(version);
 	size = VARSIZE(v) + (Size)growth;

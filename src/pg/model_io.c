@@ -81,6 +81,9 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	append_json_string(&s, "solver", nmfc_solver_name(m->solver));
 	appendStringInfoString(&s, ", \"options\": {");
 	append_json_string(&s, "loss", nmfc_loss_name(m->loss));
+	/* the beta of loss 'beta' (loss 'is' is recorded as beta 0); no key for the others */
+	if (m->loss == NMF_LOSS_BETA)
+		appendStringInfo(&s, ", \"beta\": %s", nmfpg_json_number(m->beta));
 	appendStringInfoString(&s, ", ");
 	append_json_string(&s, "init", nmfc_init_name(m->init));
 	appendStringInfoString(&s, ", ");
@@ -112,6 +115,9 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	                                              : "limit");
 	appendStringInfo(&s, ", \"holdout_rmse\": %s",
 	                 m->holdout > 0 ? nmfpg_json_number(m->holdout_rmse) : "null");
+	/* nmf_update calls since the last full fit, and the cells they took in */
+	appendStringInfo(&s, ", \"updates\": %d, \"update_cells\": " INT64_FORMAT, m->updates,
+	                 m->update_cells);
 	/* predictions are clipped to the training range when the model has one */
 	if (m->v_min < m->v_max)
 		appendStringInfo(&s, ", \"clip\": [%s, %s]", nmfpg_json_number(m->v_min),

@@ -18,11 +18,6 @@
 #include "utils/array.h"
 #include "utils/tuplestore.h"
 
-PG_FUNCTION_INFO_V1(nmf_w_vectors);
-PG_FUNCTION_INFO_V1(nmf_h_vectors);
-PG_FUNCTION_INFO_V1(nmf_w_vector);
-PG_FUNCTION_INFO_V1(nmf_h_vector);
-
 /* One side of a model as vectors: ids[count], factors count x rank, the augmenting entries. */
 typedef struct VectorSide
 {
@@ -71,8 +66,9 @@ augment_arg(FunctionCallInfo fcinfo, int argno, const char *fn)
 
 /* nmf_w_vectors / nmf_h_vectors(model, augment) → (id, vec real[]). */
 static Datum
-emit_vectors(FunctionCallInfo fcinfo, bool rows, const char *fn)
+emit_vectors(FunctionCallInfo fcinfo, bool rows)
 {
+	const char *fn = rows ? "nmf_w_vectors" : "nmf_h_vectors";
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	bool augment = augment_arg(fcinfo, 1, fn);
 	VectorSide s;
@@ -97,22 +93,14 @@ emit_vectors(FunctionCallInfo fcinfo, bool rows, const char *fn)
 	return (Datum)0;
 }
 
-Datum
-nmf_w_vectors(PG_FUNCTION_ARGS)
-{
-	return emit_vectors(fcinfo, true, "nmf_w_vectors");
-}
-
-Datum
-nmf_h_vectors(PG_FUNCTION_ARGS)
-{
-	return emit_vectors(fcinfo, false, "nmf_h_vectors");
-}
+NMFPG_FUNCTION_WITH_FLAG(nmf_w_vectors, emit_vectors, true)
+NMFPG_FUNCTION_WITH_FLAG(nmf_h_vectors, emit_vectors, false)
 
 /* nmf_w_vector / nmf_h_vector(model, id, augment, on_unknown) → real[], NULL for an unknown id. */
 static Datum
-one_vector(FunctionCallInfo fcinfo, bool rows, const char *fn)
+one_vector(FunctionCallInfo fcinfo, bool rows)
 {
+	const char *fn = rows ? "nmf_w_vector" : "nmf_h_vector";
 	bool augment = augment_arg(fcinfo, 2, fn);
 	bool strict_ids = nmfpg_on_unknown_error(fcinfo, 3, fn);
 	VectorSide s;
@@ -132,14 +120,5 @@ one_vector(FunctionCallInfo fcinfo, bool rows, const char *fn)
 	PG_RETURN_ARRAYTYPE_P(vector_of(&s, i, palloc((s.rank + 1) * sizeof(Datum))));
 }
 
-Datum
-nmf_w_vector(PG_FUNCTION_ARGS)
-{
-	return one_vector(fcinfo, true, "nmf_w_vector");
-}
-
-Datum
-nmf_h_vector(PG_FUNCTION_ARGS)
-{
-	return one_vector(fcinfo, false, "nmf_h_vector");
-}
+NMFPG_FUNCTION_WITH_FLAG(nmf_w_vector, one_vector, true)
+NMFPG_FUNCTION_WITH_FLAG(nmf_h_vector, one_vector, false)

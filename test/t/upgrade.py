@@ -106,14 +106,14 @@ def default_version():
 
 
 # Byte offsets in a model's send form (no length word): the version, and the
-# fields formats 3 (24 bytes of biases) and 4 (56 bytes) added after history_len.
-VERSION_AT, BIAS_FIELDS_AT, BIAS_FIELDS_LEN, LATER_FIELDS_LEN = 4, 180, 24, 80
+# fields formats 3 (24 bytes of biases), 4 (56 bytes) and 5 (24 bytes) added after history_len.
+VERSION_AT, BIAS_FIELDS_AT, BIAS_FIELDS_LEN, LATER_FIELDS_LEN = 4, 180, 24, 104
 
 
 def as_format_2(model):
     """A current unbiased model's bytes as format 2 (nmf 0.2) wrote them."""
     b = bytearray(model)
-    assert b[VERSION_AT:VERSION_AT + 2] == b"\x04\x00" and not any(b[BIAS_FIELDS_AT:BIAS_FIELDS_AT + BIAS_FIELDS_LEN])
+    assert b[VERSION_AT:VERSION_AT + 2] == b"\x05\x00" and not any(b[BIAS_FIELDS_AT:BIAS_FIELDS_AT + BIAS_FIELDS_LEN])
     del b[BIAS_FIELDS_AT:BIAS_FIELDS_AT + LATER_FIELDS_LEN]
     b[VERSION_AT:VERSION_AT + 2] = b"\x02\x00"
     return bytes(b)

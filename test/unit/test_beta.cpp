@@ -198,6 +198,7 @@ TEST(Beta, DivergenceDoesNotIncrease)
 		for (int64_t k = 1; k < m->history_len; k++)
 			EXPECT_LE(loss[k], loss[k - 1] * (1 + 1e-12)) << "beta " << beta << " iteration " << k;
 		EXPECT_EQ(m->loss, NMF_LOSS_BETA);
+		EXPECT_EQ(m->beta, beta);
 	}
 }
 

@@ -15,10 +15,9 @@ namespace
 // The CSR arrays of a matrix image, ids aside.
 struct Csr
 {
-	std::vector<int64_t> row_ptr;
+	std::vector<int64_t> row_ptr, col_ids;
 	std::vector<int32_t> col_idx;
 	std::vector<double> values;
-	std::vector<int64_t> col_ids;
 };
 
 Csr
