@@ -244,6 +244,14 @@ Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 	h_.resize(opt.rank, x.cols);
 	ws_ = Workspace(opt.rank, grad_columns(x, opt), std::max(x.rows, x.cols), lanes(opt),
 	                product_columns(x, opt));
+	if (solver::beta_dense(opt))
+	{
+		const auto cells = static_cast<size_t>(
+		    solver::beta_scratch_bytes(x.rows, x.cols, opt.rank) / int64_t{sizeof(double)});
+		ws_.lane_beta.assign(static_cast<size_t>(ws_.threads), std::vector<double>(cells));
+		const int64_t lines = solver::beta_block_lines(x.rows, opt.rank);
+		ws_.beta_parts.assign(static_cast<size_t>((x.cols + lines - 1) / lines), 0.0);
+	}
 	loss_history_.reserve(static_cast<size_t>(opt.max_iter));
 	seconds_history_.reserve(static_cast<size_t>(opt.max_iter));
 

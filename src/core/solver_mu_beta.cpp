@@ -159,9 +159,10 @@ masked_half(const Problem &p, const Beta &b, const Half &s, const Matrix &other,
 	});
 }
 
-// body(blk, k0, len, y, lane) for each block of F's lines, y's first len
-// columns O^T F[:, k0 .. k0 + len) (the other side's count x len), on
-// ws.threads lanes. Returns the blocks.
+// body(blk, k0, len, y, rest, lane) for each block of F's lines, y's first
+// len columns O^T F[:, k0 .. k0 + len) (the other side's count x len), rest
+// the lane's scratch after y (room for r x width * len), on ws.threads
+// lanes. Returns the blocks.
 // The scratch holds `width` times the block's lines (Y on the left).
 template <typename Body>
 int64_t
@@ -170,15 +171,14 @@ for_dense_blocks(const Problem &p, const Half &s, const Matrix &other, const Mat
 {
 	const int64_t lines = beta_block_lines(other.cols(), f.rows());
 	const int64_t blocks = (s.count + lines - 1) / lines;
-	std::vector<Matrix> scratch(static_cast<size_t>(ws.threads));
 	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
 		poll_interrupts(p.intr);
 		const int64_t k0 = blk * lines;
 		const int64_t len = std::min(lines, s.count - k0);
-		Matrix &y = scratch[static_cast<size_t>(lane)];
-		y.resize(other.cols(), width * len);
+		double *buf = ws.lane_beta[static_cast<size_t>(lane)].data();
+		Eigen::Map<Matrix> y(buf, other.cols(), width * len);
 		y.leftCols(len).noalias() = other.transpose() * f.middleCols(k0, len);
-		body(blk, k0, len, y, lane);
+		body(blk, k0, len, y, buf + other.cols() * width * len, lane);
 	});
 	return blocks;
 }
@@ -194,11 +194,9 @@ dense_half(const Problem &p, const Beta &b, const Half &s, const Matrix &other, 
            Workspace &ws)
 {
 	const int64_t r = f.rows();
-	const int64_t lines = beta_block_lines(other.cols(), r);
-	std::vector<Matrix> both(static_cast<size_t>(ws.threads));
 	for_dense_blocks(
 	    p, s, other, f, ws,
-	    [&](int64_t, int64_t k0, int64_t len, Matrix &y, int lane) {
+	    [&](int64_t, int64_t k0, int64_t len, Eigen::Map<Matrix> &y, double *rest, int) {
 		const int64_t cells = other.cols();
 		// y: cells x 2 lines, Y on the left; Y of the stored cells copied right.
 		double *yd = y.data();
@@ -215,9 +213,8 @@ dense_half(const Problem &p, const Beta &b, const Half &s, const Matrix &other, 
 				const int64_t e = c * cells + s.idx[q];
 				zd[e] = zd[e] == 0.0 ? b.num(s.val[q], 0.0) : s.val[q] * (yd[e] / zd[e]);
 			}
-		Matrix &out = both[static_cast<size_t>(lane)];
-		out.resize(r, 2 * lines);
-		out.leftCols(2 * len).noalias() = other * y.leftCols(2 * len);
+		Eigen::Map<Matrix> out(rest, r, 2 * len);
+		out.noalias() = other * y;
 		for (int64_t c = 0; c < len; c++)
 			update(b, f.data() + (k0 + c) * r, out.data() + (len + c) * r, out.data() + c * r, r,
 			       s.l1, s.l2);
@@ -283,10 +280,10 @@ beta_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 	}
 	// Every cell, by V's columns: a block of Y's columns at a time.
 	const Half s = half_h(p);
-	std::vector<double> parts;
-	const int64_t lines = beta_block_lines(w.cols(), w.rows());
-	parts.assign(static_cast<size_t>((s.count + lines - 1) / lines), 0.0);
-	for_dense_blocks(p, s, w, h, ws, [&](int64_t blk, int64_t k0, int64_t len, Matrix &y, int) {
+	std::vector<double> &parts = ws.beta_parts;
+	const int64_t blocks = for_dense_blocks(
+	    p, s, w, h, ws,
+	    [&](int64_t blk, int64_t k0, int64_t len, Eigen::Map<Matrix> &y, double *, int) {
 		double part = 0.0;
 		for (int64_t c = 0; c < len; c++)
 		{
@@ -310,10 +307,10 @@ beta_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 						part += b.absent(yc[i]);
 		}
 		parts[static_cast<size_t>(blk)] = part;
-	});
+	    });
 	double loss = p.beta_x;
-	for (const double part : parts)
-		loss += part;
+	for (int64_t k = 0; k < blocks; k++)
+		loss += parts[static_cast<size_t>(k)];
 	return std::max(loss, 0.0);
 }
 
