@@ -16,8 +16,9 @@
 // ones (O(nnz r)); with missing = 'zero' every cell of the line, since an
 // absent cell's Y^(beta - 1) is not 0. That is O(m n r) per half: a block of
 // lines of Y = O^T F (the other side's count by the block's lines) is formed
-// by Eigen, raised to beta - 1 in place and multiplied back by O, so no m x n
-// array is held, only kBetaBlockCells cells per lane.
+// by Eigen, raised to beta - 1 in place beside the numerators' weights of the
+// same cells and multiplied back by O (dense_half), so no m x n array is held:
+// about 2 kBetaBlockCells cells per lane, in the workspace, allocated once.
 //
 // As scikit-learn: a Y_ij of exactly 0 is taken as kEpsilon in the numerator's
 // power when beta < 2 and in the denominator's when beta < 1; penalties add
