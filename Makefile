@@ -20,7 +20,7 @@ CORE_OBJS = $(patsubst %.cpp,%.o,$(sort $(wildcard src/core/*.cpp)))
 GLUE_OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/pg/*.c)))
 OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
-REGRESS = matrix_io matrix_agg matrix_rows fit_mu fit_hals fit_kl fit_gd fit_missing init options model_io \
+REGRESS = matrix_io matrix_agg matrix_rows fit_mu fit_hals fit_kl fit_beta fit_gd fit_missing init options model_io \
 	relations history fit_table errors \
 	apply_predict apply_recommend apply_transform apply_score rank_score apply_cv on_small fit_distributed threads bias defaults catalog serve
 REGRESS_OPTS = --load-extension=nmf

@@ -6,8 +6,9 @@ SELECT nmf(x, 1, solver => 'als') FROM x3;
 SELECT nmf(x, 1, loss => 'itakura-saito') FROM x3;
 SELECT nmf(x, 1, init => 'svd') FROM x3;
 SELECT nmf(x, 1, missing => 'mean') FROM x3;
--- combinations: kl needs mu; learning_rate is gd's
-SELECT nmf(x, 1, loss => 'kl') FROM x3;
+-- combinations: kl needs mu (solver NULL is mu for it); learning_rate is gd's
+SELECT nmf_info(nmf(x, 1, loss => 'kl')) ->> 'solver' AS solver FROM x3;
+SELECT nmf(x, 1, solver => 'hals', loss => 'kl') FROM x3;
 SELECT nmf(x, 1, solver => 'gd', loss => 'kl') FROM x3;
 SELECT nmf(x, 1, learning_rate => 0.1) FROM x3;
 SELECT nmf(x, 1, solver => 'gd', learning_rate => 0) FROM x3;

@@ -46,6 +46,13 @@ extern "C"
 			nmf::options::set_defaults(*opt, rank);
 	}
 
+	void
+	nmfc_options_resolve(NmfcOptions *opt) noexcept
+	{
+		if (opt != nullptr)
+			nmf::options::resolve(*opt);
+	}
+
 	const NmfcOptionInfo *
 	nmfc_option_info(int option) noexcept
 	{

@@ -76,11 +76,23 @@ Fit::validate(const CsrView &x, const NmfcOptions &opt)
 
 // Options that are each valid but do not go together.
 void
-Fit::validate_combinations(const CsrView &x, const NmfcOptions &opt)
+Fit::validate_combinations(const CsrView &x, const NmfcOptions &given)
 {
-	if (opt.loss == NMF_LOSS_KL && opt.solver != NMF_SOLVER_MU)
-		throw InvalidArgument("loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' "
-		                      "minimise the frobenius loss");
+	if (given.beta != NMF_BETA_NONE && given.loss != NMF_LOSS_BETA)
+		throw InvalidArgument(message("beta applies only to loss 'beta', not '",
+		                              options::name_of(NMFC_OPT_loss, given.loss),
+		                              "'; leave it NULL for the other losses"));
+	if (given.loss == NMF_LOSS_BETA && given.beta == NMF_BETA_NONE)
+		throw InvalidArgument("loss 'beta' needs beta: 0 for Itakura-Saito, 1 for "
+		                      "Kullback-Leibler, 2 for Frobenius, or another value in [-10, 10]");
+	NmfcOptions opt = given;
+	options::resolve(opt);
+	if (opt.loss != NMF_LOSS_FROBENIUS && opt.solver != NMF_SOLVER_MU)
+		throw InvalidArgument(message("loss '", options::name_of(NMFC_OPT_loss, opt.loss),
+		                              "' works only with solver 'mu': solvers 'hals' and 'gd' "
+		                              "minimise the frobenius loss"));
+	if (opt.loss == NMF_LOSS_BETA && opt.beta <= 0)
+		check_positive(x, opt);
 	if (opt.learning_rate != 0 && opt.solver != NMF_SOLVER_GD)
 		throw InvalidArgument("learning_rate applies only to solver 'gd'; leave it NULL "
 		                      "for the other solvers");
@@ -125,10 +137,35 @@ Fit::validate_combinations(const CsrView &x, const NmfcOptions &opt)
 	}
 }
 
+// The beta-divergence with beta <= 0 is infinite at a counted zero whatever
+// W H is (Itakura-Saito: x / y - log(x / y) - 1 at x = 0), so such a fit has
+// no minimum to find: refused, as scikit-learn does, rather than fitted to an
+// epsilon put in the zeros' place.
+void
+Fit::check_positive(const CsrView &x, const NmfcOptions &opt)
+{
+	const char *hint = "; give missing 'ignore' so that only stored cells count, or add a small "
+	                   "offset to the values";
+	if (opt.missing == NMF_MISSING_ZERO &&
+	    (x.nnz < x.rows * x.cols || (opt.holdout > 0 && x.nnz > 0)))
+		throw InvalidArgument(message("loss 'beta' with beta ", opt.beta,
+		                              " <= 0 needs every counted cell > 0, but with missing "
+		                              "'zero' the absent cells count as zeros",
+		                              hint));
+	for (int64_t q = 0; q < x.nnz; q++)
+		if (x.values[q] == 0.0)
+			throw InvalidArgument(message("loss 'beta' with beta ", opt.beta,
+			                              " <= 0 needs every counted cell > 0, but the matrix "
+			                              "stores a 0",
+			                              hint));
+}
+
 int64_t
-Fit::memory(const CsrView &x, const NmfcOptions &opt) noexcept
+Fit::memory(const CsrView &x, const NmfcOptions &given) noexcept
 {
 	constexpr int64_t kDouble = sizeof(double);
+	NmfcOptions opt = given;
+	options::resolve(opt);
 	if (x.rows < 0 || x.cols < 0 || x.nnz < 0)
 		return std::numeric_limits<int64_t>::max();
 	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
@@ -148,6 +185,8 @@ Fit::memory(const CsrView &x, const NmfcOptions &opt) noexcept
 	                                     lanes(opt), product_columns(x, opt)),
 	                    total);
 	total = sat_mul_add(std::max<int64_t>(opt.max_iter, 0), 2 * kDouble, total);
+	if (solver::beta_dense(opt))
+		total = sat_mul_add(lanes(opt), solver::beta_scratch_bytes(x.rows, x.cols, r), total);
 	if (opt.bias)
 		total = sat_mul_add(1, BiasFit::memory(x.rows, x.cols, x.nnz), total);
 	// A guarded fit keeps a copy of W, H and the biases; holdout copies the
@@ -176,7 +215,7 @@ Fit::grad_columns(const CsrView &x, const NmfcOptions &opt) noexcept
 int64_t
 Fit::product_columns(const CsrView &x, const NmfcOptions &opt) noexcept
 {
-	const bool by_rows = opt.solver != NMF_SOLVER_GD && opt.loss == NMF_LOSS_FROBENIUS &&
+	const bool by_rows = opt.solver != NMF_SOLVER_GD && solver::frobenius_like(opt) &&
 	                     opt.missing == NMF_MISSING_ZERO && opt.rank <= kScatterMaxRank;
 	return by_rows ? x.cols : 0;
 }
@@ -187,9 +226,11 @@ Fit::lanes(const NmfcOptions &opt) noexcept
 	return opt.threads == 0 ? default_threads() : std::clamp(opt.threads, 1, kMaxThreads);
 }
 
-Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
+Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 {
-	validate(x, opt);
+	validate(x, given);
+	NmfcOptions opt = given;
+	options::resolve(opt);
 	p_.x = x;
 	p_.opt = opt;
 	p_.intr = intr;
@@ -212,11 +253,20 @@ Fit::Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr)
 		p_.x_norm_sq += p_.x.values[q] * p_.x.values[q];
 	if (!std::isfinite(p_.x_norm_sq))
 		throw InvalidArgument("the squared norm of the matrix overflows: values are too large");
+	p_.beta_x = solver::beta_x_term(p_);
 
 	w_.resize(opt.rank, x.rows);
 	h_.resize(opt.rank, x.cols);
 	ws_ = Workspace(opt.rank, grad_columns(x, opt), std::max(x.rows, x.cols), lanes(opt),
 	                product_columns(x, opt));
+	if (solver::beta_dense(opt))
+	{
+		const auto cells = static_cast<size_t>(
+		    solver::beta_scratch_bytes(x.rows, x.cols, opt.rank) / int64_t{sizeof(double)});
+		ws_.lane_beta.assign(static_cast<size_t>(ws_.threads), std::vector<double>(cells));
+		const int64_t lines = solver::beta_block_lines(x.rows, opt.rank);
+		ws_.beta_parts.assign(static_cast<size_t>((x.cols + lines - 1) / lines), 0.0);
+	}
 	loss_history_.reserve(static_cast<size_t>(opt.max_iter));
 	seconds_history_.reserve(static_cast<size_t>(opt.max_iter));
 
@@ -308,8 +358,13 @@ Fit::iterate()
 	switch (p_.opt.solver)
 	{
 	case NMF_SOLVER_MU:
-		return p_.opt.loss == NMF_LOSS_KL ? solver::mu_kl_iteration(p_, w_, h_, ws_)
-		                                  : solver::mu_iteration(p_, w_, h_, ws_);
+		if (solver::kl_like(p_.opt))
+			return solver::mu_kl_iteration(p_, w_, h_, ws_);
+		if (p_.opt.loss == NMF_LOSS_BETA && p_.opt.beta != 2.0)
+			return solver::mu_beta_iteration(p_, w_, h_, ws_);
+		// beta 2: the frobenius updates; the divergence is half the squared norm.
+		return p_.opt.loss == NMF_LOSS_BETA ? solver::mu_iteration(p_, w_, h_, ws_) / 2
+		                                    : solver::mu_iteration(p_, w_, h_, ws_);
 	case NMF_SOLVER_GD:
 		return solver::gd_iteration(p_, w_, h_, ws_);
 	default:
@@ -455,6 +510,7 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	header.nnz = p_.x.nnz;
 	header.solver = p_.opt.solver;
 	header.loss = p_.opt.loss;
+	header.beta = p_.opt.loss == NMF_LOSS_BETA ? p_.opt.beta : 0.0;
 	header.init = p_.opt.init;
 	header.missing = p_.opt.missing;
 	header.max_iter = p_.opt.max_iter;

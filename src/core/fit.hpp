@@ -23,7 +23,8 @@ class Fit
 	static int unfittable(const CsrView &x, const NmfcOptions &opt) noexcept;
 	// Throws InvalidArgument (or LimitExceeded) naming the first bad option.
 	static void validate(const CsrView &x, const NmfcOptions &opt);
-	static void validate_combinations(const CsrView &x, const NmfcOptions &opt);
+	static void validate_combinations(const CsrView &x, const NmfcOptions &given);
+	static void check_positive(const CsrView &x, const NmfcOptions &opt);
 
 	// Bytes a fit of x with opt allocates; saturates at INT64_MAX.
 	static int64_t memory(const CsrView &x, const NmfcOptions &opt) noexcept;

@@ -471,7 +471,14 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	c.check_range("stop", h.stop, 0, NMF_STOP_COUNT - 1);
 	c.check_range("best_iteration", h.best_iteration, 0, h.iterations);
 	c.check_range("tune_len", h.tune_len, 0, kMaxTuneRows);
-	c.check_zero("beta", h.beta);
+	if (h.loss == NMF_LOSS_BETA)
+	{
+		if (!(h.beta >= -NMF_BETA_MAX && h.beta <= NMF_BETA_MAX))
+			c.fail("beta = ", h.beta, " is not a finite number in [", -NMF_BETA_MAX, ", ",
+			       NMF_BETA_MAX, "]");
+	}
+	else
+		c.check_zero("beta (without loss beta)", h.beta);
 	c.check_range("updates", h.updates, 0, INT32_MAX);
 	c.check_zero("reserved4", h.reserved4);
 	c.check_range("update_cells", h.update_cells, 0, INT64_MAX);

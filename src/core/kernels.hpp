@@ -62,6 +62,10 @@ struct Workspace
 	std::vector<Matrix> part_gram;  // r x r per block of the longer side
 	std::vector<double> part_cross; // up to three sums per block
 	Matrix products; // r x n (V's columns) for hals and mu: W^T V from V's rows, else empty
+	// loss 'beta' with absent cells as zeros (solver_mu_beta.cpp), set by the
+	// fit: per lane, a block of W H and its product; a sum per block of the loss
+	std::vector<std::vector<double>> lane_beta;
+	std::vector<double> beta_parts;
 
 	Workspace() = default;
 	Workspace(int64_t rank, int64_t grad_cols, int64_t lines, int lanes, int64_t product_cols = 0)

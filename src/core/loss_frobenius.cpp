@@ -61,11 +61,13 @@ frobenius_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws, Maske
 double
 loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 {
-	if (p.opt.loss == NMF_LOSS_KL)
+	if (kl_like(p.opt))
 		return kl_loss(p, w, h, ws);
-	if (p.masked())
-		return masked_frobenius_loss(p, w, h, ws);
-	return frobenius_loss(p, w, h, ws);
+	if (!frobenius_like(p.opt))
+		return beta_loss(p, w, h, ws);
+	const double loss =
+	    p.masked() ? masked_frobenius_loss(p, w, h, ws) : frobenius_loss(p, w, h, ws);
+	return p.opt.loss == NMF_LOSS_BETA ? loss / 2 : loss;
 }
 
 } // namespace nmf::solver

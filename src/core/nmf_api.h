@@ -285,6 +285,12 @@ extern "C"
 		 * core's validate then refuses an all-zero matrix too).
 		 */
 		int32_t on_small;
+		/*
+		 * loss = NMF_LOSS_BETA: the beta of the beta-divergence (0 Itakura-Saito,
+		 * 1 KL, 2 half the squared Frobenius norm); NMF_BETA_NONE for the other
+		 * losses.
+		 */
+		double beta;
 
 		/*
 		 * Read only while nmfc_fit_create runs. init = NMF_INIT_CUSTOM: W (m x r)
@@ -316,6 +322,15 @@ extern "C"
 		NMF_ON_SMALL_ERROR = 1,
 		NMF_ON_SMALL_COUNT
 	};
+
+/* solver not given: hals for loss frobenius, mu for the others (nmfc_options_resolve). */
+#define NMF_SOLVER_AUTO (-1)
+/* loss 'is', a name only: loss beta with beta 0 (nmfc_options_resolve). */
+#define NMF_LOSS_IS NMF_LOSS_COUNT
+/* beta not given. */
+#define NMF_BETA_NONE (-1.0e300)
+/* beta's range: beyond it the powers overflow for ordinary data. */
+#define NMF_BETA_MAX 10.0
 
 /* Threads of one fit at most (options.def, nmf.threads). */
 #define NMF_MAX_THREADS 64
@@ -366,6 +381,12 @@ extern "C"
 
 	/* Every field its default from options.def, for the given rank. */
 	void nmfc_options_default(NmfcOptions *opt, int64_t rank) NMFC_NOEXCEPT;
+	/*
+	 * The options a fit runs with: solver NMF_SOLVER_AUTO becomes hals for
+	 * loss frobenius and mu for the others; loss NMF_LOSS_IS with no beta
+	 * becomes loss beta with beta 0. Anything else is left for the checks.
+	 */
+	void nmfc_options_resolve(NmfcOptions *opt) NMFC_NOEXCEPT;
 
 	/* Option names <-> codes; a code of -1 means the name is unknown. */
 	int nmfc_solver_code(const char *name) NMFC_NOEXCEPT;

@@ -132,6 +132,7 @@ extern "C"
 	{
 		NMF_LOSS_FROBENIUS = 0,
 		NMF_LOSS_KL = 1,
+		NMF_LOSS_BETA = 2, /* the beta-divergence of the model's beta */
 		NMF_LOSS_COUNT
 	};
 	enum

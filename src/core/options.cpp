@@ -199,6 +199,19 @@ set_name(NmfcOptions &opt, int option, const char *name)
 }
 
 void
+resolve(NmfcOptions &opt) noexcept
+{
+	if (opt.loss == NMF_LOSS_IS && opt.beta == NMF_BETA_NONE)
+	{
+		opt.loss = NMF_LOSS_BETA;
+		opt.beta = 0.0;
+	}
+	// hals and gd minimise the Frobenius loss only; mu has every loss.
+	if (opt.solver == NMF_SOLVER_AUTO)
+		opt.solver = opt.loss == NMF_LOSS_FROBENIUS ? NMF_SOLVER_HALS : NMF_SOLVER_MU;
+}
+
+void
 check(const NmfcOptions &opt)
 {
 #define NMF_OPTION(name, ...)                                                                      \

@@ -23,6 +23,11 @@ void set(NmfcOptions &opt, int option, int64_t value);
 void set(NmfcOptions &opt, int option, double value);
 void set_name(NmfcOptions &opt, int option, const char *name);
 
+// nmfc_options_resolve: the solver NMF_SOLVER_AUTO stands for, and loss 'is'
+// as loss 'beta' with beta 0 (left as it is when a beta is given, which the
+// fit then refuses).
+void resolve(NmfcOptions &opt) noexcept;
+
 // Every option's field in its range, or its null_value.
 void check(const NmfcOptions &opt);
 

@@ -23,6 +23,8 @@ struct Problem
 	NmfcOptions opt{};
 	NmfcInterrupts intr{};
 	double x_norm_sq = 0.0; // ||V||^2 over the stored cells (all that count, either mode)
+	// loss 'beta' (beta_x_term): the divergence's part in V alone, computed once
+	double beta_x = 0.0;
 
 	bool
 	masked() const noexcept
@@ -126,6 +128,50 @@ double masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h,
 // counted cells (every cell with missing = 'zero').
 double kl_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
 
+// The beta-divergence D_beta(V || W H) = sum d(v, y), y = (W H)_ij, with
+// d(x, y) = (x^beta + (beta - 1) y^beta - beta x y^(beta - 1)) / (beta (beta - 1)),
+// x / y - log(x / y) - 1 at beta 0, over the counted cells (every cell with
+// missing = 'zero': O(m n r), a block of W H at a time). For beta != 1, 2;
+// cells with v <= kEpsilon skip the terms in v, a (W H)_ij of 0 in a term in
+// v is taken as kEpsilon, as scikit-learn 1.2 does.
+double beta_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
+
+// The sum over V's stored cells with v > kEpsilon of v^beta / (beta (beta - 1))
+// (0 for beta 0, 1 and 2): the part of beta_loss that does not change.
+double beta_x_term(const Problem &p) noexcept;
+
+// loss = 'beta' whose beta is one of the special cases with their own
+// kernels: 2 the frobenius ones (the divergence is half the squared norm),
+// 1 the kl ones.
+inline bool
+frobenius_like(const NmfcOptions &opt) noexcept
+{
+	return opt.loss == NMF_LOSS_FROBENIUS || (opt.loss == NMF_LOSS_BETA && opt.beta == 2.0);
+}
+
+inline bool
+kl_like(const NmfcOptions &opt) noexcept
+{
+	return opt.loss == NMF_LOSS_KL || (opt.loss == NMF_LOSS_BETA && opt.beta == 1.0);
+}
+
+// The general beta: the updates and the loss need (W H)^(beta - 1) on every
+// cell when absent cells count as zeros.
+inline bool
+beta_dense(const NmfcOptions &opt) noexcept
+{
+	return opt.loss == NMF_LOSS_BETA && !frobenius_like(opt) && !kl_like(opt) &&
+	       opt.missing == NMF_MISSING_ZERO;
+}
+
+// The lines of a block of W H the general beta forms at once, when the other
+// side has `cells` cells per line: about kBetaBlockCells cells per lane.
+constexpr int64_t kBetaBlockCells = int64_t{1} << 18;
+int64_t beta_block_lines(int64_t cells, int64_t rank) noexcept;
+
+// Bytes of one lane's block of W H (beta_dense), for the fit's memory bound.
+int64_t beta_scratch_bytes(int64_t rows, int64_t cols, int64_t rank) noexcept;
+
 // The loss the options name, of the current factors. Leaves ws.gram_w and
 // ws.gram_h set when the loss is the Frobenius one with absent cells as zeros,
 // which the iterations below expect on entry and leave for the next one.
@@ -143,6 +189,7 @@ double frobenius_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws
 // One iteration of each solver; each returns the loss after it.
 double mu_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
 double mu_kl_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
+double mu_beta_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
 double hals_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
 double gd_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
 

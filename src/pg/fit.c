@@ -163,6 +163,27 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int gap, NmfcOpti
 		opt->init = NMF_INIT_WARM_START;
 	if ((opt->w_init || opt->h_init) && opt->init == NMF_INIT_RANDOM)
 		opt->init = NMF_INIT_CUSTOM;
+	/* solver NULL: hals for frobenius, mu for the rest; loss 'is': beta 0 */
+	nmfc_options_resolve(opt);
+}
+
+/*
+ * The core's check of the options against each other and the matrix. After
+ * nmfc_options_resolve a loss other than frobenius with a solver other than
+ * mu was asked for by name: the hint says how to get the one that has it.
+ */
+void
+nmfpg_validate_fit_options(const NmfcMatrixView *x, const NmfcOptions *opt)
+{
+	NmfcError err;
+	int status = nmfc_options_validate(x, opt, &err);
+
+	if (status == NMFC_INVALID_ARGUMENT && opt->loss != NMF_LOSS_FROBENIUS &&
+	    opt->solver != NMF_SOLVER_MU)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", err.message),
+		                errhint("Leave solver NULL: it is 'mu' for loss '%s'.",
+		                        nmfc_loss_name(opt->loss))));
+	nmfpg_raise(status, &err, ERRCODE_INVALID_PARAMETER_VALUE);
 }
 
 /* verbose => true: where the fit is, what it gained lately, and a bound on what is left. */
@@ -317,7 +338,6 @@ nmf(PG_FUNCTION_ARGS)
 	NmfcOptions opt;
 	const NmfMatrixFlat *m;
 	NmfcMatrixView x;
-	NmfcError err;
 	int64 size;
 	NmfpgFitRun run;
 
@@ -334,7 +354,7 @@ nmf(PG_FUNCTION_ARGS)
 	x = nmfpg_matrix_view(m);
 	if (nmfpg_fit_skipped("nmf", &x, &opt))
 		PG_RETURN_NULL();
-	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
+	nmfpg_validate_fit_options(&x, &opt);
 
 	/* Everything big is sized before anything is allocated. */
 	nmfpg_check_image_size(nmfc_model_size_bias(x.rows, x.cols, opt.rank, opt.max_iter, opt.bias),

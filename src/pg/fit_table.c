@@ -408,7 +408,7 @@ nmf_fit_table(PG_FUNCTION_ARGS)
 		MemoryContextDelete(work);
 		PG_RETURN_NULL();
 	}
-	nmfpg_raise(nmfc_options_validate(&x, &opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
+	nmfpg_validate_fit_options(&x, &opt);
 	peak_fit = csr_size + nmfpg_fit_memory_bound(&x, &opt);
 	nmfpg_check_memory(peak_fit, "nmf_fit (the matrix and the fit)");
 	if (run.verbose)

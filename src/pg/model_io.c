@@ -81,6 +81,9 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	append_json_string(&s, "solver", nmfc_solver_name(m->solver));
 	appendStringInfoString(&s, ", \"options\": {");
 	append_json_string(&s, "loss", nmfc_loss_name(m->loss));
+	/* the beta of loss 'beta' (loss 'is' is recorded as beta 0); no key for the others */
+	if (m->loss == NMF_LOSS_BETA)
+		appendStringInfo(&s, ", \"beta\": %s", nmfpg_json_number(m->beta));
 	appendStringInfoString(&s, ", ");
 	append_json_string(&s, "init", nmfc_init_name(m->init));
 	appendStringInfoString(&s, ", ");

@@ -168,8 +168,8 @@ COMMENT ON FUNCTION nmf_matrix_info(nmf_matrix) IS
 CREATE OR REPLACE FUNCTION nmf(
 	matrix nmf_matrix,
 	rank int,                             -- 1 .. min(rows, cols)
-	solver text DEFAULT 'hals',           -- 'hals', 'mu' or 'gd'
-	loss text DEFAULT 'frobenius',        -- or 'kl' (solver 'mu' only)
+	solver text DEFAULT NULL,             -- 'hals', 'mu' or 'gd'; NULL: hals for frobenius, else mu
+	loss text DEFAULT 'frobenius',        -- or 'kl', 'beta', 'is' (solver 'mu' only)
 	init text DEFAULT 'random',           -- or 'nndsvd', 'nndsvda', 'nndsvdar', 'custom'
 	missing text DEFAULT 'zero',          -- absent cells are 0; 'ignore': only stored cells count
 	max_iter int DEFAULT NULL,            -- NULL: 200, and a WARNING if not converged; 0: the start
@@ -193,19 +193,20 @@ CREATE OR REPLACE FUNCTION nmf(
 	                                      --   'ignore' and no l1/l2, else 0
 	holdout float8 DEFAULT 0,             -- 0 .. 0.5: cells left out to stop on; 0: none
 	patience int DEFAULT NULL,            -- iterations without a better held-out error; NULL: 10
+	beta float8 DEFAULT NULL,             -- loss 'beta': -10 .. 10 (0 itakura-saito, 1 kl, 2 frobenius)
 	on_small text DEFAULT 'null')         -- NULL, empty, all-zero or rank > min(rows, cols):
 	                                      --   'null': NULL and a WARNING; 'error': an error
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf IS
-	'factorizes a matrix V ~ W H with W, H >= 0 (with bias => true: mu + b_row + b_col + W H); solvers hals (default), mu (frobenius or kl) and gd';
+	'factorizes a matrix V ~ W H with W, H >= 0 (with bias => true: mu + b_row + b_col + W H); solvers hals (the default for frobenius), mu (frobenius, kl, beta-divergences; the default for them) and gd';
 
 -- The options of nmf(), with models_table before bias, l2_bias and threads
 -- (the order callers of positional arguments rely on).
 -- Its C function is nmf_fit_table: catalogs of 0.1 to 0.5 bind the C name
 -- nmf_fit to nmf(), and it keeps that meaning (src/pg/fit.c).
 CREATE OR REPLACE FUNCTION nmf_fit(source text, row_col text, col_col text, value_col text,
-	w_table text, h_table text, rank int, solver text DEFAULT 'hals', loss text DEFAULT 'frobenius',
+	w_table text, h_table text, rank int, solver text DEFAULT NULL, loss text DEFAULT 'frobenius',
 	init text DEFAULT 'random', missing text DEFAULT 'zero', max_iter int DEFAULT NULL,
 	tol float8 DEFAULT 1e-4, seed bigint DEFAULT 0, max_seconds float8 DEFAULT 0, l1_w float8 DEFAULT 0,
 	l1_h float8 DEFAULT 0, l2_w float8 DEFAULT 0, l2_h float8 DEFAULT 0, learning_rate float8 DEFAULT NULL,
@@ -213,6 +214,7 @@ CREATE OR REPLACE FUNCTION nmf_fit(source text, row_col text, col_col text, valu
 	verbose boolean DEFAULT false, models_table text DEFAULT 'nmf_models',
 	bias boolean DEFAULT false, l2_bias float8 DEFAULT 10, threads int DEFAULT NULL,
 	reg float8 DEFAULT NULL, holdout float8 DEFAULT 0, patience int DEFAULT NULL,
+	beta float8 DEFAULT NULL,
 	on_small text DEFAULT 'null')
 	RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'nmf_fit_table' LANGUAGE C VOLATILE PARALLEL UNSAFE;

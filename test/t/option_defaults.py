@@ -25,20 +25,24 @@ from nmftest import TestDatabase, main, scalar  # noqa: E402
 
 # Options whose declared default is NULL on purpose, and what the core records for it.
 NULL_DEFAULTS = {"max_iter": "200", "learning_rate": "null", "reg": "0", "threads": None,
+                 "solver": "hals", "beta": None,
                  "patience": None, "warm_start": None, "w_init": None, "h_init": None}
 # Options nmf_info records only for some fits (without bias, l2_bias is null); on_small
 # says what happens when there is no fit, so a model has nothing to record.
-NOT_RECORDED = {"verbose", "threads", "patience", "warm_start", "w_init", "h_init", "l2_bias",
+NOT_RECORDED = {"verbose", "threads", "patience", "warm_start", "w_init", "h_init", "l2_bias", "beta",
                 "models_table", "on_small"}
 
 
 OPTIONS_DEF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "core", "options.def")
 
+# A value outside the range of the numeric options for which -1 is inside it.
+OUT_OF_RANGE = {"beta": "11"}
 # Defaults of nmf_tune() and nmf_cv() that differ from nmf()'s on purpose.
 DELIBERATE = {
     ("nmf_tune", "max_iter"): "a search runs many fits: 100 each",
     ("nmf_tune", "max_seconds"): "the whole search's budget, 60 s",
     ("nmf_tune", "bias"): "tuning is for ratings: biases on",
+    ("nmf_tune", "solver"): "its fits are frobenius: 'hals', which NULL would choose too",
     ("nmf_cv", "max_iter"): "explicit 200, so that nmf_cv's fits do not warn",
     ("nmf_cv", "solver"): "NULL: not passed, nmf()'s default applies",
     ("nmf_cv", "missing"): "NULL: not passed, nmf()'s default applies",
@@ -118,8 +122,9 @@ def check_glue_positions(tap, conn, rows):
             for name, kind, _, _ in rows:
                 if kind not in ("NMF_KIND_INT", "NMF_KIND_REAL", "NMF_KIND_TEXT") or name in ("rank",):
                     continue
+                bad = OUT_OF_RANGE.get(name, "-1")
                 value, want = ("'nonsense'", 'unknown %s "nonsense"' % name) if kind == "NMF_KIND_TEXT" \
-                    else ("-1", "%s -1 " % name)
+                    else (bad, "%s %s " % (name, bad))
                 try:
                     scalar(conn, sql % (name, value))
                     wrong.append("%s: accepted" % name)

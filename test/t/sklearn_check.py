@@ -10,6 +10,12 @@ the model stores them; "relative" is max |a - b| / max |b| over the matrix.
   1e-6. scikit-learn updates W then H; nmf() updates H then W. Fitting V^T
   with w_init = H0^T and h_init = W0^T makes nmf()'s H-first iteration on V^T
   exactly scikit-learn's W-first iteration on V, so that is what runs here.
+- mu on loss 'beta' with beta 0 (Itakura-Saito), 0.5 and 1.5, 50 iterations
+  from the same W0, H0 (V^T as above): the final divergence within 1e-6
+  (relative) of scikit-learn's _beta_divergence of its own W, H, and W and H
+  within 1e-6. Beta 0 only on the matrices without absent cells: with
+  missing 'zero' they count as zeros, which beta <= 0 refuses (so does
+  scikit-learn).
 - hals against scikit-learn's cd, run to convergence from the same start:
   final objective ||V - W H||^2 within 0.1%.
 - nndsvd, nndsvda, nndsvdar: nmf(max_iter => 0) returns the init; it matches
@@ -37,7 +43,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from nmftest import TestDatabase, main  # noqa: E402
 
 from sklearn.decomposition import NMF  # noqa: E402
-from sklearn.decomposition._nmf import _initialize_nmf  # noqa: E402
+from sklearn.decomposition._nmf import _beta_divergence, _initialize_nmf  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -123,6 +129,26 @@ def body(tap):
                     c.ok(info["iterations"] == 50 and ew < 1e-6 and eh < 1e-6,
                          "relative difference W %.3g, H %.3g; %d iterations"
                          % (ew, eh, info["iterations"]))
+
+            for b in (0.0, 0.5, 1.5):
+                if b <= 0 and (v == 0).any():
+                    continue
+                with tap.case("mu/beta %g %s: divergence after 50 iterations within 1e-6 of "
+                              "scikit-learn's, W and H too" % (b, name)) as c:
+                    sk = NMF(n_components=r, init="custom", solver="mu", beta_loss=b,
+                             max_iter=50, tol=0)
+                    sw = sk.fit_transform(v, W=w0.copy(), H=h0.copy())
+                    sk_div = float(_beta_divergence(v, sw, sk.components_, b))
+                    sw, sh = normalised(sw, sk.components_)
+                    ow, oh, info = fit(conn, v.T, r, loss="beta", beta=b, max_iter=50, tol=0,
+                                       w_init=arr(h0.T), h_init=arr(w0.T))
+                    ow, oh = normalised(oh.T, ow.T)
+                    ew, eh = relative(ow, sw), relative(oh, sh)
+                    gap = abs(info["loss"] - sk_div) / sk_div
+                    c.ok(info["iterations"] == 50 and info["solver"] == "mu" and gap < 1e-6
+                         and ew < 1e-6 and eh < 1e-6,
+                         "divergence nmf %.12g, scikit-learn %.12g, relative gap %.3g; W %.3g, "
+                         "H %.3g" % (info["loss"], sk_div, gap, ew, eh))
 
             with tap.case("hals %s: final objective within 0.1%% of scikit-learn's cd" % name) as c:
                 w_init, h_init = _initialize_nmf(v, r, init="nndsvda")

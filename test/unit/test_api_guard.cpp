@@ -48,7 +48,7 @@ TEST(ApiGuard, OptionDefaults)
 	std::memset(&opt, 0x5A, sizeof(opt));
 	nmfc_options_default(&opt, 4);
 	EXPECT_EQ(opt.rank, 4);
-	EXPECT_EQ(opt.solver, NMF_SOLVER_HALS);
+	EXPECT_EQ(opt.solver, NMF_SOLVER_AUTO); // hals for frobenius (nmfc_options_resolve)
 	EXPECT_EQ(opt.loss, NMF_LOSS_FROBENIUS);
 	EXPECT_EQ(opt.init, NMF_INIT_RANDOM);
 	EXPECT_EQ(opt.missing, NMF_MISSING_ZERO);
@@ -88,7 +88,7 @@ TEST(ApiGuard, OptionNames)
 	EXPECT_EQ(nmfc_solver_name(NMF_SOLVER_COUNT), nullptr);
 	EXPECT_EQ(nmfc_loss_name(-1), nullptr);
 	EXPECT_STREQ(nmfc_solver_names(), "hals, mu, gd");
-	EXPECT_STREQ(nmfc_loss_names(), "frobenius, kl");
+	EXPECT_STREQ(nmfc_loss_names(), "frobenius, kl, beta, is");
 	EXPECT_STREQ(nmfc_init_names(), "random, nndsvd, nndsvda, nndsvdar, custom, warm_start");
 	EXPECT_STREQ(nmfc_missing_names(), "zero, ignore");
 	// Every code has its name in the list.

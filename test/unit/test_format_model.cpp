@@ -46,6 +46,23 @@ TEST(Format, ModelDamageIsRefused)
 	expect_model_refused(
 	    "max_iter", [](Image &i) { model_head(i)->max_iter = -1; }, "max_iter");
 	expect_model_refused(
+	    "beta without loss beta", [](Image &i) { model_head(i)->beta = 0.5; },
+	    "beta (without loss beta)");
+	expect_model_refused(
+	    "beta not finite",
+	    [](Image &i) {
+		model_head(i)->loss = NMF_LOSS_BETA;
+		model_head(i)->beta = std::numeric_limits<double>::quiet_NaN();
+	    },
+	    "beta = NaN");
+	expect_model_refused(
+	    "beta out of range",
+	    [](Image &i) {
+		model_head(i)->loss = NMF_LOSS_BETA;
+		model_head(i)->beta = 11;
+	    },
+	    "beta = 11");
+	expect_model_refused(
 	    "tol", [](Image &i) { model_head(i)->tol = -1; }, "tol = -1");
 	expect_model_refused(
 	    "l2_h", [](Image &i) { model_head(i)->l2_h = std::numeric_limits<double>::infinity(); },

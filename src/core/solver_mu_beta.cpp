@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: PostgreSQL
+// solver = 'mu', loss = 'beta' (beta other than 1 and 2, which have their own
+// kernels): the multiplicative updates of Fevotte & Idier, "Algorithms for
+// nonnegative matrix factorization with the beta-divergence" (Neural
+// Computation 23(9), 2011), in scikit-learn 1.2's form, Y = W H:
+//
+//   H_tj <- H_tj ((sum_i W_it V_ij Y_ij^(beta - 2)) / (sum_i W_it Y_ij^(beta - 1)))^gamma
+//   W_it <- W_it ((sum_j H_tj V_ij Y_ij^(beta - 2)) / (sum_j H_tj Y_ij^(beta - 1)))^gamma
+//
+// with gamma = 1 / (2 - beta) for beta < 1, 1 / (beta - 1) for beta > 2 and 1
+// between (the exponent of the paper's majorisation-minimisation, under which
+// the divergence never increases; scikit-learn uses the same gamma).
+//
+// The numerators sum over the stored cells only (V_ij = 0 adds nothing). The
+// denominators sum over the counted cells: with missing = 'ignore' the stored
+// ones (O(nnz r)); with missing = 'zero' every cell of the line, since an
+// absent cell's Y^(beta - 1) is not 0. That is O(m n r) per half: a block of
+// lines of Y = O^T F (the other side's count by the block's lines) is formed
+// by Eigen, raised to beta - 1 in place beside the numerators' weights of the
+// same cells and multiplied back by O (dense_half), so no m x n array is held:
+// about 2 kBetaBlockCells cells per lane, in the workspace, allocated once.
+//
+// As scikit-learn: a Y_ij of exactly 0 is taken as kEpsilon in the numerator's
+// power when beta < 2 and in the denominator's when beta < 1; penalties add
+// l1 + l2 * (the factor) to the denominator, which becomes kEpsilon if exactly
+// 0; with beta < 1, values below the float64 epsilon are set to 0 after each
+// half (for stability: scikit-learn does it for W with beta < 1 and for H with
+// beta <= 1, so the two agree for every beta this file sees).
+#include <cfloat>
+#include <cmath>
+#include <vector>
+
+#include "solver_blocks.hpp"
+
+namespace nmf::solver
+{
+
+namespace
+{
+
+// y^e, with the exponents the common betas give taken without pow.
+inline double
+power(double y, double e)
+{
+	if (e == -1.0)
+		return 1.0 / y;
+	if (e == -2.0)
+	{
+		const double inv = 1.0 / y;
+		return inv * inv;
+	}
+	if (e == 1.0)
+		return y;
+	if (e == 2.0)
+		return y * y;
+	if (e == 0.5)
+		return std::sqrt(y);
+	if (e == -0.5)
+		return 1.0 / std::sqrt(y);
+	if (e == 1.5)
+		return y * std::sqrt(y);
+	if (e == -1.5)
+		return 1.0 / (y * std::sqrt(y));
+	return std::pow(y, e);
+}
+
+struct Beta
+{
+	double beta;
+	double gamma;
+
+	explicit Beta(double b)
+	    : beta(b), gamma(b < 1.0   ? 1.0 / (2.0 - b)
+	                     : b > 2.0 ? 1.0 / (b - 1.0)
+	                               : 1.0)
+	{
+	}
+
+	// V_ij Y_ij^(beta - 2), the numerator's weight of a stored cell.
+	double
+	num(double x, double y) const
+	{
+		if (beta < 2.0 && y == 0.0)
+			y = kEpsilon;
+		return x * power(y, beta - 2.0);
+	}
+
+	// Y_ij^(beta - 1), the denominator's weight of a counted cell.
+	double
+	den(double y) const
+	{
+		if (beta < 1.0 && y == 0.0)
+			y = kEpsilon;
+		return power(y, beta - 1.0);
+	}
+
+	// d(x, y) of a stored cell whose x > kEpsilon (y already made safe),
+	// but for its part in x alone, x^beta / (beta (beta - 1)), summed once
+	// (Problem::beta_x).
+	double
+	cell(double x, double y) const
+	{
+		if (beta == 0.0)
+		{
+			const double ratio = x / y;
+			return ratio - std::log(ratio) - 1.0;
+		}
+		const double p = power(y, beta - 1.0);
+		return y * p / beta - x * p / (beta - 1.0);
+	}
+
+	// What an absent cell (x = 0) costs when beta > 0: y^beta / beta.
+	double
+	absent(double y) const
+	{
+		return y == 0.0 ? 0.0 : y * power(y, beta - 1.0) / beta;
+	}
+};
+
+// F <- F o ((num / (den + l1 + l2 F))^gamma), then the small values to 0.
+void
+update(const Beta &b, double *fk, const double *num, const double *den, int64_t r, double l1,
+       double l2)
+{
+	for (int64_t t = 0; t < r; t++)
+	{
+		double d = den[t] + l1 + l2 * fk[t];
+		if (d == 0.0)
+			d = kEpsilon;
+		double delta = num[t] / d;
+		if (b.gamma != 1.0)
+			delta = std::pow(delta, b.gamma);
+		fk[t] *= delta;
+		if (b.beta < 1.0 && fk[t] < DBL_EPSILON)
+			fk[t] = 0.0;
+	}
+}
+
+// missing = 'ignore': both sums over the line's stored cells.
+void
+masked_half(const Problem &p, const Beta &b, const Half &s, const Matrix &other, Matrix &f,
+            Workspace &ws)
+{
+	const int64_t r = f.rows();
+	for_lines(p, s, f, ws, [&](int64_t k, double *fk, double *num, double *den) {
+		std::fill(den, den + r, 0.0);
+		for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
+		{
+			const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
+			const double y = dot(o, fk, r);
+			const double a = b.num(s.val[q], y);
+			const double c = b.den(y);
+			for (int64_t t = 0; t < r; t++)
+			{
+				num[t] += a * o[t];
+				den[t] += c * o[t];
+			}
+		}
+		update(b, fk, num, den, r, s.l1, line_l2(s, k));
+	});
+}
+
+// body(blk, k0, len, y, rest, lane) for each block of F's lines, y's first
+// len columns O^T F[:, k0 .. k0 + len) (the other side's count x len), rest
+// the lane's scratch after y (room for r x width * len), on ws.threads
+// lanes. Returns the blocks.
+// The scratch holds `width` times the block's lines (Y on the left).
+template <typename Body>
+int64_t
+for_dense_blocks(const Problem &p, const Half &s, const Matrix &other, const Matrix &f,
+                 Workspace &ws, const Body &body, int64_t width = 1)
+{
+	const int64_t lines = beta_block_lines(other.cols(), f.rows());
+	const int64_t blocks = (s.count + lines - 1) / lines;
+	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
+		poll_interrupts(p.intr);
+		const int64_t k0 = blk * lines;
+		const int64_t len = std::min(lines, s.count - k0);
+		double *buf = ws.lane_beta[static_cast<size_t>(lane)].data();
+		Eigen::Map<Matrix> y(buf, other.cols(), width * len);
+		y.leftCols(len).noalias() = other.transpose() * f.middleCols(k0, len);
+		body(blk, k0, len, y, buf + other.cols() * width * len, lane);
+	});
+	return blocks;
+}
+
+// missing = 'zero': a block of lines at a time, [P | Z] with P = Y^(beta - 1)
+// on every cell and Z = V o Y^(beta - 2) on the stored ones (0 elsewhere), so
+// that one product O [P | Z] gives the denominators and the numerators. Z is
+// Y^(beta - 1) / Y where Y is not 0: one power per cell, which with the
+// products is the cost. Dense products win over sums along the stored cells
+// from a few percent of cells up, and the denominators need them anyway.
+void
+dense_half(const Problem &p, const Beta &b, const Half &s, const Matrix &other, Matrix &f,
+           Workspace &ws)
+{
+	const int64_t r = f.rows();
+	for_dense_blocks(
+	    p, s, other, f, ws,
+	    [&](int64_t, int64_t k0, int64_t len, Eigen::Map<Matrix> &y, double *rest, int) {
+		const int64_t cells = other.cols();
+		// y: cells x 2 lines, Y on the left; Y of the stored cells copied right.
+		double *yd = y.data();
+		double *zd = yd + cells * len;
+		std::fill(zd, zd + cells * len, 0.0);
+		for (int64_t c = 0; c < len; c++)
+			for (int64_t q = s.ptr[k0 + c]; q < s.ptr[k0 + c + 1]; q++)
+				zd[c * cells + s.idx[q]] = yd[c * cells + s.idx[q]];
+		for (int64_t e = 0; e < cells * len; e++)
+			yd[e] = b.den(yd[e]);
+		for (int64_t c = 0; c < len; c++)
+			for (int64_t q = s.ptr[k0 + c]; q < s.ptr[k0 + c + 1]; q++)
+			{
+				const int64_t e = c * cells + s.idx[q];
+				zd[e] = zd[e] == 0.0 ? b.num(s.val[q], 0.0) : s.val[q] * (yd[e] / zd[e]);
+			}
+		Eigen::Map<Matrix> out(rest, r, 2 * len);
+		out.noalias() = other * y;
+		for (int64_t c = 0; c < len; c++)
+			update(b, f.data() + (k0 + c) * r, out.data() + (len + c) * r, out.data() + c * r, r,
+			       s.l1, s.l2);
+	    },
+	    2);
+}
+
+void
+beta_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
+{
+	const Beta b(p.opt.beta);
+	if (s.masked)
+		masked_half(p, b, s, other, f, ws);
+	else
+		dense_half(p, b, s, other, f, ws);
+}
+
+} // namespace
+
+int64_t
+beta_block_lines(int64_t cells, int64_t rank) noexcept
+{
+	const int64_t most = block_columns(rank);
+	return std::clamp<int64_t>(kBetaBlockCells / std::max<int64_t>(cells, 1), 1, most);
+}
+
+int64_t
+beta_scratch_bytes(int64_t rows, int64_t cols, int64_t rank) noexcept
+{
+	// [P | Z] and the product O [P | Z]
+	const int64_t by_cols = (rows + rank) * 2 * beta_block_lines(rows, rank);
+	const int64_t by_rows = (cols + rank) * 2 * beta_block_lines(cols, rank);
+	return std::max(by_cols, by_rows) * static_cast<int64_t>(sizeof(double));
+}
+
+double
+beta_x_term(const Problem &p) noexcept
+{
+	const double beta = p.opt.beta;
+	if (p.opt.loss != NMF_LOSS_BETA || beta == 0.0 || beta == 1.0 || beta == 2.0)
+		return 0.0;
+	double sum = 0.0;
+	for (int64_t q = 0; q < p.x.nnz; q++)
+		if (p.x.values[q] > kEpsilon)
+			sum += power(p.x.values[q], beta);
+	return sum / (beta * (beta - 1.0));
+}
+
+double
+beta_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
+{
+	const Beta b(p.opt.beta);
+	if (p.masked())
+	{
+		const auto sums =
+		    sum_over_cells<1>(p, w, h, ws, [&](std::array<double, 1> &part, double x, double y) {
+			    if (x > kEpsilon)
+				    part[0] += b.cell(x, y == 0.0 ? kEpsilon : y);
+			    else if (b.beta > 0.0)
+				    part[0] += b.absent(y);
+		    });
+		return std::max(p.beta_x + sums[0], 0.0);
+	}
+	// Every cell, by V's columns: a block of Y's columns at a time.
+	const Half s = half_h(p);
+	std::vector<double> &parts = ws.beta_parts;
+	const int64_t blocks = for_dense_blocks(
+	    p, s, w, h, ws,
+	    [&](int64_t blk, int64_t k0, int64_t len, Eigen::Map<Matrix> &y, double *, int) {
+		double part = 0.0;
+		for (int64_t c = 0; c < len; c++)
+		{
+			const int64_t k = k0 + c;
+			double *yc = y.data() + c * y.rows();
+			// The stored cells first; their y is then cleared so that the
+			// sweep below adds only the absent cells' y^beta / beta.
+			for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
+			{
+				double &yi = yc[s.idx[q]];
+				const double x = s.val[q];
+				if (x > kEpsilon)
+				{
+					part += b.cell(x, yi == 0.0 ? kEpsilon : yi);
+					yi = -1.0;
+				}
+			}
+			if (b.beta > 0.0)
+				for (int64_t i = 0; i < y.rows(); i++)
+					if (yc[i] >= 0.0)
+						part += b.absent(yc[i]);
+		}
+		parts[static_cast<size_t>(blk)] = part;
+	    });
+	double loss = p.beta_x;
+	for (int64_t k = 0; k < blocks; k++)
+		loss += parts[static_cast<size_t>(k)];
+	return std::max(loss, 0.0);
+}
+
+double
+mu_beta_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
+{
+	beta_half(p, half_h(p), w, h, ws);
+	beta_half(p, half_w(p), h, w, ws);
+	return beta_loss(p, w, h, ws);
+}
+
+} // namespace nmf::solver
