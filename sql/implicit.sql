@@ -11,7 +11,7 @@ WHERE (u <= 12) = (i <= 8) AND (u + i) % 3 <> 0;
 SELECT nmf(nmf_matrix(u, i, x), 2, feedback => 'implicit', max_iter => 50, seed => 1) AS m
 FROM imp_clicks \gset imp_
 
--- the options recorded: feedback, alpha (default 40) and the ridge reg (default 0.1)
+-- the options recorded: feedback, alpha (default 2) and the ridge reg (default 10)
 SELECT nmf_info(:'imp_m'::nmf_model) -> 'options' ->> 'feedback' AS feedback,
        nmf_info(:'imp_m'::nmf_model) -> 'options' -> 'alpha' AS alpha,
        nmf_info(:'imp_m'::nmf_model) -> 'options' -> 'reg' AS reg;

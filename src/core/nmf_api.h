@@ -322,8 +322,8 @@ extern "C"
 #define NMF_ALPHA_AUTO (-1.0)
 /* The defaults of implicit feedback's alpha and ridge (docs/performance.md: how they were chosen).
  */
-#define NMF_DEFAULT_ALPHA 40.0
-#define NMF_DEFAULT_IMPLICIT_REG 0.1
+#define NMF_DEFAULT_ALPHA 2.0
+#define NMF_DEFAULT_IMPLICIT_REG 10.0
 /* Early stopping's patience when holdout is given and patience is not. */
 #define NMF_DEFAULT_PATIENCE 10
 

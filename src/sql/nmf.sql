@@ -179,7 +179,7 @@ CREATE OR REPLACE FUNCTION nmf(
 	                                      --   'null': NULL and a WARNING; 'error': an error
 	feedback text DEFAULT 'explicit',     -- 'implicit': stored cells are observations, weighted
 	                                      --   by confidence 1 + alpha v; every other cell is 0
-	alpha float8 DEFAULT NULL)            -- implicit only; NULL: 40
+	alpha float8 DEFAULT NULL)            -- implicit only; NULL: 2 (reg's NULL: 10)
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf IS

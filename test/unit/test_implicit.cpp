@@ -37,7 +37,7 @@ dense_objective(const Eigen::MatrixXd &v, const Eigen::MatrixXd &w, const Eigen:
 	return (c.array() * e.array().square()).sum() + kReg * (w.squaredNorm() + h.squaredNorm());
 }
 
-struct Setup
+struct Planted
 {
 	Eigen::MatrixXd dense;
 	Image img;
@@ -46,7 +46,7 @@ struct Setup
 };
 
 void
-make_problem(Setup &s, int64_t m, int64_t n, int64_t r)
+make_problem(Planted &s, int64_t m, int64_t n, int64_t r)
 {
 	s.img = nmf_test::random_sparse(m, n, 0.15, 5, &s.dense);
 	s.p.x = nmf_test::csr_of(s.img);
@@ -59,7 +59,7 @@ make_problem(Setup &s, int64_t m, int64_t n, int64_t r)
 
 TEST(Implicit, LossIsTheDenseWeightedObjective)
 {
-	Setup s;
+	Planted s;
 	make_problem(s, 30, 20, 3);
 	const int64_t r = 3;
 	nmf::Matrix w(r, 30), h(r, 20);
@@ -74,7 +74,7 @@ TEST(Implicit, LossIsTheDenseWeightedObjective)
 // and it is the dense objective after every iteration.
 TEST(Implicit, ObjectiveDecreasesMonotonically)
 {
-	Setup s;
+	Planted s;
 	make_problem(s, 30, 20, 3);
 	const int64_t r = 3;
 	nmf::Matrix w(r, 30), h(r, 20);
@@ -97,7 +97,7 @@ TEST(Implicit, ObjectiveDecreasesMonotonically)
 // sweeps a half makes: so once converged, to near rounding.
 TEST(Implicit, RowMatchesTheDenseNormalEquations)
 {
-	Setup s;
+	Planted s;
 	make_problem(s, 30, 20, 3);
 	const int64_t r = 3;
 	nmf::Matrix w(r, 30), h(r, 20);
