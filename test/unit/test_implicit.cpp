@@ -180,3 +180,29 @@ TEST(Implicit, ModelRecordsFeedbackAndRefusesCombinations)
 		EXPECT_EQ(fit, nullptr);
 	}
 }
+
+// Without a ridge the fold-in of an implicit model solves each training row's
+// own problem, on the normalised scale: at a stationary point it gives W back.
+TEST(Implicit, TransformOfTheTrainingRowsGivesW)
+{
+	Eigen::MatrixXd dense;
+	const Image matrix = nmf_test::random_sparse(12, 9, 0.3, 3, &dense);
+	NmfcOptions opt = implicit_options(2);
+	opt.reg = 0;
+	opt.max_iter = 3000;
+	opt.tol = 0;
+	const Image model = nmf_test::fit_model(matrix, opt);
+	const NmfcModelView mv = nmfc_model_view(static_cast<const NmfModelFlat *>(model.data()));
+	ASSERT_EQ(mv.feedback, NMF_FEEDBACK_IMPLICIT);
+	const NmfcMatrixView xv = nmf_test::view_of(matrix);
+	std::vector<double> out(static_cast<size_t>(12 * 2));
+	int64_t uc, ucols;
+	NmfcError err;
+	ASSERT_EQ(nmfc_transform(&mv, &xv, nmf_matrix_col_ids(nmf_test::flat(matrix)), out.data(),
+	                         nullptr, &uc, &ucols, nullptr, &err),
+	          NMFC_OK)
+	    << err.message;
+	const double largest = Eigen::Map<const Eigen::VectorXd>(mv.w, 24).maxCoeff();
+	for (size_t q = 0; q < out.size(); q++)
+		EXPECT_NEAR(out[q], mv.w[q], 1e-6 * largest) << q;
+}
