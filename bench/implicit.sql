@@ -46,6 +46,14 @@ BEGIN
 END $$;
 SELECT pg_temp.timed_fit('implicit a=' || a || ' reg=' || r, train, 20, 'implicit', a, r, 15)
 FROM split, (VALUES (0.5), (1.0), (2.0), (4.0), (10.0), (40.0)) alphas(a), (VALUES (1.0), (10.0)) regs(r);
+-- the defaults: alpha and reg NULL, tol 1e-4, max_iter NULL
+CREATE FUNCTION pg_temp.default_fit(m nmf_matrix) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz := clock_timestamp(); fitted nmf_model;
+BEGIN
+	fitted := nmf(m, 20, feedback => 'implicit', seed => 1);
+	INSERT INTO runs VALUES ('implicit, defaults', fitted, extract(epoch FROM clock_timestamp() - t0));
+END $$;
+SELECT pg_temp.default_fit(train) FROM split;
 SELECT pg_temp.timed_fit('zero-filled nmf(m01, 20)', train01, 20, 'explicit', NULL, NULL, 100) FROM split;
 
 SELECT lists, round((s ->> 'ndcg')::numeric, 4) AS ndcg_at_10,
