@@ -22,7 +22,7 @@ OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 REGRESS = matrix_io matrix_agg matrix_rows fit_mu fit_hals fit_kl fit_beta fit_gd fit_missing init options model_io \
 	relations history fit_table errors \
-	apply_predict apply_recommend apply_transform apply_score rank_score apply_cv on_small fit_distributed threads bias defaults catalog serve
+	apply_predict apply_recommend apply_transform apply_score rank_score apply_cv on_small fit_distributed threads bias defaults catalog serve implicit
 REGRESS_OPTS = --load-extension=nmf
 
 EIGEN_INCLUDE ?= /usr/include/eigen3

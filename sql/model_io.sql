@@ -37,10 +37,10 @@ SELECT overlay(m::bytea PLACING '\xffffffffffffffff'::bytea FROM 29 FOR 8)::nmf_
 -- and version 1 (nmf 0.1: also no learning_rate field, 8 bytes before the
 -- iterations) come in upgraded: the same model, in the current version
 CREATE TEMP TABLE old AS
-SELECT overlay(overlay(m::bytea PLACING '\x0200'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 181 FOR 104) AS v2,
-	overlay(overlay(overlay(m::bytea PLACING '\x0100'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 181 FOR 104)
+SELECT overlay(overlay(m::bytea PLACING '\x0200'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 181 FOR 120) AS v2,
+	overlay(overlay(overlay(m::bytea PLACING '\x0100'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 181 FOR 120)
 		PLACING ''::bytea FROM 125 FOR 8) AS v1,
-	overlay(overlay(m::bytea PLACING '\x0400'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 261 FOR 24) AS v4,
+	overlay(overlay(m::bytea PLACING '\x0400'::bytea FROM 5 FOR 2) PLACING ''::bytea FROM 261 FOR 40) AS v4,
 	m
 FROM mm;
 SELECT octet_length(m::bytea) - octet_length(v2) AS v2_shorter, octet_length(m::bytea) - octet_length(v1) AS v1_shorter,

@@ -42,6 +42,8 @@ struct ModelView
 	bool clip = false;             // predictions kept within the training range
 	double clip_min = 0.0;
 	double clip_max = 0.0;
+	bool implicit = false; // fitted to implicit feedback: fold-in weighs by confidence
+	double alpha = 0.0;    // implicit: a stored cell's confidence is 1 + alpha v
 };
 
 // The door's view of a model, checked (door_apply.cpp).

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: PostgreSQL
 // The door of using a model: predict, recommend, similar, transform, score
 // and split (src/pg/predict.c, recommend.c, similar.c, transform.c, score.c).
+#include <cmath>
+
 #include "apply.hpp"
 #include "door_guard.hpp"
 
@@ -34,6 +36,13 @@ nmf::apply::view_of(const NmfcModelView *m)
 		v.l2_bias = m->l2_bias;
 		v.b_row = m->b_row;
 		v.b_col = m->b_col;
+	}
+	if (m->feedback == NMF_FEEDBACK_IMPLICIT)
+	{
+		if (!(m->alpha >= 0) || !std::isfinite(m->alpha))
+			throw nmf::InvalidArgument("an implicit model view needs a finite alpha >= 0");
+		v.implicit = true;
+		v.alpha = m->alpha;
 	}
 	if (m->clip)
 	{

@@ -83,6 +83,7 @@ extern "C"
 	OPTION_LOOKUPS(NMFC_OPT_loss, nmfc_loss_code, nmfc_loss_name, nmfc_loss_names)
 	OPTION_LOOKUPS(NMFC_OPT_init, nmfc_init_code, nmfc_init_name, nmfc_init_names)
 	OPTION_LOOKUPS(NMFC_OPT_missing, nmfc_missing_code, nmfc_missing_name, nmfc_missing_names)
+	OPTION_LOOKUPS(NMFC_OPT_feedback, nmfc_feedback_code, nmfc_feedback_name, nmfc_feedback_names)
 
 	int
 	nmfc_fit_unfittable(const NmfcMatrixView *x, const NmfcOptions *opt) noexcept

@@ -85,6 +85,8 @@ extern "C"
 			v.clip_min = m->v_min;
 			v.clip_max = m->v_max;
 		}
+		v.feedback = m->feedback;
+		v.alpha = m->alpha;
 		return v;
 	}
 

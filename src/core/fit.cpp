@@ -105,6 +105,21 @@ Fit::validate_combinations(const CsrView &x, const NmfcOptions &given)
 		                      "V - mu - b_row - b_col has negative cells, which multiplicative "
 		                      "updates cannot fit");
 
+	const bool implicit = opt.feedback == NMF_FEEDBACK_IMPLICIT;
+	if (opt.alpha > 0 && !implicit)
+		throw InvalidArgument("alpha applies only to feedback 'implicit'; leave it NULL for "
+		                      "explicit feedback");
+	if (implicit && opt.solver != NMF_SOLVER_HALS)
+		throw InvalidArgument("feedback 'implicit' is fitted by solver 'hals' only");
+	if (implicit && opt.missing != NMF_MISSING_ZERO)
+		throw InvalidArgument("missing 'ignore' does not apply to feedback 'implicit': every "
+		                      "cell counts, an absent one as preference 0 at confidence 1");
+	if (implicit && opt.bias)
+		throw InvalidArgument("bias is not supported with feedback 'implicit'");
+	if (implicit && opt.holdout > 0)
+		throw InvalidArgument("holdout is not supported with feedback 'implicit': its early "
+		                      "stopping measures the error of stored values");
+
 	const bool custom = opt.init == NMF_INIT_CUSTOM;
 	if ((opt.w_init != nullptr || opt.h_init != nullptr) && !custom)
 		throw InvalidArgument("w_init and h_init need init 'custom'");
@@ -216,7 +231,8 @@ int64_t
 Fit::product_columns(const CsrView &x, const NmfcOptions &opt) noexcept
 {
 	const bool by_rows = opt.solver != NMF_SOLVER_GD && solver::frobenius_like(opt) &&
-	                     opt.missing == NMF_MISSING_ZERO && opt.rank <= kScatterMaxRank;
+	                     opt.missing == NMF_MISSING_ZERO && opt.rank <= kScatterMaxRank &&
+	                     opt.feedback != NMF_FEEDBACK_IMPLICIT;
 	return by_rows ? x.cols : 0;
 }
 
@@ -237,7 +253,11 @@ Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 	if (reg_from_data(opt))
 		choose_reg(x, opt);
 	else if (opt.reg == NMF_REG_AUTO)
-		p_.opt.reg = 0.0;
+		p_.opt.reg = p_.implicit() ? NMF_DEFAULT_IMPLICIT_REG : 0.0;
+	if (!p_.implicit())
+		p_.opt.alpha = 0.0;
+	else if (opt.alpha == NMF_ALPHA_AUTO)
+		p_.opt.alpha = NMF_DEFAULT_ALPHA;
 	if (x.nnz > 0)
 	{
 		const auto range = std::minmax_element(x.values, x.values + x.nnz);
@@ -249,8 +269,11 @@ Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 	xt_ = transpose(p_.x, intr, lanes(opt));
 	p_.xt = &xt_;
 
+	// Implicit: the objective at W H = 0, sum of c p^2 over the observed cells.
 	for (int64_t q = 0; q < p_.x.nnz; q++)
-		p_.x_norm_sq += p_.x.values[q] * p_.x.values[q];
+		p_.x_norm_sq += p_.implicit()
+		                    ? (p_.x.values[q] > 0 ? 1.0 + p_.opt.alpha * p_.x.values[q] : 0.0)
+		                    : p_.x.values[q] * p_.x.values[q];
 	if (!std::isfinite(p_.x_norm_sq))
 		throw InvalidArgument("the squared norm of the matrix overflows: values are too large");
 	p_.beta_x = solver::beta_x_term(p_);
@@ -355,6 +378,8 @@ Fit::iterate()
 		v.values = values_;
 		bias_.update(v, xt_, w_, h_, p_.intr);
 	}
+	if (p_.implicit())
+		return solver::implicit_iteration(p_, w_, h_, ws_);
 	switch (p_.opt.solver)
 	{
 	case NMF_SOLVER_MU:
@@ -543,6 +568,8 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	header.stop = stop_;
 	header.best_iteration = s.best_iteration;
 	header.tune_len = 0;
+	header.feedback = p_.opt.feedback;
+	header.alpha = p_.opt.alpha;
 	NmfModelFlat *model = write_header(flat, header);
 	std::memcpy(const_cast<int64_t *>(nmf_model_row_ids(model)), row_ids,
 	            static_cast<size_t>(m) * sizeof(int64_t));

@@ -26,7 +26,7 @@ static_assert(sizeof(NmfStateFlat) == 24 && offsetof(NmfStateFlat, count) == 16,
               "NmfStateFlat layout changed");
 static_assert(sizeof(NmfTriplet) == 24 && offsetof(NmfTriplet, value) == 16,
               "NmfTriplet layout changed");
-static_assert(sizeof(NmfModelFlat) == 288, "NmfModelFlat layout changed");
+static_assert(sizeof(NmfModelFlat) == 304, "NmfModelFlat layout changed");
 static_assert(offsetof(NmfModelFlat, rows) == 16 && offsetof(NmfModelFlat, solver) == 48 &&
                   offsetof(NmfModelFlat, tol) == 72 && offsetof(NmfModelFlat, l2_h) == 120 &&
                   offsetof(NmfModelFlat, learning_rate) == 128 &&
@@ -37,7 +37,8 @@ static_assert(offsetof(NmfModelFlat, rows) == 16 && offsetof(NmfModelFlat, solve
                   offsetof(NmfModelFlat, bias) == 200 &&
                   offsetof(NmfModelFlat, reg) == NMF_MODEL_V3_HEADER &&
                   offsetof(NmfModelFlat, tune_len) == 256 &&
-                  offsetof(NmfModelFlat, beta) == NMF_MODEL_V4_HEADER,
+                  offsetof(NmfModelFlat, beta) == NMF_MODEL_V4_HEADER &&
+                  offsetof(NmfModelFlat, feedback) == 288 && offsetof(NmfModelFlat, alpha) == 296,
               "NmfModelFlat layout changed");
 
 namespace nmf
@@ -484,6 +485,13 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	c.check_range("update_cells", h.update_cells, 0, INT64_MAX);
 	if (h.updates == 0)
 		c.check_zero("update_cells (without updates)", h.update_cells);
+	c.check_range("feedback", h.feedback, 0, NMF_FEEDBACK_COUNT - 1);
+	c.check_zero("reserved5", h.reserved5);
+	c.check_nonneg("alpha", h.alpha);
+	if (h.feedback == NMF_FEEDBACK_EXPLICIT)
+		c.check_zero("alpha (with explicit feedback)", h.alpha);
+	else if (h.missing != NMF_MISSING_ZERO || h.bias != 0)
+		c.fail("implicit feedback needs missing = ", NMF_MISSING_ZERO, " and bias = 0");
 	c.check_exact_size(size,
 	                   model_size(h.rows, h.cols, h.rank, h.history_len, h.bias == 1, h.tune_len));
 

@@ -36,9 +36,10 @@ fill(Matrix &f, double avg, NormalSource &normals, const NmfcInterrupts &intr)
 double
 counted_mean(const Problem &p) noexcept
 {
+	// Implicit feedback fits the preferences: 1 on an observed cell.
 	double sum = 0.0;
 	for (int64_t q = 0; q < p.x.nnz; q++)
-		sum += p.x.values[q];
+		sum += p.implicit() ? (p.x.values[q] > 0 ? 1.0 : 0.0) : p.x.values[q];
 	if (p.masked())
 		return p.x.nnz > 0 ? sum / static_cast<double>(p.x.nnz) : 0.0;
 	return sum / (static_cast<double>(p.x.rows) * static_cast<double>(p.x.cols));

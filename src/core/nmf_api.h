@@ -291,6 +291,18 @@ extern "C"
 		 * losses.
 		 */
 		double beta;
+		/*
+		 * feedback = NMF_FEEDBACK_IMPLICIT: V's stored cells are observations
+		 * (clicks, plays), not values to reproduce. Hu, Koren & Volinsky's
+		 * model: preference 1 on a stored cell and 0 elsewhere, confidence
+		 * 1 + alpha v on a stored cell and 1 elsewhere; the fit minimises
+		 * sum c (p - W H)^2 + (l2 + reg) (||W||^2 + ||H||^2) (+ 2 l1 sums)
+		 * over every cell without forming them. alpha NMF_ALPHA_AUTO:
+		 * NMF_DEFAULT_ALPHA when implicit, else 0; reg NMF_REG_AUTO:
+		 * NMF_DEFAULT_IMPLICIT_REG when implicit.
+		 */
+		int32_t feedback;
+		double alpha;
 
 		/*
 		 * Read only while nmfc_fit_create runs. init = NMF_INIT_CUSTOM: W (m x r)
@@ -312,6 +324,12 @@ extern "C"
 #define NMF_REG_AUTO (-1.0)
 /* The default count-scaled ridge of fits with missing 'ignore' (README: how it was chosen). */
 #define NMF_DEFAULT_REG 0.05
+/* alpha not given: NMF_DEFAULT_ALPHA for implicit feedback, else 0. */
+#define NMF_ALPHA_AUTO (-1.0)
+/* The defaults of implicit feedback's alpha and ridge (docs/performance.md: how they were chosen).
+ */
+#define NMF_DEFAULT_ALPHA 2.0
+#define NMF_DEFAULT_IMPLICIT_REG 10.0
 /* Early stopping's patience when holdout is given and patience is not. */
 #define NMF_DEFAULT_PATIENCE 10
 
@@ -393,15 +411,18 @@ extern "C"
 	int nmfc_loss_code(const char *name) NMFC_NOEXCEPT;
 	int nmfc_init_code(const char *name) NMFC_NOEXCEPT;
 	int nmfc_missing_code(const char *name) NMFC_NOEXCEPT;
+	int nmfc_feedback_code(const char *name) NMFC_NOEXCEPT;
 	const char *nmfc_solver_name(int code) NMFC_NOEXCEPT;
 	const char *nmfc_loss_name(int code) NMFC_NOEXCEPT;
 	const char *nmfc_init_name(int code) NMFC_NOEXCEPT;
 	const char *nmfc_missing_name(int code) NMFC_NOEXCEPT;
+	const char *nmfc_feedback_name(int code) NMFC_NOEXCEPT;
 	/* Comma-separated list of accepted names, for error hints (NmfcOptionInfo.values). */
 	const char *nmfc_solver_names(void) NMFC_NOEXCEPT;
 	const char *nmfc_loss_names(void) NMFC_NOEXCEPT;
 	const char *nmfc_init_names(void) NMFC_NOEXCEPT;
 	const char *nmfc_missing_names(void) NMFC_NOEXCEPT;
+	const char *nmfc_feedback_names(void) NMFC_NOEXCEPT;
 
 	typedef struct NmfcFit NmfcFit; /* opaque, owned by the core */
 

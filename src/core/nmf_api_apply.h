@@ -31,6 +31,8 @@ extern "C"
 		const double *b_col; /* cols, or NULL without bias */
 		int32_t clip;        /* 1: predicted values are clipped to [clip_min, clip_max] */
 		double clip_min, clip_max;
+		int32_t feedback; /* NMF_FEEDBACK_*: implicit folds rows in with confidences */
+		double alpha;     /* implicit: a stored cell's confidence is 1 + alpha v */
 	} NmfcModelView;
 
 	/*

@@ -147,6 +147,12 @@ extern "C"
 	};
 	enum
 	{
+		NMF_FEEDBACK_EXPLICIT = 0, /* V's values are fitted */
+		NMF_FEEDBACK_IMPLICIT = 1, /* preferences and confidences (Hu, Koren & Volinsky) */
+		NMF_FEEDBACK_COUNT
+	};
+	enum
+	{
 		NMF_MISSING_ZERO = 0,
 		NMF_MISSING_IGNORE = 1,
 		NMF_MISSING_COUNT
@@ -223,6 +229,9 @@ extern "C"
 		int32_t updates;      /* nmf_update calls since the last full fit, >= 0 */
 		int32_t reserved4;    /* 0 */
 		int64_t update_cells; /* cells those updates took in, >= 0 (0 when updates = 0) */
+		int32_t feedback;     /* NMF_FEEDBACK_* */
+		int32_t reserved5;    /* 0 */
+		double alpha;         /* implicit: confidence 1 + alpha x of a stored cell; 0 explicit */
 	} NmfModelFlat;
 
 	/* Why a fit ended, beyond converged and max_iter/max_seconds. */

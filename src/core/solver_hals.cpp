@@ -80,10 +80,16 @@ hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gr
 }
 
 // Each line's problem is its own: blocks of lines run on ws.threads lanes,
-// each with its own scratch.
+// each with its own scratch. Implicit feedback (s.alpha >= 0, gram_other the
+// other factor's full Gram): line k's system is
+// G_k = O O^T + sum over its stored cells of (c - 1) o o^T + l2 I and
+// b_k = sum of c o - l1 (p = 1 there, c = 1 + alpha v), so only the
+// correction is formed per line, from the copies scaled by sqrt(c - 1).
 void
-hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
+hals_line_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws,
+               const Matrix *gram_other)
 {
+	const bool implicit = s.alpha >= 0;
 	const int64_t r = f.rows();
 	for_line_blocks(p, ws, s.count, [&](int64_t, int64_t first, int64_t last, int lane) {
 		double *bk = ws.num_of(lane).data();
@@ -92,7 +98,10 @@ hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f
 		for (int64_t k = first; k < last; k++)
 		{
 			std::fill(bk, bk + r, 0.0);
-			g.setZero();
+			if (implicit)
+				g = *gram_other;
+			else
+				g.setZero();
 			// The line's vectors of O are copied a block at a time into
 			// `copies` so that their Gram is one vectorised rank update per block.
 			for (int64_t q0 = s.ptr[k]; q0 < s.ptr[k + 1]; q0 += ws.block)
@@ -102,9 +111,23 @@ hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f
 				{
 					const double *o = other.data() + static_cast<int64_t>(s.idx[q0 + c]) * r;
 					const double x = s.val[q0 + c];
-					std::copy(o, o + r, copies.data() + c * r);
+					double *copy = copies.data() + c * r;
+					if (!implicit)
+					{
+						std::copy(o, o + r, copy);
+						for (int64_t t = 0; t < r; t++)
+							bk[t] += x * o[t];
+						continue;
+					}
+					// A stored 0 is no observation: preference 0, confidence 1.
+					const double extra = x > 0 ? s.alpha * x : 0.0;
+					const double root = std::sqrt(extra);
+					const double weight = x > 0 ? 1.0 + extra : 0.0;
 					for (int64_t t = 0; t < r; t++)
-						bk[t] += x * o[t];
+					{
+						copy[t] = root * o[t];
+						bk[t] += weight * o[t];
+					}
 				}
 				gram_add(g, copies.leftCols(len));
 			}
@@ -118,12 +141,32 @@ hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f
 	});
 }
 
+void
+hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
+{
+	hals_line_half(p, s, other, f, ws, nullptr);
+}
+
 } // namespace
 
 double
 hals_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 {
 	return frobenius_iteration(p, w, h, ws, hals_masked_half, hals_half);
+}
+
+// Hu, Koren & Volinsky's alternating least squares with the non-negative
+// per-line solve: W W^T once for H's half, H H^T once for W's, the rest per
+// line over its stored cells, O(nnz r^2 + (m + n) r^2) per iteration plus the
+// sweeps, every cell counted and none formed.
+double
+implicit_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
+{
+	factor_gram(p, w, ws, ws.gram_w);
+	hals_line_half(p, half_h(p), w, h, ws, &ws.gram_w);
+	factor_gram(p, h, ws, ws.gram_h);
+	hals_line_half(p, half_w(p), h, w, ws, &ws.gram_h);
+	return implicit_loss(p, w, h, ws);
 }
 
 } // namespace nmf::solver

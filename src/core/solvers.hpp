@@ -31,6 +31,12 @@ struct Problem
 	{
 		return opt.missing == NMF_MISSING_IGNORE;
 	}
+
+	bool
+	implicit() const noexcept
+	{
+		return opt.feedback == NMF_FEEDBACK_IMPLICIT;
+	}
 };
 
 // One half-iteration: the factor F (r x count) is updated with the other
@@ -46,6 +52,7 @@ struct Half
 	double l2 = 0.0;
 	double reg = 0.0; // masked: line k's ridge adds reg times its stored cells
 	bool masked = false;
+	double alpha = -1.0; // implicit feedback: a stored cell's confidence is 1 + alpha v; else < 0
 };
 
 // The ridge of line k: the uniform l2 plus the count-scaled reg (Zhou et
@@ -65,6 +72,9 @@ make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double
 {
 	const bool masked = p.masked();
 	const double reg = p.opt.reg > 0 ? p.opt.reg : 0.0; // NMF_REG_AUTO is resolved by the fit
+	// Implicit feedback: the ridge is uniform, reg as the paper's lambda.
+	if (p.implicit())
+		return Half{ptr, idx, val, count, l1, l2 + reg, 0.0, false, p.opt.alpha};
 	return Half{ptr,
 	            idx,
 	            val,
@@ -72,7 +82,8 @@ make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double
 	            l1,
 	            masked ? l2 : l2 + reg * static_cast<double>(other_count),
 	            masked ? reg : 0.0,
-	            masked};
+	            masked,
+	            -1.0};
 }
 
 // H's half: V's columns, W fixed.
@@ -172,6 +183,14 @@ int64_t beta_block_lines(int64_t cells, int64_t rank) noexcept;
 // Bytes of one lane's block of W H (beta_dense), for the fit's memory bound.
 int64_t beta_scratch_bytes(int64_t rows, int64_t cols, int64_t rank) noexcept;
 
+// F F^T (r x r) of a factor stored r x count, summed by blocks in block order.
+void factor_gram(const Problem &p, const Matrix &f, Workspace &ws, Matrix &gram);
+
+// Implicit feedback's objective (NmfcOptions.feedback): sum over every cell
+// of c (p - W H)^2 plus the penalties, from W W^T and H H^T and one pass over
+// the stored cells; computes and leaves ws.gram_w and ws.gram_h.
+double implicit_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
+
 // The loss the options name, of the current factors. Leaves ws.gram_w and
 // ws.gram_h set when the loss is the Frobenius one with absent cells as zeros,
 // which the iterations below expect on entry and leave for the next one.
@@ -192,6 +211,8 @@ double mu_kl_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
 double mu_beta_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
 double hals_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
 double gd_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
+// Implicit feedback, by solver hals's per-line coordinate descent.
+double implicit_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws);
 
 // Multiplicative Frobenius half-step F <- F o B / (G F + l1 + l2 F), exposed
 // for the test of the seed's point against gd_elementwise_step. Absent cells

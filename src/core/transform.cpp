@@ -9,6 +9,14 @@
 // G_i = sum over its known stored cells of h_j h_j' (O(nnz_row r^2)).
 // Either way a sweep of coordinate descent costs O(r^2).
 //
+// An implicit model (feedback 'implicit') solves the row's own problem of
+// the fit: min sum over every model column of c_j (p_j - w h_j)^2 with p_j = 1
+// and c_j = 1 + alpha x_j on the row's stored cells (x_j > 0), 0 and 1
+// elsewhere: G_i = H H' + sum of alpha x_j h_j h_j' over the stored cells,
+// b = sum of c_j h_j. Without the fit's ridge: it was on the factors' scale
+// before the model normalised them, and H H' over every column keeps G_i
+// well posed.
+//
 // A biased model (always masked) predicts mu + b_row + b_col + w H: the new
 // row's bias b is one more coordinate, unconstrained, solved with w on the
 // targets x_j - mu - b_col[j] with the fit's ridge l2_bias / 2 b^2: the Gram
@@ -157,8 +165,11 @@ transform(const ModelView &m, const CsrView &x, const int64_t *x_col_ids, bool m
 	}
 
 	Eigen::MatrixXd gram(r, r);
+	Eigen::MatrixXd all(r, r);
 	if (!masked)
 		gram.noalias() = h.transpose() * h;
+	if (m.implicit)
+		all = gram;
 	Eigen::VectorXd b(r);
 	int64_t since_poll = 0;
 	for (int64_t i = 0; i < x.rows; i++)
@@ -166,6 +177,8 @@ transform(const ModelView &m, const CsrView &x, const int64_t *x_col_ids, bool m
 		b.setZero();
 		if (masked)
 			gram.setZero();
+		else if (m.implicit)
+			gram.triangularView<Eigen::Lower>() = all;
 		for (int64_t p = x.row_ptr[i]; p < x.row_ptr[i + 1]; p++)
 		{
 			const int64_t j = col_of[static_cast<size_t>(x.col_idx[p])];
@@ -175,11 +188,21 @@ transform(const ModelView &m, const CsrView &x, const int64_t *x_col_ids, bool m
 				continue;
 			}
 			const auto hj = h.row(j).transpose();
+			if (m.implicit)
+			{
+				const double v = x.values[p];
+				if (v > 0)
+				{
+					b.noalias() += (1.0 + m.alpha * v) * hj;
+					gram.selfadjointView<Eigen::Lower>().rankUpdate(hj, m.alpha * v);
+				}
+				continue;
+			}
 			b.noalias() += x.values[p] * hj;
 			if (masked)
 				gram.selfadjointView<Eigen::Lower>().rankUpdate(hj);
 		}
-		if (masked)
+		if (masked || m.implicit)
 			gram.triangularView<Eigen::StrictlyUpper>() = gram.transpose();
 		double *wi = out + i * r;
 		std::fill(wi, wi + r, 0.0);

@@ -257,6 +257,10 @@ update(const apply::ModelView &m, double reg, double l1_w, double l1_h, double l
 		throw InvalidArgument(message("sweeps must be between 1 and 100, not ", sweeps));
 	if (x.nnz < 1)
 		throw InvalidArgument("new_cells holds no cell");
+	// Its stand-in for the old cells is the explicit model's Gram, not the
+	// confidence-weighted one.
+	if (m.implicit)
+		throw InvalidArgument("nmf_update does not take a model of feedback 'implicit': refit it");
 	const int64_t r = m.rank;
 	Updated u;
 	std::vector<int64_t> old_row_at, x_row_at, old_col_at, x_col_at;

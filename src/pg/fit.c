@@ -165,6 +165,14 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int gap, NmfcOpti
 		opt->init = NMF_INIT_CUSTOM;
 	/* solver NULL: hals for frobenius, mu for the rest; loss 'is': beta 0 */
 	nmfc_options_resolve(opt);
+
+	/* The core refuses it too; the hint says what to do instead. */
+	if (opt->feedback == NMF_FEEDBACK_IMPLICIT && opt->bias)
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("bias is not supported with feedback 'implicit'"),
+		         errhint("Leave bias false: implicit feedback fits preferences of 0 and 1, and "
+		                 "the confidence weights already account for how often a cell was seen.")));
 }
 
 /*

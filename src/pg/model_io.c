@@ -100,8 +100,14 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	                 m->learning_rate > 0 ? nmfpg_json_number(m->learning_rate) : "null");
 	appendStringInfo(&s, ", \"bias\": %s, \"l2_bias\": %s", m->bias ? "true" : "false",
 	                 m->bias ? nmfpg_json_number(m->l2_bias) : "null");
-	appendStringInfo(&s, ", \"reg\": %s, \"holdout\": %s}", nmfpg_json_number(m->reg),
+	appendStringInfo(&s, ", \"reg\": %s, \"holdout\": %s", nmfpg_json_number(m->reg),
 	                 nmfpg_json_number(m->holdout));
+	/* alpha: the confidence of implicit feedback, absent for explicit */
+	appendStringInfoString(&s, ", ");
+	append_json_string(&s, "feedback", nmfc_feedback_name(m->feedback));
+	if (m->feedback == NMF_FEEDBACK_IMPLICIT)
+		appendStringInfo(&s, ", \"alpha\": %s", nmfpg_json_number(m->alpha));
+	appendStringInfoChar(&s, '}');
 	/* mu: the global offset of a biased model; null without biases */
 	appendStringInfo(&s, ", \"bias\": %s, \"mu\": %s", m->bias ? "true" : "false",
 	                 m->bias ? nmfpg_json_number(m->mu) : "null");

@@ -194,8 +194,11 @@ CREATE OR REPLACE FUNCTION nmf(
 	holdout float8 DEFAULT 0,             -- 0 .. 0.5: cells left out to stop on; 0: none
 	patience int DEFAULT NULL,            -- iterations without a better held-out error; NULL: 10
 	beta float8 DEFAULT NULL,             -- loss 'beta': -10 .. 10 (0 itakura-saito, 1 kl, 2 frobenius)
-	on_small text DEFAULT 'null')         -- NULL, empty, all-zero or rank > min(rows, cols):
+	on_small text DEFAULT 'null',         -- NULL, empty, all-zero or rank > min(rows, cols):
 	                                      --   'null': NULL and a WARNING; 'error': an error
+	feedback text DEFAULT 'explicit',     -- 'implicit': stored cells are observations, weighted
+	                                      --   by confidence 1 + alpha v; every other cell is 0
+	alpha float8 DEFAULT NULL)            -- implicit only; NULL: 2 (reg's NULL: 10)
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf IS
@@ -215,7 +218,7 @@ CREATE OR REPLACE FUNCTION nmf_fit(source text, row_col text, col_col text, valu
 	bias boolean DEFAULT false, l2_bias float8 DEFAULT 10, threads int DEFAULT NULL,
 	reg float8 DEFAULT NULL, holdout float8 DEFAULT 0, patience int DEFAULT NULL,
 	beta float8 DEFAULT NULL,
-	on_small text DEFAULT 'null')
+	on_small text DEFAULT 'null', feedback text DEFAULT 'explicit', alpha float8 DEFAULT NULL)
 	RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'nmf_fit_table' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION nmf_fit IS

@@ -27,10 +27,11 @@ from nmftest import TestDatabase, main, scalar  # noqa: E402
 NULL_DEFAULTS = {"max_iter": "200", "learning_rate": "null", "reg": "0", "threads": None,
                  "solver": "hals", "beta": None,
                  "patience": None, "warm_start": None, "w_init": None, "h_init": None}
-# Options nmf_info records only for some fits (without bias, l2_bias is null); on_small
+# Options nmf_info records only for some fits (without bias, l2_bias is null; alpha only
+# for implicit feedback); on_small
 # says what happens when there is no fit, so a model has nothing to record.
 NOT_RECORDED = {"verbose", "threads", "patience", "warm_start", "w_init", "h_init", "l2_bias", "beta",
-                "models_table", "on_small"}
+                "models_table", "on_small", "alpha"}
 
 
 OPTIONS_DEF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "core", "options.def")
@@ -172,7 +173,7 @@ def body(tap):
             diff = {k: (v, fit.get(k)) for k, v in nmf.items() if fit.get(k) != v}
             c.ok(not diff, "differences: %s" % diff)
         for option, fn in (("solver", "solver"), ("loss", "loss"), ("init", "init"),
-                           ("missing", "missing")):
+                           ("missing", "missing"), ("feedback", "feedback")):
             with tap.case("the %s names nmf() accepts are those its error lists" % option) as c:
                 cur = conn.cursor()
                 try:

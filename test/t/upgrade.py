@@ -107,7 +107,7 @@ def default_version():
 
 # Byte offsets in a model's send form (no length word): the version, and the
 # fields formats 3 (24 bytes of biases), 4 (56 bytes) and 5 (24 bytes) added after history_len.
-VERSION_AT, BIAS_FIELDS_AT, BIAS_FIELDS_LEN, LATER_FIELDS_LEN = 4, 180, 24, 104
+VERSION_AT, BIAS_FIELDS_AT, BIAS_FIELDS_LEN, LATER_FIELDS_LEN = 4, 180, 24, 120
 
 
 def as_format_2(model):

@@ -51,10 +51,10 @@ TEST(Format, Sizes)
 	EXPECT_EQ(nmfc_matrix_size(NMF_MAX_DIM, NMF_MAX_DIM, INT64_MAX / 2), -1) << "overflow";
 	EXPECT_GT(nmfc_matrix_size(NMF_MAX_DIM, NMF_MAX_DIM, 0), 0);
 
-	// 288 header + 8 * (3 + 4) ids + 8 * (3 + 4) * 2 factors + 16 * 5 history.
-	EXPECT_EQ(nmfc_model_size(3, 4, 2, 5), 288 + 56 + 112 + 80);
+	// 304 header + 8 * (3 + 4) ids + 8 * (3 + 4) * 2 factors + 16 * 5 history.
+	EXPECT_EQ(nmfc_model_size(3, 4, 2, 5), 304 + 56 + 112 + 80);
 	// A biased model adds its 3 + 4 biases.
-	EXPECT_EQ(nmfc_model_size_bias(3, 4, 2, 5, 1), 288 + 56 + 112 + 80 + 56);
+	EXPECT_EQ(nmfc_model_size_bias(3, 4, 2, 5, 1), 304 + 56 + 112 + 80 + 56);
 	EXPECT_EQ(nmfc_model_size_bias(3, 4, 2, 5, 0), nmfc_model_size(3, 4, 2, 5));
 	EXPECT_EQ(nmfc_model_size(3, 4, 4, 0), -1) << "rank > min(rows, cols)";
 	EXPECT_EQ(nmfc_model_size(3, 4, 0, 0), -1);
@@ -62,7 +62,7 @@ TEST(Format, Sizes)
 	EXPECT_EQ(nmfc_model_size(NMF_MAX_DIM, NMF_MAX_DIM, NMF_MAX_RANK + 1, 0), -1);
 	// The hard limits keep the largest model size within int64.
 	EXPECT_EQ(nmfc_model_size(NMF_MAX_DIM, NMF_MAX_DIM, NMF_MAX_RANK, INT32_MAX),
-	          288 + 16 * NMF_MAX_DIM * (1 + NMF_MAX_RANK) + 16 * int64_t(INT32_MAX));
+	          304 + 16 * NMF_MAX_DIM * (1 + NMF_MAX_RANK) + 16 * int64_t(INT32_MAX));
 	EXPECT_EQ(nmfc_model_size(3, 4, 1, int64_t(INT32_MAX) + 1), -1);
 }
 
