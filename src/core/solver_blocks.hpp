@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 
 #include "parallel.hpp"
 #include "solvers.hpp"
@@ -48,6 +49,43 @@ for_lines(const Problem &p, const Half &s, Matrix &f, Workspace &ws, const Line 
 			line(k, fk, num, den);
 		}
 	});
+}
+
+// The multiplicative half over stored cells only (missing = 'ignore'): line
+// k's num = sum a o and den = sum c o over its cells, (a, c) = weights(v,
+// o . f_k) for each cell's other-side line o, then update(k, f_k, num, den).
+template <typename Weights, typename Update>
+void
+masked_sums(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws,
+            const Weights &weights, const Update &update)
+{
+	const int64_t r = f.rows();
+	for_lines(p, s, f, ws, [&](int64_t k, double *fk, double *num, double *den) {
+		std::fill(den, den + r, 0.0);
+		for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
+		{
+			const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
+			const std::pair<double, double> ac = weights(s.val[q], dot(o, fk, r));
+			for (int64_t t = 0; t < r; t++)
+			{
+				num[t] += ac.first * o[t];
+				den[t] += ac.second * o[t];
+			}
+		}
+		update(k, fk, num, den);
+	});
+}
+
+// One iteration of a multiplicative solver: H (W fixed), then W (the new H
+// fixed), each by half(p, side, other, f, ws); then the loss.
+template <typename HalfStep, typename Loss>
+double
+h_then_w(const Problem &p, Matrix &w, Matrix &h, Workspace &ws, const HalfStep &half,
+         const Loss &loss)
+{
+	half(p, half_h(p), w, h, ws);
+	half(p, half_w(p), h, w, ws);
+	return loss(p, w, h, ws);
 }
 
 // The N sums over V's stored cells of cell(sums, v_ij, (W H)_ij), in row

@@ -49,20 +49,11 @@ void
 mu_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
 {
 	const int64_t r = f.rows();
-	for_lines(p, s, f, ws, [&](int64_t k, double *fk, double *num, double *den) {
-		std::fill(den, den + r, 0.0);
-		for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
-		{
-			const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
-			const double wh = dot(o, fk, r);
-			for (int64_t t = 0; t < r; t++)
-			{
-				num[t] += s.val[q] * o[t];
-				den[t] += wh * o[t];
-			}
-		}
+	masked_sums(
+	    p, s, other, f, ws, [](double v, double wh) { return std::make_pair(v, wh); },
+	    [&](int64_t k, double *fk, const double *num, const double *den) {
 		multiply_update(fk, num, den, r, s.l1, line_l2(s, k));
-	});
+	    });
 }
 
 } // namespace

@@ -141,23 +141,12 @@ void
 masked_half(const Problem &p, const Beta &b, const Half &s, const Matrix &other, Matrix &f,
             Workspace &ws)
 {
-	const int64_t r = f.rows();
-	for_lines(p, s, f, ws, [&](int64_t k, double *fk, double *num, double *den) {
-		std::fill(den, den + r, 0.0);
-		for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
-		{
-			const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
-			const double y = dot(o, fk, r);
-			const double a = b.num(s.val[q], y);
-			const double c = b.den(y);
-			for (int64_t t = 0; t < r; t++)
-			{
-				num[t] += a * o[t];
-				den[t] += c * o[t];
-			}
-		}
-		update(b, fk, num, den, r, s.l1, line_l2(s, k));
-	});
+	masked_sums(
+	    p, s, other, f, ws,
+	    [&](double v, double y) { return std::make_pair(b.num(v, y), b.den(y)); },
+	    [&](int64_t k, double *fk, const double *num, const double *den) {
+		update(b, fk, num, den, f.rows(), s.l1, line_l2(s, k));
+	    });
 }
 
 // body(blk, k0, len, y, rest, lane) for each block of F's lines, y's first
@@ -318,9 +307,7 @@ beta_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 double
 mu_beta_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 {
-	beta_half(p, half_h(p), w, h, ws);
-	beta_half(p, half_w(p), h, w, ws);
-	return beta_loss(p, w, h, ws);
+	return h_then_w(p, w, h, ws, beta_half, beta_loss);
 }
 
 } // namespace nmf::solver

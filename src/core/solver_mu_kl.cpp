@@ -70,9 +70,7 @@ kl_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspa
 double
 mu_kl_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 {
-	kl_half(p, half_h(p), w, h, ws);
-	kl_half(p, half_w(p), h, w, ws);
-	return kl_loss(p, w, h, ws);
+	return h_then_w(p, w, h, ws, kl_half, kl_loss);
 }
 
 } // namespace nmf::solver

@@ -55,18 +55,26 @@ make_problem(Planted &s, int64_t m, int64_t n, int64_t r)
 	s.p.opt = implicit_options(r);
 }
 
+// A planted 30 x 20 problem at rank 3 from a random start, on one lane.
+struct Started : Planted
+{
+	static constexpr int64_t r = 3;
+	nmf::Matrix w{r, 30}, h{r, 20};
+	nmf::Workspace ws{r, 0, 30, 1};
+	Started()
+	{
+		make_problem(*this, 30, 20, r);
+		nmf::init::random(p, w, h);
+	}
+};
+
 } // namespace
 
 TEST(Implicit, LossIsTheDenseWeightedObjective)
 {
-	Planted s;
-	make_problem(s, 30, 20, 3);
-	const int64_t r = 3;
-	nmf::Matrix w(r, 30), h(r, 20);
-	nmf::init::random(s.p, w, h);
-	nmf::Workspace ws(r, 0, 30, 1);
-	const double loss = nmf::solver::implicit_loss(s.p, w, h, ws);
-	const double want = dense_objective(s.dense, w, h);
+	Started t;
+	const double loss = nmf::solver::implicit_loss(t.p, t.w, t.h, t.ws);
+	const double want = dense_objective(t.dense, t.w, t.h);
 	EXPECT_NEAR(loss, want, 1e-10 * want);
 }
 
@@ -74,22 +82,17 @@ TEST(Implicit, LossIsTheDenseWeightedObjective)
 // and it is the dense objective after every iteration.
 TEST(Implicit, ObjectiveDecreasesMonotonically)
 {
-	Planted s;
-	make_problem(s, 30, 20, 3);
-	const int64_t r = 3;
-	nmf::Matrix w(r, 30), h(r, 20);
-	nmf::init::random(s.p, w, h);
-	nmf::Workspace ws(r, 0, 30, 1);
-	double before = nmf::solver::implicit_loss(s.p, w, h, ws);
+	Started t;
+	double before = nmf::solver::implicit_loss(t.p, t.w, t.h, t.ws);
 	for (int it = 0; it < 40; it++)
 	{
-		const double loss = nmf::solver::implicit_iteration(s.p, w, h, ws);
+		const double loss = nmf::solver::implicit_iteration(t.p, t.w, t.h, t.ws);
 		EXPECT_LE(loss, before * (1 + 1e-12)) << "iteration " << it;
-		EXPECT_NEAR(loss, dense_objective(s.dense, w, h), 1e-9 * loss) << "iteration " << it;
+		EXPECT_NEAR(loss, dense_objective(t.dense, t.w, t.h), 1e-9 * loss) << "iteration " << it;
 		before = loss;
 	}
-	EXPECT_GE(w.minCoeff(), 0.0);
-	EXPECT_GE(h.minCoeff(), 0.0);
+	EXPECT_GE(t.w.minCoeff(), 0.0);
+	EXPECT_GE(t.h.minCoeff(), 0.0);
 }
 
 // After the W half, row i's w satisfies the KKT conditions of the dense
@@ -97,28 +100,23 @@ TEST(Implicit, ObjectiveDecreasesMonotonically)
 // sweeps a half makes: so once converged, to near rounding.
 TEST(Implicit, RowMatchesTheDenseNormalEquations)
 {
-	Planted s;
-	make_problem(s, 30, 20, 3);
-	const int64_t r = 3;
-	nmf::Matrix w(r, 30), h(r, 20);
-	nmf::init::random(s.p, w, h);
-	nmf::Workspace ws(r, 0, 30, 1);
+	Started t;
 	for (int it = 0; it < 300; it++)
-		nmf::solver::implicit_iteration(s.p, w, h, ws);
+		nmf::solver::implicit_iteration(t.p, t.w, t.h, t.ws);
 	for (int64_t i : {0, 7, 29})
 	{
-		const Eigen::VectorXd pi = (s.dense.row(i).array() > 0).cast<double>();
-		const Eigen::VectorXd ci = (1.0 + kAlpha * s.dense.row(i).array()).matrix();
-		const Eigen::MatrixXd g =
-		    h * ci.asDiagonal() * h.transpose() + kReg * Eigen::MatrixXd::Identity(r, r);
-		const Eigen::VectorXd b = h * ci.asDiagonal() * pi;
-		const Eigen::VectorXd grad = g * w.col(i) - b;
-		for (int64_t t = 0; t < r; t++)
+		const Eigen::VectorXd pi = (t.dense.row(i).array() > 0).cast<double>();
+		const Eigen::VectorXd ci = (1.0 + kAlpha * t.dense.row(i).array()).matrix();
+		const Eigen::MatrixXd g = t.h * ci.asDiagonal() * t.h.transpose() +
+		                          kReg * Eigen::MatrixXd::Identity(Started::r, Started::r);
+		const Eigen::VectorXd b = t.h * ci.asDiagonal() * pi;
+		const Eigen::VectorXd grad = g * t.w.col(i) - b;
+		for (int64_t k = 0; k < Started::r; k++)
 		{
-			if (w(t, i) > 0)
-				EXPECT_NEAR(grad(t), 0.0, 1e-6 * b.norm()) << "row " << i << ", factor " << t;
+			if (t.w(k, i) > 0)
+				EXPECT_NEAR(grad(k), 0.0, 1e-6 * b.norm()) << "row " << i << ", factor " << k;
 			else
-				EXPECT_GE(grad(t), -1e-6 * b.norm()) << "row " << i << ", factor " << t;
+				EXPECT_GE(grad(k), -1e-6 * b.norm()) << "row " << i << ", factor " << k;
 		}
 	}
 }
@@ -188,9 +186,8 @@ TEST(Implicit, TransformOfTheTrainingRowsGivesW)
 	Eigen::MatrixXd dense;
 	const Image matrix = nmf_test::random_sparse(12, 9, 0.3, 3, &dense);
 	NmfcOptions opt = implicit_options(2);
-	opt.reg = 0;
+	opt.reg = opt.tol = 0;
 	opt.max_iter = 3000;
-	opt.tol = 0;
 	const Image model = nmf_test::fit_model(matrix, opt);
 	const NmfcModelView mv = nmfc_model_view(static_cast<const NmfModelFlat *>(model.data()));
 	ASSERT_EQ(mv.feedback, NMF_FEEDBACK_IMPLICIT);
