@@ -99,10 +99,9 @@ mu_update(double *f, int32_t r, int64_t count, const double *num, const double *
 			else
 				for (int32_t l = 0; l < r; l++) // from the old vector: no entry has changed yet
 					dk += gram[k * r + l] * fi[l];
-			d[static_cast<size_t>(k)] = dk == 0.0 ? nmf::kEpsilon : dk;
+			d[static_cast<size_t>(k)] = dk;
 		}
-		for (int32_t k = 0; k < r; k++)
-			fi[k] *= ni[k] / d[static_cast<size_t>(k)];
+		nmf::solver::multiply_update(fi, ni, d.data(), r, 0.0, 0.0);
 	}
 }
 

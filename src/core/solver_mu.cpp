@@ -27,9 +27,6 @@
 namespace nmf::solver
 {
 
-namespace
-{
-
 void
 multiply_update(double *f, const double *num, const double *den, int64_t n, double l1, double l2)
 {
@@ -41,6 +38,9 @@ multiply_update(double *f, const double *num, const double *den, int64_t n, doub
 		f[k] *= num[k] / d;
 	}
 }
+
+namespace
+{
 
 // The masked half: line k's numerator sum v o_i and denominator
 // sum (o_i . f_k) o_i over its stored cells. Lines are independent: blocks of

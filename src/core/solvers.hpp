@@ -137,6 +137,12 @@ double masked_frobenius_loss(const Problem &p, const Matrix &w, const Matrix &h,
 
 // The generalised KL divergence sum V log(V / W H) - V + W H over the
 // counted cells (every cell with missing = 'zero').
+// Lee & Seung's update of n entries: f *= num / (den + l1 + l2 f), a
+// denominator of exactly 0 taken as kEpsilon (a line at a time; the blocked
+// solvers use the SIMD kernel of the same rule).
+void multiply_update(double *f, const double *num, const double *den, int64_t n, double l1,
+                     double l2);
+
 double kl_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
 
 // The beta-divergence D_beta(V || W H) = sum d(v, y), y = (W H)_ij, with
