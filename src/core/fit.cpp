@@ -90,13 +90,19 @@ Fit::validate_combinations(const CsrView &x, const NmfcOptions &given)
 	if (opt.loss != NMF_LOSS_FROBENIUS && opt.solver != NMF_SOLVER_MU)
 		throw InvalidArgument(message("loss '", options::name_of(NMFC_OPT_loss, opt.loss),
 		                              "' works only with solver 'mu': solvers 'hals' and 'gd' "
-		                              "minimise the frobenius loss"));
+		                              "minimise the frobenius loss; leave solver NULL to have it"));
 	if (opt.loss == NMF_LOSS_BETA && opt.beta <= 0)
 		check_positive(x, opt);
 	if (opt.learning_rate != 0 && opt.solver != NMF_SOLVER_GD)
 		throw InvalidArgument("learning_rate applies only to solver 'gd'; leave it NULL "
 		                      "for the other solvers");
 
+	// Before bias's own needs, which would otherwise name missing or solver.
+	const bool implicit = opt.feedback == NMF_FEEDBACK_IMPLICIT;
+	if (implicit && opt.bias)
+		throw InvalidArgument("bias is not supported with feedback 'implicit': its preferences "
+		                      "are 0 and 1, and the confidence weights already count how often a "
+		                      "cell was seen; leave bias false");
 	if (opt.bias && opt.missing != NMF_MISSING_IGNORE)
 		throw InvalidArgument("bias needs missing 'ignore': with absent cells as zeros the "
 		                      "biases would be fitted to every absent cell");
@@ -105,7 +111,6 @@ Fit::validate_combinations(const CsrView &x, const NmfcOptions &given)
 		                      "V - mu - b_row - b_col has negative cells, which multiplicative "
 		                      "updates cannot fit");
 
-	const bool implicit = opt.feedback == NMF_FEEDBACK_IMPLICIT;
 	if (opt.alpha > 0 && !implicit)
 		throw InvalidArgument("alpha applies only to feedback 'implicit'; leave it NULL for "
 		                      "explicit feedback");
@@ -114,8 +119,6 @@ Fit::validate_combinations(const CsrView &x, const NmfcOptions &given)
 	if (implicit && opt.missing != NMF_MISSING_ZERO)
 		throw InvalidArgument("missing 'ignore' does not apply to feedback 'implicit': every "
 		                      "cell counts, an absent one as preference 0 at confidence 1");
-	if (implicit && opt.bias)
-		throw InvalidArgument("bias is not supported with feedback 'implicit'");
 	if (implicit && opt.holdout > 0)
 		throw InvalidArgument("holdout is not supported with feedback 'implicit': its early "
 		                      "stopping measures the error of stored values");

@@ -165,33 +165,15 @@ nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int gap, NmfcOpti
 		opt->init = NMF_INIT_CUSTOM;
 	/* solver NULL: hals for frobenius, mu for the rest; loss 'is': beta 0 */
 	nmfc_options_resolve(opt);
-
-	/* The core refuses it too; the hint says what to do instead. */
-	if (opt->feedback == NMF_FEEDBACK_IMPLICIT && opt->bias)
-		ereport(ERROR,
-		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-		         errmsg("bias is not supported with feedback 'implicit'"),
-		         errhint("Leave bias false: implicit feedback fits preferences of 0 and 1, and "
-		                 "the confidence weights already account for how often a cell was seen.")));
 }
 
-/*
- * The core's check of the options against each other and the matrix. After
- * nmfc_options_resolve a loss other than frobenius with a solver other than
- * mu was asked for by name: the hint says how to get the one that has it.
- */
+/* The core's check of the options against each other and the matrix. */
 void
 nmfpg_validate_fit_options(const NmfcMatrixView *x, const NmfcOptions *opt)
 {
 	NmfcError err;
-	int status = nmfc_options_validate(x, opt, &err);
 
-	if (status == NMFC_INVALID_ARGUMENT && opt->loss != NMF_LOSS_FROBENIUS &&
-	    opt->solver != NMF_SOLVER_MU)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("%s", err.message),
-		                errhint("Leave solver NULL: it is 'mu' for loss '%s'.",
-		                        nmfc_loss_name(opt->loss))));
-	nmfpg_raise(status, &err, ERRCODE_INVALID_PARAMETER_VALUE);
+	nmfpg_raise(nmfc_options_validate(x, opt, &err), &err, ERRCODE_INVALID_PARAMETER_VALUE);
 }
 
 /* verbose => true: where the fit is, what it gained lately, and a bound on what is left. */

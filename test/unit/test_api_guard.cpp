@@ -99,7 +99,8 @@ TEST(ApiGuard, OptionNames)
 }
 
 constexpr const char *kKlNeedsMu =
-    "loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' minimise the frobenius loss";
+    "loss 'kl' works only with solver 'mu': solvers 'hals' and 'gd' minimise the frobenius loss; "
+    "leave solver NULL to have it";
 
 TEST(ApiGuard, BadOptionsAreNamed)
 {

@@ -277,7 +277,7 @@ TEST(Beta, OptionsResolveAndRefuse)
 		o.solver = NMF_SOLVER_HALS;
 	            },
 	            "loss 'beta' works only with solver 'mu': solvers 'hals' and 'gd' minimise the "
-	            "frobenius loss"},
+	            "frobenius loss; leave solver NULL to have it"},
 	    {&x, [](NmfcOptions &o) { o.loss = NMF_LOSS_IS; }, nullptr},
 	    {&x, [](NmfcOptions &o) { o.loss = NMF_LOSS_KL; }, nullptr},
 	    {&xh, [](NmfcOptions &o) { o.loss = NMF_LOSS_IS; },
