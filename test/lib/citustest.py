@@ -70,7 +70,13 @@ def on_cluster(tap, body):
     tap.diag(b.stdout.strip())
 
     env = dict(os.environ, CITUS_PG_OPTS="-c shared_preload_libraries=citus,nmf")
-    up = sh(["up"], env=env, timeout=300)
+    # citus.sh picks random ports that nothing listens on; one may still be bound (an
+    # outgoing connection's local port), and then that node cannot start: try new ports.
+    for attempt in range(3):
+        up = sh(["up"], env=env, timeout=300)
+        if up.returncode == 0 or "Address already in use" not in up.stderr:
+            break
+        tap.diag("a port was taken, starting again on new ports")
     if not tap.ok(up.returncode == 0, "a coordinator and two workers start",
                   up.stderr[-3000:] if up.returncode else None):
         return
