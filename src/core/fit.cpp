@@ -573,6 +573,7 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	header.tune_len = 0;
 	header.feedback = p_.opt.feedback;
 	header.alpha = p_.opt.alpha;
+	header.inner_updates = p_.opt.inner_updates;
 	NmfModelFlat *model = write_header(flat, header);
 	std::memcpy(const_cast<int64_t *>(nmf_model_row_ids(model)), row_ids,
 	            static_cast<size_t>(m) * sizeof(int64_t));

@@ -486,7 +486,7 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	if (h.updates == 0)
 		c.check_zero("update_cells (without updates)", h.update_cells);
 	c.check_range("feedback", h.feedback, 0, NMF_FEEDBACK_COUNT - 1);
-	c.check_zero("reserved5", h.reserved5);
+	c.check_range("inner_updates", h.inner_updates, 0, NMF_MAX_INNER_UPDATES);
 	c.check_nonneg("alpha", h.alpha);
 	if (h.feedback == NMF_FEEDBACK_EXPLICIT)
 		c.check_zero("alpha (with explicit feedback)", h.alpha);

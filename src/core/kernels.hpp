@@ -59,6 +59,7 @@ struct Workspace
 	double step_h = 1.0;
 	std::vector<Matrix> lane_num, lane_den, lane_gram; // lanes 1.., as num, den, gram_line
 	std::vector<Matrix> lane_sweep; // r x 2 kSweepLanesMax per lane: hals's interleaved columns
+	std::vector<Matrix> lane_prev;  // r x block per lane: a block before an inner update
 	std::vector<Matrix> part_gram;  // r x r per block of the longer side
 	std::vector<double> part_cross; // up to three sums per block
 	Matrix products; // r x n (V's columns) for hals and mu: W^T V from V's rows, else empty
@@ -76,6 +77,7 @@ struct Workspace
 	      lane_den(static_cast<size_t>(threads - 1), Matrix(rank, block)),
 	      lane_gram(static_cast<size_t>(threads - 1), Matrix(rank, rank)),
 	      lane_sweep(static_cast<size_t>(threads), Matrix(rank, 2 * loops::kSweepLanesMax)),
+	      lane_prev(static_cast<size_t>(threads), Matrix(rank, block)),
 	      part_gram(static_cast<size_t>(blocks(rank, lines)), Matrix(rank, rank)),
 	      part_cross(static_cast<size_t>(3 * blocks(rank, lines)), 0.0),
 	      products(rank, product_cols)
@@ -95,7 +97,7 @@ struct Workspace
 	{
 		const int64_t extra = std::max(lanes, 1) - 1;
 		const int64_t nb = blocks(rank, lines);
-		return ((2 + 2 * extra) * rank * block_columns(rank) + (3 + extra + nb) * rank * rank +
+		return ((3 + 3 * extra) * rank * block_columns(rank) + (3 + extra + nb) * rank * rank +
 		        rank + rank * grad_cols + 3 * nb + rank * product_cols +
 		        (1 + extra) * 2 * loops::kSweepLanesMax * rank) *
 		       static_cast<int64_t>(sizeof(double));
@@ -117,6 +119,12 @@ struct Workspace
 	sweep_of(int lane) noexcept
 	{
 		return lane_sweep[static_cast<size_t>(lane)].data();
+	}
+
+	Matrix &
+	prev_of(int lane) noexcept
+	{
+		return lane_prev[static_cast<size_t>(lane)];
 	}
 
 	Matrix &

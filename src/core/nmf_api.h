@@ -303,6 +303,13 @@ extern "C"
 		 */
 		int32_t feedback;
 		double alpha;
+		/*
+		 * Solvers hals and mu with absent cells as zeros: updates of a factor
+		 * per product with V, at most (solvers.hpp: Gillis & Glineur's rule
+		 * also stops them once they move the factor little). 0: the rule's
+		 * own cap from the shape; 1: the plain algorithm.
+		 */
+		int32_t inner_updates;
 
 		/*
 		 * Read only while nmfc_fit_create runs. init = NMF_INIT_CUSTOM: W (m x r)
@@ -330,6 +337,8 @@ extern "C"
  */
 #define NMF_DEFAULT_ALPHA 2.0
 #define NMF_DEFAULT_IMPLICIT_REG 10.0
+/* The largest inner_updates a caller may give. */
+#define NMF_MAX_INNER_UPDATES 1000
 /* Early stopping's patience when holdout is given and patience is not. */
 #define NMF_DEFAULT_PATIENCE 10
 

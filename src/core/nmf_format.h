@@ -225,13 +225,13 @@ extern "C"
 		int32_t best_iteration; /* 0 .. iterations: the iterate the model holds */
 		int64_t tune_len;       /* rows of the tuning table, >= 0 */
 		/* version 5 */
-		double beta;          /* the beta of a beta-divergence loss; 0 for the others */
-		int32_t updates;      /* nmf_update calls since the last full fit, >= 0 */
-		int32_t reserved4;    /* 0 */
-		int64_t update_cells; /* cells those updates took in, >= 0 (0 when updates = 0) */
-		int32_t feedback;     /* NMF_FEEDBACK_* */
-		int32_t reserved5;    /* 0 */
-		double alpha;         /* implicit: confidence 1 + alpha x of a stored cell; 0 explicit */
+		double beta;           /* the beta of a beta-divergence loss; 0 for the others */
+		int32_t updates;       /* nmf_update calls since the last full fit, >= 0 */
+		int32_t reserved4;     /* 0 */
+		int64_t update_cells;  /* cells those updates took in, >= 0 (0 when updates = 0) */
+		int32_t feedback;      /* NMF_FEEDBACK_* */
+		int32_t inner_updates; /* the option as given, 0 .. NMF_MAX_INNER_UPDATES (0: the rule) */
+		double alpha;          /* implicit: confidence 1 + alpha x of a stored cell; 0 explicit */
 	} NmfModelFlat;
 
 	/* Why a fit ended, beyond converged and max_iter/max_seconds. */

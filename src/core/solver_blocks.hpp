@@ -88,6 +88,32 @@ h_then_w(const Problem &p, Matrix &w, Matrix &h, Workspace &ws, const HalfStep &
 	return loss(p, w, h, ws);
 }
 
+// update() changes the block fb of F from fixed products; run it s.inner
+// times at most, stopping once it moves fb by less than kInnerStop times the
+// first time (squared norms). prev is the lane's scratch for the block before.
+template <typename Block, typename Update>
+void
+repeat_update(const Half &s, Block &fb, Matrix &prev, const Update &update)
+{
+	if (s.inner <= 1)
+	{
+		update();
+		return;
+	}
+	auto before = prev.leftCols(fb.cols());
+	double first = 0.0;
+	for (int k = 0; k < s.inner; k++)
+	{
+		before = fb;
+		update();
+		const double moved = (fb - before).squaredNorm();
+		if (k == 0)
+			first = moved;
+		else if (moved <= kInnerStop * kInnerStop * first)
+			break;
+	}
+}
+
 // The N sums over V's stored cells of cell(sums, v_ij, (W H)_ij), in row
 // order within each block of rows and then in block order.
 template <size_t N, typename Cell>

@@ -74,8 +74,10 @@ hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gr
 	const Matrix &g = ws.gram_line;
 	return cross_and_gram(p, s, other, f, gram_f, ws, products,
 	                      [&](const auto &num, auto &fb, int lane) {
-		simd::active().cd_sweep_columns(g.data(), fb.rows(), num.data(), s.l1, fb.data(), fb.cols(),
-		                                ws.sweep_of(lane));
+		repeat_update(s, fb, ws.prev_of(lane), [&] {
+			simd::active().cd_sweep_columns(g.data(), fb.rows(), num.data(), s.l1, fb.data(),
+			                                fb.cols(), ws.sweep_of(lane));
+		});
 	});
 }
 

@@ -65,9 +65,11 @@ mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram
 	return cross_and_gram(p, s, other, f, gram_f, ws, products,
 	                      [&](const auto &num, auto &fb, int lane) {
 		Matrix &den = ws.den_of(lane);
-		den.leftCols(fb.cols()).noalias() = gram_other * fb;
-		simd::active().multiply_update(fb.data(), num.data(), den.data(), fb.rows() * fb.cols(),
-		                               s.l1, s.l2, kEpsilon);
+		repeat_update(s, fb, ws.prev_of(lane), [&] {
+			den.leftCols(fb.cols()).noalias() = gram_other * fb;
+			simd::active().multiply_update(fb.data(), num.data(), den.data(), fb.rows() * fb.cols(),
+			                               s.l1, s.l2, kEpsilon);
+		});
 	});
 }
 

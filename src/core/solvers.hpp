@@ -8,6 +8,9 @@
 #ifndef NMF_SOLVERS_HPP
 #define NMF_SOLVERS_HPP
 
+#include <algorithm>
+#include <cmath>
+
 #include "kernels.hpp"
 #include "nmf_api.h"
 #include "sparse.hpp"
@@ -53,7 +56,30 @@ struct Half
 	double reg = 0.0; // masked: line k's ridge adds reg times its stored cells
 	bool masked = false;
 	double alpha = -1.0; // implicit feedback: a stored cell's confidence is 1 + alpha v; else < 0
+	int inner = 1;       // updates of F per product O V at most (inner_updates)
 };
+
+// Gillis & Glineur (Accelerated multiplicative updates and hierarchical ALS
+// algorithms for NMF, Neural Computation 2012): a half's products cost
+// nnz r + (other side) r^2 flops, one update of F from them count r^2, so F
+// is updated several times per product, up to 1 + kInnerShare times that
+// ratio, until an update moves F by less than kInnerStop times the first.
+constexpr double kInnerShare = 0.5;
+constexpr double kInnerStop = 0.1;
+constexpr int kInnerMax = 100;
+
+// The inner updates of a half of `count` lines from the other side's
+// `other_count`, V having nnz cells: the option when given, else the rule.
+inline int
+inner_updates(const NmfcOptions &opt, int64_t nnz, int64_t count, int64_t other_count)
+{
+	if (opt.inner_updates > 0)
+		return opt.inner_updates;
+	const double r = static_cast<double>(opt.rank);
+	const double rho = (static_cast<double>(nnz) * r + static_cast<double>(other_count) * r * r) /
+	                   (static_cast<double>(count) * r * r);
+	return static_cast<int>(std::min<double>(kInnerMax, 1.0 + std::floor(kInnerShare * rho)));
+}
 
 // The ridge of line k: the uniform l2 plus the count-scaled reg (Zhou et
 // al.'s weighted-lambda), so a line seen 5 times and one seen 500 times are
@@ -74,7 +100,7 @@ make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double
 	const double reg = p.opt.reg > 0 ? p.opt.reg : 0.0; // NMF_REG_AUTO is resolved by the fit
 	// Implicit feedback: the ridge is uniform, reg as the paper's lambda.
 	if (p.implicit())
-		return Half{ptr, idx, val, count, l1, l2 + reg, 0.0, false, p.opt.alpha};
+		return Half{ptr, idx, val, count, l1, l2 + reg, 0.0, false, p.opt.alpha, 1};
 	return Half{ptr,
 	            idx,
 	            val,
@@ -83,7 +109,8 @@ make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double
 	            masked ? l2 : l2 + reg * static_cast<double>(other_count),
 	            masked ? reg : 0.0,
 	            masked,
-	            -1.0};
+	            -1.0,
+	            masked ? 1 : inner_updates(p.opt, p.x.nnz, count, other_count)};
 }
 
 // H's half: V's columns, W fixed.

@@ -107,6 +107,11 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	append_json_string(&s, "feedback", nmfc_feedback_name(m->feedback));
 	if (m->feedback == NMF_FEEDBACK_IMPLICIT)
 		appendStringInfo(&s, ", \"alpha\": %s", nmfpg_json_number(m->alpha));
+	/* inner_updates: null for Gillis & Glineur's rule, else the cap given */
+	if (m->inner_updates > 0)
+		appendStringInfo(&s, ", \"inner_updates\": %d", m->inner_updates);
+	else
+		appendStringInfoString(&s, ", \"inner_updates\": null");
 	appendStringInfoChar(&s, '}');
 	/* mu: the global offset of a biased model; null without biases */
 	appendStringInfo(&s, ", \"bias\": %s, \"mu\": %s", m->bias ? "true" : "false",

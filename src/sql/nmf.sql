@@ -198,7 +198,9 @@ CREATE OR REPLACE FUNCTION nmf(
 	                                      --   'null': NULL and a WARNING; 'error': an error
 	feedback text DEFAULT 'explicit',     -- 'implicit': stored cells are observations, weighted
 	                                      --   by confidence 1 + alpha v; every other cell is 0
-	alpha float8 DEFAULT NULL)            -- implicit only; NULL: 2 (reg's NULL: 10)
+	alpha float8 DEFAULT NULL,            -- implicit only; NULL: 2 (reg's NULL: 10)
+	inner_updates int DEFAULT NULL)       -- hals and mu, missing 'zero': updates per product
+	                                      --   with V, 1 .. 1000; NULL: Gillis & Glineur's rule
 	RETURNS nmf_model
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL SAFE;
 COMMENT ON FUNCTION nmf IS
@@ -218,7 +220,8 @@ CREATE OR REPLACE FUNCTION nmf_fit(source text, row_col text, col_col text, valu
 	bias boolean DEFAULT false, l2_bias float8 DEFAULT 10, threads int DEFAULT NULL,
 	reg float8 DEFAULT NULL, holdout float8 DEFAULT 0, patience int DEFAULT NULL,
 	beta float8 DEFAULT NULL,
-	on_small text DEFAULT 'null', feedback text DEFAULT 'explicit', alpha float8 DEFAULT NULL)
+	on_small text DEFAULT 'null', feedback text DEFAULT 'explicit', alpha float8 DEFAULT NULL,
+	inner_updates int DEFAULT NULL)
 	RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'nmf_fit_table' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION nmf_fit IS
