@@ -301,6 +301,16 @@ Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 	if (opt.bias)
 		start_biases();
 	guarded_ = p_.masked() || !held_.empty();
+	// A guarded fit needs every loss; kl and the general beta take a pass
+	// over the cells for it (a third of an iteration), the others next to nothing.
+	const bool costly =
+	    p_.opt.solver == NMF_SOLVER_MU && !p_.implicit() &&
+	    (solver::kl_like(p_.opt) || (p_.opt.loss == NMF_LOSS_BETA && p_.opt.beta != 2.0));
+	loss_every_ = p_.opt.loss_every > 0 ? p_.opt.loss_every
+	              : costly && !guarded_ ? NMF_LOSS_EVERY_COSTLY
+	                                    : 1;
+	p_.opt.loss_every = loss_every_;
+	check_every_ = std::lcm(kCheckEvery, loss_every_);
 	if (p_.masked() && v_max_ > 0)
 		weight_bound_ = kWeightBound * std::max(std::fabs(v_min_), std::fabs(v_max_));
 	best_rmse_ = std::numeric_limits<double>::infinity();
@@ -311,7 +321,7 @@ Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 	if (!std::isfinite(loss_))
 		throw InvalidArgument(
 		    "the loss of the initial factors is not finite: values are too large");
-	initial_loss_ = loss_;
+	initial_loss_ = check_loss_ = loss_;
 	if (!held_.empty())
 		holdout_rmse_ = best_rmse_ = holdout_rmse();
 	if (guarded_)
@@ -409,31 +419,51 @@ Fit::step()
 		return true;
 
 	broken_ = true;
+	const int32_t next = iterations_ + 1;
+	p_.want_loss = guarded_ || next % loss_every_ == 0 || next >= p_.opt.max_iter;
 	const auto start = std::chrono::steady_clock::now();
 	const double loss = iterate();
 	seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-	if (!std::isfinite(loss) && !guarded_)
-		throw InvalidArgument("the loss is no longer finite: values are too large");
-
 	iterations_++;
-	loss_ = loss;
-	if (std::isfinite(loss))
-	{
-		loss_history_.push_back(loss_);
-		seconds_history_.push_back(seconds_);
-	}
+	if (p_.want_loss)
+		take_loss(loss);
 	if (guarded_)
 		guard(loss);
 	if (!done_)
-		update_stopping();
+		update_stopping(p_.want_loss);
 	if (done_)
 	{
+		// Stopped by time or early stopping between two computed losses.
+		if (!p_.want_loss)
+			take_loss(solver::loss(p_, w_, h_, ws_));
+		if (recorded_ != iterations_ && std::isfinite(loss_))
+			record();
 		if (guarded_)
 			restore_kept();
 		frobenius_ = final_frobenius();
 	}
 	broken_ = false;
 	return done_;
+}
+
+// The loss after this iteration, recorded in the history every loss_every
+// iterations (step records the last one).
+void
+Fit::take_loss(double loss)
+{
+	if (!std::isfinite(loss) && !guarded_)
+		throw InvalidArgument("the loss is no longer finite: values are too large");
+	loss_ = loss;
+	if (std::isfinite(loss) && iterations_ % loss_every_ == 0)
+		record();
+}
+
+void
+Fit::record()
+{
+	loss_history_.push_back(loss_);
+	seconds_history_.push_back(seconds_);
+	recorded_ = iterations_;
 }
 
 // The stopping rule is scikit-learn's (1.2, _fit_multiplicative_update), so
@@ -447,20 +477,20 @@ Fit::step()
 // near the optimum, so the decrease falls below 1e-4 while the factors are
 // still 1e-3 away (the seed's example stops after 3 iterations). A loss of
 // exactly 0 has converged; otherwise stop at max_iter or after max_seconds.
+// With a loss_every that does not divide kCheckEvery, the rule runs every
+// lcm(kCheckEvery, loss_every) iterations, when the loss is there.
 void
-Fit::update_stopping()
+Fit::update_stopping(bool fresh)
 {
-	if (loss_ == 0.0)
+	if (fresh && loss_ == 0.0)
 	{
 		converged_ = done_ = true;
 		return;
 	}
-	if (p_.opt.tol > 0 && iterations_ % kCheckEvery == 0)
+	if (p_.opt.tol > 0 && iterations_ % check_every_ == 0)
 	{
-		const double before =
-		    iterations_ == kCheckEvery
-		        ? initial_loss_
-		        : loss_history_[static_cast<size_t>(iterations_ - kCheckEvery - 1)];
+		const double before = check_loss_;
+		check_loss_ = loss_;
 		const double decrease =
 		    (std::sqrt(before) - std::sqrt(loss_)) /
 		    std::max(std::sqrt(initial_loss_), std::numeric_limits<double>::min());
@@ -494,6 +524,7 @@ Fit::summary() const noexcept
 	s.seconds = seconds_;
 	s.x_norm_sq = p_.x_norm_sq;
 	s.history_len = static_cast<int64_t>(loss_history_.size());
+	s.loss_every = loss_every_;
 	s.reg = p_.opt.reg;
 	s.diverged = stop_ == NMF_STOP_DIVERGED ? 1 : 0;
 	s.early_stopped = stop_ == NMF_STOP_EARLY ? 1 : 0;
@@ -574,6 +605,7 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	header.feedback = p_.opt.feedback;
 	header.alpha = p_.opt.alpha;
 	header.inner_updates = p_.opt.inner_updates;
+	header.loss_every = loss_every_;
 	NmfModelFlat *model = write_header(flat, header);
 	std::memcpy(const_cast<int64_t *>(nmf_model_row_ids(model)), row_ids,
 	            static_cast<size_t>(m) * sizeof(int64_t));

@@ -85,7 +85,10 @@ class Fit
 	// Threads of the iterations: opt.threads, or the default for 0.
 	static int lanes(const NmfcOptions &opt) noexcept;
 
-	void update_stopping();
+	// fresh: the loss is this iteration's.
+	void update_stopping(bool fresh);
+	void take_loss(double loss);
+	void record();
 
 	// Block sweeps of the biases alone before the first iteration.
 	static constexpr int kBiasStartSweeps = 20;
@@ -151,6 +154,10 @@ class Fit
 	double loss_ = 0.0;      // after the last iteration (before the first: of the init)
 	double frobenius_ = 0.0; // ||V - W H||^2 over the counted cells, set when done
 	double initial_loss_ = 0.0;
+	double check_loss_ = 0.0; // the loss at the stopping rule's last check
+	int32_t loss_every_ = 1;
+	int32_t check_every_ = kCheckEvery;
+	int32_t recorded_ = 0; // the iteration of the history's last entry
 	double seconds_ = 0.0;
 	int32_t iterations_ = 0;
 	bool converged_ = false;

@@ -481,7 +481,7 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	else
 		c.check_zero("beta (without loss beta)", h.beta);
 	c.check_range("updates", h.updates, 0, INT32_MAX);
-	c.check_zero("reserved4", h.reserved4);
+	c.check_range("loss_every", h.loss_every, 0, INT32_MAX);
 	c.check_range("update_cells", h.update_cells, 0, INT64_MAX);
 	if (h.updates == 0)
 		c.check_zero("update_cells (without updates)", h.update_cells);

@@ -304,6 +304,13 @@ extern "C"
 		int32_t feedback;
 		double alpha;
 		/*
+		 * The loss history holds the loss after every loss_every-th iteration
+		 * (and the last); the loss is computed only then and where the
+		 * stopping rule needs it. 0: 1 where the loss costs nothing beyond the
+		 * iteration or a fit keeps its best iterate, else NMF_LOSS_EVERY_COSTLY.
+		 */
+		int32_t loss_every;
+		/*
 		 * Solvers hals and mu with absent cells as zeros: updates of a factor
 		 * per product with V, at most (solvers.hpp: Gillis & Glineur's rule
 		 * also stops them once they move the factor little). 0: the rule's
@@ -337,6 +344,8 @@ extern "C"
  */
 #define NMF_DEFAULT_ALPHA 2.0
 #define NMF_DEFAULT_IMPLICIT_REG 10.0
+/* loss_every's default where the loss takes a pass over the cells (loss 'kl', 'beta'). */
+#define NMF_LOSS_EVERY_COSTLY 10
 /* The largest inner_updates a caller may give. */
 #define NMF_MAX_INNER_UPDATES 1000
 /* Early stopping's patience when holdout is given and patience is not. */
@@ -484,6 +493,7 @@ extern "C"
 		double seconds;
 		double x_norm_sq;
 		int64_t history_len;
+		int32_t loss_every;     /* the history's cadence (nmf_loss_history's iterations) */
 		double reg;             /* the count-scaled ridge the fit used */
 		int32_t diverged;       /* 1: stopped on the weight bound, the last good iterate kept */
 		int32_t early_stopped;  /* 1: stopped on the held-out cells, the best iterate kept */

@@ -227,7 +227,8 @@ extern "C"
 		/* version 5 */
 		double beta;           /* the beta of a beta-divergence loss; 0 for the others */
 		int32_t updates;       /* nmf_update calls since the last full fit, >= 0 */
-		int32_t reserved4;     /* 0 */
+		int32_t loss_every;    /* history_loss[k]: after iteration min((k + 1) loss_every,
+		                          iterations); 0 (versions before 5) is 1 */
 		int64_t update_cells;  /* cells those updates took in, >= 0 (0 when updates = 0) */
 		int32_t feedback;      /* NMF_FEEDBACK_* */
 		int32_t inner_updates; /* the option as given, 0 .. NMF_MAX_INNER_UPDATES (0: the rule) */

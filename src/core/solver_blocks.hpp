@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <utility>
 
 #include "parallel.hpp"
@@ -77,7 +78,7 @@ masked_sums(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Wor
 }
 
 // One iteration of a multiplicative solver: H (W fixed), then W (the new H
-// fixed), each by half(p, side, other, f, ws); then the loss.
+// fixed), each by half(p, side, other, f, ws); then the loss, if wanted.
 template <typename HalfStep, typename Loss>
 double
 h_then_w(const Problem &p, Matrix &w, Matrix &h, Workspace &ws, const HalfStep &half,
@@ -85,7 +86,7 @@ h_then_w(const Problem &p, Matrix &w, Matrix &h, Workspace &ws, const HalfStep &
 {
 	half(p, half_h(p), w, h, ws);
 	half(p, half_w(p), h, w, ws);
-	return loss(p, w, h, ws);
+	return p.want_loss ? loss(p, w, h, ws) : std::numeric_limits<double>::quiet_NaN();
 }
 
 // update() changes the block fb of F from fixed products; run it s.inner

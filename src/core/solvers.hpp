@@ -28,6 +28,9 @@ struct Problem
 	double x_norm_sq = 0.0; // ||V||^2 over the stored cells (all that count, either mode)
 	// loss 'beta' (beta_x_term): the divergence's part in V alone, computed once
 	double beta_x = 0.0;
+	// Whether the fit needs this iteration's loss: an iteration whose loss
+	// takes a pass of its own (h_then_w) skips it when not, returning NaN.
+	bool want_loss = true;
 
 	bool
 	masked() const noexcept

@@ -302,7 +302,9 @@ nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col
 		nmfpg_raise(nmfc_fit_step(fit, &done, &err), &err, ERRCODE_DATA_EXCEPTION);
 		nmfc_fit_summary(fit, &summary);
 		nmfpg_progress_update(summary.iterations, summary.loss, summary.seconds);
-		if (run->verbose && (summary.iterations == 1 || summary.iterations % every == 0 || done))
+		/* the first iteration's loss exists only when every loss is computed */
+		if (run->verbose && ((summary.iterations == 1 && summary.loss_every == 1) ||
+		                     summary.iterations % every == 0 || done))
 		{
 			report_progress(&summary, opt, loss_before, every, done);
 			loss_before = summary.loss;

@@ -107,6 +107,7 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	append_json_string(&s, "feedback", nmfc_feedback_name(m->feedback));
 	if (m->feedback == NMF_FEEDBACK_IMPLICIT)
 		appendStringInfo(&s, ", \"alpha\": %s", nmfpg_json_number(m->alpha));
+	appendStringInfo(&s, ", \"loss_every\": %d", m->loss_every > 0 ? m->loss_every : 1);
 	/* inner_updates: null for Gillis & Glineur's rule, else the cap given */
 	if (m->inner_updates > 0)
 		appendStringInfo(&s, ", \"inner_updates\": %d", m->inner_updates);

@@ -199,6 +199,8 @@ CREATE OR REPLACE FUNCTION nmf(
 	feedback text DEFAULT 'explicit',     -- 'implicit': stored cells are observations, weighted
 	                                      --   by confidence 1 + alpha v; every other cell is 0
 	alpha float8 DEFAULT NULL,            -- implicit only; NULL: 2 (reg's NULL: 10)
+	loss_every int DEFAULT NULL,          -- the loss history's cadence; NULL: 10 for kl and beta
+	                                      --   (the loss costs a pass), else 1
 	inner_updates int DEFAULT NULL)       -- hals and mu, missing 'zero': updates per product
 	                                      --   with V, 1 .. 1000; NULL: Gillis & Glineur's rule
 	RETURNS nmf_model
@@ -221,7 +223,7 @@ CREATE OR REPLACE FUNCTION nmf_fit(source text, row_col text, col_col text, valu
 	reg float8 DEFAULT NULL, holdout float8 DEFAULT 0, patience int DEFAULT NULL,
 	beta float8 DEFAULT NULL,
 	on_small text DEFAULT 'null', feedback text DEFAULT 'explicit', alpha float8 DEFAULT NULL,
-	inner_updates int DEFAULT NULL)
+	loss_every int DEFAULT NULL, inner_updates int DEFAULT NULL)
 	RETURNS jsonb
 	AS 'MODULE_PATHNAME', 'nmf_fit_table' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION nmf_fit IS
@@ -287,7 +289,7 @@ CREATE OR REPLACE FUNCTION nmf_loss_history(model nmf_model)
 	RETURNS TABLE (iteration int, loss float8, seconds float8)
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION nmf_loss_history(nmf_model) IS
-	'the objective after each iteration of the fit, and the solver''s seconds at that point';
+	'the objective after every loss_every-th iteration of the fit and after its last, and the solver''s seconds at that point';
 
 -- Factors as vectors for an embedding index (real[] casts to pgvector's vector).
 -- augment: a biased model's row vector is [w; 1] and column vector [h; b_col],

@@ -25,7 +25,7 @@ from nmftest import TestDatabase, main, scalar  # noqa: E402
 
 # Options whose declared default is NULL on purpose, and what the core records for it.
 NULL_DEFAULTS = {"max_iter": "200", "learning_rate": "null", "reg": "0", "threads": None,
-                 "solver": "hals", "beta": None, "inner_updates": "null",
+                 "solver": "hals", "beta": None, "inner_updates": "null", "loss_every": "1",
                  "patience": None, "warm_start": None, "w_init": None, "h_init": None}
 # Options nmf_info records only for some fits (without bias, l2_bias is null; alpha only
 # for implicit feedback); on_small
