@@ -231,6 +231,7 @@ TEST(Solvers, AdditiveStepWithMuLearningRateIsMultiplicative)
 	const nmf::CscMatrix xt = nmf::transpose(p.x, p.intr);
 	p.xt = &xt;
 	nmfc_options_default(&p.opt, 4);
+	p.opt.inner_updates = 1; // one update per product: the paper's step
 	const int64_t r = 4;
 	nmf::Matrix w(r, 30), h(r, 20);
 	nmf::init::random(p, w, h);
