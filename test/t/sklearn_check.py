@@ -122,8 +122,9 @@ def body(tap):
                     sw = sk.fit_transform(v, W=w0.copy(), H=h0.copy())
                     sw, sh = normalised(sw, sk.components_)
                     # nmf() on V^T from (H0^T, W0^T): its W is scikit-learn's H^T.
+                    # inner_updates 1: one update per product, as scikit-learn's mu
                     ow, oh, info = fit(conn, v.T, r, solver="mu", loss=loss, max_iter=50, tol=0,
-                                       w_init=arr(h0.T), h_init=arr(w0.T))
+                                       inner_updates=1, w_init=arr(h0.T), h_init=arr(w0.T))
                     ow, oh = normalised(oh.T, ow.T)
                     ew, eh = relative(ow, sw), relative(oh, sh)
                     c.ok(info["iterations"] == 50 and ew < 1e-6 and eh < 1e-6,
