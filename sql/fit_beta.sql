@@ -56,7 +56,7 @@ CREATE TABLE dense AS SELECT i, j, (i + 2 * j + (i * j) % 3)::float8 AS v
 FROM generate_series(1, 5) i, generate_series(1, 4) j;
 CREATE TABLE fits AS
 SELECT b, missing, nmf(nmf_matrix(i, j, v), 2, loss => 'beta', beta => b, missing => missing,
-                       max_iter => 30, tol => 0, reg => 0) AS m
+                       max_iter => 30, tol => 0, reg => 0, loss_every => 1) AS m
 FROM (SELECT * FROM dense WHERE (i + j) % 4 <> 0) s,
      (VALUES (0.0), (0.5), (1.5), (3.0)) AS o(b), (VALUES ('zero'), ('ignore')) AS mm(missing)
 WHERE b > 0 OR missing = 'ignore'

@@ -24,8 +24,20 @@ SELECT missing, count(*) AS iterations, bool_and(loss <= prev * (1 + 1e-12)) AS 
 FROM (SELECT missing, loss, lag(loss) OVER (PARTITION BY missing ORDER BY iteration) AS prev
       FROM sparse, (VALUES ('zero'), ('ignore')) AS o(missing),
            nmf_loss_history(nmf(x, 3, solver => 'mu', loss => 'kl', missing => missing,
-                                tol => 0, max_iter => 40))) s
+                                tol => 0, max_iter => 40, loss_every => 1))) s
 GROUP BY missing ORDER BY missing;
+
+-- the loss takes a pass over the cells: by default it is computed and recorded
+-- every 10th iteration and after the last; loss_every chooses the cadence,
+-- and the factors are the same whatever it is
+SELECT e, nmf_info(m) -> 'options' -> 'loss_every' AS loss_every,
+       (SELECT array_agg(iteration ORDER BY iteration) FROM nmf_loss_history(m)) AS recorded
+FROM sparse, (VALUES (NULL), (7), (1)) AS o(e),
+     LATERAL (SELECT nmf(x, 3, loss => 'kl', tol => 0, max_iter => 25, loss_every => e) AS m) f
+ORDER BY e NULLS FIRST;
+SELECT count(DISTINCT (SELECT string_agg(weight::text, ',' ORDER BY id, factor) FROM nmf_w(m))) AS distinct_w
+FROM sparse, (VALUES (NULL), (7), (1)) AS o(e),
+     LATERAL (SELECT nmf(x, 3, loss => 'kl', tol => 0, max_iter => 25, loss_every => e) AS m) f;
 
 -- an exact non-negative rank-2 matrix: the divergence goes to 0
 SELECT (nmf_info(m) ->> 'loss')::float8 < 1e-6 AS exact

@@ -1,6 +1,8 @@
 -- nmf_model: text, binary and bytea forms, validated on the way in
 
-CREATE TABLE mm AS SELECT nmf(nmf_matrix('{{5,4,1},{4,5,1},{2,1,5}}'::float8[]), 2, seed => 1) AS m;
+-- inner_updates 1: what a model of an earlier version records once upgraded
+CREATE TABLE mm AS SELECT nmf(nmf_matrix('{{5,4,1},{4,5,1},{2,1,5}}'::float8[]), 2, seed => 1,
+	inner_updates => 1) AS m;
 
 SELECT m::text::nmf_model::bytea = m::bytea AS text_round_trip FROM mm;
 SELECT m::bytea::nmf_model::bytea = m::bytea AS bytea_round_trip FROM mm;

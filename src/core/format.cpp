@@ -589,11 +589,12 @@ upgrade_model(const void *flat, size_t size, void *out, size_t out_size, NmfcSta
 	else
 		std::memcpy(o, in, kept);
 	std::memset(o + kept, 0, sizeof(NmfModelFlat) - kept);
+	NmfModelFlat *m = reinterpret_cast<NmfModelFlat *>(o);
 	if (version < 4)
-	{
-		NmfModelFlat *m = reinterpret_cast<NmfModelFlat *>(o);
 		m->best_iteration = m->iterations;
-	}
+	// Earlier versions recorded every iteration's loss and updated once per product.
+	m->loss_every = 1;
+	m->inner_updates = 1;
 	std::memcpy(o + sizeof(NmfModelFlat), in + old_header, size - old_header);
 	const uint16_t current = NMF_MODEL_VERSION;
 	std::memcpy(o + offsetof(NmfModelFlat, version), &current, sizeof(current));
