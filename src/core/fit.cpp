@@ -188,11 +188,17 @@ Fit::memory(const CsrView &x, const NmfcOptions &given) noexcept
 		return std::numeric_limits<int64_t>::max();
 	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
 	int64_t total = static_cast<int64_t>(sizeof(Fit));
-	// The transpose, and the column cursors of its chunks used while building it.
-	total = sat_mul_add(x.nnz, sizeof(int32_t) + sizeof(double), total);
-	total = sat_mul_add(x.cols + 1, sizeof(int64_t), total);
-	total = sat_mul_add(sat_mul_add(x.cols, transpose_chunks(x.rows, x.cols, x.nnz, lanes(opt)), 0),
-	                    sizeof(int64_t), total);
+	if (dense_path(x, opt))
+		total = sat_mul_add(sat_mul_add(x.rows, x.cols, 0), kDouble, total);
+	else
+	{
+		// The transpose, and the column cursors of its chunks used while building it.
+		total = sat_mul_add(x.nnz, sizeof(int32_t) + sizeof(double), total);
+		total = sat_mul_add(x.cols + 1, sizeof(int64_t), total);
+		total =
+		    sat_mul_add(sat_mul_add(x.cols, transpose_chunks(x.rows, x.cols, x.nnz, lanes(opt)), 0),
+		                sizeof(int64_t), total);
+	}
 	// W, H, the scratch and the history.
 	total = sat_mul_add(sat_mul_add(r, x.rows, 0), kDouble, total);
 	total = sat_mul_add(sat_mul_add(r, x.cols, 0), kDouble, total);
@@ -239,6 +245,34 @@ Fit::product_columns(const CsrView &x, const NmfcOptions &opt) noexcept
 	return by_rows ? x.cols : 0;
 }
 
+bool
+Fit::dense_path(const CsrView &x, const NmfcOptions &given) noexcept
+{
+	NmfcOptions opt = given;
+	options::resolve(opt);
+	const bool covered = solver::frobenius_like(opt) && opt.missing == NMF_MISSING_ZERO &&
+	                     !opt.bias && opt.feedback != NMF_FEEDBACK_IMPLICIT;
+	const double cells = static_cast<double>(x.rows) * static_cast<double>(x.cols);
+	return covered && x.rows > 0 && x.cols > 0 && static_cast<double>(x.nnz) >= kDenseFill * cells;
+}
+
+// V's cells into dense_, column by column (the training view's, after holdout).
+void
+Fit::make_dense()
+{
+	const int64_t m = p_.x.rows;
+	dense_.assign(static_cast<size_t>(m * p_.x.cols), 0.0);
+	for (int64_t i = 0; i < m; i++)
+	{
+		if (i % 1024 == 0)
+			poll_interrupts(p_.intr);
+		for (int64_t q = p_.x.row_ptr[i]; q < p_.x.row_ptr[i + 1]; q++)
+			dense_[static_cast<size_t>(static_cast<int64_t>(p_.x.col_idx[q]) * m + i)] =
+			    p_.x.values[q];
+	}
+	p_.dense = dense_.data();
+}
+
 int
 Fit::lanes(const NmfcOptions &opt) noexcept
 {
@@ -269,8 +303,13 @@ Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 	}
 	if (opt.holdout > 0)
 		hold_out(x);
-	xt_ = transpose(p_.x, intr, lanes(opt));
-	p_.xt = &xt_;
+	if (dense_path(x, opt))
+		make_dense();
+	else
+	{
+		xt_ = transpose(p_.x, intr, lanes(opt));
+		p_.xt = &xt_;
+	}
 
 	// Implicit: the objective at W H = 0, sum of c p^2 over the observed cells.
 	for (int64_t q = 0; q < p_.x.nnz; q++)

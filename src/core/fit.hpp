@@ -26,6 +26,12 @@ class Fit
 	static void validate_combinations(const CsrView &x, const NmfcOptions &given);
 	static void check_positive(const CsrView &x, const NmfcOptions &opt);
 
+	// Whether the fit holds V as one dense column-major block instead of the
+	// CSC transpose: a Frobenius fit with absent cells as zeros (solvers hals,
+	// mu and gd; no bias, not implicit) of a matrix that stores at least
+	// kDenseFill of its cells. Both paths give the same bits.
+	static bool dense_path(const CsrView &x, const NmfcOptions &opt) noexcept;
+
 	// Bytes a fit of x with opt allocates; saturates at INT64_MAX.
 	static int64_t memory(const CsrView &x, const NmfcOptions &opt) noexcept;
 
@@ -68,6 +74,12 @@ class Fit
 	// end (it fits each row's few cells exactly).
 	static constexpr double kWeightBound = 10.0;
 
+	// The share of stored cells from which a fit holds V dense (dense_path);
+	// docs/performance.md has the measurements behind it. Past it the dense
+	// block (8 bytes a cell, stored or not) is also smaller than the CSC
+	// transpose it replaces (12 bytes a stored cell).
+	static constexpr double kDenseFill = 0.8;
+
 	// Normalised, ordered model image into flat (model_size bytes); the fit
 	// itself is left unchanged.
 	void write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, size_t size) const;
@@ -81,6 +93,8 @@ class Fit
 
 	// Columns of ws.products: V's for hals and mu (frobenius, zero), else none.
 	static int64_t product_columns(const CsrView &x, const NmfcOptions &opt) noexcept;
+
+	void make_dense();
 
 	// Threads of the iterations: opt.threads, or the default for 0.
 	static int lanes(const NmfcOptions &opt) noexcept;
@@ -117,7 +131,8 @@ class Fit
 	void guard(double loss);
 	double max_product() const;
 
-	CscMatrix xt_;
+	CscMatrix xt_;              // V by columns, unless dense_path
+	std::vector<double> dense_; // V column-major (rows x cols) when dense_path
 	Problem p_;
 	// The training cells when holdout > 0 (p_.x points into them).
 	std::vector<int64_t> train_ptr_;

@@ -19,7 +19,10 @@ namespace nmf
 struct Problem
 {
 	CsrView x;                     // V by rows
-	const CscMatrix *xt = nullptr; // V by columns
+	const CscMatrix *xt = nullptr; // V by columns; null when dense holds them
+	// V as one dense column-major rows x cols block, when the fit holds it so
+	// (Fit::dense_path); H's half then reads V's columns from it.
+	const double *dense = nullptr;
 	NmfcOptions opt{};
 	NmfcInterrupts intr{};
 	double x_norm_sq = 0.0; // ||V||^2 over the stored cells (all that count, either mode)
@@ -53,7 +56,20 @@ struct Half
 	double reg = 0.0; // masked: line k's ridge adds reg times its stored cells
 	bool masked = false;
 	double alpha = -1.0; // implicit feedback: a stored cell's confidence is 1 + alpha v; else < 0
+	// Line k held dense instead (ptr, idx, val null): dense_rows values at dense + k dense_rows.
+	const double *dense = nullptr;
+	int64_t dense_rows = 0;
 };
+
+// The block [first, last) of line products O V (ptr's lines) into out, r x (last - first).
+inline void
+gather_lines(const Half &s, int64_t first, int64_t last, const Matrix &other, double *out)
+{
+	if (s.dense != nullptr)
+		gather_dense(s.dense, s.dense_rows, first, last, other, out);
+	else
+		gather(s.ptr, s.idx, s.val, first, last, other, out);
+}
 
 // The ridge of line k: the uniform l2 plus the count-scaled reg (Zhou et
 // al.'s weighted-lambda), so a line seen 5 times and one seen 500 times are
@@ -90,6 +106,14 @@ make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double
 inline Half
 half_h(const Problem &p)
 {
+	if (p.dense != nullptr)
+	{
+		Half s =
+		    make_half(p, nullptr, nullptr, nullptr, p.x.cols, p.x.rows, p.opt.l1_h, p.opt.l2_h);
+		s.dense = p.dense;
+		s.dense_rows = p.x.rows;
+		return s;
+	}
 	return make_half(p, p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), p.x.cols,
 	                 p.x.rows, p.opt.l1_h, p.opt.l2_h);
 }
