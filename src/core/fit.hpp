@@ -74,11 +74,13 @@ class Fit
 	// end (it fits each row's few cells exactly).
 	static constexpr double kWeightBound = 10.0;
 
-	// The share of stored cells from which a fit holds V dense (dense_path);
-	// docs/performance.md has the measurements behind it. Past it the dense
-	// block (8 bytes a cell, stored or not) is also smaller than the CSC
-	// transpose it replaces (12 bytes a stored cell).
-	static constexpr double kDenseFill = 0.8;
+	// The share of stored cells from which a fit holds V dense (dense_path).
+	// W^T V at rank 16 (AVX2, one thread, cells dropped at random): the
+	// dense gather wins from 0.7 on (400 x 4096: 2.5-3.0 ms against 3.1-3.4
+	// by the CSC; 5,000 x 2,000: 18.6 against 25.8-26.3) and loses at 0.6
+	// (3.0 against 2.3); docs/performance.md. From 2/3 on, the dense block
+	// (8 bytes a cell) is also smaller than the transpose (12 a stored cell).
+	static constexpr double kDenseFill = 0.7;
 
 	// Normalised, ordered model image into flat (model_size bytes); the fit
 	// itself is left unchanged.
