@@ -209,7 +209,7 @@ Fit::memory(const CsrView &x, const NmfcOptions &given) noexcept
 	                                     lanes(opt), product_columns(x, opt)),
 	                    total);
 	total = sat_mul_add(std::max<int64_t>(opt.max_iter, 0), 2 * kDouble, total);
-	if (solver::beta_dense(opt))
+	if (block_scratch(x, opt))
 		total = sat_mul_add(lanes(opt), solver::beta_scratch_bytes(x.rows, x.cols, r), total);
 	if (opt.bias)
 		total = sat_mul_add(1, BiasFit::memory(x.rows, x.cols, x.nnz), total);
@@ -250,10 +250,17 @@ Fit::dense_path(const CsrView &x, const NmfcOptions &given) noexcept
 {
 	NmfcOptions opt = given;
 	options::resolve(opt);
-	const bool covered = solver::frobenius_like(opt) && opt.missing == NMF_MISSING_ZERO &&
-	                     !opt.bias && opt.feedback != NMF_FEEDBACK_IMPLICIT;
+	const bool covered = (solver::frobenius_like(opt) || solver::kl_like(opt)) &&
+	                     opt.missing == NMF_MISSING_ZERO && !opt.bias &&
+	                     opt.feedback != NMF_FEEDBACK_IMPLICIT;
 	const double cells = static_cast<double>(x.rows) * static_cast<double>(x.cols);
 	return covered && x.rows > 0 && x.cols > 0 && static_cast<double>(x.nnz) >= kDenseFill * cells;
+}
+
+bool
+Fit::block_scratch(const CsrView &x, const NmfcOptions &opt) noexcept
+{
+	return solver::beta_dense(opt) || (solver::kl_like(opt) && dense_path(x, opt));
 }
 
 // V's cells into dense_, column by column (the training view's, after holdout).
@@ -324,7 +331,7 @@ Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 	h_.resize(opt.rank, x.cols);
 	ws_ = Workspace(opt.rank, grad_columns(x, opt), std::max(x.rows, x.cols), lanes(opt),
 	                product_columns(x, opt));
-	if (solver::beta_dense(opt))
+	if (block_scratch(x, opt))
 	{
 		const auto cells = static_cast<size_t>(
 		    solver::beta_scratch_bytes(x.rows, x.cols, opt.rank) / int64_t{sizeof(double)});

@@ -27,9 +27,11 @@ class Fit
 	static void check_positive(const CsrView &x, const NmfcOptions &opt);
 
 	// Whether the fit holds V as one dense column-major block instead of the
-	// CSC transpose: a Frobenius fit with absent cells as zeros (solvers hals,
-	// mu and gd; no bias, not implicit) of a matrix that stores at least
-	// kDenseFill of its cells. Both paths give the same bits.
+	// CSC transpose: a Frobenius or KL fit with absent cells as zeros
+	// (solvers hals, mu and gd; no bias, not implicit) of a matrix that
+	// stores at least kDenseFill of its cells. The Frobenius solvers give
+	// the same bits on both paths; KL goes by blocks of W H on this one
+	// (solver_mu_kl.cpp), the same to rounding.
 	static bool dense_path(const CsrView &x, const NmfcOptions &opt) noexcept;
 
 	// Bytes a fit of x with opt allocates; saturates at INT64_MAX.
@@ -97,6 +99,10 @@ class Fit
 	static int64_t product_columns(const CsrView &x, const NmfcOptions &opt) noexcept;
 
 	void make_dense();
+
+	// Whether the fit gives each lane a block of W H (ws.lane_beta): loss
+	// 'beta' with absent cells as zeros, and KL on the dense path.
+	static bool block_scratch(const CsrView &x, const NmfcOptions &opt) noexcept;
 
 	// Threads of the iterations: opt.threads, or the default for 0.
 	static int lanes(const NmfcOptions &opt) noexcept;

@@ -2,8 +2,9 @@
 // The dense path of a fit (Fit::dense_path): a matrix that stores (nearly)
 // every cell is held as one dense block instead of the CSC transpose. The
 // same matrix fitted with its zeros stored (dense path) and absent (sparse
-// path) gives the same bits, for any thread count.
+// path) gives the same bits, for any thread count (KL: the same to rounding).
 #include <random>
+#include <utility>
 
 #include "fit.hpp"
 #include "test_util.hpp"
@@ -94,33 +95,40 @@ TEST(Dense, SparseAndDensePathsGiveTheSameBits)
 			}
 }
 
-// Several blocks on each side (512 columns per block at rank 16), so that
-// the blocks of the dense products really are shared out.
+// Several blocks on each side (512 columns per block at rank 16; KL's blocks
+// of W H hold about 2^18 cells), so that the blocks really are shared out.
 TEST(Dense, DensePathIsBitIdenticalForEveryThreadCount)
 {
 	const Image full = stored(planted_with_zeros(600, 1100, 0.0, 4), true);
-	for (int solver : {NMF_SOLVER_HALS, NMF_SOLVER_MU})
+	for (const auto &[solver, loss] :
+	     {std::pair{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS},
+	      std::pair{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS}, std::pair{NMF_SOLVER_MU, NMF_LOSS_KL}})
 	{
-		ASSERT_TRUE(
-		    nmf::Fit::dense_path(nmf_test::view_of(full), options(16, solver, NMF_INIT_RANDOM, 1)));
-		const Factors one = fit(full, options(16, solver, NMF_INIT_NNDSVDA, 1));
+		NmfcOptions opt = options(16, solver, NMF_INIT_NNDSVDA, 1);
+		opt.loss = loss;
+		ASSERT_TRUE(nmf::Fit::dense_path(nmf_test::view_of(full), opt));
+		const Factors one = fit(full, opt);
 		for (int threads : {2, 3})
 		{
-			const Factors more = fit(full, options(16, solver, NMF_INIT_NNDSVDA, threads));
-			EXPECT_TRUE(one.w == more.w) << solver << ", threads " << threads;
-			EXPECT_TRUE(one.h == more.h) << solver << ", threads " << threads;
-			EXPECT_EQ(one.loss, more.loss) << solver << ", threads " << threads;
+			opt.threads = threads;
+			const Factors more = fit(full, opt);
+			const auto where = ::testing::Message() << "solver " << solver << ", loss " << loss
+			                                        << ", threads " << threads;
+			EXPECT_TRUE(one.w == more.w) << where;
+			EXPECT_TRUE(one.h == more.h) << where;
+			EXPECT_EQ(one.loss, more.loss) << where;
 		}
 	}
 }
 
-// Only the Frobenius fits with absent cells as zeros go dense; the others
-// keep the transpose their halves read.
+// Only the Frobenius and KL fits with absent cells as zeros go dense; the
+// others keep the transpose their halves read.
 TEST(Dense, OnlyCoveredOptionsGoDense)
 {
 	const Image full = stored(planted_with_zeros(40, 30, 0.0, 5), true);
 	const NmfcMatrixView x = nmf_test::view_of(full);
-	NmfcOptions opt = nmf_test::options(3, NMF_SOLVER_MU, NMF_LOSS_KL);
+	NmfcOptions opt = nmf_test::options(3, NMF_SOLVER_MU, NMF_LOSS_BETA);
+	opt.beta = 0.5;
 	EXPECT_FALSE(nmf::Fit::dense_path(x, opt));
 	opt = nmf_test::options(3, NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE);
 	EXPECT_FALSE(nmf::Fit::dense_path(x, opt));
@@ -128,20 +136,51 @@ TEST(Dense, OnlyCoveredOptionsGoDense)
 	opt.feedback = NMF_FEEDBACK_IMPLICIT;
 	EXPECT_FALSE(nmf::Fit::dense_path(x, opt));
 	opt = nmf_test::options(3, NMF_SOLVER_HALS);
-	EXPECT_TRUE(nmf::Fit::dense_path(x, opt));
+	opt.bias = 1;
+	EXPECT_FALSE(nmf::Fit::dense_path(x, opt));
+	EXPECT_TRUE(nmf::Fit::dense_path(x, nmf_test::options(3, NMF_SOLVER_HALS)));
+	EXPECT_TRUE(nmf::Fit::dense_path(x, nmf_test::options(3, NMF_SOLVER_MU, NMF_LOSS_KL)));
 }
 
 // The memory bound counts the dense block (8 bytes a cell) instead of the
-// transpose (12 bytes a stored cell and the column pointers).
+// transpose (12 bytes a stored cell, the column pointers and the cursors of
+// its chunks): nothing else in it depends on the stored cells.
 TEST(Dense, MemoryCountsTheDenseBlock)
 {
-	const Eigen::MatrixXd v = planted_with_zeros(200, 300, 0.0, 6);
+	const int64_t m = 200, n = 300;
+	const Eigen::MatrixXd v = planted_with_zeros(m, n, 0.45, 6);
 	const Image full = stored(v, true);
-	const NmfcMatrixView x = nmf_test::view_of(full);
-	const NmfcOptions dense = nmf_test::options(4, NMF_SOLVER_HALS);
-	const NmfcOptions kl = nmf_test::options(4, NMF_SOLVER_MU, NMF_LOSS_KL);
-	const int64_t with_dense = nmfc_fit_memory(&x, &dense);
-	const int64_t with_csc = nmfc_fit_memory(&x, &kl);
-	EXPECT_GE(with_dense, 200 * 300 * 8);
-	EXPECT_LT(with_dense, with_csc);
+	const Image sparse = stored(v, false);
+	const NmfcMatrixView xf = nmf_test::view_of(full);
+	const NmfcMatrixView xs = nmf_test::view_of(sparse);
+	NmfcOptions opt = nmf_test::options(4, NMF_SOLVER_HALS);
+	opt.threads = 1;
+	ASSERT_TRUE(nmf::Fit::dense_path(xf, opt));
+	ASSERT_FALSE(nmf::Fit::dense_path(xs, opt));
+	const int64_t transpose =
+	    xs.nnz * 12 + (n + 1) * 8 + n * nmf::transpose_chunks(m, n, xs.nnz, 1) * 8;
+	EXPECT_EQ(nmfc_fit_memory(&xf, &opt) - nmfc_fit_memory(&xs, &opt), m * n * 8 - transpose);
+}
+
+// KL on the dense path goes by blocks of W H formed by matrix products: the
+// same factors as the sparse path's sums over the stored cells, to rounding,
+// and the same bits for any thread count (above).
+TEST(Dense, KlByBlocksMatchesTheSparsePath)
+{
+	const Eigen::MatrixXd v = planted_with_zeros(150, 620, 0.45, 7);
+	const Image full = stored(v, true);
+	const Image sparse = stored(v, false);
+	for (int init : {NMF_INIT_RANDOM, NMF_INIT_NNDSVDA})
+	{
+		NmfcOptions opt = options(6, NMF_SOLVER_MU, init, 2);
+		opt.loss = NMF_LOSS_KL;
+		opt.max_iter = 20;
+		ASSERT_TRUE(nmf::Fit::dense_path(nmf_test::view_of(full), opt));
+		ASSERT_FALSE(nmf::Fit::dense_path(nmf_test::view_of(sparse), opt));
+		const Factors a = fit(full, opt);
+		const Factors b = fit(sparse, opt);
+		EXPECT_LT((a.w - b.w).cwiseAbs().maxCoeff(), 1e-9 * b.w.cwiseAbs().maxCoeff()) << init;
+		EXPECT_LT((a.h - b.h).cwiseAbs().maxCoeff(), 1e-9 * b.h.cwiseAbs().maxCoeff()) << init;
+		EXPECT_NEAR(a.loss, b.loss, 1e-9 * b.loss) << init;
+	}
 }
