@@ -3,7 +3,7 @@
 """Milliseconds per iteration on fully stored matrices (issue 22, the dense
 path), ours against scikit-learn on OpenBLAS in one run:
 
-    /usr/bin/python3 bench/dense.py [--iters 30] [--threads 2] NAME=TIME_FIT ...
+    /usr/bin/python3 bench/dense.py [--iters 30] [--threads 2] [--loss kl] NAME=TIME_FIT ...
 
 Each NAME=TIME_FIT is a build of bench/time_fit.cpp (e.g. one from before the
 dense path, one after). Two planted non-negative rank-10 matrices plus noise,
@@ -12,6 +12,8 @@ rounded and clipped to 0..242 as the faces images are, every cell stored:
 nndsvda. time_fit prints the median of 3 fits; scikit-learn (solver cd and
 mu, dense numpy input, init='custom' from the same nndsvda init, tol 0) also
 the median of 3, OPENBLAS_NUM_THREADS = --threads, as threadpoolctl reports.
+--loss kl: solver mu on the KL divergence, ours (NMF_LOSS=kl) and
+scikit-learn's (beta_loss='kullback-leibler').
 """
 import argparse
 import os
@@ -30,19 +32,20 @@ import sys, time, warnings, numpy as np
 from sklearn.decomposition import NMF
 from sklearn.decomposition._nmf import _initialize_nmf
 from threadpoolctl import threadpool_info
-X = np.load(sys.argv[1]); iters = int(sys.argv[2])
+X = np.load(sys.argv[1]); iters = int(sys.argv[2]); kl = sys.argv[3] == "kl"
 print("blas", [(p["internal_api"], p["num_threads"]) for p in threadpool_info()])
-for solver in ("cd", "mu"):
+for solver in ("mu",) if kl else ("cd", "mu"):
     ts = []
     for rep in range(3):
         W0, H0 = _initialize_nmf(X, 16, init="nndsvda")
-        m = NMF(16, init="custom", solver=solver, tol=0, max_iter=iters)
+        m = NMF(16, init="custom", solver=solver, tol=0, max_iter=iters,
+                beta_loss="kullback-leibler" if kl else "frobenius")
         t = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             m.fit_transform(X, W=W0, H=H0)
         ts.append((time.perf_counter() - t) / m.n_iter_)
-    print(f"sklearn-{solver} {1e3 * sorted(ts)[1]:.2f}")
+    print(f"sklearn-{solver}{'-kl' if kl else ''} {1e3 * sorted(ts)[1]:.2f}")
 """
 
 
@@ -57,6 +60,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=30)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--loss", choices=["frobenius", "kl"], default="frobenius")
     ap.add_argument("ours", nargs="+", help="NAME=path of a time_fit build")
     a = ap.parse_args()
     ours = [o.split("=", 1) for o in a.ours]
@@ -70,17 +74,20 @@ def main():
             np.savetxt(csv, np.column_stack([i.ravel() + 1, j.ravel() + 1, v.ravel()]), fmt="%d",
                        delimiter=",", header="row_id,col_id,value", comments="")
             np.save(npy, v)
-            print(f"== {label}: {rows * cols} cells stored, rank 16, {a.iters} iterations, "
+            print(f"== {label}: {rows * cols} cells stored, rank 16, loss {a.loss}, "
+                  f"{a.iters} iterations, "
                   f"{a.threads} threads; load {os.getloadavg()[0]:.1f}", flush=True)
             for name, exe in ours:
                 out = subprocess.run([exe, "0", "0", "0", "16", str(a.iters), str(a.threads)],
-                                     env=dict(env, NMF_MATRIX_CSV=csv), capture_output=True,
+                                     env=dict(env, NMF_MATRIX_CSV=csv,
+                                              **({"NMF_LOSS": "kl"} if a.loss == "kl" else {})),
+                                     capture_output=True,
                                      text=True, check=True).stdout
                 for m in re.finditer(r"^(\w+)\s+threads \d+: ([\d.]+) s/iteration.*loss (\S+)", out,
                                      re.M):
-                    print(f"{name}-{m.group(1)} {1e3 * float(m.group(2)):.2f} ms/iteration "
+                    print(f"{name}-{m.group(1)}{'-kl' if a.loss == 'kl' else ''} {1e3 * float(m.group(2)):.2f} ms/iteration "
                           f"(loss {m.group(3)})", flush=True)
-            out = subprocess.run([sys.executable, "-c", SKLEARN, npy, str(a.iters)], env=env,
+            out = subprocess.run([sys.executable, "-c", SKLEARN, npy, str(a.iters), a.loss], env=env,
                                  capture_output=True, text=True, check=True).stdout
             for line in out.splitlines():
                 print(line if line.startswith("blas") else line + " ms/iteration", flush=True)
