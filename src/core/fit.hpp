@@ -37,7 +37,8 @@ class Fit
 	// Bytes a fit of x with opt allocates; saturates at INT64_MAX.
 	static int64_t memory(const CsrView &x, const NmfcOptions &opt) noexcept;
 
-	// Validates, builds the transpose and initialises the factors.
+	// Validates, builds the transpose (or the dense block, dense_path) and
+	// initialises the factors.
 	Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr);
 
 	// One iteration and the stopping rule; returns done(). After an exception
