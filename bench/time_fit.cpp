@@ -8,7 +8,9 @@
 //   [NMF_SIMD=sse2|avx2|avx512] /tmp/time_fit [rows cols nnz rank iterations threads...]
 //
 // NMF_MATRIX_CSV=file reads the matrix from a gen_synthetic.py CSV instead
-// (rows, cols and nnz are then ignored). Defaults: a seeded random 10,000 x 5,000 matrix with
+// (rows, cols and nnz are then ignored). NMF_LOSS=kl or NMF_LOSS=BETA (a
+// number: loss 'beta') times solver mu on that loss instead of the
+// frobenius solvers. Defaults: a seeded random 10,000 x 5,000 matrix with
 // 1,000,000 stored cells, rank 20, 20 iterations, threads 1 and 2; prints one line per solver and
 // thread count (median over 3 fits of the seconds per iteration, and of the
 // CPU seconds of all threads, steadier on a loaded machine) and the
@@ -19,6 +21,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <random>
 #include <vector>
@@ -102,6 +105,22 @@ csv_matrix(const char *path)
 	return x;
 }
 
+// NMF_LOSS's loss and beta (frobenius when unset).
+void
+set_loss(NmfcOptions *opt)
+{
+	const char *loss = std::getenv("NMF_LOSS");
+	if (loss == nullptr)
+		return;
+	if (std::strcmp(loss, "kl") == 0)
+		opt->loss = NMF_LOSS_KL;
+	else
+	{
+		opt->loss = NMF_LOSS_BETA;
+		opt->beta = std::atof(loss);
+	}
+}
+
 bool
 time_fit(const Csr &x, int solver, int64_t rank, int iterations, int threads, double *per_iter,
          double *cpu_per_iter, double *loss)
@@ -111,6 +130,7 @@ time_fit(const Csr &x, int solver, int64_t rank, int iterations, int threads, do
 	NmfcOptions opt;
 	nmfc_options_default(&opt, rank);
 	opt.solver = solver;
+	set_loss(&opt);
 	opt.max_iter = iterations;
 	opt.tol = 0;
 #ifndef NO_THREADS
@@ -168,7 +188,10 @@ main(int argc, char **argv)
 	            static_cast<long long>(x.rows), static_cast<long long>(x.cols),
 	            static_cast<long long>(x.ptr.back()), static_cast<long long>(rank), iterations,
 	            nmf::simd::active().name);
-	for (int solver : {NMF_SOLVER_HALS, NMF_SOLVER_MU})
+	const std::vector<int> solvers = std::getenv("NMF_LOSS") != nullptr
+	                                     ? std::vector<int>{NMF_SOLVER_MU}
+	                                     : std::vector<int>{NMF_SOLVER_HALS, NMF_SOLVER_MU};
+	for (int solver : solvers)
 		for (int t : threads)
 		{
 			std::vector<double> times, cpus;

@@ -188,11 +188,17 @@ Fit::memory(const CsrView &x, const NmfcOptions &given) noexcept
 		return std::numeric_limits<int64_t>::max();
 	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
 	int64_t total = static_cast<int64_t>(sizeof(Fit));
-	// The transpose, and the column cursors of its chunks used while building it.
-	total = sat_mul_add(x.nnz, sizeof(int32_t) + sizeof(double), total);
-	total = sat_mul_add(x.cols + 1, sizeof(int64_t), total);
-	total = sat_mul_add(sat_mul_add(x.cols, transpose_chunks(x.rows, x.cols, x.nnz, lanes(opt)), 0),
-	                    sizeof(int64_t), total);
+	if (dense_path(x, opt))
+		total = sat_mul_add(sat_mul_add(x.rows, x.cols, 0), kDouble, total);
+	else
+	{
+		// The transpose, and the column cursors of its chunks used while building it.
+		total = sat_mul_add(x.nnz, sizeof(int32_t) + sizeof(double), total);
+		total = sat_mul_add(x.cols + 1, sizeof(int64_t), total);
+		total =
+		    sat_mul_add(sat_mul_add(x.cols, transpose_chunks(x.rows, x.cols, x.nnz, lanes(opt)), 0),
+		                sizeof(int64_t), total);
+	}
 	// W, H, the scratch and the history.
 	total = sat_mul_add(sat_mul_add(r, x.rows, 0), kDouble, total);
 	total = sat_mul_add(sat_mul_add(r, x.cols, 0), kDouble, total);
@@ -203,7 +209,7 @@ Fit::memory(const CsrView &x, const NmfcOptions &given) noexcept
 	                                     lanes(opt), product_columns(x, opt)),
 	                    total);
 	total = sat_mul_add(std::max<int64_t>(opt.max_iter, 0), 2 * kDouble, total);
-	if (solver::beta_dense(opt))
+	if (block_scratch(x, opt))
 		total = sat_mul_add(lanes(opt), solver::beta_scratch_bytes(x.rows, x.cols, r), total);
 	if (opt.bias)
 		total = sat_mul_add(1, BiasFit::memory(x.rows, x.cols, x.nnz), total);
@@ -269,8 +275,13 @@ Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 	}
 	if (opt.holdout > 0)
 		hold_out(x);
-	xt_ = transpose(p_.x, intr, lanes(opt));
-	p_.xt = &xt_;
+	if (dense_path(x, opt))
+		make_dense();
+	else
+	{
+		xt_ = transpose(p_.x, intr, lanes(opt));
+		p_.xt = &xt_;
+	}
 
 	// Implicit: the objective at W H = 0, sum of c p^2 over the observed cells.
 	for (int64_t q = 0; q < p_.x.nnz; q++)
@@ -285,7 +296,7 @@ Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 	h_.resize(opt.rank, x.cols);
 	ws_ = Workspace(opt.rank, grad_columns(x, opt), std::max(x.rows, x.cols), lanes(opt),
 	                product_columns(x, opt));
-	if (solver::beta_dense(opt))
+	if (block_scratch(x, opt))
 	{
 		const auto cells = static_cast<size_t>(
 		    solver::beta_scratch_bytes(x.rows, x.cols, opt.rank) / int64_t{sizeof(double)});

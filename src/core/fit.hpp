@@ -26,10 +26,19 @@ class Fit
 	static void validate_combinations(const CsrView &x, const NmfcOptions &given);
 	static void check_positive(const CsrView &x, const NmfcOptions &opt);
 
+	// Whether the fit holds V as one dense column-major block instead of the
+	// CSC transpose: a Frobenius or KL fit with absent cells as zeros
+	// (solvers hals, mu and gd; no bias, not implicit) of a matrix that
+	// stores at least kDenseFill of its cells. The Frobenius solvers give
+	// the same bits on both paths; KL goes by blocks of W H on this one
+	// (solver_mu_kl.cpp), the same to rounding.
+	static bool dense_path(const CsrView &x, const NmfcOptions &opt) noexcept;
+
 	// Bytes a fit of x with opt allocates; saturates at INT64_MAX.
 	static int64_t memory(const CsrView &x, const NmfcOptions &opt) noexcept;
 
-	// Validates, builds the transpose and initialises the factors.
+	// Validates, builds the transpose (or the dense block, dense_path) and
+	// initialises the factors.
 	Fit(const CsrView &x, const NmfcOptions &opt, const NmfcInterrupts &intr);
 
 	// One iteration and the stopping rule; returns done(). After an exception
@@ -68,6 +77,14 @@ class Fit
 	// end (it fits each row's few cells exactly).
 	static constexpr double kWeightBound = 10.0;
 
+	// The share of stored cells from which a fit holds V dense (dense_path).
+	// W^T V at rank 16 (AVX2, one thread, cells dropped at random): the
+	// dense gather wins from 0.7 on (400 x 4096: 2.5-3.0 ms against 3.1-3.4
+	// by the CSC; 5,000 x 2,000: 18.6 against 25.8-26.3) and loses at 0.6
+	// (3.0 against 2.3); docs/performance.md. From 2/3 on, the dense block
+	// (8 bytes a cell) is also smaller than the transpose (12 a stored cell).
+	static constexpr double kDenseFill = 0.7;
+
 	// Normalised, ordered model image into flat (model_size bytes); the fit
 	// itself is left unchanged.
 	void write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, size_t size) const;
@@ -81,6 +98,12 @@ class Fit
 
 	// Columns of ws.products: V's for hals and mu (frobenius, zero), else none.
 	static int64_t product_columns(const CsrView &x, const NmfcOptions &opt) noexcept;
+
+	void make_dense();
+
+	// Whether the fit gives each lane a block of W H (ws.lane_beta): loss
+	// 'beta' with absent cells as zeros, and KL on the dense path.
+	static bool block_scratch(const CsrView &x, const NmfcOptions &opt) noexcept;
 
 	// Threads of the iterations: opt.threads, or the default for 0.
 	static int lanes(const NmfcOptions &opt) noexcept;
@@ -120,7 +143,8 @@ class Fit
 	void guard(double loss);
 	double max_product() const;
 
-	CscMatrix xt_;
+	CscMatrix xt_;              // V by columns, unless dense_path
+	std::vector<double> dense_; // V column-major (rows x cols) when dense_path
 	Problem p_;
 	// The training cells when holdout > 0 (p_.x points into them).
 	std::vector<int64_t> train_ptr_;

@@ -73,6 +73,42 @@ gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
 	}
 }
 
+// The gather over V's columns when V is dense (column-major, m rows): column
+// c of out = sum over i in order of v[(first + c) m + i] fd[i], each an
+// R-vector. The same terms in the same order as gather over a CSC holding
+// every cell (a cell gather skips adds 0 times a vector, which leaves a sum
+// unchanged), so the same bits; without indexes, and K columns side by side
+// share each load of fd[i].
+template <int R, int K>
+NMF_LOOP void
+dense_gather(const double *v, int64_t m, int64_t first, int64_t last, const double *fd, double *out)
+{
+	int64_t k = first;
+	for (; k + K <= last; k += K)
+	{
+		double acc[K][R] = {};
+		const double *col = v + k * m;
+		for (int64_t i = 0; i < m; i++)
+		{
+			const double *o = fd + i * R;
+#pragma GCC unroll 8
+			for (int j = 0; j < K; j++)
+				add_scaled<R>(acc[j], col[j * m + i], o);
+		}
+#pragma GCC unroll 8
+		for (int j = 0; j < K; j++)
+			std::copy(acc[j], acc[j] + R, out + (k + j - first) * R);
+	}
+	for (; k < last; k++)
+	{
+		double acc[R] = {};
+		const double *col = v + k * m;
+		for (int64_t i = 0; i < m; i++)
+			add_scaled<R>(acc, col[i], fd + i * R);
+		std::copy(acc, acc + R, out + (k - first) * R);
+	}
+}
+
 // out[j] += v_ij fd[i] over V's cells (i, j) with c0 <= j < c1, row by row:
 // each column sums the same terms in the same order as gather over V's
 // columns. Row i's vector stays in registers.

@@ -58,6 +58,15 @@ gather_columns(int r, int width)
 	return 2 * ((r + width - 1) / width) <= 12 ? 2 : 1;
 }
 
+// Columns a dense gather sums side by side: as many as 12 vector registers
+// of sums hold (the loads need no index, so more chains pay; AVX2 at rank 16:
+// 3 columns, 2.2 ms for W^T V of 400 x 4096 against 2.6 with 2, one thread).
+constexpr int
+dense_columns(int r, int width)
+{
+	return std::clamp(12 / ((r + width - 1) / width), 1, 8);
+}
+
 } // namespace
 
 // One set: wrappers with the set's target attribute, into which the loops
@@ -72,6 +81,13 @@ gather_columns(int r, int width)
 	       const double *fd, double *out)                                                          \
 	{                                                                                              \
 		loops::gather<R, gather_columns(R, WIDTH)>(ptr, idx, val, first, last, fd, out);           \
+	}                                                                                              \
+	template <int R>                                                                               \
+	ATTR void                                                                                      \
+	dense_gather(const double *v, int64_t m, int64_t first, int64_t last, const double *fd,        \
+	             double *out)                                                                      \
+	{                                                                                              \
+		loops::dense_gather<R, dense_columns(R, WIDTH)>(v, m, first, last, fd, out);               \
 	}                                                                                              \
 	template <int R>                                                                               \
 	ATTR void                                                                                      \
@@ -98,6 +114,7 @@ gather_columns(int r, int width)
 		return Kernels{name,                                                                       \
 		               {nullptr, &gather<R>...},                                                   \
 		               {nullptr, &scatter<R>...},                                                  \
+		               {nullptr, &dense_gather<R>...},                                             \
 		               &cd_sweep_columns,                                                          \
 		               &multiply_update};                                                          \
 	}                                                                                              \

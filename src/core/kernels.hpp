@@ -180,6 +180,34 @@ gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
 	gather(ptr, idx, val, first, last, f, out.data());
 }
 
+// gather's result when V is held dense, column-major with m rows: for k =
+// first + c in [first, last), out.col(c) = sum over i in order of
+// v[k m + i] f.col(i). The same bits as gather over the CSC of the same cells
+// (kernel_loops.hpp's dense_gather says why).
+inline void
+gather_dense(const double *v, int64_t m, int64_t first, int64_t last, const Matrix &f, double *out)
+{
+	const int64_t r = f.rows();
+	if (r <= simd::kFixedRankMax)
+	{
+		simd::active().dense_gather[static_cast<size_t>(r)](v, m, first, last, f.data(), out);
+		return;
+	}
+	for (int64_t k = first; k < last; k++)
+	{
+		double *o = out + (k - first) * r;
+		std::fill(o, o + r, 0.0);
+		const double *col = v + k * m;
+		for (int64_t i = 0; i < m; i++)
+		{
+			const double x = col[i];
+			const double *src = f.data() + i * r;
+			for (int64_t t = 0; t < r; t++)
+				o[t] += x * src[t];
+		}
+	}
+}
+
 // The columns [c0, c1) of (f V) from V's rows: out.col(j) = sum over V's
 // cells (i, j), in row order, of v_ij f.col(i). Each column sums the same
 // terms in the same order as gather over V's columns, so the result is the

@@ -162,7 +162,7 @@ cross_and_gram(const Problem &p, const Half &s, const Matrix &other, F &f, Matri
 		const int64_t len = std::min(b, s.count - k0);
 		const double *bd = products != nullptr ? products->data() + k0 * r : ws.num_of(lane).data();
 		if (products == nullptr)
-			gather(s.ptr, s.idx, s.val, k0, k0 + len, other, ws.num_of(lane));
+			gather_lines(s, k0, k0 + len, other, ws.num_of(lane).data());
 		const Eigen::Map<const Matrix> num(bd, r, len);
 		auto fb = f.middleCols(k0, len);
 		update(num, fb, lane);

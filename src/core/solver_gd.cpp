@@ -61,7 +61,7 @@ gradient(const Problem &p, const Half &s, const Matrix &other, const Matrix &f, 
 		if (!s.masked)
 		{
 			Matrix &num = ws.num_of(lane);
-			gather(s.ptr, s.idx, s.val, k0, k0 + len, other, num);
+			gather_lines(s, k0, k0 + len, other, num.data());
 			auto gb = ws.grad.middleCols(k0, len);
 			gb.noalias() = ws.gram_line * f.middleCols(k0, len);
 			gb -= num.leftCols(len);

@@ -11,6 +11,9 @@
 // sums: O(nnz r + (m + n) r) per iteration. With missing = 'ignore' the
 // denominators sum over the stored cells of the line too: sum_{i in line} W_it.
 //
+// On a fully stored V (the fit's dense path) the halves go by blocks of W H
+// formed by matrix products instead (kl_dense_half).
+//
 // As scikit-learn 1.2 does: a (W H)_ij that is exactly 0 is replaced by
 // kEpsilon; penalties add l1 + l2 * (the factor) to the denominator, which
 // becomes kEpsilon if exactly 0; values below the float64 epsilon are set to 0
@@ -26,11 +29,89 @@ namespace nmf::solver
 namespace
 {
 
+// f_k <- f_k o num / (den + l1 + l2 f_k), a zero denominator taken as
+// kEpsilon, then the values below DBL_EPSILON to 0.
+inline void
+kl_update(double *fk, const double *num, const double *den, int64_t r, double l1, double l2)
+{
+	for (int64_t t = 0; t < r; t++)
+	{
+		double d = den[t] + l1 + l2 * fk[t];
+		if (d == 0.0)
+			d = kEpsilon;
+		fk[t] *= num[t] / d;
+		if (fk[t] < DBL_EPSILON)
+			fk[t] = 0.0;
+	}
+}
+
+// V_ij / (W H)_ij of a counted cell, 0 where V is.
+inline double
+kl_ratio(double v, double wh)
+{
+	return v == 0.0 ? 0.0 : v / (wh == 0.0 ? kEpsilon : wh);
+}
+
+// Absent cells as zeros on a fit that holds V dense (Problem::dense: nearly
+// every cell stored): a block of lines at a time, Y = O^T F (the other
+// side's count x the block's lines) by Eigen, Y <- V / Y in place (V's
+// column from the dense block for H's half, the line's cells from the CSR
+// for W's), and the numerators O Y by Eigen: two matrix products of the
+// block instead of a dot product and a sum per stored cell. The blocks are
+// fixed by the rank and the sizes, so the bits do not depend on the lanes.
+void
+kl_dense_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
+{
+	const int64_t r = f.rows();
+	const int64_t cells = other.cols();
+	ws.sums.noalias() = other.rowwise().sum();
+	const int64_t lines = beta_block_lines(cells, r);
+	const int64_t blocks = (s.count + lines - 1) / lines;
+	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
+		poll_interrupts(p.intr);
+		const int64_t k0 = blk * lines;
+		const int64_t len = std::min(lines, s.count - k0);
+		double *buf = ws.lane_beta[static_cast<size_t>(lane)].data();
+		Eigen::Map<Matrix> y(buf, cells, len);
+		y.noalias() = other.transpose() * f.middleCols(k0, len);
+		for (int64_t c = 0; c < len; c++)
+		{
+			double *yc = buf + c * cells;
+			const int64_t k = k0 + c;
+			if (s.dense != nullptr)
+			{
+				const double *v = s.dense + k * s.dense_rows;
+				for (int64_t i = 0; i < cells; i++)
+					yc[i] = kl_ratio(v[i], yc[i]);
+				continue;
+			}
+			int64_t next = 0; // cells before it done; absent ones are 0
+			for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
+			{
+				const int64_t i = s.idx[q];
+				std::fill(yc + next, yc + i, 0.0);
+				yc[i] = kl_ratio(s.val[q], yc[i]);
+				next = i + 1;
+			}
+			std::fill(yc + next, yc + cells, 0.0);
+		}
+		Eigen::Map<Matrix> num(buf + cells * len, r, len);
+		num.noalias() = other * y;
+		for (int64_t c = 0; c < len; c++)
+			kl_update(f.data() + (k0 + c) * r, num.data() + c * r, ws.sums.data(), r, s.l1, s.l2);
+	});
+}
+
 // Lines are independent: blocks of them run on ws.threads lanes, each with
 // its own scratch (ws.sums is only read).
 void
 kl_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
 {
+	if (!s.masked && p.dense != nullptr)
+	{
+		kl_dense_half(p, s, other, f, ws);
+		return;
+	}
 	const int64_t r = f.rows();
 	if (!s.masked)
 		ws.sums.noalias() = other.rowwise().sum();
@@ -52,16 +133,7 @@ kl_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspa
 				for (int64_t t = 0; t < r; t++)
 					den[t] += o[t];
 		}
-		const double l2 = s.masked ? line_l2(s, k) : s.l2;
-		for (int64_t t = 0; t < r; t++)
-		{
-			double d = den[t] + s.l1 + l2 * fk[t];
-			if (d == 0.0)
-				d = kEpsilon;
-			fk[t] *= num[t] / d;
-			if (fk[t] < DBL_EPSILON)
-				fk[t] = 0.0;
-		}
+		kl_update(fk, num, den, r, s.l1, s.masked ? line_l2(s, k) : s.l2);
 	});
 }
 

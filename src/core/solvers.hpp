@@ -22,7 +22,10 @@ namespace nmf
 struct Problem
 {
 	CsrView x;                     // V by rows
-	const CscMatrix *xt = nullptr; // V by columns
+	const CscMatrix *xt = nullptr; // V by columns; null when dense holds them
+	// V as one dense column-major rows x cols block, when the fit holds it so
+	// (Fit::dense_path); H's half then reads V's columns from it.
+	const double *dense = nullptr;
 	NmfcOptions opt{};
 	NmfcInterrupts intr{};
 	double x_norm_sq = 0.0; // ||V||^2 over the stored cells (all that count, either mode)
@@ -60,7 +63,20 @@ struct Half
 	bool masked = false;
 	double alpha = -1.0; // implicit feedback: a stored cell's confidence is 1 + alpha v; else < 0
 	int inner = 1;       // updates of F per product O V at most (inner_updates)
+	// Line k held dense instead (ptr, idx, val null): dense_rows values at dense + k dense_rows.
+	const double *dense = nullptr;
+	int64_t dense_rows = 0;
 };
+
+// The block [first, last) of line products O V (ptr's lines) into out, r x (last - first).
+inline void
+gather_lines(const Half &s, int64_t first, int64_t last, const Matrix &other, double *out)
+{
+	if (s.dense != nullptr)
+		gather_dense(s.dense, s.dense_rows, first, last, other, out);
+	else
+		gather(s.ptr, s.idx, s.val, first, last, other, out);
+}
 
 // Gillis & Glineur (Accelerated multiplicative updates and hierarchical ALS
 // algorithms for NMF, Neural Computation 2012): a half's products cost
@@ -120,6 +136,14 @@ make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double
 inline Half
 half_h(const Problem &p)
 {
+	if (p.dense != nullptr)
+	{
+		Half s =
+		    make_half(p, nullptr, nullptr, nullptr, p.x.cols, p.x.rows, p.opt.l1_h, p.opt.l2_h);
+		s.dense = p.dense;
+		s.dense_rows = p.x.rows;
+		return s;
+	}
 	return make_half(p, p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), p.x.cols,
 	                 p.x.rows, p.opt.l1_h, p.opt.l2_h);
 }

@@ -67,8 +67,8 @@ apply_v(const Problem &p, const Matrix &f, Matrix &out, int threads)
 // out = (V^T f^T)^T = f V: out.col(j) = sum over column j's cells (i, j), in row order, of
 // v_ij f.col(i), f being l x m and out l x n. By scatter from V's rows when
 // that wins (scatter_wins; each lane a range of columns), else by gather over
-// the CSC in fixed blocks of columns; the same bits either way, and for any
-// thread count.
+// the CSC (or the dense block, Fit::dense_path) in fixed blocks of columns; the same bits either
+// way, and for any thread count.
 void
 apply_vt(const Problem &p, const Matrix &f, Matrix &out, int threads)
 {
@@ -88,8 +88,11 @@ apply_vt(const Problem &p, const Matrix &f, Matrix &out, int threads)
 	parallel_for(threads, (n + block - 1) / block, [&](int64_t b, int) {
 		poll_interrupts(p.intr);
 		const int64_t first = b * block, last = std::min(first + block, n);
-		gather(p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), first, last, f,
-		       out.data() + first * l);
+		if (p.dense != nullptr)
+			gather_dense(p.dense, p.x.rows, first, last, f, out.data() + first * l);
+		else
+			gather(p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), first, last, f,
+			       out.data() + first * l);
 	});
 }
 

@@ -169,6 +169,46 @@ TEST(Simd, GatherAndScatterGiveTheScalarBitsAtEveryRank)
 	}
 }
 
+// A dense gather (V column-major, every cell) gives the bits of the gather
+// over the CSC of the same cells, zeros included or left out, in every set.
+TEST(Simd, DenseGatherGivesTheCellGatherBitsAtEveryRank)
+{
+	const int64_t m = 37, n = 29;
+	std::mt19937_64 rng(3);
+	std::uniform_real_distribution<double> u(0.0, 3.0);
+	Eigen::MatrixXd v(m, n);
+	for (Eigen::Index k = 0; k < v.size(); k++)
+		v.data()[k] = k % 5 == 0 ? 0.0 : u(rng);
+	// V's columns as CSR rows of V^T, zeros left out.
+	Sparse t;
+	for (int64_t j = 0; j < n; j++)
+	{
+		for (int64_t i = 0; i < m; i++)
+			if (v(i, j) != 0.0)
+			{
+				t.idx.push_back(static_cast<int32_t>(i));
+				t.val.push_back(v(i, j));
+			}
+		t.ptr.push_back(static_cast<int64_t>(t.idx.size()));
+	}
+	for (int r = 1; r <= nmf::simd::kFixedRankMax; r++)
+	{
+		const Eigen::MatrixXd w = random_factor(r, m, 90 + static_cast<uint64_t>(r));
+		for (int64_t first : {0, 4})
+		{
+			Eigen::MatrixXd g0 = Eigen::MatrixXd::Zero(r, n - first);
+			portable().gather[static_cast<size_t>(r)](t.ptr.data(), t.idx.data(), t.val.data(),
+			                                          first, n, w.data(), g0.data());
+			for (const Kernels *k : nmf::simd::available())
+			{
+				Eigen::MatrixXd g = Eigen::MatrixXd::Zero(r, n - first);
+				k->dense_gather[static_cast<size_t>(r)](v.data(), m, first, n, w.data(), g.data());
+				EXPECT_TRUE(same_bits(g, g0)) << k->name << ", rank " << r << ", from " << first;
+			}
+		}
+	}
+}
+
 // The comparison above can fail: a fused multiply-add, as g++ emits for
 // AVX-512 unless told not to, gives other bits on these data.
 TEST(Simd, TheDataTellFusedFromSeparateMultiplyAdd)
