@@ -155,9 +155,12 @@ Fit::Fit(const CsrView &x, const NmfcOptions &given, const NmfcInterrupts &intr)
 
 	// Implicit: the objective at W H = 0, sum of c p^2 over the observed cells.
 	for (int64_t q = 0; q < p_.x.nnz; q++)
+	{
 		p_.x_norm_sq += p_.implicit()
 		                    ? (p_.x.values[q] > 0 ? 1.0 + p_.opt.alpha * p_.x.values[q] : 0.0)
 		                    : p_.x.values[q] * p_.x.values[q];
+		p_.nonzeros += p_.x.values[q] != 0.0 ? 1 : 0;
+	}
 	if (!std::isfinite(p_.x_norm_sq))
 		throw InvalidArgument("the squared norm of the matrix overflows: values are too large");
 	p_.beta_x = solver::beta_x_term(p_);

@@ -29,6 +29,10 @@ struct Problem
 	NmfcOptions opt{};
 	NmfcInterrupts intr{};
 	double x_norm_sq = 0.0; // ||V||^2 over the stored cells (all that count, either mode)
+	// V's cells that are not 0: what a product with V costs on the sparse
+	// path, and what the inner updates' rule counts, so that a matrix gets the
+	// same iterates whether its zeros are stored or not
+	int64_t nonzeros = 0;
 	// loss 'beta' (beta_x_term): the divergence's part in V alone, computed once
 	double beta_x = 0.0;
 	// Whether the fit needs this iteration's loss: an iteration whose loss
@@ -88,7 +92,7 @@ constexpr double kInnerStop = 0.1;
 constexpr int kInnerMax = 100;
 
 // The inner updates of a half of `count` lines from the other side's
-// `other_count`, V having nnz cells: the option when given, else the rule.
+// `other_count`, V having nnz non-zero cells: the option when given, else the rule.
 inline int
 inner_updates(const NmfcOptions &opt, int64_t nnz, int64_t count, int64_t other_count)
 {
@@ -129,7 +133,7 @@ make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double
 	            masked ? reg : 0.0,
 	            masked,
 	            -1.0,
-	            masked ? 1 : inner_updates(p.opt, p.x.nnz, count, other_count)};
+	            masked ? 1 : inner_updates(p.opt, p.nonzeros, count, other_count)};
 }
 
 // H's half: V's columns, W fixed.
