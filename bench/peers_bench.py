@@ -233,7 +233,8 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--ref", default="")
     a = ap.parse_args()
-    sets = [s for s in SETS if not a.sets or s in a.sets or "peers" in a.sets]
+    named = [s for s in a.sets if s != "peers"]
+    sets = [s for s in SETS if not named or s in named]
     outdir = os.path.join(HERE, "results")
     os.makedirs(outdir, exist_ok=True)
     stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
@@ -242,7 +243,7 @@ def main():
     if a.ref:
         env.update(commit=a.ref, dirty=False)
     env.update(so_md5=md5(a.so), date=datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
-               command=" ".join(["bash bench/run.sh peers"] + [s for s in a.sets if s != "peers"]), sets={})
+               command=" ".join(["bash bench/run.sh peers"] + named), sets={})
     conn = ours.connect()
     ours.run(conn, "CREATE EXTENSION IF NOT EXISTS nmf")
     env["pg"] = ours.run(conn, "SHOW server_version")[0][0]
