@@ -9,7 +9,8 @@ the private server (a matrix stored in a table, nndsvda, tol 0, seed 1) and
 scikit-learn (bench/peers/peer_fit.py: nndsvda, tol 0) or RcppML
 (bench/peers/peer_rcppml.R, its own start), each in its own process on
 OpenBLAS with the CPU's own kernel. Prints one Markdown table and writes it
-with the raw records to bench/results/peers-STAMP.{md,jsonl}.
+with the raw records to bench/results/peers-STAMP.{md,jsonl,env.json};
+`bench/peers_bench.py --doc STAMP` puts that table into docs/performance.md.
 
 Time to the peer's final error: the peer's iterations' seconds, against the
 solver seconds of nmf's loss history (nmf_loss_history: the seconds of the
@@ -43,6 +44,8 @@ from peers_common import load_triplets, rel_err  # noqa: E402
 
 OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
 SEED = 1
+DOC_BEGIN = "<!-- bench/peers_bench.py --doc: begin -->"
+DOC_END = "<!-- bench/peers_bench.py --doc: end -->"
 PAIRS = {  # label: (nmf solver, nmf loss, peer, peer's solver)
     "hals vs cd": ("hals", "frobenius", "sklearn", "cd"),
     "mu vs mu": ("mu", "frobenius", "sklearn", "mu"),
@@ -181,7 +184,8 @@ def render(rows, env):
          f"nmf.so md5 {env['so_md5']}; nmf.threads {env['threads']}  ",
          f"Load average at start {' '.join(env['loadavg_start'])}, at end {' '.join(env['loadavg_end'])}  ",
          f"scikit-learn {env.get('sklearn', '?')} on {env.get('blas', '?')}; RcppML {env.get('rcppml', '?')}; "
-         f"one process per fit, {env['nproc']} OpenMP/OpenBLAS threads  "]
+         f"one process per fit, {env['nproc']} OpenMP/OpenBLAS threads; dropped from the peers' environment: "
+         f"{', '.join(env['dropped']) or 'nothing (neither OPENBLAS_CORETYPE nor OPENBLAS_L2_SIZE was set)'}  "]
     L += [f"Set {k}: {v}  " for k, v in env["sets"].items()]
     L += ["", "| set | rank, iterations | pair | ms / iteration: nmf, peer (peer ÷ nmf) | final error: nmf, peer "
               "| time to the peer's final error: nmf (iterations), peer (peer ÷ nmf) "
@@ -196,7 +200,8 @@ def render(rows, env):
         loss = r["loss"]
         t = reach(o, p["error"])
         tt = (f"{1000 * t[0]:.0f} ms ({t[1]}), {1000 * p['iter_s']:.0f} ms ({p['iter_s'] / t[0]:.2f})" if t
-              else f"not reached in {o['iterations']}, {1000 * p['iter_s']:.0f} ms")
+              else f"not reached in {o['iterations']} (final error {100 * (o['error'] / p['error'] - 1):+.4f} %), "
+                   f"{1000 * p['iter_s']:.0f} ms")
         L.append(f"{head} {1000 * o['s_per_iter']:.2f}, {1000 * p['s_per_iter']:.2f} "
                  f"({p['s_per_iter'] / o['s_per_iter']:.2f}) | {err_fmt(o['error'], loss)}, "
                  f"{err_fmt(p['error'], loss)} | {tt} | {o['data_fit_mb']:.0f} ({o['anon_mb']:.0f}), "
@@ -218,7 +223,7 @@ def render(rows, env):
     seen = set()
     for r in rows:
         o = r["nmf"]
-        key = (r["set"], o.get("solver"), r["loss"])
+        key = (r["set"], r["solver"], r["loss"])
         if o["status"] == "ok" and key not in seen:
             seen.add(key)
             L.append(f"- {r['set']} nmf {r['solver']} {r['loss']}: {o['check']:.10g} vs {o['error']:.10g}"
@@ -227,6 +232,8 @@ def render(rows, env):
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--doc":
+        return to_doc(sys.argv[2])
     ap = argparse.ArgumentParser()
     ap.add_argument("sets", nargs="*")
     ap.add_argument("--so", required=True)
@@ -242,7 +249,7 @@ def main():
     env = machine()
     if a.ref:
         env.update(commit=a.ref, dirty=False)
-    env.update(so_md5=md5(a.so), date=datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+    env.update(dropped=[k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ], so_md5=md5(a.so), date=datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
                command=" ".join(["bash bench/run.sh peers"] + named), sets={})
     conn = ours.connect()
     ours.run(conn, "CREATE EXTENSION IF NOT EXISTS nmf")
@@ -283,12 +290,28 @@ def main():
         ours.run(conn, f"DROP TABLE {mat}")
     conn.close()
     env["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    json.dump(env, open(os.path.join(outdir, f"peers-{stamp}.env.json"), "w"))
     md = render(rows, env)
     path = os.path.join(outdir, f"peers-{stamp}.md")
     open(path, "w").write(md)
     print()
     print(md)
-    say(f"written: {path} (table) and {raw} (every run)")
+    say(f"written: {path} (table), {raw} (every run); into docs/performance.md with: "
+        f"/usr/bin/python3 bench/peers_bench.py --doc {stamp}")
+
+
+def to_doc(stamp):
+    """Renders run STAMP again from its records and puts the table into docs/performance.md,
+    between its two marker lines."""
+    base = os.path.join(HERE, "results", f"peers-{stamp}")
+    rows = [json.loads(l) for l in open(base + ".jsonl")]
+    md = render(rows, json.load(open(base + ".env.json")))
+    doc = os.path.join(HERE, "..", "docs", "performance.md")
+    text = open(doc).read()
+    head, rest = text.split(DOC_BEGIN + "\n", 1)
+    _, tail = rest.split(DOC_END, 1)
+    open(doc, "w").write(head + DOC_BEGIN + "\n" + md + DOC_END + tail)
+    say(f"docs/performance.md: the peer table of run {stamp}")
 
 
 if __name__ == "__main__":
