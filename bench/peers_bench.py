@@ -46,6 +46,8 @@ OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
 SEED = 1
 DOC_BEGIN = "<!-- bench/peers_bench.py --doc: begin -->"
 DOC_END = "<!-- bench/peers_bench.py --doc: end -->"
+# More arguments of every nmf() call, e.g. ", threads => 1" (BENCH_NMF_OPTS).
+NMF_OPTS = os.environ.get("BENCH_NMF_OPTS", "")
 PAIRS = {  # label: (nmf solver, nmf loss, peer, peer's solver)
     "hals vs cd": ("hals", "frobenius", "sklearn", "cd"),
     "mu vs mu": ("mu", "frobenius", "sklearn", "mu"),
@@ -130,7 +132,7 @@ def nmf_fit(mat, rank, iters, solver, loss, X, normx):
     sampler = MemorySampler(pid, every=0.01)
     sampler.start()
     call = (f"nmf(m, {rank}, solver => '{solver}', loss => '{loss}', init => 'nndsvda', "
-            f"max_iter => {iters}, tol => 0, seed => {SEED})")
+            f"max_iter => {iters}, tol => 0, seed => {SEED}{NMF_OPTS})")
     t0 = time.perf_counter()
     try:
         ours.run(conn, f"CREATE TEMP TABLE fitted AS SELECT {call} AS model FROM {mat}")
@@ -152,6 +154,8 @@ def nmf_fit(mat, rank, iters, solver, loss, X, normx):
     for j, hs in ours.run(conn, "SELECT h.id, h.weights FROM fitted, nmf_h_wide(fitted.model) h"):
         H[:, j - 1] = hs
     conn.close()
+    if not losses:
+        return {"status": "failed: the model has no loss history (set BENCH_NMF_OPTS to ask for one)"}
     errors = [np.sqrt(max(l, 0.0)) / normx if loss == "frobenius" else l for l in losses]
     return {"status": "ok", "iterations": info["iterations"], "seconds": info["seconds"],
             "s_per_iter": info["seconds"] / max(info["iterations"], 1), "whole_s": whole,
@@ -250,7 +254,8 @@ def main():
     if a.ref:
         env.update(commit=a.ref, dirty=False)
     env.update(dropped=[k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ], so_md5=md5(a.so), date=datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
-               command=" ".join(["bash bench/run.sh peers"] + named), sets={})
+               command=" ".join([f"BENCH_NMF_OPTS='{NMF_OPTS}'"] * bool(NMF_OPTS) + ["bash bench/run.sh peers"] + named),
+               sets={})
     conn = ours.connect()
     ours.run(conn, "CREATE EXTENSION IF NOT EXISTS nmf")
     env["pg"] = ours.run(conn, "SHOW server_version")[0][0]

@@ -27,7 +27,8 @@
 # BLAS) and RcppML, on a dense 400 x 4,096 set, a dense 5,000 x 2,000 set,
 # Debian's package descriptions as word counts (KL), InstEval and S (all five
 # unless some are named): ms/iteration, final error, time to the peer's final
-# error, memory. The sets are made by bench/peers/make_sets.py.
+# error, memory. The sets are made by bench/peers/make_sets.py. BENCH_NMF_OPTS
+# adds arguments to every nmf() call of it (e.g. ", threads => 1").
 #
 # Why a private copy of the server: other people on the machine install their
 # own builds of nmf into the system's PostgreSQL; a backend started during a
