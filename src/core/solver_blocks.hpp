@@ -115,6 +115,30 @@ repeat_update(const Half &s, Block &fb, Matrix &prev, const Update &update)
 	}
 }
 
+// body(blk, k0, len, y, rest, lane) for each block of F's lines, y's first
+// len columns O^T F[:, k0 .. k0 + len) (the other side's count x len), rest
+// the lane's scratch after y (room for r x width * len), on ws.threads
+// lanes (the general beta's and KL's halves on dense products). Returns the
+// blocks. The scratch holds `width` times the block's lines (Y on the left).
+template <typename Body>
+int64_t
+for_dense_blocks(const Problem &p, const Half &s, const Matrix &other, const Matrix &f,
+                 Workspace &ws, const Body &body, int64_t width = 1)
+{
+	const int64_t lines = beta_block_lines(other.cols(), f.rows());
+	const int64_t blocks = (s.count + lines - 1) / lines;
+	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
+		poll_interrupts(p.intr);
+		const int64_t k0 = blk * lines;
+		const int64_t len = std::min(lines, s.count - k0);
+		double *buf = ws.lane_beta[static_cast<size_t>(lane)].data();
+		Eigen::Map<Matrix> y(buf, other.cols(), width * len);
+		y.leftCols(len).noalias() = other.transpose() * f.middleCols(k0, len);
+		body(blk, k0, len, y, buf + other.cols() * width * len, lane);
+	});
+	return blocks;
+}
+
 // The N sums over V's stored cells of cell(sums, v_ij, (W H)_ij), in row
 // order within each block of rows and then in block order.
 template <size_t N, typename Cell>

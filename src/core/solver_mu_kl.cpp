@@ -65,15 +65,10 @@ kl_dense_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, W
 	const int64_t r = f.rows();
 	const int64_t cells = other.cols();
 	ws.sums.noalias() = other.rowwise().sum();
-	const int64_t lines = beta_block_lines(cells, r);
-	const int64_t blocks = (s.count + lines - 1) / lines;
-	parallel_for(ws.threads, blocks, [&](int64_t blk, int lane) {
-		poll_interrupts(p.intr);
-		const int64_t k0 = blk * lines;
-		const int64_t len = std::min(lines, s.count - k0);
-		double *buf = ws.lane_beta[static_cast<size_t>(lane)].data();
-		Eigen::Map<Matrix> y(buf, cells, len);
-		y.noalias() = other.transpose() * f.middleCols(k0, len);
+	for_dense_blocks(
+	    p, s, other, f, ws,
+	    [&](int64_t, int64_t k0, int64_t len, Eigen::Map<Matrix> &y, double *rest, int) {
+		double *buf = y.data();
 		for (int64_t c = 0; c < len; c++)
 		{
 			double *yc = buf + c * cells;
@@ -95,11 +90,11 @@ kl_dense_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, W
 			}
 			std::fill(yc + next, yc + cells, 0.0);
 		}
-		Eigen::Map<Matrix> num(buf + cells * len, r, len);
+		Eigen::Map<Matrix> num(rest, r, len);
 		num.noalias() = other * y;
 		for (int64_t c = 0; c < len; c++)
 			kl_update(f.data() + (k0 + c) * r, num.data() + c * r, ws.sums.data(), r, s.l1, s.l2);
-	});
+	    });
 }
 
 // Lines are independent: blocks of them run on ws.threads lanes, each with
