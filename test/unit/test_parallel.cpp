@@ -58,6 +58,10 @@ fit(const Image &x, int64_t rank, int solver, int loss, int missing, int threads
 	opt.max_iter = 4;
 	opt.tol = 0;
 	opt.threads = threads;
+	// The ridge's pilot fits (masked, reg NULL) at rank 16 only: they cost
+	// most of the test, and rank 40 adds nothing to their determinism.
+	if (rank > 16)
+		opt.reg = 0.05;
 	NmfcSummary s;
 	const Image model = nmf_test::fit_model(x, opt, &s);
 	Factors f;
