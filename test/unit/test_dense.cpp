@@ -40,22 +40,8 @@ stored(const Eigen::MatrixXd &v, bool zeros)
 	return nmf_test::matrix_from_triplets(t);
 }
 
-struct Factors
-{
-	Eigen::MatrixXd w, h;
-	double loss = 0;
-};
-
-Factors
-fit(const Image &x, const NmfcOptions &opt)
-{
-	NmfcSummary s;
-	const Image model = nmf_test::fit_model(x, opt, &s);
-	Factors f;
-	nmf_test::model_factors(model, &f.w, &f.h);
-	f.loss = s.loss;
-	return f;
-}
+using nmf_test::Factors;
+using nmf_test::fit_factors;
 
 NmfcOptions
 options(int64_t rank, int solver, int init, int threads)
@@ -84,8 +70,8 @@ TEST(Dense, SparseAndDensePathsGiveTheSameBits)
 				const NmfcOptions opt = options(rank, solver, init, 2);
 				ASSERT_TRUE(nmf::Fit::dense_path(nmf_test::view_of(full), opt));
 				ASSERT_FALSE(nmf::Fit::dense_path(nmf_test::view_of(sparse), opt));
-				const Factors a = fit(full, opt);
-				const Factors b = fit(sparse, opt);
+				const Factors a = fit_factors(full, opt);
+				const Factors b = fit_factors(sparse, opt);
 				const auto where = ::testing::Message()
 				                   << "rank " << rank << ", solver " << solver << ", init " << init;
 				EXPECT_TRUE(a.w == b.w) << where;
@@ -107,11 +93,11 @@ TEST(Dense, DensePathIsBitIdenticalForEveryThreadCount)
 		NmfcOptions opt = options(16, solver, NMF_INIT_NNDSVDA, 1);
 		opt.loss = loss;
 		ASSERT_TRUE(nmf::Fit::dense_path(nmf_test::view_of(full), opt));
-		const Factors one = fit(full, opt);
+		const Factors one = fit_factors(full, opt);
 		for (int threads : {3}) // an odd count, so that lanes take unequal shares
 		{
 			opt.threads = threads;
-			const Factors more = fit(full, opt);
+			const Factors more = fit_factors(full, opt);
 			const auto where = ::testing::Message() << "solver " << solver << ", loss " << loss
 			                                        << ", threads " << threads;
 			EXPECT_TRUE(one.w == more.w) << where;
@@ -177,8 +163,8 @@ TEST(Dense, KlByBlocksMatchesTheSparsePath)
 		opt.max_iter = 20;
 		ASSERT_TRUE(nmf::Fit::dense_path(nmf_test::view_of(full), opt));
 		ASSERT_FALSE(nmf::Fit::dense_path(nmf_test::view_of(sparse), opt));
-		const Factors a = fit(full, opt);
-		const Factors b = fit(sparse, opt);
+		const Factors a = fit_factors(full, opt);
+		const Factors b = fit_factors(sparse, opt);
 		EXPECT_LT((a.w - b.w).cwiseAbs().maxCoeff(), 1e-9 * b.w.cwiseAbs().maxCoeff()) << init;
 		EXPECT_LT((a.h - b.h).cwiseAbs().maxCoeff(), 1e-9 * b.h.cwiseAbs().maxCoeff()) << init;
 		EXPECT_NEAR(a.loss, b.loss, 1e-9 * b.loss) << init;

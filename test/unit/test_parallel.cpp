@@ -45,11 +45,7 @@ TEST(Parallel, FirstExceptionIsRethrownAfterTheJoin)
 namespace
 {
 
-struct Factors
-{
-	Eigen::MatrixXd w, h;
-	double loss = 0;
-};
+using nmf_test::Factors;
 
 Factors
 fit(const Image &x, int64_t rank, int solver, int loss, int missing, int threads)
@@ -62,12 +58,7 @@ fit(const Image &x, int64_t rank, int solver, int loss, int missing, int threads
 	// most of the test, and rank 40 adds nothing to their determinism.
 	if (rank > 16)
 		opt.reg = 0.05;
-	NmfcSummary s;
-	const Image model = nmf_test::fit_model(x, opt, &s);
-	Factors f;
-	nmf_test::model_factors(model, &f.w, &f.h);
-	f.loss = s.loss;
-	return f;
+	return nmf_test::fit_factors(x, opt);
 }
 
 } // namespace

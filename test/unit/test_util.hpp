@@ -213,6 +213,24 @@ model_factors(const Image &model, Eigen::MatrixXd *w, Eigen::MatrixXd *h)
 	*h = Eigen::Map<const Eigen::MatrixXd>(nmf_model_h(m), m->rank, m->cols);
 }
 
+// A fit's factors and final loss, for comparing two fits bit for bit.
+struct Factors
+{
+	Eigen::MatrixXd w, h;
+	double loss = 0;
+};
+
+inline Factors
+fit_factors(const Image &matrix, const NmfcOptions &opt)
+{
+	NmfcSummary s;
+	const Image model = fit_model(matrix, opt, &s);
+	Factors f;
+	model_factors(model, &f.w, &f.h);
+	f.loss = s.loss;
+	return f;
+}
+
 // W and H within 1e-3 (relative) of the seed's rank-1 optimum.
 inline void
 expect_seed_optimum(const Image &model, const char *what)
