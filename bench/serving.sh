@@ -3,7 +3,8 @@
 # Serving under load: 16 pgbench clients ask for the top 10 of random users of
 # a biased rank-16 model of 400 users x 100,000 items read from a table,
 #   1. detoast: only reading the model value (m::bytea), the floor of 2;
-#   2. nmf_recommend(model, user, 10): every item scored;
+#   2. nmf_recommend(model, user, 10): every item scored, with the backend's
+#      cache of decoded models off (nmf.model_cache) and on;
 #   3. the HNSW recipe: ORDER BY item_vec <#> user_vec LIMIT 10 on pgvector's
 #      index over nmf_h_vectors (skipped, and said so, without pgvector);
 # throughput (tps) and per-query latency p50 / p99 from pgbench's log.
@@ -76,6 +77,7 @@ run() # name script
 
 echo "== $CLIENTS clients, $SECONDS_EACH s each, model of $USERS users x $ITEMS items, $(nproc) cores"
 run "detoast only" detoast.sql
+PGOPTIONS="${PGOPTIONS:-} -c nmf.model_cache=off" run "recommend, no cache" recommend.sql
 run "nmf_recommend" recommend.sql
 if ((have_vector)); then
 	run "HNSW recipe" hnsw.sql

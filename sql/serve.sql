@@ -177,3 +177,8 @@ SELECT (SELECT top3(m) FROM served) = (SELECT want FROM fresh_top WHERE seed = 3
 INSERT INTO served SELECT 'other', m FROM candidates WHERE seed = 1;
 SELECT name, top3(m) = (SELECT want FROM fresh_top f WHERE f.seed = CASE name WHEN 'current' THEN 3 ELSE 1 END) AS own_model
 FROM served, generate_series(1, 2) ORDER BY name;
+-- nmf.model_cache off: every query decodes its model again, the same answers
+SET nmf.model_cache = off;
+SELECT name, top3(m) = (SELECT want FROM fresh_top f WHERE f.seed = CASE name WHEN 'current' THEN 3 ELSE 1 END) AS own_model_uncached
+FROM served, generate_series(1, 2) ORDER BY name;
+RESET nmf.model_cache;

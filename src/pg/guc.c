@@ -3,7 +3,7 @@
  * Settings: nmf.max_memory bounds what one call may allocate, checked before
  * the big allocations; nmf.threads is how many threads a fit's iterations use
  * (the backend's own thread included; the others are joined before the call
- * returns).
+ * returns); nmf.model_cache keeps stored models decoded (model_cache.c).
  */
 #include "postgres.h"
 
@@ -23,6 +23,8 @@ int nmfpg_max_memory_kb = 4 * 1024 * 1024;
 
 /* The default: the machine's cores, at most 8 (set in _PG_init). */
 int nmfpg_threads = 1;
+
+bool nmfpg_model_cache = true;
 
 static int
 default_threads(void)
@@ -46,6 +48,11 @@ _PG_init(void)
 	                        "Default: the machine's cores, at most 8. Results do not depend on it.",
 	                        &nmfpg_threads, default_threads(), 1, NMF_MAX_THREADS, PGC_USERSET, 0,
 	                        NULL, NULL, NULL);
+	DefineCustomBoolVariable("nmf.model_cache",
+	                         "Keep the last two models read from a table decoded in this backend.",
+	                         "Saves detoasting a large model on every serving query; off frees "
+	                         "that memory.",
+	                         &nmfpg_model_cache, true, PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("nmf");
 	nmfpg_progress_init();
 }

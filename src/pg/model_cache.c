@@ -69,6 +69,16 @@ nmfpg_model_backend_cached(Datum d)
 
 	if (!VARATT_IS_EXTERNAL_ONDISK(raw))
 		return NULL;
+	if (!nmfpg_model_cache)
+	{
+		for (int i = 0; i < CACHE_SLOTS; i++)
+			if (slots[i].valid)
+			{
+				slots[i].valid = false;
+				MemoryContextReset(slots[i].cxt);
+			}
+		return NULL;
+	}
 	VARATT_EXTERNAL_GET_POINTER(ext, raw);
 	head_len = read_head(raw, head);
 	for (int i = 0; i < CACHE_SLOTS; i++)

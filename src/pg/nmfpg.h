@@ -16,6 +16,7 @@
 /* guc.c */
 extern int nmfpg_max_memory_kb;
 extern int nmfpg_threads;
+extern bool nmfpg_model_cache;
 extern void nmfpg_check_memory(int64 bytes, const char *what);
 
 /* progress.c: per-backend progress of a running fit, in shared memory when preloaded. */
