@@ -58,6 +58,20 @@ def machine():
             "loadavg_start": open("/proc/loadavg").read().split()[:3]}
 
 
+def new_run(prefix, ref, so):
+    """A run's results folder, stamp, raw-records path and environment (the
+    machine, the commit or ref, nmf.so's md5, the date)."""
+    outdir = os.path.join(HERE, "results")
+    os.makedirs(outdir, exist_ok=True)
+    now = datetime.datetime.utcnow()
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    env = machine()
+    if ref:
+        env.update(commit=ref, dirty=False)
+    env.update(so_md5=md5(so), date=now.strftime("%Y-%m-%d %H:%M UTC"))
+    return outdir, stamp, os.path.join(outdir, f"{prefix}-{stamp}.jsonl"), env
+
+
 def bandwidth():
     """One core's streaming bandwidth in GB/s: a 256 MB read (sum) and copy (read + write)."""
     import numpy as np
@@ -101,16 +115,9 @@ def main():
         targets.add("perf")
     if "perf" in targets and "M" not in sets:
         sets.append("M")
-    outdir = os.path.join(HERE, "results")
-    os.makedirs(outdir, exist_ok=True)
-    stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
-    raw_path = os.path.join(outdir, f"run-{stamp}.jsonl")
-    env = machine()
-    if a.ref:
-        env.update(commit=a.ref, dirty=False)
-    env.update(so_md5=md5(a.so), command=" ".join([f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_")]
-                                + ["bash bench/run.sh"] + a.targets),
-               date=datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"))
+    outdir, stamp, raw_path, env = new_run("run", a.ref, a.so)
+    env.update(command=" ".join([f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_")]
+                                + ["bash bench/run.sh"] + a.targets))
     say(f"machine: {env['nproc']} x {env['cpu']}, commit {env['commit']}{' (dirty)' if env['dirty'] else ''},"
         f" nmf.so md5 {env['so_md5']}")
     records = []

@@ -24,7 +24,6 @@ The final model's W and H are read back and the peer's own formula applied
 to them: the "check" column, which must equal nmf's converted final error.
 """
 import argparse
-import datetime
 import json
 import os
 import subprocess
@@ -38,7 +37,7 @@ PEERS = os.path.join(HERE, "peers")
 sys.path.insert(0, HERE)
 sys.path.insert(0, PEERS)
 import ours  # noqa: E402
-from bench import machine, md5  # noqa: E402
+from bench import new_run  # noqa: E402
 from nmftest import MemorySampler, proc_status  # noqa: E402
 from peers_common import load_triplets, rel_err  # noqa: E402
 
@@ -255,14 +254,8 @@ def main():
     a = ap.parse_args()
     named = [s for s in a.sets if s != "peers"]
     sets = [s for s in SETS if not named or s in named]
-    outdir = os.path.join(HERE, "results")
-    os.makedirs(outdir, exist_ok=True)
-    stamp = datetime.datetime.utcnow().strftime("%Y%m%d-%H%M%S")
-    raw = os.path.join(outdir, f"peers-{stamp}.jsonl")
-    env = machine()
-    if a.ref:
-        env.update(commit=a.ref, dirty=False)
-    env.update(dropped=[k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ], so_md5=md5(a.so), date=datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+    outdir, stamp, raw, env = new_run("peers", a.ref, a.so)
+    env.update(dropped=[k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ],
                command=" ".join([f"BENCH_NMF_OPTS='{NMF_OPTS}'"] * bool(NMF_OPTS) + ["bash bench/run.sh peers"] + named),
                sets={})
     conn = ours.connect()

@@ -29,20 +29,14 @@ namespace nmf::solver
 namespace
 {
 
-// f_k <- f_k o num / (den + l1 + l2 f_k), a zero denominator taken as
-// kEpsilon, then the values below DBL_EPSILON to 0.
+// The multiplicative step, then the values below DBL_EPSILON to 0.
 inline void
 kl_update(double *fk, const double *num, const double *den, int64_t r, double l1, double l2)
 {
+	multiply_update(fk, num, den, r, l1, l2);
 	for (int64_t t = 0; t < r; t++)
-	{
-		double d = den[t] + l1 + l2 * fk[t];
-		if (d == 0.0)
-			d = kEpsilon;
-		fk[t] *= num[t] / d;
 		if (fk[t] < DBL_EPSILON)
 			fk[t] = 0.0;
-	}
 }
 
 // V_ij / (W H)_ij of a counted cell, 0 where V is.
