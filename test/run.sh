@@ -26,7 +26,9 @@
 #   NMF_SKIP_REGRESS=1  skip pg_regress
 #   NMF_SKIP_SCRIPTS=1  skip the script tests
 #   NMF_SCRIPTS="cancel parallel_agg"   run only these test/t scripts
-#   NMF_UNIT_SANITIZE=OFF  build the unit tests without ASan + UBSan
+#   NMF_UNIT_SANITIZE=OFF  build the unit tests without ASan + UBSan (with
+#                       them, clang builds the unit tests and the fuzz
+#                       targets on one sanitized core)
 #   NMF_SCRIPT_TIMEOUT  seconds per script (default 600)
 #   NMF_SKIP_FUZZ=1     skip the fuzz targets
 #   NMF_FULL=1          the reliability suites at full size (fuzz 2,000,000
@@ -135,14 +137,31 @@ else
 fi
 
 # ---------------------------------------------------------------- unit
+# Sanitized, the unit tests build with clang and, unless the fuzz targets are
+# skipped, build those too on the same core (compiled once for both).
+if [[ $UNIT_SANITIZE == ON ]]; then
+	UNIT_CXX=clang++
+	UNIT_FUZZ=$([[ ${NMF_SKIP_FUZZ:-0} == 1 ]] && echo OFF || echo ON)
+else
+	UNIT_CXX=g++ UNIT_FUZZ=OFF
+fi
+# A build directory configured for another compiler cannot be reused.
+rm_foreign_build() # DIR CXX
+{
+	if [[ -f $1/CMakeCache.txt ]] && ! grep -q "^CMAKE_CXX_COMPILER:.*/$2\$" "$1/CMakeCache.txt"; then
+		rm -rf "$1"
+	fi
+	return 0
+}
 banner "unit tests ($UNIT_SRC, GoogleTest via ctest, NMF_SANITIZE=$UNIT_SANITIZE)"
 if [[ ${NMF_SKIP_UNIT:-0} == 1 ]]; then
 	skipped unit NMF_SKIP_UNIT
 elif [[ ! -f $UNIT_SRC/CMakeLists.txt ]]; then
 	echo "no $UNIT_SRC/CMakeLists.txt"
 	record unit 0 1 "could not run: no $UNIT_SRC/CMakeLists.txt"
-elif ! cmake -S "$UNIT_SRC" -B "$UNIT_BUILD" -DNMF_SANITIZE="$UNIT_SANITIZE" \
-	>"$LOG_DIR/unit-cmake.log" 2>&1; then
+elif ! { rm_foreign_build "$UNIT_BUILD" "$UNIT_CXX" &&
+	CC=${UNIT_CXX%++} CXX=$UNIT_CXX cmake -S "$UNIT_SRC" -B "$UNIT_BUILD" \
+		-DNMF_SANITIZE="$UNIT_SANITIZE" -DNMF_FUZZ="$UNIT_FUZZ"; } >"$LOG_DIR/unit-cmake.log" 2>&1; then
 	cat "$LOG_DIR/unit-cmake.log"
 	record unit 0 1 "could not run: cmake configure failed"
 elif ! cmake --build "$UNIT_BUILD" -j2 2>&1 | tee "$LOG_DIR/unit-build.log" | tail -n 30; then
@@ -150,7 +169,7 @@ elif ! cmake --build "$UNIT_BUILD" -j2 2>&1 | tee "$LOG_DIR/unit-build.log" | ta
 	record unit 0 1 "could not run: the unit tests do not build"
 else
 	# A test that hangs must not hang CI: 600 s per test.
-	ctest --test-dir "$UNIT_BUILD" --output-on-failure --timeout 600 2>&1 |
+	ctest --test-dir "$UNIT_BUILD" -j2 --output-on-failure --timeout 600 2>&1 |
 		tee "$LOG_DIR/unit-ctest.log"
 	line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' \
 		"$LOG_DIR/unit-ctest.log" | tail -n 1)
@@ -172,6 +191,9 @@ if [[ ${NMF_SKIP_FUZZ:-0} == 1 ]]; then
 	skipped fuzz NMF_SKIP_FUZZ
 else
 	t0=$SECONDS
+	if [[ ${NMF_SKIP_UNIT:-0} != 1 && $UNIT_FUZZ == ON ]]; then
+		export NMF_FUZZ_BUILD=$UNIT_BUILD/fuzz NMF_FUZZ_PREBUILT=1
+	fi
 	timeout -k 10 1800 bash test/fuzz/run.sh 2>&1 | tee "$LOG_DIR/fuzz.log"
 	record_tap fuzz "$LOG_DIR/fuzz.log" "${PIPESTATUS[0]}" "$t0"
 fi
