@@ -140,10 +140,10 @@ fi
 # Sanitized, the unit tests build with clang and, unless the fuzz targets are
 # skipped, build those too on the same core (compiled once for both).
 if [[ $UNIT_SANITIZE == ON ]]; then
-	UNIT_CXX=clang++
+	UNIT_CC=clang UNIT_CXX=clang++
 	UNIT_FUZZ=$([[ ${NMF_SKIP_FUZZ:-0} == 1 ]] && echo OFF || echo ON)
 else
-	UNIT_CXX=g++ UNIT_FUZZ=OFF
+	UNIT_CC=gcc UNIT_CXX=g++ UNIT_FUZZ=OFF
 fi
 # A build directory configured for another compiler cannot be reused.
 rm_foreign_build() # DIR CXX
@@ -160,7 +160,7 @@ elif [[ ! -f $UNIT_SRC/CMakeLists.txt ]]; then
 	echo "no $UNIT_SRC/CMakeLists.txt"
 	record unit 0 1 "could not run: no $UNIT_SRC/CMakeLists.txt"
 elif ! { rm_foreign_build "$UNIT_BUILD" "$UNIT_CXX" &&
-	CC=${UNIT_CXX%++} CXX=$UNIT_CXX cmake -S "$UNIT_SRC" -B "$UNIT_BUILD" \
+	CC=$UNIT_CC CXX=$UNIT_CXX cmake -S "$UNIT_SRC" -B "$UNIT_BUILD" \
 		-DNMF_SANITIZE="$UNIT_SANITIZE" -DNMF_FUZZ="$UNIT_FUZZ"; } >"$LOG_DIR/unit-cmake.log" 2>&1; then
 	cat "$LOG_DIR/unit-cmake.log"
 	record unit 0 1 "could not run: cmake configure failed"
