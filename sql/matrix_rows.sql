@@ -40,3 +40,22 @@ SELECT (nmf_matrix_info(nmf_matrix(id, px)) ->> 'nnz')::int AS parallel_nnz,
 RESET ALL;
 
 DROP TABLE images, many;
+
+-- a non-array type with an implicit cast to real[] (as pgvector's vector has) needs no cast
+CREATE TYPE pixel_pair AS (a real, b real);
+CREATE FUNCTION pixel_pair_to_real(pixel_pair) RETURNS real[] LANGUAGE sql IMMUTABLE
+	AS $$ SELECT ARRAY[$1.a, $1.b] $$;
+CREATE CAST (pixel_pair AS real[]) WITH FUNCTION pixel_pair_to_real(pixel_pair) AS IMPLICIT;
+SELECT (SELECT nmf_matrix(id, p) FROM (VALUES (1::bigint, (1, 2)::pixel_pair), (2, (3, 0)::pixel_pair)) v(id, p))::bytea =
+       (SELECT nmf_matrix(id, px) FROM (VALUES (1::bigint, '{1,2}'::float8[]), (2, '{3,0}')) v(id, px))::bytea
+       AS same_as_arrays;
+-- its values are checked as an array's
+SELECT nmf_matrix(id, p) FROM (VALUES (1::bigint, (1, -2)::pixel_pair)) v(id, p);
+-- integer and numeric arrays still go to the float8[] form
+SELECT nmf_matrix_info(nmf_matrix(id, px)) -> 'nnz' AS nnz_from_int FROM (VALUES (1::bigint, ARRAY[1, 2])) v(id, px);
+SELECT nmf_matrix_info(nmf_matrix(id, px)) -> 'nnz' AS nnz_from_numeric FROM (VALUES (1::bigint, ARRAY[1.5, 2])) v(id, px);
+-- a type with no such cast: 42804
+SELECT nmf_matrix(id, t) FROM (VALUES (1::bigint, 'abc'::text)) v(id, t);
+DROP CAST (pixel_pair AS real[]);
+DROP FUNCTION pixel_pair_to_real(pixel_pair);
+DROP TYPE pixel_pair;

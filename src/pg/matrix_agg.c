@@ -19,15 +19,20 @@
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
 #include "nmfpg.h"
+#include "parser/parse_coerce.h"
 #include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/expandeddatum.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(nmf_matrix_state_add);
 PG_FUNCTION_INFO_V1(nmf_matrix_state_combine);
 PG_FUNCTION_INFO_V1(nmf_matrix_final);
 PG_FUNCTION_INFO_V1(nmf_matrix_state_add_row);
+PG_FUNCTION_INFO_V1(nmf_matrix_state_add_vector);
 PG_FUNCTION_INFO_V1(nmf_matrix_rows_final);
 
 typedef struct StateExpanded
@@ -241,24 +246,19 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
  * a NULL row id or array is an error. Rows of another length are refused
  * here within one process, and by the final function across parallel parts.
  */
-Datum
-nmf_matrix_state_add_row(PG_FUNCTION_ARGS)
+/*
+ * Appends row `row` of a values array (float8 or float4 elements) to the
+ * state in argument 0.
+ */
+static Datum
+add_row_values(FunctionCallInfo fcinfo, MemoryContext aggcxt, int64 row, ArrayType *a)
 {
-	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_add_row");
 	StateExpanded *st;
-	ArrayType *a;
-	const double *v;
 	NmfTriplet t;
 	NmfcError err;
 	int n;
 
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		ereport(ERROR,
-		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-		         errmsg("nmf_matrix: %s must not be NULL", PG_ARGISNULL(1) ? "row_id" : "values"),
-		         errhint("Filter NULLs out with WHERE.")));
-	t.row = PG_GETARG_INT64(1);
-	a = PG_GETARG_ARRAYTYPE_P(2);
+	t.row = row;
 	if (ARR_NDIM(a) != 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("nmf_matrix: the values of row " INT64_FORMAT
@@ -279,15 +279,96 @@ nmf_matrix_state_add_row(PG_FUNCTION_ARGS)
 		                errmsg("nmf_matrix: row " INT64_FORMAT " has %d values, an earlier row %d",
 		                       t.row, n, st->row_length),
 		                errhint("Every row's array must have the same length.")));
-	v = (const double *)ARR_DATA_PTR(a);
 	for (int j = 0; j < n; j++)
 	{
 		t.col = j + 1;
-		t.value = v[j];
+		t.value = ARR_ELEMTYPE(a) == FLOAT4OID ? (double)((const float4 *)ARR_DATA_PTR(a))[j]
+		                                       : ((const double *)ARR_DATA_PTR(a))[j];
 		nmfpg_check_cell(t.row, t.col, t.value);
 		raise_build(nmfc_builder_add(st->builder, &t, &err), &err);
 	}
 	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
+}
+
+static void
+check_row_args(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+		         errmsg("nmf_matrix: %s must not be NULL", PG_ARGISNULL(1) ? "row_id" : "values"),
+		         errhint("Filter NULLs out with WHERE.")));
+}
+
+Datum
+nmf_matrix_state_add_row(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_add_row");
+
+	check_row_args(fcinfo);
+	return add_row_values(fcinfo, aggcxt, PG_GETARG_INT64(1), PG_GETARG_ARRAYTYPE_P(2));
+}
+
+/* How a values type becomes an array: its implicit cast to real[] or float8[]. */
+typedef struct VectorCast
+{
+	Oid type;
+	FmgrInfo cast;
+	int nargs;
+} VectorCast;
+
+static VectorCast *
+vector_cast(FunctionCallInfo fcinfo)
+{
+	VectorCast *vc = (VectorCast *)fcinfo->flinfo->fn_extra;
+	Oid type = get_fn_expr_argtype(fcinfo->flinfo, 2);
+	Oid targets[] = {FLOAT4ARRAYOID, FLOAT8ARRAYOID};
+
+	if (vc != NULL && vc->type == type)
+		return vc;
+	for (int i = 0; i < 2; i++)
+	{
+		Oid funcid = InvalidOid;
+
+		if (find_coercion_pathway(targets[i], type, COERCION_IMPLICIT, &funcid) ==
+		        COERCION_PATH_FUNC &&
+		    OidIsValid(funcid))
+		{
+			vc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(VectorCast));
+			vc->type = type;
+			vc->nargs = get_func_nargs(funcid);
+			fmgr_info_cxt(funcid, &vc->cast, fcinfo->flinfo->fn_mcxt);
+			fcinfo->flinfo->fn_extra = vc;
+			return vc;
+		}
+	}
+	ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+	                errmsg("nmf_matrix: values of type %s are not an array of numbers",
+	                       format_type_be(type)),
+	                errhint("Give float8[] or real[], or a type with an implicit cast to real[] "
+	                        "(pgvector's vector has one).")));
+	return NULL;
+}
+
+/* nmf_matrix(row_id, values) over a type that casts to real[], e.g. pgvector's vector. */
+Datum
+nmf_matrix_state_add_vector(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_add_vector");
+	VectorCast *vc;
+	Datum values;
+
+	check_row_args(fcinfo);
+	vc = vector_cast(fcinfo);
+	/* A cast function takes the value, then optionally the typmod and "explicit". */
+	if (vc->nargs == 1)
+		values = FunctionCall1(&vc->cast, PG_GETARG_DATUM(2));
+	else if (vc->nargs == 2)
+		values = FunctionCall2(&vc->cast, PG_GETARG_DATUM(2), Int32GetDatum(-1));
+	else
+		values =
+		    FunctionCall3(&vc->cast, PG_GETARG_DATUM(2), Int32GetDatum(-1), BoolGetDatum(false));
+	return add_row_values(fcinfo, aggcxt, PG_GETARG_INT64(1), DatumGetArrayTypeP(values));
 }
 
 /* nmf_matrix_final, then: every row has every column (parts built apart agree). */

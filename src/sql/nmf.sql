@@ -127,7 +127,8 @@ COMMENT ON AGGREGATE nmf_matrix(bigint, bigint, float8) IS
 	'builds a sparse matrix from (row_id, col_id, value) rows; cells given twice are summed';
 
 -- The same state, a matrix row per row: images, spectra or embeddings kept
--- one array per row (cast pgvector's vector to real[]).
+-- one array per row (float8[], real[], or pgvector's vector: any non-array
+-- type with an implicit cast to real[] or float8[]).
 CREATE OR REPLACE FUNCTION nmf_matrix_state_add_row(nmf_matrix_state, bigint, float8[])
 	RETURNS nmf_matrix_state
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -143,6 +144,19 @@ CREATE OR REPLACE AGGREGATE nmf_matrix(row_id bigint, "values" float8[]) (
 	COMBINEFUNC = nmf_matrix_state_combine, PARALLEL = SAFE);
 COMMENT ON AGGREGATE nmf_matrix(bigint, float8[]) IS
 	'builds a matrix from one array of values per row: column ids 1..n, every cell stored; a row id given twice is summed';
+
+-- anynonarray: every array type still resolves to the float8[] aggregate.
+CREATE OR REPLACE FUNCTION nmf_matrix_state_add_vector(nmf_matrix_state, bigint, anynonarray)
+	RETURNS nmf_matrix_state
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_matrix_state_add_vector(nmf_matrix_state, bigint, anynonarray) IS
+	'transition function of the nmf_matrix(row_id, values) aggregate over a type that casts to real[] (pgvector''s vector)';
+CREATE OR REPLACE AGGREGATE nmf_matrix(row_id bigint, "values" anynonarray) (
+	SFUNC = nmf_matrix_state_add_vector, STYPE = nmf_matrix_state,
+	FINALFUNC = nmf_matrix_rows_final, FINALFUNC_MODIFY = READ_WRITE,
+	COMBINEFUNC = nmf_matrix_state_combine, PARALLEL = SAFE);
+COMMENT ON AGGREGATE nmf_matrix(bigint, anynonarray) IS
+	'builds a matrix from one vector of values per row (pgvector''s vector, or any type with an implicit cast to real[]), as nmf_matrix(row_id, float8[])';
 
 CREATE OR REPLACE FUNCTION nmf_matrix(dense float8[]) RETURNS nmf_matrix
 	AS 'MODULE_PATHNAME', 'nmf_matrix_from_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -125,6 +125,14 @@ def body(tap):
 
         run(c, "CREATE TABLE items (id bigint PRIMARY KEY, v vector(%d))" % (RANK + 1))
         run(c, "INSERT INTO items SELECT id, vec::vector FROM models, nmf_h_vectors(m)")
+        with tap.case("nmf_matrix(id, vector) without a cast equals nmf_matrix(id, vector::real[])") as cs:
+            # the item vectors' last element (the bias) can be negative: their absolute values
+            run(c, """CREATE TABLE pos AS SELECT id, ARRAY(SELECT abs(x) FROM unnest(v::real[]) x)::vector AS v
+                      FROM items WHERE id <= 1000""")
+            same = scalar(c, """SELECT (SELECT nmf_matrix(id, v) FROM pos)::bytea
+                                   = (SELECT nmf_matrix(id, v::real[]) FROM pos)::bytea""")
+            cs.ok(same is True, "equal: %s" % same)
+
         run(c, "SET maintenance_work_mem = '256MB'")
         t0 = time.time()
         run(c, "CREATE INDEX ON items USING hnsw (v vector_ip_ops) WITH (m = 12, ef_construction = 40)")
