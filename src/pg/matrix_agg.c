@@ -241,14 +241,11 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 }
 
 /*
- * nmf_matrix(row_id, values float8[]): the row's cells at columns 1..n, each
- * element stored (a zero too: a dense row observes every cell). Not strict:
- * a NULL row id or array is an error. Rows of another length are refused
- * here within one process, and by the final function across parallel parts.
- */
-/*
- * Appends row `row` of a values array (float8 or float4 elements) to the
- * state in argument 0.
+ * nmf_matrix(row_id, values): appends the row's cells at columns 1..n of a
+ * float8 or float4 array to the state in argument 0, each element stored (a
+ * zero too: a dense row observes every cell). Rows of another length are
+ * refused here within one process, and by the final function across
+ * parallel parts.
  */
 static Datum
 add_row_values(FunctionCallInfo fcinfo, MemoryContext aggcxt, int64 row, ArrayType *a)
@@ -257,6 +254,7 @@ add_row_values(FunctionCallInfo fcinfo, MemoryContext aggcxt, int64 row, ArrayTy
 	NmfTriplet t;
 	NmfcError err;
 	int n;
+	const bool single = ARR_ELEMTYPE(a) == FLOAT4OID;
 
 	t.row = row;
 	if (ARR_NDIM(a) != 1)
@@ -282,14 +280,15 @@ add_row_values(FunctionCallInfo fcinfo, MemoryContext aggcxt, int64 row, ArrayTy
 	for (int j = 0; j < n; j++)
 	{
 		t.col = j + 1;
-		t.value = ARR_ELEMTYPE(a) == FLOAT4OID ? (double)((const float4 *)ARR_DATA_PTR(a))[j]
-		                                       : ((const double *)ARR_DATA_PTR(a))[j];
+		t.value = single ? (double)((const float4 *)ARR_DATA_PTR(a))[j]
+		                 : ((const double *)ARR_DATA_PTR(a))[j];
 		nmfpg_check_cell(t.row, t.col, t.value);
 		raise_build(nmfc_builder_add(st->builder, &t, &err), &err);
 	}
 	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
 }
 
+/* Not strict: a NULL row id or array is an error. */
 static void
 check_row_args(FunctionCallInfo fcinfo)
 {
