@@ -53,8 +53,9 @@ extern "C"
 	{
 		if (m == nullptr || (m->bias != 0 && m->bias != 1))
 			return -1;
-		return nmf::model_size(m->rows, m->cols, m->rank, m->history_len, m->bias != 0,
-		                       m->tune_len);
+		const int64_t size =
+		    nmf::model_size(m->rows, m->cols, m->rank, m->history_len, m->bias != 0, m->tune_len);
+		return size < 0 ? -1 : size + m->keys_bytes;
 	}
 
 	NmfcModelView

@@ -143,6 +143,7 @@ extern "C"
 			    sweeps, threads > 0 ? threads : nmf::default_threads(), interrupts_or_none(intr));
 			NmfModelFlat &h = u->header;
 			h = *model;
+			h.keys_bytes = 0; // the glue gives the new model its keys
 			h.rows = static_cast<int64_t>(u->result.row_ids.size());
 			h.cols = static_cast<int64_t>(u->result.col_ids.size());
 			// New cells may repeat trained ones: nnz counts both, up to rows x cols.

@@ -83,6 +83,83 @@ nnz_fits(int64_t nnz, int64_t rows, int64_t cols) noexcept
 	return nnz >= 0 && (!checked_mul(rows, cols, &cells) || nnz <= cells);
 }
 
+// One side of a key table at p (within end): n ids, ends and data; returns
+// the bytes it takes. ids, when given, are the image's ids it must equal.
+int64_t
+check_key_side(const Checker &c, const char *side, int kind, int64_t n, const char *p,
+               const char *end, const int64_t *ids, int64_t id_count)
+{
+	if (kind == NMF_KEY_ID)
+	{
+		if (n != 0)
+			c.fail(side, " keys of kind id have count ", n, ", not 0");
+		return 0;
+	}
+	if (ids != nullptr && n != id_count)
+		c.fail(side, " key count ", n, " is not the ", id_count, " ids");
+	if (n < 1 || n > (end - p) / 16)
+		c.fail(side, " key count ", n, " does not fit the key table");
+	const int64_t *kid = reinterpret_cast<const int64_t *>(p);
+	const int64_t *ends = kid + n;
+	c.check_ascending_ids(side, kid, n);
+	if (ids != nullptr && std::memcmp(kid, ids, static_cast<size_t>(n) * 8) != 0)
+		c.fail(side, " key ids are not the image's ids");
+	int64_t begin = 0;
+	for (int64_t i = 0; i < n; i++)
+	{
+		if (ends[i] < begin)
+			c.fail(side, " key ends[", i, "] = ", ends[i], " is less than ", begin);
+		if (kind == NMF_KEY_UUID && ends[i] - begin != NMF_UUID_BYTES)
+			c.fail(side, " key ", i, " has ", ends[i] - begin, " bytes, not a uuid's 16");
+		begin = ends[i];
+	}
+	const int64_t ends_last = begin;
+	const char *data = reinterpret_cast<const char *>(ends + n);
+	if (ends_last > end - data || nmf_pad8(ends_last) > end - data)
+		c.fail(side, " key data of ", ends_last, " bytes does not fit the key table");
+	for (int64_t b = ends_last; b < nmf_pad8(ends_last); b++)
+		if (data[b] != 0)
+			c.fail("padding after the ", side, " keys is not zero");
+	return 16 * n + nmf_pad8(ends_last);
+}
+
+// The image's size before its key table, which must fit it.
+size_t
+image_size_without_keys(const Checker &c, size_t size, uint32_t keys_bytes)
+{
+	if (keys_bytes == 0)
+		return size;
+	if (keys_bytes % 8 != 0 || keys_bytes < sizeof(NmfKeysFlat) || keys_bytes > size)
+		c.fail("keys_bytes = ", keys_bytes, " is not a multiple of 8 between ", sizeof(NmfKeysFlat),
+		       " and the size ", size);
+	return size - keys_bytes;
+}
+
+// The key table of an image whose size without it is size - keys_bytes.
+void
+validate_keys(const Checker &c, const void *flat, size_t size, uint32_t keys_bytes,
+              const int64_t *row_ids, int64_t rows, const int64_t *col_ids, int64_t cols)
+{
+	if (keys_bytes == 0)
+		return;
+	const char *p = static_cast<const char *>(flat) + (size - keys_bytes);
+	const char *end = static_cast<const char *>(flat) + size;
+	NmfKeysFlat k;
+	std::memcpy(&k, p, sizeof(k));
+	if (k.magic != NMF_KEYS_MAGIC)
+		c.fail("key table magic ", hex32(k.magic), " is not ", hex32(NMF_KEYS_MAGIC));
+	c.check_range("row key kind", k.row_kind, 0, NMF_KEY_COUNT - 1);
+	c.check_range("column key kind", k.col_kind, 0, NMF_KEY_COUNT - 1);
+	c.check_zero("key table reserved", k.reserved);
+	if (k.row_kind == NMF_KEY_ID && k.col_kind == NMF_KEY_ID)
+		c.fail("a key table with neither row nor column keys");
+	p += sizeof(k);
+	p += check_key_side(c, "row", k.row_kind, k.row_count, p, end, row_ids, rows);
+	p += check_key_side(c, "column", k.col_kind, k.col_count, p, end, col_ids, cols);
+	if (p != end)
+		c.fail("the key table has ", end - p, " bytes after its keys");
+}
+
 } // namespace
 
 int64_t
@@ -159,14 +236,14 @@ validate_matrix(const void *flat, size_t size, NmfcStatus status)
 	const Checker c("nmf_matrix", status);
 	const NmfMatrixFlat h = c.header<NmfMatrixFlat>(flat, size, NMF_MATRIX_MAGIC);
 	c.check_zero("flags", h.flags);
-	c.check_zero("reserved", h.reserved);
 	if (h.nnz < 0)
 		c.fail("nnz = ", h.nnz, " is negative");
 	c.check_range("rows", h.rows, 1, NMF_MAX_DIM);
 	c.check_range("cols", h.cols, 1, NMF_MAX_DIM);
 	if (!nnz_fits(h.nnz, h.rows, h.cols))
 		c.fail("nnz = ", h.nnz, " is larger than rows * cols = ", h.rows * h.cols);
-	c.check_exact_size(size, matrix_size(h.rows, h.cols, h.nnz));
+	c.check_exact_size(image_size_without_keys(c, size, h.keys_bytes),
+	                   matrix_size(h.rows, h.cols, h.nnz));
 
 	const NmfMatrixFlat *m = static_cast<const NmfMatrixFlat *>(flat);
 	c.check_ascending_ids("row_ids", nmf_matrix_row_ids(m), h.rows);
@@ -198,6 +275,8 @@ validate_matrix(const void *flat, size_t size, NmfcStatus status)
 		c.fail("padding after col_idx is not zero");
 
 	c.check_nonneg_array("values", nmf_matrix_values(m), h.nnz);
+	validate_keys(c, flat, size, h.keys_bytes, nmf_matrix_row_ids(m), h.rows, nmf_matrix_col_ids(m),
+	              h.cols);
 }
 
 namespace
@@ -208,7 +287,6 @@ validate_packed_state(const Checker &c, const void *flat, size_t size, const Nmf
 {
 	if ((h.flags & NMF_STATE_SORTED) == 0)
 		c.fail("flags = ", h.flags, ": packed without sorted");
-	c.check_zero("reserved", h.reserved);
 	if (h.count < 1)
 		c.fail("count = ", h.count, " is not positive in a packed state");
 	c.check_size_at_least(size, sizeof(NmfStateFlat) + sizeof(NmfStatePacked));
@@ -270,12 +348,15 @@ validate_state(const void *flat, size_t size, NmfcStatus status)
 	const NmfStateFlat h = c.header<NmfStateFlat>(flat, size, NMF_STATE_MAGIC);
 	if ((h.flags & ~(NMF_STATE_SORTED | NMF_STATE_PACKED)) != 0)
 		c.fail("flags = ", h.flags, " has unknown bits");
+	// A state's key table holds the keys its cells name, not checked against them.
+	const size_t cells_size = image_size_without_keys(c, size, h.keys_bytes);
+	validate_keys(c, flat, size, h.keys_bytes, nullptr, 0, nullptr, 0);
+	size = cells_size;
 	if ((h.flags & NMF_STATE_PACKED) != 0)
 	{
 		validate_packed_state(c, flat, size, h);
 		return;
 	}
-	c.check_zero("reserved", h.reserved);
 	if (h.count < 0)
 		c.fail("count = ", h.count, " is negative");
 	c.check_exact_size(size, state_size(h.count));
@@ -302,7 +383,6 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 	std::memcpy(&h, flat, sizeof(h));
 	c.check_magic_version(h.magic, NMF_MODEL_MAGIC, h.version, NMF_MODEL_VERSION);
 	c.check_zero("flags", h.flags);
-	c.check_zero("reserved", h.reserved);
 	c.check_zero("reserved2", h.reserved2);
 	c.check_range("rows", h.rows, 1, NMF_MAX_DIM);
 	c.check_range("cols", h.cols, 1, NMF_MAX_DIM);
@@ -368,7 +448,7 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 		c.check_zero("alpha (with explicit feedback)", h.alpha);
 	else if (h.missing != NMF_MISSING_ZERO || h.bias != 0)
 		c.fail("implicit feedback needs missing = ", NMF_MISSING_ZERO, " and bias = 0");
-	c.check_exact_size(size,
+	c.check_exact_size(image_size_without_keys(c, size, h.keys_bytes),
 	                   model_size(h.rows, h.cols, h.rank, h.history_len, h.bias == 1, h.tune_len));
 
 	const NmfModelFlat *m = static_cast<const NmfModelFlat *>(flat);
@@ -389,6 +469,8 @@ validate_model(const void *flat, size_t size, NmfcStatus status)
 		c.check_finite_array("b_col", nmf_model_b_col(m), h.cols);
 	}
 	check_tune_rows(c, nmf_model_tune(m), h.tune_len);
+	validate_keys(c, flat, size, h.keys_bytes, nmf_model_row_ids(m), h.rows, nmf_model_col_ids(m),
+	              h.cols);
 }
 
 } // namespace nmf

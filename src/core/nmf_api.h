@@ -105,7 +105,7 @@ extern "C"
 	/* The same for a model that carries biases (bias = 1) or not (0). */
 	int64_t nmfc_model_size_bias(int64_t rows, int64_t cols, int64_t rank, int64_t history_len,
 	                             int bias) NMFC_NOEXCEPT;
-	/* The size a current model's header implies (its biases and tuning table included). */
+	/* The size a current model's header implies (its biases, tuning and key tables included). */
 	int64_t nmfc_model_image_size(const NmfModelFlat *m) NMFC_NOEXCEPT;
 
 	/*

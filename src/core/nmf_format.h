@@ -64,11 +64,11 @@ extern "C"
 		int32_t vl_len_;
 		uint32_t magic;
 		uint16_t version;
-		uint16_t flags; /* reserved, 0 */
-		uint32_t reserved;
-		int64_t rows; /* >= 1 */
-		int64_t cols; /* >= 1 */
-		int64_t nnz;  /* >= 0 */
+		uint16_t flags;      /* reserved, 0 */
+		uint32_t keys_bytes; /* the key table's size at the image's end; 0: none */
+		int64_t rows;        /* >= 1 */
+		int64_t cols;        /* >= 1 */
+		int64_t nnz;         /* >= 0 */
 	} NmfMatrixFlat;
 
 	/*
@@ -102,9 +102,9 @@ extern "C"
 		int32_t vl_len_;
 		uint32_t magic;
 		uint16_t version;
-		uint16_t flags; /* 0 or NMF_STATE_SORTED */
-		uint32_t reserved;
-		int64_t count; /* >= 0 */
+		uint16_t flags;      /* 0 or NMF_STATE_SORTED */
+		uint32_t keys_bytes; /* the key table's size at the image's end; 0: none */
+		int64_t count;       /* >= 0 */
 	} NmfStateFlat;
 
 	typedef struct NmfStatePacked
@@ -119,6 +119,43 @@ extern "C"
 		int64_t col;
 		double value;
 	} NmfTriplet;
+
+	/*
+	 * The key table. Row and column keys of type text or uuid become ids by a
+	 * 64-bit hash (the glue's, so the same key has the same id in every
+	 * matrix and model); an image whose keys_bytes is not 0 ends with this
+	 * table, which gives each such id its key back. It starts 8-aligned at
+	 * the image's size - keys_bytes:
+	 *   NmfKeysFlat header
+	 *   then for the rows, then the columns (count n, 0 for a side of kind
+	 *   NMF_KEY_ID, at least 1 otherwise):
+	 *   int64  ids[n]     strictly ascending; in a matrix or a model, its
+	 *                     row_ids (col_ids) exactly
+	 *   int64  ends[n]    key i is data[ends[i - 1], ends[i]), ends[-1] = 0;
+	 *                     non-decreasing; a uuid key is 16 bytes
+	 *   uint8  data[]     the keys' bytes (text without its length word),
+	 *                     zero-padded to a multiple of 8 bytes
+	 * At least one side has a kind other than NMF_KEY_ID.
+	 */
+#define NMF_KEYS_MAGIC 0x594b4d4eu /* "NMKY" */
+	enum
+	{
+		NMF_KEY_ID = 0,   /* bigint (or integer) keys: the ids themselves */
+		NMF_KEY_TEXT = 1, /* text keys, in the database's encoding */
+		NMF_KEY_UUID = 2, /* uuid keys, 16 bytes each */
+		NMF_KEY_COUNT
+	};
+#define NMF_UUID_BYTES 16
+
+	typedef struct NmfKeysFlat
+	{
+		uint32_t magic;
+		uint8_t row_kind; /* NMF_KEY_* */
+		uint8_t col_kind;
+		uint16_t reserved; /* 0 */
+		int64_t row_count;
+		int64_t col_count;
+	} NmfKeysFlat;
 
 	/* Option codes stored in a model; names in nmf_api.h. */
 	enum
@@ -181,12 +218,12 @@ extern "C"
 		int32_t vl_len_;
 		uint32_t magic;
 		uint16_t version;
-		uint16_t flags; /* reserved, 0 */
-		uint32_t reserved;
-		int64_t rows; /* >= rank */
-		int64_t cols; /* >= rank */
-		int64_t rank; /* 1 .. NMF_MAX_RANK */
-		int64_t nnz;  /* stored cells of the training matrix, >= 0 */
+		uint16_t flags;      /* reserved, 0 */
+		uint32_t keys_bytes; /* the key table's size at the image's end; 0: none */
+		int64_t rows;        /* >= rank */
+		int64_t cols;        /* >= rank */
+		int64_t rank;        /* 1 .. NMF_MAX_RANK */
+		int64_t nnz;         /* stored cells of the training matrix, >= 0 */
 		/* options the model was fitted with */
 		int32_t solver;
 		int32_t loss;

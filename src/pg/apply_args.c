@@ -179,10 +179,12 @@ nmfpg_int8_array(Datum d, int64 *count, uint8 **isnull)
 }
 
 NmfcModelView
-nmfpg_model_view_arg(FunctionCallInfo fcinfo, int model_arg, int clip_arg, bool cached)
+nmfpg_model_view_arg(FunctionCallInfo fcinfo, int model_arg, int clip_arg, bool cached,
+                     const NmfModelFlat **model)
 {
-	NmfcModelView v = nmfc_model_view(cached ? nmfpg_model_arg_cached(fcinfo, model_arg)
-	                                         : nmfpg_model_arg(PG_GETARG_DATUM(model_arg)));
+	const NmfModelFlat *m = cached ? nmfpg_model_arg_cached(fcinfo, model_arg)
+	                               : nmfpg_model_arg(PG_GETARG_DATUM(model_arg));
+	NmfcModelView v = nmfc_model_view(m);
 
 	if (clip_arg < PG_NARGS())
 	{
@@ -190,5 +192,7 @@ nmfpg_model_view_arg(FunctionCallInfo fcinfo, int model_arg, int clip_arg, bool 
 		if (!PG_GETARG_BOOL(clip_arg))
 			v.clip = 0;
 	}
+	if (model)
+		*model = m;
 	return v;
 }

@@ -11,6 +11,7 @@
 
 #include "miscadmin.h"
 #include "nmfpg.h"
+#include "nmfpg_keys.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
@@ -352,8 +353,10 @@ nmf(PG_FUNCTION_ARGS)
 	nmfpg_check_image_size(nmfc_model_size_bias(x.rows, x.cols, opt.rank, opt.max_iter, opt.bias),
 	                       "the nmf_model");
 	nmfpg_check_memory(nmfpg_fit_memory_bound(&x, &opt), "the fit");
-	PG_RETURN_POINTER(
-	    nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt, &run, &size));
+	if (opt.warm_start)
+		nmfpg_check_same_keys("nmf", opt.warm_start, m);
+	PG_RETURN_POINTER(nmfpg_keys_of_matrix(
+	    nmfpg_fit_matrix(&x, nmf_matrix_row_ids(m), nmf_matrix_col_ids(m), &opt, &run, &size), m));
 }
 
 /*

@@ -9,6 +9,7 @@
 #include "common/base64.h"
 #include "libpq/pqformat.h"
 #include "nmfpg.h"
+#include "nmfpg_keys.h"
 
 /* Copies bytes that follow the length word into a fresh, aligned value and validates it. */
 struct varlena *
@@ -25,6 +26,7 @@ nmfpg_image_from_bytes(const char *data, int64 len, nmfpg_validate_fn validate, 
 	SET_VARSIZE(image, size);
 	memcpy(VARDATA(image), data, len);
 	nmfpg_raise(validate(image, (size_t)size, &err), &err, sqlstate);
+	nmfpg_verify_keys(image, sqlstate);
 	return image;
 }
 

@@ -21,6 +21,7 @@
 
 #include "catalog/pg_type.h"
 #include "nmfpg.h"
+#include "nmfpg_keys.h"
 #include "parser/parse_coerce.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -29,6 +30,7 @@
 #include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(nmf_matrix_state_add);
+PG_FUNCTION_INFO_V1(nmf_matrix_state_add_keys);
 PG_FUNCTION_INFO_V1(nmf_matrix_state_combine);
 PG_FUNCTION_INFO_V1(nmf_matrix_final);
 PG_FUNCTION_INFO_V1(nmf_matrix_state_add_row);
@@ -41,6 +43,10 @@ typedef struct StateExpanded
 	NmfcBuilder *builder;
 	MemoryContextCallback release; /* frees builder when hdr.eoh_context goes */
 	int32 row_length;              /* the row aggregate's array length so far; 0: none yet */
+	bool keys_known;               /* keys' kinds set (by the first row or merged state) */
+	Oid key_base[2];               /* the keyed aggregate's argument types' base types */
+	NmfpgKeyDict keys[2];          /* text or uuid keys of the rows and columns by id */
+	struct varlena *flat;          /* a keyed state's flat image, between the two methods */
 } StateExpanded;
 
 /* A builder's errors: a sum overflowing to infinity is out of range. */
@@ -60,6 +66,29 @@ state_release(void *arg)
 }
 
 /* Flattening is how a worker's state leaves it: sorted, and packed when it can be. */
+static bool
+state_keyed(const StateExpanded *st)
+{
+	return st->keys_known && (st->keys[0].kind != NMF_KEY_ID || st->keys[1].kind != NMF_KEY_ID);
+}
+
+/* A keyed state's image: the cells', then the key table of every key it holds. */
+static struct varlena *
+keyed_state_image(StateExpanded *st, int64 size)
+{
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcError err;
+	MemoryContext old = MemoryContextSwitchTo(st->hdr.eoh_context);
+	struct varlena *image = nmfpg_alloc_image(size, "the partial nmf_matrix_state");
+	NmfpgKeys rows = nmfpg_dict_keys(&st->keys[0]), cols = nmfpg_dict_keys(&st->keys[1]);
+
+	nmfpg_raise(nmfc_builder_write(st->builder, NMFC_IMAGE_STATE, image, (size_t)size, &intr, &err),
+	            &err, ERRCODE_DATA_CORRUPTED);
+	image = nmfpg_with_keys(image, rows.ids, rows.count, cols.ids, cols.count, &rows, &cols, 1);
+	MemoryContextSwitchTo(old);
+	return image;
+}
+
 static Size
 state_get_flat_size(ExpandedObjectHeader *eohptr)
 {
@@ -70,7 +99,10 @@ state_get_flat_size(ExpandedObjectHeader *eohptr)
 
 	raise_build(nmfc_builder_measure(st->builder, NMFC_IMAGE_STATE, &size, &intr, &err), &err);
 	nmfpg_check_image_size(size, "the partial nmf_matrix_state");
-	return (Size)size;
+	if (!state_keyed(st))
+		return (Size)size;
+	st->flat = keyed_state_image(st, size);
+	return VARSIZE(st->flat);
 }
 
 static void
@@ -80,6 +112,14 @@ state_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	NmfcInterrupts intr = nmfpg_interrupts();
 	NmfcError err;
 
+	if (st->flat != NULL)
+	{
+		Assert(VARSIZE(st->flat) == allocated_size);
+		memcpy(result, st->flat, allocated_size);
+		pfree(st->flat);
+		st->flat = NULL;
+		return;
+	}
 	nmfpg_raise(
 	    nmfc_builder_write(st->builder, NMFC_IMAGE_STATE, result, allocated_size, &intr, &err),
 	    &err, ERRCODE_DATA_CORRUPTED);
@@ -105,6 +145,22 @@ state_new(MemoryContext parent)
 	return st;
 }
 
+/* The kinds of keys of a state: set once, by its first row or the first state merged in. */
+static void
+state_set_kinds(StateExpanded *st, int row_kind, int col_kind)
+{
+	if (st->keys_known)
+	{
+		if (st->keys[0].kind != row_kind || st->keys[1].kind != col_kind)
+			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+			                errmsg("nmf_matrix: partial states with keys of different types")));
+		return;
+	}
+	nmfpg_dict_init(&st->keys[0], row_kind, st->hdr.eoh_context);
+	nmfpg_dict_init(&st->keys[1], col_kind, st->hdr.eoh_context);
+	st->keys_known = true;
+}
+
 /* Adds a state datum (expanded, or a flat image validated on input) as one more sorted run. */
 static void
 state_add(StateExpanded *st, Datum d)
@@ -117,12 +173,31 @@ state_add(StateExpanded *st, Datum d)
 		StateExpanded *other = (StateExpanded *)DatumGetEOHP(d);
 
 		raise_build(nmfc_builder_add_builder(st->builder, other->builder, &intr, &err), &err);
+		if (other->keys_known)
+		{
+			state_set_kinds(st, other->keys[0].kind, other->keys[1].kind);
+			for (int side = 0; side < 2; side++)
+				if (other->keys[side].kind != NMF_KEY_ID)
+				{
+					NmfpgKeys k = nmfpg_dict_keys(&other->keys[side]);
+
+					nmfpg_dict_add_keys(&st->keys[side], &k);
+				}
+		}
 	}
 	else
 	{
 		struct varlena *flat = nmfpg_detoast_aligned(d);
+		NmfpgKeys rows = nmfpg_image_keys(flat, NMFPG_ROWS),
+		          cols = nmfpg_image_keys(flat, NMFPG_COLS);
 
 		raise_build(nmfc_builder_add_state(st->builder, flat, VARSIZE(flat), &intr, &err), &err);
+		if (rows.kind != NMF_KEY_ID || cols.kind != NMF_KEY_ID)
+		{
+			state_set_kinds(st, rows.kind, cols.kind);
+			nmfpg_dict_add_keys(&st->keys[0], &rows);
+			nmfpg_dict_add_keys(&st->keys[1], &cols);
+		}
 	}
 }
 
@@ -155,20 +230,26 @@ aggregate_context(FunctionCallInfo fcinfo, const char *fn)
 	return aggcxt;
 }
 
-void
-nmfpg_check_cell(int64 row, int64 col, double value)
+/* A cell's value is finite and >= 0; row and col name its keys in the error. */
+static void
+check_value(const char *row, const char *col, double value)
 {
 	if (isnan(value) || isinf(value))
 		ereport(ERROR, (errcode(ERRCODE_DATA_EXCEPTION),
-		                errmsg("value at row " INT64_FORMAT ", column " INT64_FORMAT " is %s", row,
-		                       col, isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity")),
+		                errmsg("value at row %s, column %s is %s", row, col,
+		                       isnan(value) ? "NaN" : (value > 0 ? "Infinity" : "-Infinity")),
 		                errhint("NMF needs finite, non-negative values.")));
 	if (value < 0)
-		ereport(ERROR,
-		        (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-		         errmsg("value at row " INT64_FORMAT ", column " INT64_FORMAT " is negative: %g",
-		                row, col, value),
-		         errhint("NMF needs finite, non-negative values.")));
+		ereport(ERROR, (errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+		                errmsg("value at row %s, column %s is negative: %g", row, col, value),
+		                errhint("NMF needs finite, non-negative values.")));
+}
+
+void
+nmfpg_check_cell(int64 row, int64 col, double value)
+{
+	if (!(value >= 0) || isinf(value))
+		check_value(psprintf(INT64_FORMAT, row), psprintf(INT64_FORMAT, col), value);
 }
 
 Datum
@@ -191,6 +272,56 @@ nmf_matrix_state_add(PG_FUNCTION_ARGS)
 	nmfpg_check_cell(t.row, t.col, t.value);
 
 	st = state_for_update(fcinfo, 0, aggcxt);
+	raise_build(nmfc_builder_add(st->builder, &t, &err), &err);
+	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
+}
+
+/* A key as its type prints it, for an error message. */
+static char *
+key_text(Datum key, Oid type)
+{
+	Oid out;
+	bool varlena;
+
+	getTypeOutputInfo(type, &out, &varlena);
+	return OidOutputFunctionCall(out, key);
+}
+
+/*
+ * nmf_matrix(row_key, col_key, value) with text or uuid keys on either side
+ * (bigint on the other): the same cells, each key's id its hash, and the
+ * keys kept for the matrix's key table.
+ */
+Datum
+nmf_matrix_state_add_keys(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_add_keys");
+	static const char *const arg_names[] = {NULL, "row_key", "col_key", "value"};
+	Oid row_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
+	Oid col_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
+	StateExpanded *st;
+	NmfTriplet t;
+	NmfcError err;
+
+	for (int i = 1; i <= 3; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			                errmsg("nmf_matrix: %s must not be NULL", arg_names[i]),
+			                errhint("Filter NULLs out with WHERE, or COALESCE them.")));
+	t.value = PG_GETARG_FLOAT8(3);
+	if (!(t.value >= 0) || isinf(t.value))
+		check_value(key_text(PG_GETARG_DATUM(1), row_type), key_text(PG_GETARG_DATUM(2), col_type),
+		            t.value);
+	st = state_for_update(fcinfo, 0, aggcxt);
+	if (!OidIsValid(st->key_base[0]))
+	{
+		state_set_kinds(st, nmfpg_key_kind(row_type, "nmf_matrix"),
+		                nmfpg_key_kind(col_type, "nmf_matrix"));
+		st->key_base[0] = getBaseType(row_type);
+		st->key_base[1] = getBaseType(col_type);
+	}
+	t.row = nmfpg_dict_add_datum(&st->keys[0], PG_GETARG_DATUM(1), st->key_base[0]);
+	t.col = nmfpg_dict_add_datum(&st->keys[1], PG_GETARG_DATUM(2), st->key_base[1]);
 	raise_build(nmfc_builder_add(st->builder, &t, &err), &err);
 	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
 }
@@ -237,6 +368,12 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 	nmfpg_raise(
 	    nmfc_builder_write(st->builder, NMFC_IMAGE_MATRIX, image, (size_t)size, &intr, &err), &err,
 	    ERRCODE_PROGRAM_LIMIT_EXCEEDED);
+	if (state_keyed(st))
+	{
+		NmfpgKeys rows = nmfpg_dict_source(&st->keys[0]), cols = nmfpg_dict_source(&st->keys[1]);
+
+		image = nmfpg_matrix_with_keys(image, &rows, &cols, 1);
+	}
 	PG_RETURN_POINTER(image);
 }
 

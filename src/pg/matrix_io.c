@@ -10,6 +10,7 @@
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "nmfpg.h"
+#include "nmfpg_keys.h"
 #include "utils/array.h"
 
 PG_FUNCTION_INFO_V1(nmf_matrix_from_bytea);
@@ -102,9 +103,12 @@ nmf_matrix_info(PG_FUNCTION_ARGS)
 	appendStringInfo(&s,
 	                 "{\"rows\": " INT64_FORMAT ", \"cols\": " INT64_FORMAT
 	                 ", \"nnz\": " INT64_FORMAT
-	                 ", \"density\": %s, \"sum\": %s, \"format_version\": %d}",
+	                 ", \"density\": %s, \"sum\": %s, \"format_version\": %d"
+	                 ", \"row_keys\": \"%s\", \"col_keys\": \"%s\"}",
 	                 m->rows, m->cols, m->nnz,
 	                 nmfpg_json_number((double)m->nnz / ((double)m->rows * (double)m->cols)),
-	                 nmfpg_json_number(sum), (int)m->version);
+	                 nmfpg_json_number(sum), (int)m->version,
+	                 nmfpg_key_kind_name(nmfpg_image_keys(m, NMFPG_ROWS).kind),
+	                 nmfpg_key_kind_name(nmfpg_image_keys(m, NMFPG_COLS).kind));
 	PG_RETURN_DATUM(nmfpg_jsonb_from_cstring(s.data));
 }

@@ -8,6 +8,7 @@
 
 #include "lib/stringinfo.h"
 #include "nmfpg.h"
+#include "nmfpg_keys.h"
 
 PG_FUNCTION_INFO_V1(nmf_model_in);
 PG_FUNCTION_INFO_V1(nmf_model_out);
@@ -78,6 +79,10 @@ nmfpg_model_info_json(const NmfModelFlat *m)
 	                 "{\"rows\": " INT64_FORMAT ", \"cols\": " INT64_FORMAT
 	                 ", \"nnz\": " INT64_FORMAT ", \"rank\": " INT64_FORMAT ", ",
 	                 m->rows, m->cols, m->nnz, m->rank);
+	/* the keys' type: bigint (ids), text or uuid (nmf_matrix's keys) */
+	appendStringInfo(&s, "\"row_keys\": \"%s\", \"col_keys\": \"%s\", ",
+	                 nmfpg_key_kind_name(nmfpg_image_keys(m, NMFPG_ROWS).kind),
+	                 nmfpg_key_kind_name(nmfpg_image_keys(m, NMFPG_COLS).kind));
 	append_json_string(&s, "solver", nmfc_solver_name(m->solver));
 	appendStringInfoString(&s, ", \"options\": {");
 	append_json_string(&s, "loss", nmfc_loss_name(m->loss));

@@ -36,10 +36,10 @@ extern bool nmfpg_on_unknown_error(FunctionCallInfo fcinfo, int argno, const cha
 /*
  * The view of a model argument, its clipping to the training range turned
  * off when argument clip_arg (the clip option) is given and false; an older
- * declaration without it clips.
+ * declaration without it clips. *model (when model is not NULL): its image.
  */
 extern NmfcModelView nmfpg_model_view_arg(FunctionCallInfo fcinfo, int model_arg, int clip_arg,
-                                          bool cached);
+                                          bool cached, const NmfModelFlat **model);
 
 /* Raises 22023: "<fn>: <what> id <id> is not in the model". */
 extern void nmfpg_unknown_id(const char *fn, const char *what, int64 id) pg_attribute_noreturn();

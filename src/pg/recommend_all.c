@@ -10,10 +10,10 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nmfpg_apply.h"
+#include "nmfpg_keys.h"
 #include "utils/tuplestore.h"
 
-PG_FUNCTION_INFO_V1(nmf_recommend_all);
-
+/* The arguments' positions; a keyed declaration has two more after the model (the keys' types). */
 enum
 {
 	ARG_MODEL,
@@ -26,8 +26,8 @@ enum
 /* Rows per call of the core: enough to keep both cores busy, small enough to cancel quickly. */
 #define BATCH_ROWS 2048
 
-Datum
-nmf_recommend_all(PG_FUNCTION_ARGS)
+static Datum
+recommend_all(FunctionCallInfo fcinfo, int shift)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	NmfcInterrupts intr = nmfpg_interrupts();
@@ -37,16 +37,25 @@ nmf_recommend_all(PG_FUNCTION_ARGS)
 	int64 batch, *cols, *counts;
 	double *scores;
 	NmfcError err;
+	const NmfModelFlat *m;
+	NmfpgKeys row_keys, col_keys;
+	Oid row_type, col_type;
 
-	nmfpg_arg_not_null(fcinfo, ARG_K, "nmf_recommend_all", "k");
-	k = PG_GETARG_INT32(ARG_K);
+	nmfpg_arg_not_null(fcinfo, ARG_K + shift, "nmf_recommend_all", "k");
+	k = PG_GETARG_INT32(ARG_K + shift);
 	nmfpg_check_k("nmf_recommend_all", k);
-	threads = nmfpg_threads_arg(fcinfo, ARG_THREADS, "nmf_recommend_all");
+	threads = nmfpg_threads_arg(fcinfo, ARG_THREADS + shift, "nmf_recommend_all");
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(ARG_MODEL))
 		return (Datum)0;
-	v = nmfpg_model_view_arg(fcinfo, ARG_MODEL, ARG_CLIP, false);
-	exclude = PG_ARGISNULL(ARG_EXCLUDE) ? NULL : NMFPG_MATRIX_P(ARG_EXCLUDE);
+	v = nmfpg_model_view_arg(fcinfo, ARG_MODEL, ARG_CLIP + shift, false, &m);
+	row_keys = nmfpg_image_keys(m, NMFPG_ROWS);
+	col_keys = nmfpg_image_keys(m, NMFPG_COLS);
+	row_type = nmfpg_result_key_type(fcinfo, 0, &row_keys, "nmf_recommend_all", "row");
+	col_type = nmfpg_result_key_type(fcinfo, 1, &col_keys, "nmf_recommend_all", "column");
+	exclude = PG_ARGISNULL(ARG_EXCLUDE + shift) ? NULL : NMFPG_MATRIX_P(ARG_EXCLUDE + shift);
+	if (exclude)
+		nmfpg_check_same_keys("nmf_recommend_all", m, exclude);
 	k = (int32)Min((int64)k, v.cols);
 	batch = Min((int64)BATCH_ROWS, v.rows);
 	cols = palloc(batch * k * sizeof(int64));
@@ -61,15 +70,22 @@ nmf_recommend_all(PG_FUNCTION_ARGS)
 		                                 &intr, &err),
 		            &err, ERRCODE_DATA_CORRUPTED);
 		for (int64 p = 0; p < n; p++)
+		{
+			Datum row_key = nmfpg_key_datum(&row_keys, v.row_ids[first + p], row_type);
+
 			for (int64 q = 0; q < counts[p]; q++)
 			{
 				Datum values[4] = {
-				    Int64GetDatum(v.row_ids[first + p]), Int64GetDatum(v.col_ids[cols[p * k + q]]),
+				    row_key, nmfpg_key_datum(&col_keys, v.col_ids[cols[p * k + q]], col_type),
 				    Float8GetDatum(scores[p * k + q]), Int32GetDatum((int32)(q + 1))};
 				bool nulls[4] = {false, false, false, false};
 
 				tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			}
+		}
 	}
 	return (Datum)0;
 }
+
+NMFPG_FUNCTION_WITH_FLAG(nmf_recommend_all, recommend_all, 0)
+NMFPG_FUNCTION_WITH_FLAG(nmf_recommend_all_keyed, recommend_all, 2)

@@ -10,21 +10,27 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nmfpg.h"
+#include "nmfpg_keys.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
-/* ids[count] and factors[count * rank], each id's weights contiguous. */
+/*
+ * ids[count] and factors[count * rank], each id's weights contiguous; the
+ * keys, as the result's first column (`key_type`) gives them.
+ */
 typedef struct FactorSide
 {
 	const int64 *ids;
 	const double *factors;
 	int64 count;
 	int64 rank;
+	NmfpgKeys keys;
+	Oid key_type;
 } FactorSide;
 
 static FactorSide
-side_of(const NmfModelFlat *m, bool w_side)
+side_of(FunctionCallInfo fcinfo, const NmfModelFlat *m, bool w_side, const char *fn)
 {
 	FactorSide side;
 
@@ -32,6 +38,8 @@ side_of(const NmfModelFlat *m, bool w_side)
 	side.factors = w_side ? nmf_model_w(m) : nmf_model_h(m);
 	side.count = w_side ? m->rows : m->cols;
 	side.rank = m->rank;
+	side.keys = nmfpg_image_keys(m, w_side ? NMFPG_ROWS : NMFPG_COLS);
+	side.key_type = nmfpg_result_key_type(fcinfo, 0, &side.keys, fn, w_side ? "row" : "column");
 	return side;
 }
 
@@ -39,7 +47,7 @@ static Datum
 emit_long(FunctionCallInfo fcinfo, bool w_side)
 {
 	const NmfModelFlat *m = NMFPG_MODEL_P(0);
-	FactorSide side = side_of(m, w_side);
+	FactorSide side = side_of(fcinfo, m, w_side, w_side ? "nmf_w" : "nmf_h");
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	Datum values[3];
 	bool nulls[3] = {false, false, false};
@@ -49,9 +57,9 @@ emit_long(FunctionCallInfo fcinfo, bool w_side)
 	{
 		const double *row = side.factors + i * side.rank;
 
+		values[0] = nmfpg_key_datum(&side.keys, side.ids[i], side.key_type);
 		for (int64 f = 0; f < side.rank; f++)
 		{
-			values[0] = Int64GetDatum(side.ids[i]);
 			values[1] = Int32GetDatum((int32)(f + 1));
 			values[2] = Float8GetDatum(row[f]);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -65,7 +73,7 @@ static Datum
 emit_wide(FunctionCallInfo fcinfo, bool w_side)
 {
 	const NmfModelFlat *m = NMFPG_MODEL_P(0);
-	FactorSide side = side_of(m, w_side);
+	FactorSide side = side_of(fcinfo, m, w_side, w_side ? "nmf_w_wide" : "nmf_h_wide");
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
 	Datum *weights = palloc(side.rank * sizeof(Datum));
 	Datum values[2];
@@ -81,7 +89,7 @@ emit_wide(FunctionCallInfo fcinfo, bool w_side)
 			weights[f] = Float8GetDatum(row[f]);
 		a = construct_array(weights, (int)side.rank, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 		                    TYPALIGN_DOUBLE);
-		values[0] = Int64GetDatum(side.ids[i]);
+		values[0] = nmfpg_key_datum(&side.keys, side.ids[i], side.key_type);
 		values[1] = PointerGetDatum(a);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		pfree(a);
@@ -111,6 +119,8 @@ nmf_bias(PG_FUNCTION_ARGS)
 	const int64 *ids;
 	const double *b;
 	int64 count;
+	NmfpgKeys keys;
+	Oid key_type;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -130,9 +140,11 @@ nmf_bias(PG_FUNCTION_ARGS)
 	ids = rows ? nmf_model_row_ids(m) : nmf_model_col_ids(m);
 	b = rows ? nmf_model_b_row(m) : nmf_model_b_col(m);
 	count = rows ? m->rows : m->cols;
+	keys = nmfpg_image_keys(m, rows ? NMFPG_ROWS : NMFPG_COLS);
+	key_type = nmfpg_result_key_type(fcinfo, 0, &keys, "nmf_bias", rows ? "row" : "column");
 	for (int64 i = 0; i < count; i++)
 	{
-		Datum values[2] = {Int64GetDatum(ids[i]), Float8GetDatum(b[i])};
+		Datum values[2] = {nmfpg_key_datum(&keys, ids[i], key_type), Float8GetDatum(b[i])};
 		bool nulls[2] = {false, false};
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

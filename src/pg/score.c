@@ -12,6 +12,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "nmfpg_apply.h"
+#include "nmfpg_keys.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(nmf_score);
@@ -32,13 +33,15 @@ Datum
 nmf_score(PG_FUNCTION_ARGS)
 {
 	NmfcInterrupts intr = nmfpg_interrupts();
-	NmfcModelView v = nmfpg_model_view_arg(fcinfo, 0, 2, true);
+	const NmfModelFlat *m;
+	NmfcModelView v = nmfpg_model_view_arg(fcinfo, 0, 2, true, &m);
 	const NmfMatrixFlat *x = NMFPG_MATRIX_P(1);
 	NmfcMatrixView xv = nmfpg_matrix_view(x);
 	NmfcError err;
 	NmfcScore s;
 	StringInfoData json;
 
+	nmfpg_check_same_keys("nmf_score", m, x);
 	nmfpg_raise(nmfc_score(&v, &xv, nmf_matrix_row_ids(x), nmf_matrix_col_ids(x), &s, &intr, &err),
 	            &err, ERRCODE_DATA_CORRUPTED);
 	initStringInfo(&json);
@@ -110,12 +113,19 @@ rank_score(FunctionCallInfo fcinfo, bool popularity)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
 	if (popularity)
+	{
+		nmfpg_check_same_keys(fn, NMFPG_MATRIX_P(0), NMFPG_MATRIX_P(1));
 		status = nmfc_popularity_score(NMFPG_MATRIX_P(0), NMFPG_MATRIX_P(1), k, threads, &s, &intr,
 		                               &err);
+	}
 	else
 	{
-		NmfcModelView v = nmfpg_model_view_arg(fcinfo, 0, PG_NARGS(), true);
+		const NmfModelFlat *m;
+		NmfcModelView v = nmfpg_model_view_arg(fcinfo, 0, PG_NARGS(), true, &m);
 
+		nmfpg_check_same_keys(fn, m, NMFPG_MATRIX_P(1));
+		if (!PG_ARGISNULL(3))
+			nmfpg_check_same_keys(fn, m, NMFPG_MATRIX_P(3));
 		status = nmfc_rank_score(&v, NMFPG_MATRIX_P(1), PG_ARGISNULL(3) ? NULL : NMFPG_MATRIX_P(3),
 		                         k, threads, &s, &intr, &err);
 	}
@@ -143,6 +153,7 @@ nmf_split(PG_FUNCTION_ARGS)
 	int64 n_train, n_test;
 	Datum values[2] = {0, 0};
 	bool nulls[2] = {true, true};
+	NmfpgKeys rows, cols;
 
 	nmfpg_arg_not_null(fcinfo, 1, "nmf_split", "folds");
 	nmfpg_arg_not_null(fcinfo, 2, "nmf_split", "fold");
@@ -161,14 +172,18 @@ nmf_split(PG_FUNCTION_ARGS)
 	                       PG_GETARG_INT32(2), PG_GETARG_INT64(3), t, &n_train, &intr, &err),
 	            &err, ERRCODE_DATA_CORRUPTED);
 	n_test = xv.nnz - n_train;
+	rows = nmfpg_image_keys(x, NMFPG_ROWS);
+	cols = nmfpg_image_keys(x, NMFPG_COLS);
 	if (n_train > 0)
 	{
-		values[0] = PointerGetDatum(nmfpg_matrix_from_triplets(t, n_train));
+		values[0] = PointerGetDatum(nmfpg_matrix_with_keys(
+		    (struct varlena *)nmfpg_matrix_from_triplets(t, n_train), &rows, &cols, 1));
 		nulls[0] = false;
 	}
 	if (n_test > 0)
 	{
-		values[1] = PointerGetDatum(nmfpg_matrix_from_triplets(t + n_train, n_test));
+		values[1] = PointerGetDatum(nmfpg_matrix_with_keys(
+		    (struct varlena *)nmfpg_matrix_from_triplets(t + n_train, n_test), &rows, &cols, 1));
 		nulls[1] = false;
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));

@@ -8,6 +8,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nmfpg_apply.h"
+#include "nmfpg_keys.h"
 #include "utils/tuplestore.h"
 
 PG_FUNCTION_INFO_V1(nmf_transform);
@@ -30,7 +31,12 @@ nmf_transform(PG_FUNCTION_ARGS)
 	int64 unknown_cells, unknown_cols;
 	double *w;
 	double *bias = NULL;
+	NmfpgKeys keys = nmfpg_image_keys(x, NMFPG_ROWS);
+	Oid key_type;
 
+	nmfpg_check_same_keys("nmf_transform", model, x);
+	InitMaterializedSRF(fcinfo, 0);
+	key_type = nmfpg_result_key_type(fcinfo, 0, &keys, "nmf_transform", "row");
 	nmfpg_check_memory(xv.rows * v.rank * (int64)sizeof(double), "nmf_transform");
 	w = MemoryContextAllocHuge(CurrentMemoryContext, xv.rows * v.rank * sizeof(double));
 	if (v.bias)
@@ -43,24 +49,22 @@ nmf_transform(PG_FUNCTION_ARGS)
 		                        " columns the model does not know",
 		                        unknown_cells, unknown_cols)));
 
-	InitMaterializedSRF(fcinfo, 0);
 	for (int64 i = 0; i < xv.rows; i++)
 	{
 		const double *wi = w + i * v.rank;
+		Datum key = nmfpg_key_datum(&keys, row_ids[i], key_type);
 
 		/* A biased model: the row's bias first, as factor 0. */
 		if (bias)
 		{
-			Datum values[3] = {Int64GetDatum(row_ids[i]), Int32GetDatum(0),
-			                   Float8GetDatum(bias[i])};
+			Datum values[3] = {key, Int32GetDatum(0), Float8GetDatum(bias[i])};
 			bool nulls[3] = {false, false, false};
 
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 		for (int64 f = 0; f < v.rank; f++)
 		{
-			Datum values[3] = {Int64GetDatum(row_ids[i]), Int32GetDatum((int32)(f + 1)),
-			                   Float8GetDatum(wi[f])};
+			Datum values[3] = {key, Int32GetDatum((int32)(f + 1)), Float8GetDatum(wi[f])};
 			bool nulls[3] = {false, false, false};
 
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

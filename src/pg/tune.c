@@ -12,6 +12,7 @@
 #include "catalog/pg_type.h"
 #include "nmfpg.h"
 #include "nmfpg_apply.h"
+#include "nmfpg_keys.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -167,5 +168,5 @@ nmf_tune(PG_FUNCTION_ARGS)
 		        (errmsg("nmf_tune: a final fit passed the weight bound and kept its last iterate "
 		                "within it"),
 		         errhint("Try larger regs or a smaller rank.")));
-	PG_RETURN_POINTER(tuned);
+	PG_RETURN_POINTER(nmfpg_keys_of_matrix(tuned, m));
 }

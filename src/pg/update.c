@@ -7,6 +7,7 @@
 #include "postgres.h"
 
 #include "nmfpg_apply.h"
+#include "nmfpg_keys.h"
 
 PG_FUNCTION_INFO_V1(nmf_update);
 
@@ -37,6 +38,8 @@ nmf_update(PG_FUNCTION_ARGS)
 	int32 sweeps, threads;
 	int status;
 	struct varlena *image;
+	const NmfMatrixFlat *cells;
+	NmfpgKeys sources[2][2];
 
 	nmfpg_arg_not_null(fcinfo, ARG_SWEEPS, "nmf_update", "sweeps");
 	sweeps = PG_GETARG_INT32(ARG_SWEEPS);
@@ -50,7 +53,9 @@ nmf_update(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(ARG_CELLS))
 		PG_RETURN_DATUM(PG_GETARG_DATUM(ARG_MODEL));
 	model = NMFPG_MODEL_P(ARG_MODEL);
-	x = nmfpg_matrix_view(NMFPG_MATRIX_P(ARG_CELLS));
+	cells = NMFPG_MATRIX_P(ARG_CELLS);
+	nmfpg_check_same_keys("nmf_update", model, cells);
+	x = nmfpg_matrix_view(cells);
 
 	holder = nmfpg_holder(update_release);
 	status = nmfc_update_run(model, &x, sweeps, threads, &intr, &u, &size, &err);
@@ -59,5 +64,10 @@ nmf_update(PG_FUNCTION_ARGS)
 	image = nmfpg_alloc_image(size, "the updated nmf_model");
 	nmfpg_raise(nmfc_update_write(u, image, (size_t)size, &err), &err, ERRCODE_INTERNAL_ERROR);
 	nmfpg_holder_release(holder);
-	PG_RETURN_POINTER(image);
+	/* New rows and columns take their keys from the cells, the others keep the model's. */
+	sources[0][0] = nmfpg_image_keys(model, NMFPG_ROWS);
+	sources[0][1] = nmfpg_image_keys(cells, NMFPG_ROWS);
+	sources[1][0] = nmfpg_image_keys(model, NMFPG_COLS);
+	sources[1][1] = nmfpg_image_keys(cells, NMFPG_COLS);
+	PG_RETURN_POINTER(nmfpg_model_with_keys(image, sources[0], sources[1], 2));
 }

@@ -15,6 +15,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nmfpg_apply.h"
+#include "nmfpg_keys.h"
 #include "utils/array.h"
 #include "utils/tuplestore.h"
 
@@ -64,25 +65,36 @@ augment_arg(FunctionCallInfo fcinfo, int argno, const char *fn)
 	return PG_GETARG_BOOL(argno);
 }
 
-/* nmf_w_vectors / nmf_h_vectors(model, augment) → (id, vec real[]). */
+/* The variants of emit_vectors: W's or H's, and keyed (the keys' type before augment) or not. */
+#define VECTORS_ROWS 1
+#define VECTORS_KEYED 2
+
+/* nmf_w_vectors / nmf_h_vectors(model[, keys], augment) → (id, vec real[]). */
 static Datum
-emit_vectors(FunctionCallInfo fcinfo, bool rows)
+emit_vectors(FunctionCallInfo fcinfo, int variant)
 {
+	bool rows = (variant & VECTORS_ROWS) != 0;
 	const char *fn = rows ? "nmf_w_vectors" : "nmf_h_vectors";
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *)fcinfo->resultinfo;
-	bool augment = augment_arg(fcinfo, 1, fn);
+	bool augment = augment_arg(fcinfo, (variant & VECTORS_KEYED) ? 2 : 1, fn);
+	const NmfModelFlat *m;
 	VectorSide s;
 	Datum *elems;
+	NmfpgKeys keys;
+	Oid key_type;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0))
 		return (Datum)0;
-	s = vector_side(NMFPG_MODEL_P(0), rows, augment);
+	m = NMFPG_MODEL_P(0);
+	s = vector_side(m, rows, augment);
+	keys = nmfpg_image_keys(m, rows ? NMFPG_ROWS : NMFPG_COLS);
+	key_type = nmfpg_result_key_type(fcinfo, 0, &keys, fn, rows ? "row" : "column");
 	elems = palloc((s.rank + 1) * sizeof(Datum));
 	for (int64 i = 0; i < s.count; i++)
 	{
 		ArrayType *a = vector_of(&s, i, elems);
-		Datum values[2] = {Int64GetDatum(s.ids[i]), PointerGetDatum(a)};
+		Datum values[2] = {nmfpg_key_datum(&keys, s.ids[i], key_type), PointerGetDatum(a)};
 		bool nulls[2] = {false, false};
 
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -93,8 +105,10 @@ emit_vectors(FunctionCallInfo fcinfo, bool rows)
 	return (Datum)0;
 }
 
-NMFPG_FUNCTION_WITH_FLAG(nmf_w_vectors, emit_vectors, true)
-NMFPG_FUNCTION_WITH_FLAG(nmf_h_vectors, emit_vectors, false)
+NMFPG_FUNCTION_WITH_FLAG(nmf_w_vectors, emit_vectors, VECTORS_ROWS)
+NMFPG_FUNCTION_WITH_FLAG(nmf_h_vectors, emit_vectors, 0)
+NMFPG_FUNCTION_WITH_FLAG(nmf_w_vectors_keyed, emit_vectors, VECTORS_ROWS | VECTORS_KEYED)
+NMFPG_FUNCTION_WITH_FLAG(nmf_h_vectors_keyed, emit_vectors, VECTORS_KEYED)
 
 /* nmf_w_vector / nmf_h_vector(model, id, augment, on_unknown) → real[], NULL for an unknown id. */
 static Datum
@@ -105,16 +119,20 @@ one_vector(FunctionCallInfo fcinfo, bool rows)
 	bool strict_ids = nmfpg_on_unknown_error(fcinfo, 3, fn);
 	VectorSide s;
 	int64 id, i;
+	const NmfModelFlat *m;
+	NmfpgKeys keys;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
-	s = vector_side(nmfpg_model_arg_cached(fcinfo, 0), rows, augment);
-	id = PG_GETARG_INT64(1);
+	m = nmfpg_model_arg_cached(fcinfo, 0);
+	s = vector_side(m, rows, augment);
+	keys = nmfpg_image_keys(m, rows ? NMFPG_ROWS : NMFPG_COLS);
+	id = nmfpg_key_arg(fcinfo, 1, &keys, fn, rows ? "row" : "column");
 	i = nmfc_find_id(s.ids, s.count, id);
 	if (i < 0)
 	{
 		if (strict_ids)
-			nmfpg_unknown_id(fn, rows ? "row" : "column", id);
+			nmfpg_unknown_arg(fcinfo, 1, fn, rows ? "row" : "column", id);
 		PG_RETURN_NULL();
 	}
 	PG_RETURN_ARRAYTYPE_P(vector_of(&s, i, palloc((s.rank + 1) * sizeof(Datum))));

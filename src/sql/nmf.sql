@@ -506,6 +506,145 @@ COMMENT ON FUNCTION nmf_cv IS
 	'k-fold cross-validation over the stored cells: train and test RMSE for each rank, reg (of regs) and fold (bias, l2_bias, l2_w, l2_h passed to nmf)';
 
 -- ==========================================================================
+-- Keys of any type
+-- ==========================================================================
+-- Rows and columns keyed by text or uuid (either side, bigint or integer on
+-- the other): nmf_matrix takes the keys, the matrix and every model fitted on
+-- it keep them, and the functions below take and return them. A function
+-- that returns keys the model's own declaration returns as bigint takes
+-- their type as an argument, PostgreSQL's idiom for a result type chosen by
+-- the caller (as json_populate_record): nmf_w(model, NULL::uuid). Given
+-- bigint (or integer) there, the same functions serve a model with ids.
+-- Any other key type is refused with 42804.
+
+CREATE OR REPLACE FUNCTION nmf_w(model nmf_model, keys anyelement)
+	RETURNS TABLE (id anyelement, factor int, weight float8)
+	AS 'MODULE_PATHNAME', 'nmf_w' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_w(nmf_model, anyelement) IS 'W in long form, the row keys of the type of keys';
+CREATE OR REPLACE FUNCTION nmf_h(model nmf_model, keys anyelement)
+	RETURNS TABLE (id anyelement, factor int, weight float8)
+	AS 'MODULE_PATHNAME', 'nmf_h' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_h(nmf_model, anyelement) IS 'H in long form, the column keys of the type of keys';
+CREATE OR REPLACE FUNCTION nmf_w_wide(model nmf_model, keys anyelement)
+	RETURNS TABLE (id anyelement, weights float8[])
+	AS 'MODULE_PATHNAME', 'nmf_w_wide' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_w_wide(nmf_model, anyelement) IS 'W in wide form, the row keys of the type of keys';
+CREATE OR REPLACE FUNCTION nmf_h_wide(model nmf_model, keys anyelement)
+	RETURNS TABLE (id anyelement, weights float8[])
+	AS 'MODULE_PATHNAME', 'nmf_h_wide' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_h_wide(nmf_model, anyelement) IS 'H in wide form, the column keys of the type of keys';
+CREATE OR REPLACE FUNCTION nmf_bias(model nmf_model, side text, keys anyelement)
+	RETURNS TABLE (id anyelement, bias float8)
+	AS 'MODULE_PATHNAME', 'nmf_bias' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION nmf_bias(nmf_model, text, anyelement) IS 'nmf_bias, the keys of the type of keys';
+CREATE OR REPLACE FUNCTION nmf_w_vectors(model nmf_model, keys anyelement, augment boolean DEFAULT true)
+	RETURNS TABLE (id anyelement, vec real[])
+	AS 'MODULE_PATHNAME', 'nmf_w_vectors_keyed' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION nmf_w_vectors(nmf_model, anyelement, boolean) IS
+	'nmf_w_vectors, the row keys of the type of keys';
+CREATE OR REPLACE FUNCTION nmf_h_vectors(model nmf_model, keys anyelement, augment boolean DEFAULT true)
+	RETURNS TABLE (id anyelement, vec real[])
+	AS 'MODULE_PATHNAME', 'nmf_h_vectors_keyed' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION nmf_h_vectors(nmf_model, anyelement, boolean) IS
+	'nmf_h_vectors, the column keys of the type of keys';
+CREATE OR REPLACE FUNCTION nmf_transform(model nmf_model, matrix nmf_matrix, keys anyelement)
+	RETURNS TABLE (id anyelement, factor int, weight float8)
+	AS 'MODULE_PATHNAME', 'nmf_transform' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
+COMMENT ON FUNCTION nmf_transform(nmf_model, nmf_matrix, anyelement) IS
+	'nmf_transform, the new rows'' keys of the type of keys';
+CREATE OR REPLACE FUNCTION nmf_recommend_all(model nmf_model, row_keys anyelement,
+	col_keys anycompatible, k int DEFAULT 10, exclude nmf_matrix DEFAULT NULL,
+	clip boolean DEFAULT true, threads int DEFAULT NULL)
+	RETURNS TABLE (row_id anyelement, col_id anycompatible, score float8, rank int)
+	AS 'MODULE_PATHNAME', 'nmf_recommend_all_keyed' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 100000;
+COMMENT ON FUNCTION nmf_recommend_all(nmf_model, anyelement, anycompatible, int, nmf_matrix, boolean, int) IS
+	'nmf_recommend_all, the row keys of the type of row_keys, the column keys of col_keys''s';
+
+-- The functions that take keys, one declaration per key type (bigint, text,
+-- uuid) and side, so that an untyped literal is text and an integer a bigint:
+--   nmf_matrix(row_key R, col_key C, value float8)    the aggregate
+--   nmf_predict(model, row_key R, col_key C, on_unknown, clip) -> float8
+--   nmf_predict(model, row_keys R[], col_keys C[], on_unknown, clip)
+--       -> (row_id R, col_id C, score)
+--   nmf_recommend(model, row_key R, col_keys anyelement, k, exclude, on_unknown, clip,
+--       cold_start) -> (col_id anyelement, score)
+--   nmf_recommend(model, row_keys R[], col_keys anyelement, k, ...)
+--       -> (row_id R, col_id anyelement, score, rank)
+--   nmf_similar(model, side, target K, k, metric, on_unknown) -> (id K, similarity)
+--   nmf_w_vector(model, row_key K, augment, on_unknown), nmf_h_vector(model, col_key K, ...)
+-- for R, C in bigint, text, uuid (bigint, bigint and K bigint are declared above).
+DO $keys$
+DECLARE
+	r text;
+	c text;
+BEGIN
+	FOREACH r IN ARRAY ARRAY['bigint', 'text', 'uuid'] LOOP
+		FOREACH c IN ARRAY ARRAY['bigint', 'text', 'uuid'] LOOP
+			CONTINUE WHEN r = 'bigint' AND c = 'bigint';
+			EXECUTE format($f$
+				CREATE OR REPLACE FUNCTION nmf_matrix_state_add(nmf_matrix_state, %1$s, %2$s, float8)
+					RETURNS nmf_matrix_state
+					AS 'MODULE_PATHNAME', 'nmf_matrix_state_add_keys' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+				COMMENT ON FUNCTION nmf_matrix_state_add(nmf_matrix_state, %1$s, %2$s, float8) IS
+					'transition function of the nmf_matrix aggregate over %1$s row keys and %2$s column keys';
+				CREATE OR REPLACE AGGREGATE nmf_matrix(row_key %1$s, col_key %2$s, value float8) (
+					SFUNC = nmf_matrix_state_add, STYPE = nmf_matrix_state,
+					FINALFUNC = nmf_matrix_final, FINALFUNC_MODIFY = READ_WRITE,
+					COMBINEFUNC = nmf_matrix_state_combine, PARALLEL = SAFE);
+				COMMENT ON AGGREGATE nmf_matrix(%1$s, %2$s, float8) IS
+					'builds a sparse matrix from (row_key, col_key, value) rows keyed by %1$s and %2$s; cells given twice are summed';
+				CREATE OR REPLACE FUNCTION nmf_predict(model nmf_model, row_key %1$s, col_key %2$s,
+					on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
+					RETURNS float8
+					AS 'MODULE_PATHNAME', 'nmf_predict' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+				COMMENT ON FUNCTION nmf_predict(nmf_model, %1$s, %2$s, text, boolean) IS
+					'the predicted cell for a %1$s row key and a %2$s column key';
+				CREATE OR REPLACE FUNCTION nmf_predict(model nmf_model, row_keys %1$s[], col_keys %2$s[],
+					on_unknown text DEFAULT 'null', clip boolean DEFAULT true)
+					RETURNS TABLE (row_id %1$s, col_id %2$s, score float8)
+					AS 'MODULE_PATHNAME', 'nmf_predict_pairs' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 1000;
+				COMMENT ON FUNCTION nmf_predict(nmf_model, %1$s[], %2$s[], text, boolean) IS
+					'predicted cells for many (%1$s row key, %2$s column key) pairs in one call';
+			$f$, r, c);
+		END LOOP;
+		EXECUTE format($f$
+			CREATE OR REPLACE FUNCTION nmf_recommend(model nmf_model, row_key %1$s, col_keys anyelement,
+				k int, exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null',
+				clip boolean DEFAULT true, cold_start text DEFAULT 'none')
+				RETURNS TABLE (col_id anyelement, score float8)
+				AS 'MODULE_PATHNAME', 'nmf_recommend_keyed' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
+			COMMENT ON FUNCTION nmf_recommend(nmf_model, %1$s, anyelement, int, nmf_matrix, text, boolean, text) IS
+				'the top k columns for a %1$s row key, the column keys of the type of col_keys';
+			CREATE OR REPLACE FUNCTION nmf_recommend(model nmf_model, row_keys %1$s[], col_keys anyelement,
+				k int, exclude nmf_matrix DEFAULT NULL, on_unknown text DEFAULT 'null',
+				clip boolean DEFAULT true, cold_start text DEFAULT 'none')
+				RETURNS TABLE (row_id %1$s, col_id anyelement, score float8, rank int)
+				AS 'MODULE_PATHNAME', 'nmf_recommend_rows_keyed' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 100;
+			COMMENT ON FUNCTION nmf_recommend(nmf_model, %1$s[], anyelement, int, nmf_matrix, text, boolean, text) IS
+				'the top k columns of many %1$s row keys, the column keys of the type of col_keys';
+		$f$, r);
+		CONTINUE WHEN r = 'bigint';
+		EXECUTE format($f$
+			CREATE OR REPLACE FUNCTION nmf_similar(model nmf_model, side text, target %1$s, k int,
+				metric text DEFAULT 'cosine', on_unknown text DEFAULT 'null')
+				RETURNS TABLE (id %1$s, similarity float8)
+				AS 'MODULE_PATHNAME', 'nmf_similar' LANGUAGE C IMMUTABLE PARALLEL SAFE ROWS 10;
+			COMMENT ON FUNCTION nmf_similar(nmf_model, text, %1$s, int, text, text) IS
+				'the k rows or columns nearest to a %1$s key in factor space';
+			CREATE OR REPLACE FUNCTION nmf_w_vector(model nmf_model, row_key %1$s, augment boolean DEFAULT true,
+				on_unknown text DEFAULT 'null') RETURNS real[]
+				AS 'MODULE_PATHNAME', 'nmf_w_vector' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+			COMMENT ON FUNCTION nmf_w_vector(nmf_model, %1$s, boolean, text) IS 'one %1$s row key''s vector';
+			CREATE OR REPLACE FUNCTION nmf_h_vector(model nmf_model, col_key %1$s, augment boolean DEFAULT true,
+				on_unknown text DEFAULT 'null') RETURNS real[]
+				AS 'MODULE_PATHNAME', 'nmf_h_vector' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+			COMMENT ON FUNCTION nmf_h_vector(nmf_model, %1$s, boolean, text) IS 'one %1$s column key''s vector';
+		$f$, r);
+	END LOOP;
+END
+$keys$;
+
+-- ==========================================================================
 -- Progress
 -- ==========================================================================
 -- Progress: the fits running now, read from shared memory (the library must

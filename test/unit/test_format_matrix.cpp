@@ -84,7 +84,7 @@ TEST(Format, MatrixDamageIsRefused)
 	expect_matrix_refused(
 	    "flags", [](Image &i) { mhead(i)->flags = 1; }, "flags");
 	expect_matrix_refused(
-	    "reserved", [](Image &i) { mhead(i)->reserved = 7; }, "reserved");
+	    "keys_bytes", [](Image &i) { mhead(i)->keys_bytes = 7; }, "keys_bytes");
 	expect_matrix_refused(
 	    "truncated", [](Image &i) { i.resize(i.size() - 1); }, "size");
 	expect_matrix_refused(

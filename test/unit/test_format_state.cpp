@@ -116,7 +116,7 @@ TEST(Format, PackedStatesRoundTripAndAreValidated)
 	refused("padding", [&](NmfStateFlat *st) { offs(st)[5] = 1; });
 	refused("values", [&](NmfStateFlat *st) { vals(st)[4] = -1.0; });
 	refused("values", [&](NmfStateFlat *st) { vals(st)[0] = std::nan(""); });
-	refused("reserved", [](NmfStateFlat *st) { st->reserved = 1; });
+	refused("keys_bytes", [](NmfStateFlat *st) { st->keys_bytes = 1; });
 	EXPECT_EQ(nmfc_state_validate(img.data(), sizeof(NmfStateFlat) + 8, &err), NMFC_INVALID_DATA);
 
 	// Not packable: column ids 2^32 apart, or no cells; packing checks the order.
