@@ -556,11 +556,27 @@ nmfpg_dict_keys(const NmfpgKeyDict *d)
 	return k;
 }
 
+Oid
+nmfpg_arg_type(FunctionCallInfo fcinfo, int argno)
+{
+	Oid type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid *declared;
+	int nargs;
+
+	if (OidIsValid(type))
+		return type;
+	/* Called without an expression (Citus's worker_partial_agg): the declared type. */
+	get_func_signature(fcinfo->flinfo->fn_oid, &declared, &nargs);
+	if (argno >= nargs)
+		elog(ERROR, "argument %d of a function of %d", argno, nargs);
+	return declared[argno];
+}
+
 int64
 nmfpg_key_arg(FunctionCallInfo fcinfo, int argno, const NmfpgKeys *k, const char *fn,
               const char *what)
 {
-	Oid type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid type = nmfpg_arg_type(fcinfo, argno);
 
 	if (type == INT8OID && k->kind == NMF_KEY_ID)
 		return PG_GETARG_INT64(argno);
@@ -628,7 +644,7 @@ nmfpg_unknown_key(const char *fn, const char *what, Datum key, Oid type)
 void
 nmfpg_unknown_arg(FunctionCallInfo fcinfo, int argno, const char *fn, const char *what, int64 id)
 {
-	Oid type = get_fn_expr_argtype(fcinfo->flinfo, argno);
+	Oid type = nmfpg_arg_type(fcinfo, argno);
 
 	if (nmfpg_key_kind(type, fn) == NMF_KEY_ID)
 		nmfpg_unknown_id(fn, what, id);

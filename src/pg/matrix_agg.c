@@ -297,8 +297,6 @@ nmf_matrix_state_add_keys(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_add_keys");
 	static const char *const arg_names[] = {NULL, "row_key", "col_key", "value"};
-	Oid row_type = get_fn_expr_argtype(fcinfo->flinfo, 1);
-	Oid col_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
 	StateExpanded *st;
 	NmfTriplet t;
 	NmfcError err;
@@ -310,11 +308,13 @@ nmf_matrix_state_add_keys(PG_FUNCTION_ARGS)
 			                errhint("Filter NULLs out with WHERE, or COALESCE them.")));
 	t.value = PG_GETARG_FLOAT8(3);
 	if (!(t.value >= 0) || isinf(t.value))
-		check_value(key_text(PG_GETARG_DATUM(1), row_type), key_text(PG_GETARG_DATUM(2), col_type),
-		            t.value);
+		check_value(key_text(PG_GETARG_DATUM(1), nmfpg_arg_type(fcinfo, 1)),
+		            key_text(PG_GETARG_DATUM(2), nmfpg_arg_type(fcinfo, 2)), t.value);
 	st = state_for_update(fcinfo, 0, aggcxt);
 	if (!OidIsValid(st->key_base[0]))
 	{
+		Oid row_type = nmfpg_arg_type(fcinfo, 1), col_type = nmfpg_arg_type(fcinfo, 2);
+
 		state_set_kinds(st, nmfpg_key_kind(row_type, "nmf_matrix"),
 		                nmfpg_key_kind(col_type, "nmf_matrix"));
 		st->key_base[0] = getBaseType(row_type);

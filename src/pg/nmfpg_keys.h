@@ -47,6 +47,9 @@ extern Oid nmfpg_check_key_type(const char *fn, const char *what, const NmfpgKey
  */
 extern Datum nmfpg_key_datum(const NmfpgKeys *k, int64 id, Oid base);
 
+/* Argument argno's type: the call's, or the declared one when there is no call expression. */
+extern Oid nmfpg_arg_type(FunctionCallInfo fcinfo, int argno);
+
 /* Argument argno, a key of the image's keys k: its id. */
 extern int64 nmfpg_key_arg(FunctionCallInfo fcinfo, int argno, const NmfpgKeys *k, const char *fn,
                            const char *what);

@@ -119,7 +119,7 @@ recommend_one(FunctionCallInfo fcinfo, int shift)
 		return (Datum)0;
 	row_id = nmfpg_key_arg(fcinfo, ARG_ROW, &r.row_keys, "nmf_recommend", "row");
 	count = recommend_row(fcinfo, &r, row_id, PG_GETARG_DATUM(ARG_ROW),
-	                      get_fn_expr_argtype(fcinfo->flinfo, ARG_ROW));
+	                      nmfpg_arg_type(fcinfo, ARG_ROW));
 	for (int64 p = 0; p < count; p++)
 	{
 		Datum values[2] = {nmfpg_key_datum(&r.col_keys, r.ids[p], r.col_type),

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: PostgreSQL
 """The matrix build on Citus: the partial step runs on the workers, and the
 distributed build equals the single-node one byte for byte (nmf() fits both
-to the same W and H); its partial state's size and its time beside
-PostgreSQL's parallel query.
+to the same W and H), with bigint ids and with text and uuid keys (the
+partial states ship their key tables); its partial state's size and its
+time beside PostgreSQL's parallel query.
 
 Runs on a coordinator and two workers (test/lib/citustest.py: Citus built
 with ../shared/citus/citus.sh; NMF_SKIP_CITUS=1 skips it, and says so).
@@ -61,7 +62,37 @@ def body(tap, co, workers):
         a, b = run(co, q % (RANK, "distributed"))[0], run(co, q % (RANK, "local"))[0]
         c.ok(a == b, "W, H md5: distributed %s, local %s" % (a, b))
 
+    keyed_build(tap, co)
     build_costs(tap, co)
+
+
+def keyed_build(tap, co):
+    """uuid customers and text SKUs on a table distributed by customer."""
+    run(co, """
+        CREATE TABLE orders (customer uuid, sku text, qty float8);
+        SELECT create_distributed_table('orders', 'customer');
+        INSERT INTO orders
+        SELECT md5('c' || (k / 20))::uuid, 'SKU-' || (k * 7 % 97), (k % 5 + 1)::float8
+        FROM generate_series(0, 19999) k;
+        CREATE TABLE orders_local AS SELECT * FROM orders;
+    """)
+    keyed = "SELECT nmf_matrix(customer, sku, qty) FROM %s"
+    with tap.case("keyed: the partial step with text and uuid keys runs on the workers") as c:
+        plan = "\n".join(r[0] for r in run(co, "EXPLAIN (VERBOSE, COSTS OFF) " + keyed % "orders"))
+        c.ok("worker_partial_agg" in plan and "coord_combine_agg" in plan, plan)
+    with tap.case("keyed: the distributed build equals the single-node build, keys and all") as c:
+        d, l_, info = run(co, """SELECT md5((%s)::bytea), md5((%s)::bytea),
+                                        nmf_matrix_info((%s))::text"""
+                          % (keyed % "orders", keyed % "orders_local", keyed % "orders"))[0]
+        c.ok(d is not None and d == l_ and '"row_keys": "uuid"' in info and '"col_keys": "text"' in info,
+             "distributed %s, local %s, %s" % (d, l_, info))
+    with tap.case("keyed: a model fitted on the distributed build recommends SKUs by customer") as c:
+        n, skus = run(co, """SELECT count(*), bool_and(r.col_id LIKE 'SKU-%%')
+                             FROM (SELECT nmf((%s), 5, seed => 1, max_iter => 20) AS model) f,
+                                  nmf_recommend(f.model, md5('c7')::uuid, NULL::text, 3) r"""
+                      % (keyed % "orders"))[0]
+        c.ok(n == 3 and skus, "%s rows, all SKUs: %s" % (n, skus))
+    run(co, "DROP TABLE orders, orders_local")
 
 
 def build_costs(tap, co):
