@@ -252,20 +252,28 @@ nmfpg_check_cell(int64 row, int64 col, double value)
 		check_value(psprintf(INT64_FORMAT, row), psprintf(INT64_FORMAT, col), value);
 }
 
-Datum
-nmf_matrix_state_add(PG_FUNCTION_ARGS)
+/* Not strict: a NULL row, column or value is an error, not a row skipped. */
+static void
+check_cell_args(FunctionCallInfo fcinfo, const char *row, const char *col)
 {
-	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_add");
-	static const char *const arg_names[] = {NULL, "row_id", "col_id", "value"};
-	StateExpanded *st;
-	NmfTriplet t;
-	NmfcError err;
+	const char *const names[] = {NULL, row, col, "value"};
 
 	for (int i = 1; i <= 3; i++)
 		if (PG_ARGISNULL(i))
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-			                errmsg("nmf_matrix: %s must not be NULL", arg_names[i]),
+			                errmsg("nmf_matrix: %s must not be NULL", names[i]),
 			                errhint("Filter NULLs out with WHERE, or COALESCE them.")));
+}
+
+Datum
+nmf_matrix_state_add(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_add");
+	StateExpanded *st;
+	NmfTriplet t;
+	NmfcError err;
+
+	check_cell_args(fcinfo, "row_id", "col_id");
 	t.row = PG_GETARG_INT64(1);
 	t.col = PG_GETARG_INT64(2);
 	t.value = PG_GETARG_FLOAT8(3);
@@ -296,16 +304,11 @@ Datum
 nmf_matrix_state_add_keys(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = aggregate_context(fcinfo, "nmf_matrix_state_add_keys");
-	static const char *const arg_names[] = {NULL, "row_key", "col_key", "value"};
 	StateExpanded *st;
 	NmfTriplet t;
 	NmfcError err;
 
-	for (int i = 1; i <= 3; i++)
-		if (PG_ARGISNULL(i))
-			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-			                errmsg("nmf_matrix: %s must not be NULL", arg_names[i]),
-			                errhint("Filter NULLs out with WHERE, or COALESCE them.")));
+	check_cell_args(fcinfo, "row_key", "col_key");
 	t.value = PG_GETARG_FLOAT8(3);
 	if (!(t.value >= 0) || isinf(t.value))
 		check_value(key_text(PG_GETARG_DATUM(1), nmfpg_arg_type(fcinfo, 1)),
