@@ -189,6 +189,36 @@ multiply_update(double *f, const double *num, const double *den, int64_t n, doub
 	}
 }
 
+// The weights of a fully stored line under the Itakura-Saito divergence
+// (beta 0): p = 1 / y in place of y and z = v p / y, where y = 0 takes
+// zero_den for p and v zero_num for z (solver_mu_beta.cpp).
+NMF_LOOP void
+is_weights(const double *v, double *y, double *z, int64_t n, double zero_num, double zero_den)
+{
+	for (int64_t i = 0; i < n; i++)
+	{
+		const double yi = y[i];
+		const double pi = yi == 0.0 ? zero_den : 1.0 / yi;
+		z[i] = yi == 0.0 ? v[i] * zero_num : v[i] * (pi / yi);
+		y[i] = pi;
+	}
+}
+
+// V_ij / (W H)_ij of a counted cell, 0 where V is, a zero (W H)_ij taken as eps.
+inline double
+kl_ratio(double v, double wh, double eps)
+{
+	return v == 0.0 ? 0.0 : v / (wh == 0.0 ? eps : wh);
+}
+
+// y <- kl_ratio(v, y) over n cells: the KL numerators' weights.
+NMF_LOOP void
+kl_ratios(const double *v, double *y, int64_t n, double eps)
+{
+	for (int64_t i = 0; i < n; i++)
+		y[i] = kl_ratio(v[i], y[i], eps);
+}
+
 } // namespace nmf::loops
 
 #endif

@@ -107,6 +107,16 @@ dense_columns(int r, int width)
 	{                                                                                              \
 		loops::multiply_update(f, num, den, n, l1, l2, eps);                                       \
 	}                                                                                              \
+	ATTR void                                                                                      \
+	is_weights(const double *v, double *y, double *z, int64_t n, double zero_num, double zero_den) \
+	{                                                                                              \
+		loops::is_weights(v, y, z, n, zero_num, zero_den);                                         \
+	}                                                                                              \
+	ATTR void                                                                                      \
+	kl_ratios(const double *v, double *y, int64_t n, double eps)                                   \
+	{                                                                                              \
+		loops::kl_ratios(v, y, n, eps);                                                            \
+	}                                                                                              \
 	template <int... R>                                                                            \
 	Kernels                                                                                        \
 	kernels(const char *name, std::integer_sequence<int, 0, R...>)                                 \
@@ -116,7 +126,9 @@ dense_columns(int r, int width)
 		               {nullptr, &scatter<R>...},                                                  \
 		               {nullptr, &dense_gather<R>...},                                             \
 		               &cd_sweep_columns,                                                          \
-		               &multiply_update};                                                          \
+		               &multiply_update,                                                           \
+		               &is_weights,                                                                \
+		               &kl_ratios};                                                                \
 	}                                                                                              \
 	}
 

@@ -41,6 +41,10 @@ struct Kernels
 	                         int64_t count, double *scratch);
 	void (*multiply_update)(double *f, const double *num, const double *den, int64_t n, double l1,
 	                        double l2, double eps);
+	// Element-wise weights of the dense KL and Itakura-Saito halves (kernel_loops.hpp).
+	void (*is_weights)(const double *v, double *y, double *z, int64_t n, double zero_num,
+	                   double zero_den);
+	void (*kl_ratios)(const double *v, double *y, int64_t n, double eps);
 };
 
 // The set in use: the widest this CPU runs, unless select() chose another.

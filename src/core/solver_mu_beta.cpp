@@ -167,20 +167,13 @@ full_line(const Half &s, int64_t k, int64_t cells)
 
 // A full line: P = Y^(beta - 1) in place of Y, Z = V o P / Y (V o kEpsilon^(beta
 // - 2) where Y is 0), the same values the sparse walk gives, in one pass.
-// beta 0 (Itakura-Saito) takes 1 / y without pow, in a loop the compiler vectorises.
+// beta 0 (Itakura-Saito) takes 1 / y without pow, in the CPU's widest vectors.
 void
 full_line_weights(const Beta &b, const double *v, double *y, double *z, int64_t cells)
 {
 	if (b.beta == 0.0)
 	{
-		const double zero_num = b.num(1.0, 0.0), zero_den = b.den(0.0);
-		for (int64_t i = 0; i < cells; i++)
-		{
-			const double yi = y[i];
-			const double pi = yi == 0.0 ? zero_den : 1.0 / yi;
-			z[i] = yi == 0.0 ? v[i] * zero_num : v[i] * (pi / yi);
-			y[i] = pi;
-		}
+		simd::active().is_weights(v, y, z, cells, b.num(1.0, 0.0), b.den(0.0));
 		return;
 	}
 	for (int64_t i = 0; i < cells; i++)
@@ -230,11 +223,11 @@ dense_half(const Problem &p, const Beta &b, const Half &s, const Matrix &other, 
 				zc[i] = zc[i] == 0.0 ? b.num(s.val[q], 0.0) : s.val[q] * (yc[i] / zc[i]);
 			}
 		}
-		Eigen::Map<Matrix> out(rest, r, 2 * len);
-		out.noalias() = other * y;
+		// O [P | Z]: the dense gather of the rank's SIMD kernels (Eigen's product packs
+		// [P | Z] first, as costly as the product itself at small ranks).
+		gather_dense(yd, cells, 0, 2 * len, other, rest);
 		for (int64_t c = 0; c < len; c++)
-			update(b, f.data() + (k0 + c) * r, out.data() + (len + c) * r, out.data() + c * r, r,
-			       s.l1, s.l2);
+			update(b, f.data() + (k0 + c) * r, rest + (len + c) * r, rest + c * r, r, s.l1, s.l2);
 	    },
 	    2);
 }

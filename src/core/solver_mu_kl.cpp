@@ -39,19 +39,12 @@ kl_update(double *fk, const double *num, const double *den, int64_t r, double l1
 			fk[t] = 0.0;
 }
 
-// V_ij / (W H)_ij of a counted cell, 0 where V is.
-inline double
-kl_ratio(double v, double wh)
-{
-	return v == 0.0 ? 0.0 : v / (wh == 0.0 ? kEpsilon : wh);
-}
-
 // Absent cells as zeros on a fit that holds V dense (Problem::dense: nearly
 // every cell stored): a block of lines at a time, Y = O^T F (the other
 // side's count x the block's lines) by Eigen, Y <- V / Y in place (V's
 // column from the dense block for H's half, the line's cells from the CSR
-// for W's), and the numerators O Y by Eigen: two matrix products of the
-// block instead of a dot product and a sum per stored cell. The blocks are
+// for W's), and the numerators O Y by the rank's SIMD dense gather: two
+// products of the block instead of a dot product and a sum per stored cell. The blocks are
 // fixed by the rank and the sizes, so the bits do not depend on the lanes.
 void
 kl_dense_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
@@ -69,9 +62,7 @@ kl_dense_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, W
 			const int64_t k = k0 + c;
 			if (s.dense != nullptr)
 			{
-				const double *v = s.dense + k * s.dense_rows;
-				for (int64_t i = 0; i < cells; i++)
-					yc[i] = kl_ratio(v[i], yc[i]);
+				simd::active().kl_ratios(s.dense + k * s.dense_rows, yc, cells, kEpsilon);
 				continue;
 			}
 			int64_t next = 0; // cells before it done; absent ones are 0
@@ -79,15 +70,14 @@ kl_dense_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, W
 			{
 				const int64_t i = s.idx[q];
 				std::fill(yc + next, yc + i, 0.0);
-				yc[i] = kl_ratio(s.val[q], yc[i]);
+				yc[i] = loops::kl_ratio(s.val[q], yc[i], kEpsilon);
 				next = i + 1;
 			}
 			std::fill(yc + next, yc + cells, 0.0);
 		}
-		Eigen::Map<Matrix> num(rest, r, len);
-		num.noalias() = other * y;
+		gather_dense(buf, cells, 0, len, other, rest);
 		for (int64_t c = 0; c < len; c++)
-			kl_update(f.data() + (k0 + c) * r, num.data() + c * r, ws.sums.data(), r, s.l1, s.l2);
+			kl_update(f.data() + (k0 + c) * r, rest + c * r, ws.sums.data(), r, s.l1, s.l2);
 	    });
 }
 

@@ -288,6 +288,33 @@ TEST(Simd, MultiplicativeUpdatesGiveThePortableBits)
 		}
 }
 
+TEST(Simd, DenseLineWeightsGiveThePortableBits)
+{
+	const int64_t n = 203;
+	const Eigen::MatrixXd v = random_factor(1, n, 4);
+	Eigen::MatrixXd y_in = random_factor(1, n, 5);
+	y_in(0, 7) = 0.0; // a zero W H takes the given values (kl: eps)
+	Eigen::MatrixXd v0 = v;
+	v0(0, 9) = 0.0; // a zero V gives a zero KL weight
+	Eigen::MatrixXd y_is = y_in, z_is(1, n), y_kl = y_in;
+	portable().is_weights(v.data(), y_is.data(), z_is.data(), n, 3.0, 5.0);
+	portable().kl_ratios(v0.data(), y_kl.data(), n, 1e-3);
+	EXPECT_EQ(y_is(0, 7), 5.0);
+	EXPECT_EQ(z_is(0, 7), v(0, 7) * 3.0);
+	EXPECT_EQ(y_is(0, 1), 1.0 / y_in(0, 1));
+	EXPECT_EQ(z_is(0, 1), v(0, 1) * (y_is(0, 1) / y_in(0, 1)));
+	EXPECT_EQ(y_kl(0, 7), v0(0, 7) / 1e-3);
+	EXPECT_EQ(y_kl(0, 9), 0.0);
+	for (const Kernels *k : nmf::simd::available())
+	{
+		Eigen::MatrixXd y = y_in, z(1, n), yk = y_in;
+		k->is_weights(v.data(), y.data(), z.data(), n, 3.0, 5.0);
+		k->kl_ratios(v0.data(), yk.data(), n, 1e-3);
+		EXPECT_TRUE(same_bits(y, y_is) && same_bits(z, z_is)) << k->name << ": is_weights";
+		EXPECT_TRUE(same_bits(yk, y_kl)) << k->name << ": kl_ratios";
+	}
+}
+
 // Whole fits under each set, on 1 and 2 threads, against the portable set on one.
 TEST(Simd, FitsAreBitIdenticalUnderEverySet)
 {
