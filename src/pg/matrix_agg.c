@@ -284,17 +284,6 @@ nmf_matrix_state_add(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(EOHPGetRWDatum(&st->hdr));
 }
 
-/* A key as its type prints it, for an error message. */
-static char *
-key_text(Datum key, Oid type)
-{
-	Oid out;
-	bool varlena;
-
-	getTypeOutputInfo(type, &out, &varlena);
-	return OidOutputFunctionCall(out, key);
-}
-
 /*
  * nmf_matrix(row_key, col_key, value) with text or uuid keys on either side
  * (bigint on the other): the same cells, each key's id its hash, and the
@@ -311,8 +300,8 @@ nmf_matrix_state_add_keys(PG_FUNCTION_ARGS)
 	check_cell_args(fcinfo, "row_key", "col_key");
 	t.value = PG_GETARG_FLOAT8(3);
 	if (!(t.value >= 0) || isinf(t.value))
-		check_value(key_text(PG_GETARG_DATUM(1), nmfpg_arg_type(fcinfo, 1)),
-		            key_text(PG_GETARG_DATUM(2), nmfpg_arg_type(fcinfo, 2)), t.value);
+		check_value(nmfpg_key_text(PG_GETARG_DATUM(1), nmfpg_arg_type(fcinfo, 1)),
+		            nmfpg_key_text(PG_GETARG_DATUM(2), nmfpg_arg_type(fcinfo, 2)), t.value);
 	st = state_for_update(fcinfo, 0, aggcxt);
 	if (!OidIsValid(st->key_base[0]))
 	{

@@ -60,6 +60,8 @@ extern int64 nmfpg_key_arg(FunctionCallInfo fcinfo, int argno, const NmfpgKeys *
 extern const int64 *nmfpg_key_array_arg(FunctionCallInfo fcinfo, int argno, const NmfpgKeys *k,
                                         const char *fn, const char *what, int64 *count,
                                         uint8 **isnull, Datum **keys);
+/* A key as its type prints it, for a message. */
+extern char *nmfpg_key_text(Datum key, Oid type);
 /* Raises 22023: "<fn>: <what> key <key> is not in the model", the key as its type prints it. */
 extern void nmfpg_unknown_key(const char *fn, const char *what, Datum key, Oid type)
     pg_attribute_noreturn();
