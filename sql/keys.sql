@@ -98,6 +98,8 @@ SELECT nmf_score(model, (SELECT nmf_matrix(1, 2, 3.0))) FROM k_model;
 SELECT nmf_matrix(now(), 'a'::text, 1);
 \set VERBOSITY default
 SELECT count(*) FROM k_model, nmf_w(model);
+-- a bad value names its keys
+SELECT nmf_matrix('row a'::text, '00000000-0000-0000-0000-000000000001'::uuid, -1);
 -- integer keys asked for as bigint and as integer
 SELECT pg_typeof(id) AS int_keys FROM (SELECT nmf(nmf_matrix(x, y, 1.0 + x * y), 1, seed => 1) AS mm
     FROM generate_series(1, 3) x, generate_series(1, 3) y) f, nmf_w(mm, NULL::int) LIMIT 1;

@@ -628,16 +628,22 @@ nmfpg_result_key_type(FunctionCallInfo fcinfo, int column, const NmfpgKeys *k, c
 	return nmfpg_check_key_type(fn, what, k, TupleDescAttr(desc, column)->atttypid);
 }
 
-void
-nmfpg_unknown_key(const char *fn, const char *what, Datum key, Oid type)
+char *
+nmfpg_key_text(Datum key, Oid type)
 {
 	Oid out;
 	bool varlena;
 
 	getTypeOutputInfo(type, &out, &varlena);
+	return OidOutputFunctionCall(out, key);
+}
+
+void
+nmfpg_unknown_key(const char *fn, const char *what, Datum key, Oid type)
+{
 	ereport(ERROR,
 	        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-	         errmsg("%s: %s key %s is not in the model", fn, what, OidOutputFunctionCall(out, key)),
+	         errmsg("%s: %s key %s is not in the model", fn, what, nmfpg_key_text(key, type)),
 	         errhint("Pass on_unknown => 'null' to get NULL or no rows instead.")));
 }
 
