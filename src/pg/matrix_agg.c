@@ -80,11 +80,16 @@ keyed_state_image(StateExpanded *st, int64 size)
 	NmfcError err;
 	MemoryContext old = MemoryContextSwitchTo(st->hdr.eoh_context);
 	struct varlena *image = nmfpg_alloc_image(size, "the partial nmf_matrix_state");
-	NmfpgKeys rows = nmfpg_dict_keys(&st->keys[0]), cols = nmfpg_dict_keys(&st->keys[1]);
+	NmfpgKeys rows = nmfpg_dict_source(&st->keys[0]), cols = nmfpg_dict_source(&st->keys[1]);
+	int64 n_rows, n_cols;
+	const int64 *row_ids = nmfpg_dict_ids(&st->keys[0], &n_rows);
+	const int64 *col_ids = nmfpg_dict_ids(&st->keys[1], &n_cols);
 
 	nmfpg_raise(nmfc_builder_write(st->builder, NMFC_IMAGE_STATE, image, (size_t)size, &intr, &err),
 	            &err, ERRCODE_DATA_CORRUPTED);
-	image = nmfpg_with_keys(image, rows.ids, rows.count, cols.ids, cols.count, &rows, &cols, 1);
+	image = nmfpg_with_keys(image, row_ids, n_rows, col_ids, n_cols, &rows, &cols, 1);
+	pfree((void *)row_ids);
+	pfree((void *)col_ids);
 	MemoryContextSwitchTo(old);
 	return image;
 }
@@ -177,12 +182,7 @@ state_add(StateExpanded *st, Datum d)
 		{
 			state_set_kinds(st, other->keys[0].kind, other->keys[1].kind);
 			for (int side = 0; side < 2; side++)
-				if (other->keys[side].kind != NMF_KEY_ID)
-				{
-					NmfpgKeys k = nmfpg_dict_keys(&other->keys[side]);
-
-					nmfpg_dict_add_keys(&st->keys[side], &k);
-				}
+				nmfpg_dict_add_dict(&st->keys[side], &other->keys[side]);
 		}
 	}
 	else

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: PostgreSQL */
 /*
- * Keys of any type (keys.c). A bigint or integer key is its own id; a text
+ * Keys of any type (keys.c, key_table.c, key_dict.c). A bigint or integer key is its own id; a text
  * or uuid key becomes an id by a 64-bit hash, the same in every matrix and
  * model, and the image's key table (nmf_format.h) gives the id its key back.
  */
@@ -32,6 +32,20 @@ extern const char *nmfpg_key_kind_name(int kind);
 
 /* A key's id: a bigint or integer itself, a text or uuid key's hash (base: its base type). */
 extern int64 nmfpg_key_id(Datum key, Oid base);
+/* The hash that is a text or uuid key's id, of the key's bytes. */
+extern int64 nmfpg_key_hash(const char *bytes, int64 len);
+/* A text or uuid key's bytes (a uuid's 16, a text's without its length word). */
+extern const char *nmfpg_key_datum_bytes(Datum key, Oid base, int64 *len);
+
+/* Key `at` of one side's keys, len bytes. */
+static inline const char *
+nmfpg_key_bytes(const NmfpgKeys *k, int64 at, int64 *len)
+{
+	int64 begin = at == 0 ? 0 : k->ends[at - 1];
+
+	*len = k->ends[at] - begin;
+	return k->data + begin;
+}
 
 /* The keys of a validated image's rows or columns (side NMFPG_ROWS or NMFPG_COLS). */
 extern NmfpgKeys nmfpg_image_keys(const void *image, int side);
@@ -73,9 +87,9 @@ extern Oid nmfpg_result_key_type(FunctionCallInfo fcinfo, int column, const Nmfp
                                  const char *fn, const char *what);
 
 /*
- * A new image: `image` with the key table for its row and column ids that
- * the sources give (nsrc views per side, tried in order), or image itself
- * when both sides are ids. offset 12 of every image header is keys_bytes.
+ * `image` (palloc'd, given up to the call) grown by the key table for its
+ * row and column ids that the sources give (nsrc views per side, tried in
+ * order), or image itself when both sides are ids.
  */
 extern struct varlena *nmfpg_with_keys(struct varlena *image, const int64 *row_ids, int64 rows,
                                        const int64 *col_ids, int64 cols, const NmfpgKeys *row_src,
@@ -107,12 +121,15 @@ typedef struct NmfpgKeyDict
 extern void nmfpg_dict_init(NmfpgKeyDict *d, int kind, MemoryContext cxt);
 /* The key's id, the key kept; two keys with one id are an error. */
 extern int64 nmfpg_dict_add_datum(NmfpgKeyDict *d, Datum key, Oid base);
-/* Every key of k; a kind other than the dictionary's is an error. */
+/* Every key of k, or of another dictionary; a kind other than the dictionary's is an error. */
 extern void nmfpg_dict_add_keys(NmfpgKeyDict *d, const NmfpgKeys *k);
-/* The dictionary as sorted arrays, in the current context. */
-extern NmfpgKeys nmfpg_dict_keys(const NmfpgKeyDict *d);
-/* The dictionary as a source for nmfpg_with_keys, looked up by id (no sort). */
+extern void nmfpg_dict_add_dict(NmfpgKeyDict *d, const NmfpgKeyDict *other);
+/* The dictionary's ids, ascending, in the current context. */
+extern const int64 *nmfpg_dict_ids(const NmfpgKeyDict *d, int64 *count);
+/* The dictionary as a source for nmfpg_with_keys, looked up by id. */
 extern NmfpgKeys nmfpg_dict_source(const NmfpgKeyDict *d);
+/* The key of id, NULL when the dictionary has none. */
+extern const char *nmfpg_dict_lookup(const NmfpgKeyDict *d, int64 id, int64 *len);
 
 /* What the core cannot check of a key table: text in the database's encoding, ids the keys' hashes.
  */
