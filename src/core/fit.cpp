@@ -375,10 +375,7 @@ Fit::update_stopping(bool fresh)
 	{
 		const double before = check_loss_;
 		check_loss_ = loss_;
-		const double decrease =
-		    (std::sqrt(before) - std::sqrt(loss_)) /
-		    std::max(std::sqrt(initial_loss_), std::numeric_limits<double>::min());
-		if (std::fabs(decrease) < p_.opt.tol)
+		if (tol_converged(before, loss_, initial_loss_, p_.opt.tol))
 		{
 			converged_ = done_ = true;
 			return;
@@ -419,6 +416,98 @@ Fit::summary() const noexcept
 	return s;
 }
 
+bool
+tol_converged(double before, double now, double initial, double tol) noexcept
+{
+	const double decrease = (std::sqrt(before) - std::sqrt(now)) /
+	                        std::max(std::sqrt(initial), std::numeric_limits<double>::min());
+	return std::fabs(decrease) < tol;
+}
+
+void
+model_header_fields(const NmfcOptions &opt, const NmfcSummary &s, NmfModelFlat &header) noexcept
+{
+	header.rank = opt.rank;
+	header.solver = opt.solver;
+	header.loss = opt.loss;
+	header.beta = opt.loss == NMF_LOSS_BETA ? opt.beta : 0.0;
+	header.init = opt.init;
+	header.missing = opt.missing;
+	header.max_iter = opt.max_iter;
+	header.tol = opt.tol;
+	header.seed = opt.seed;
+	header.max_seconds = opt.max_seconds;
+	header.l1_w = opt.l1_w;
+	header.l1_h = opt.l1_h;
+	header.l2_w = opt.l2_w;
+	header.l2_h = opt.l2_h;
+	header.learning_rate = opt.learning_rate;
+	header.reg = opt.reg;
+	header.feedback = opt.feedback;
+	header.alpha = opt.alpha;
+	header.inner_updates = opt.inner_updates;
+	header.loss_every = s.loss_every;
+	header.iterations = s.iterations;
+	header.converged = s.converged;
+	header.final_loss = s.loss;
+	header.relative_error = s.relative_error;
+	header.seconds = s.seconds;
+	header.x_norm_sq = s.x_norm_sq;
+	header.history_len = s.history_len;
+}
+
+void
+write_factors(const Matrix &w, const Matrix &h, const int64_t *row_ids, const int64_t *col_ids,
+              NmfModelFlat *model)
+{
+	const int64_t r = w.rows();
+	const int64_t m = w.cols();
+	const int64_t n = h.cols();
+	// W diag(1/scale) diag(scale) H = W H: W's columns sum to 1, H compensates.
+	const Eigen::VectorXd scale = w.rowwise().sum();
+	Eigen::VectorXd weight(r);
+	for (int64_t k = 0; k < r; k++)
+		weight(k) = (h.row(k) * scale(k)).sum();
+	std::vector<int64_t> order(static_cast<size_t>(r));
+	std::iota(order.begin(), order.end(), 0);
+	std::stable_sort(order.begin(), order.end(),
+	                 [&weight](int64_t a, int64_t b) { return weight(a) > weight(b); });
+
+	std::memcpy(const_cast<int64_t *>(nmf_model_row_ids(model)), row_ids,
+	            static_cast<size_t>(m) * sizeof(int64_t));
+	std::memcpy(const_cast<int64_t *>(nmf_model_col_ids(model)), col_ids,
+	            static_cast<size_t>(n) * sizeof(int64_t));
+	double *w_out = const_cast<double *>(nmf_model_w(model));
+	for (int64_t i = 0; i < m; i++)
+		for (int64_t t = 0; t < r; t++)
+		{
+			const int64_t k = order[static_cast<size_t>(t)];
+			w_out[i * r + t] = scale(k) > 0 ? w(k, i) / scale(k) : 0.0;
+		}
+	double *h_out = const_cast<double *>(nmf_model_h(model));
+	for (int64_t j = 0; j < n; j++)
+		for (int64_t t = 0; t < r; t++)
+		{
+			const int64_t k = order[static_cast<size_t>(t)];
+			h_out[j * r + t] = h(k, j) * scale(k);
+		}
+}
+
+void
+write_history(const std::vector<double> &loss, const std::vector<double> &seconds,
+              NmfModelFlat *model) noexcept
+{
+	// With max_iter = 0 the history is empty and its data() may be null.
+	const size_t history_bytes = loss.size() * sizeof(double);
+	if (history_bytes > 0)
+	{
+		std::memcpy(const_cast<double *>(nmf_model_history_loss(model)), loss.data(),
+		            history_bytes);
+		std::memcpy(const_cast<double *>(nmf_model_history_seconds(model)), seconds.data(),
+		            history_bytes);
+	}
+}
+
 void
 Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, size_t size) const
 {
@@ -433,49 +522,17 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	if (expected < 0 || size != static_cast<uint64_t>(expected))
 		throw InvalidArgument(message("model buffer has ", size, " bytes, expected ", expected));
 
-	// W diag(1/scale) diag(scale) H = W H: W's columns sum to 1, H compensates.
-	const Eigen::VectorXd scale = w_.rowwise().sum();
-	Eigen::VectorXd weight(r);
-	for (int64_t k = 0; k < r; k++)
-		weight(k) = (h_.row(k) * scale(k)).sum();
-	std::vector<int64_t> order(static_cast<size_t>(r));
-	std::iota(order.begin(), order.end(), 0);
-	std::stable_sort(order.begin(), order.end(),
-	                 [&weight](int64_t a, int64_t b) { return weight(a) > weight(b); });
-
 	NmfModelFlat header;
 	std::memset(&header, 0, sizeof(header));
 	header.magic = NMF_MODEL_MAGIC;
 	header.version = NMF_MODEL_VERSION;
 	header.rows = m;
 	header.cols = n;
-	header.rank = r;
 	header.nnz = p_.x.nnz;
-	header.solver = p_.opt.solver;
-	header.loss = p_.opt.loss;
-	header.beta = p_.opt.loss == NMF_LOSS_BETA ? p_.opt.beta : 0.0;
-	header.init = p_.opt.init;
-	header.missing = p_.opt.missing;
-	header.max_iter = p_.opt.max_iter;
-	header.tol = p_.opt.tol;
-	header.seed = p_.opt.seed;
-	header.max_seconds = p_.opt.max_seconds;
-	header.l1_w = p_.opt.l1_w;
-	header.l1_h = p_.opt.l1_h;
-	header.l2_w = p_.opt.l2_w;
-	header.l2_h = p_.opt.l2_h;
-	header.learning_rate = p_.opt.learning_rate;
-	header.iterations = s.iterations;
-	header.converged = s.converged;
-	header.final_loss = s.loss;
-	header.relative_error = s.relative_error;
-	header.seconds = s.seconds;
-	header.x_norm_sq = s.x_norm_sq;
-	header.history_len = s.history_len;
+	model_header_fields(p_.opt, s, header);
 	header.bias = bias ? 1 : 0;
 	header.l2_bias = bias ? p_.opt.l2_bias : 0.0;
 	header.mu = bias ? bias_.mu() : 0.0;
-	header.reg = p_.opt.reg;
 	if (p_.masked())
 	{
 		header.v_min = v_min_;
@@ -485,39 +542,9 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	header.holdout_rmse = held_.empty() ? 0.0 : best_rmse_;
 	header.stop = stop_;
 	header.best_iteration = s.best_iteration;
-	header.tune_len = 0;
-	header.feedback = p_.opt.feedback;
-	header.alpha = p_.opt.alpha;
-	header.inner_updates = p_.opt.inner_updates;
-	header.loss_every = loss_every_;
 	NmfModelFlat *model = write_header(flat, header);
-	std::memcpy(const_cast<int64_t *>(nmf_model_row_ids(model)), row_ids,
-	            static_cast<size_t>(m) * sizeof(int64_t));
-	std::memcpy(const_cast<int64_t *>(nmf_model_col_ids(model)), col_ids,
-	            static_cast<size_t>(n) * sizeof(int64_t));
-	double *w = const_cast<double *>(nmf_model_w(model));
-	for (int64_t i = 0; i < m; i++)
-		for (int64_t t = 0; t < r; t++)
-		{
-			const int64_t k = order[static_cast<size_t>(t)];
-			w[i * r + t] = scale(k) > 0 ? w_(k, i) / scale(k) : 0.0;
-		}
-	double *h = const_cast<double *>(nmf_model_h(model));
-	for (int64_t j = 0; j < n; j++)
-		for (int64_t t = 0; t < r; t++)
-		{
-			const int64_t k = order[static_cast<size_t>(t)];
-			h[j * r + t] = h_(k, j) * scale(k);
-		}
-	// With max_iter = 0 the history is empty and its data() may be null.
-	const size_t history_bytes = static_cast<size_t>(s.history_len) * sizeof(double);
-	if (history_bytes > 0)
-	{
-		std::memcpy(const_cast<double *>(nmf_model_history_loss(model)), loss_history_.data(),
-		            history_bytes);
-		std::memcpy(const_cast<double *>(nmf_model_history_seconds(model)), seconds_history_.data(),
-		            history_bytes);
-	}
+	write_factors(w_, h_, row_ids, col_ids, model);
+	write_history(loss_history_, seconds_history_, model);
 	if (bias)
 	{
 		std::memcpy(const_cast<double *>(nmf_model_b_row(model)), bias_.rows().data(),

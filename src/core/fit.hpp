@@ -10,6 +10,7 @@
 #include "bias.hpp"
 #include "kernels.hpp"
 #include "nmf_api.h"
+#include "nmf_format.h"
 #include "solvers.hpp"
 #include "sparse.hpp"
 
@@ -188,6 +189,21 @@ class Fit
 	bool done_ = false;
 	bool broken_ = false;
 };
+
+// scikit-learn's stopping rule (Fit::update_stopping): the error sqrt(loss)
+// fell from before to now by less than tol times its value at the init.
+bool tol_converged(double before, double now, double initial, double tol) noexcept;
+
+// A model image's parts that every fit writes the same way: the options and
+// the summary into the header; W normalised (its columns sum to 1, H
+// compensating) with the factors ordered by weight, and the ids, into the
+// image write_header made; the loss history.
+void model_header_fields(const NmfcOptions &opt, const NmfcSummary &s,
+                         NmfModelFlat &header) noexcept;
+void write_factors(const Matrix &w, const Matrix &h, const int64_t *row_ids, const int64_t *col_ids,
+                   NmfModelFlat *model);
+void write_history(const std::vector<double> &loss, const std::vector<double> &seconds,
+                   NmfModelFlat *model) noexcept;
 
 } // namespace nmf
 

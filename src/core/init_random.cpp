@@ -46,12 +46,18 @@ counted_mean(const Problem &p) noexcept
 }
 
 void
+random(int64_t seed, double mean, const NmfcInterrupts &intr, Matrix &w, Matrix &h)
+{
+	const double avg = std::sqrt(mean / static_cast<double>(w.rows()));
+	NormalSource normals(seed);
+	fill(h, avg, normals, intr);
+	fill(w, avg, normals, intr);
+}
+
+void
 random(const Problem &p, Matrix &w, Matrix &h)
 {
-	const double avg = std::sqrt(counted_mean(p) / static_cast<double>(w.rows()));
-	NormalSource normals(p.opt.seed);
-	fill(h, avg, normals, p.intr);
-	fill(w, avg, normals, p.intr);
+	random(p.opt.seed, counted_mean(p), p.intr, w, h);
 }
 
 } // namespace nmf::init

@@ -62,25 +62,6 @@ cd_sweep(const Matrix &g, const double *b, double l1, double *f, int64_t r)
 	return moved;
 }
 
-// Absent cells as zeros: one sweep per column; returns <F_new, B> (without
-// l1) and leaves F's new Gram in gram_f. The blocks of columns run on
-// ws.threads lanes; their Grams and cross terms are summed in block order.
-double
-hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other, Matrix &f,
-          Matrix &gram_f, Workspace &ws, const Matrix *products = nullptr)
-{
-	ws.gram_line = gram_other;
-	ws.gram_line.diagonal().array() += s.l2;
-	const Matrix &g = ws.gram_line;
-	return cross_and_gram(p, s, other, f, gram_f, ws, products,
-	                      [&](const auto &num, auto &fb, int lane) {
-		repeat_update(s, fb, ws.prev_of(lane), [&] {
-			simd::active().cd_sweep_columns(g.data(), fb.rows(), num.data(), s.l1, fb.data(),
-			                                fb.cols(), ws.sweep_of(lane));
-		});
-	});
-}
-
 // Each line's problem is its own: blocks of lines run on ws.threads lanes,
 // each with its own scratch. Implicit feedback (s.alpha >= 0, gram_other the
 // other factor's full Gram): line k's system is
@@ -150,6 +131,25 @@ hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f
 }
 
 } // namespace
+
+// Absent cells as zeros: one sweep per column; returns <F_new, B> (without
+// l1) and leaves F's new Gram in gram_f. The blocks of columns run on
+// ws.threads lanes; their Grams and cross terms are summed in block order.
+double
+hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other, Matrix &f,
+          Matrix &gram_f, Workspace &ws, const Matrix *products)
+{
+	ws.gram_line = gram_other;
+	ws.gram_line.diagonal().array() += s.l2;
+	const Matrix &g = ws.gram_line;
+	return cross_and_gram(p, s, other, f, gram_f, ws, products,
+	                      [&](const auto &num, auto &fb, int lane) {
+		repeat_update(s, fb, ws.prev_of(lane), [&] {
+			simd::active().cd_sweep_columns(g.data(), fb.rows(), num.data(), s.l1, fb.data(),
+			                                fb.cols(), ws.sweep_of(lane));
+		});
+	});
+}
 
 double
 hals_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)

@@ -76,16 +76,30 @@ mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram
 const Matrix *
 products_by_rows(const Problem &p, const Matrix &w, Workspace &ws)
 {
-	const int64_t n = p.x.cols;
-	if (ws.products.cols() != n || !scatter_wins(w))
+	if (ws.products.cols() != p.x.cols || !scatter_wins(w))
 		return nullptr;
-	const int64_t lanes = std::min<int64_t>(ws.threads, n);
+	scatter_products(p, w, ws);
+	return &ws.products;
+}
+
+// scatter_rows for the ranks it specialises, else the same sums by Eigen.
+void
+scatter_products(const Problem &p, const Matrix &w, Workspace &ws)
+{
+	const int64_t n = p.x.cols;
+	const int64_t lanes = std::max<int64_t>(std::min<int64_t>(ws.threads, n), 1);
 	parallel_for(ws.threads, lanes, [&](int64_t k, int) {
 		poll_interrupts(p.intr);
-		scatter_rows(p.x, w, static_cast<int32_t>(n * k / lanes),
-		             static_cast<int32_t>(n * (k + 1) / lanes), ws.products);
+		const auto c0 = static_cast<int32_t>(n * k / lanes);
+		const auto c1 = static_cast<int32_t>(n * (k + 1) / lanes);
+		if (scatter_rows(p.x, w, c0, c1, ws.products))
+			return;
+		ws.products.middleCols(c0, c1 - c0).setZero();
+		for (int64_t i = 0; i < p.x.rows; i++)
+			for (int64_t q = p.x.row_ptr[i]; q < p.x.row_ptr[i + 1]; q++)
+				if (p.x.col_idx[q] >= c0 && p.x.col_idx[q] < c1)
+					ws.products.col(p.x.col_idx[q]) += p.x.values[q] * w.col(i);
 	});
-	return &ws.products;
 }
 
 double

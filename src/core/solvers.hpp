@@ -172,8 +172,9 @@ namespace init
 double counted_mean(const Problem &p) noexcept;
 
 // Seeded random factors avg * |N(0, 1)|, avg = sqrt(mean / r), as
-// scikit-learn's init='random'.
+// scikit-learn's init='random'; mean the counted mean.
 void random(const Problem &p, Matrix &w, Matrix &h);
+void random(int64_t seed, double mean, const NmfcInterrupts &intr, Matrix &w, Matrix &h);
 
 // Boutsidis & Gallopoulos' NNDSVD (init = nndsvd, nndsvda, nndsvdar).
 void nndsvd(const Problem &p, Matrix &w, Matrix &h);
@@ -285,6 +286,15 @@ double implicit_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 // products: B = O V (r x count) computed beforehand, or nullptr to gather it.
 double mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other,
                Matrix &f, Matrix &gram_f, Workspace &ws, const Matrix *products = nullptr);
+
+// Coordinate-descent half-step of solver hals with absent cells as zeros,
+// the same contract as mu_half.
+double hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other,
+                 Matrix &f, Matrix &gram_f, Workspace &ws, const Matrix *products = nullptr);
+
+// W^T V into ws.products (r x V's columns) from V's rows, on ws.threads
+// lanes, each a range of columns, whatever W's size.
+void scatter_products(const Problem &p, const Matrix &w, Workspace &ws);
 
 // W^T V into ws.products from V's rows (same bits as the gather over its
 // columns, faster), on ws.threads lanes, each a range of columns. Returns

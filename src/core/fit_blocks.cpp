@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: PostgreSQL
+// See fit_blocks.hpp.
+#include "fit_blocks.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "errors.hpp"
+#include "format.hpp"
+#include "options.hpp"
+#include "parallel.hpp"
+
+namespace nmf::blocks
+{
+
+namespace
+{
+
+solver::GramHalf
+half_of(const NmfcOptions &opt) noexcept
+{
+	return opt.solver == NMF_SOLVER_MU ? solver::mu_half : solver::hals_half;
+}
+
+int
+lanes(const NmfcOptions &opt) noexcept
+{
+	return opt.threads == 0 ? default_threads() : std::clamp(opt.threads, 1, kMaxThreads);
+}
+
+const char *
+name(int option, int code) noexcept
+{
+	return options::name_of(option, code);
+}
+
+} // namespace
+
+int64_t
+sums_length(int64_t rank, int64_t cols) noexcept
+{
+	return 1 + rank * rank + rank * cols;
+}
+
+NmfcOptions
+resolved(const NmfcOptions &given, const Whole &whole)
+{
+	options::check(given);
+	NmfcOptions opt = given;
+	options::resolve(opt);
+	const int64_t min_dim = std::min(whole.rows, whole.cols);
+	if (opt.rank > min_dim)
+		throw InvalidArgument(
+		    message("rank ", opt.rank, " is larger than min(rows, cols) = ", min_dim));
+	if (whole.nonzeros == 0)
+		throw InvalidArgument("every stored cell is 0: there is nothing to factorize");
+	if (opt.solver != NMF_SOLVER_HALS && opt.solver != NMF_SOLVER_MU)
+		throw InvalidArgument(message("the distributed fit runs solvers 'hals' and 'mu', not '",
+		                              name(NMFC_OPT_solver, opt.solver), "'"));
+	if (opt.loss != NMF_LOSS_FROBENIUS)
+		throw InvalidArgument(message("the distributed fit minimises loss 'frobenius', not '",
+		                              name(NMFC_OPT_loss, opt.loss), "'"));
+	if (opt.missing != NMF_MISSING_ZERO)
+		throw InvalidArgument("the distributed fit takes absent cells as zeros (missing 'zero')");
+	if (opt.bias || opt.feedback == NMF_FEEDBACK_IMPLICIT || opt.holdout > 0)
+		throw InvalidArgument("the distributed fit has no bias, implicit feedback or holdout");
+	if (opt.init != NMF_INIT_RANDOM)
+		throw InvalidArgument(message("the distributed fit starts from init 'random', not '",
+		                              name(NMFC_OPT_init, opt.init), "'"));
+	if (opt.reg == NMF_REG_AUTO)
+		opt.reg = 0.0; // as Fit with absent cells as zeros
+	opt.alpha = 0.0;
+	return opt;
+}
+
+RowBlock::RowBlock(const CsrView &x, const int64_t *all_cols, const Whole &whole,
+                   const NmfcOptions &opt, const NmfcInterrupts &intr, const double *w0)
+    : row_ptr_(x.row_ptr, x.row_ptr + x.rows + 1), col_idx_(static_cast<size_t>(x.nnz)),
+      values_(x.values, x.values + x.nnz), whole_(whole)
+{
+	// x's columns renumbered as V's: the index of each of its ids in all_cols.
+	std::vector<int32_t> to_all(static_cast<size_t>(x.cols));
+	for (int64_t c = 0; c < x.cols; c++)
+	{
+		const int64_t *at = std::lower_bound(all_cols, all_cols + whole.cols, x.col_ids[c]);
+		if (at == all_cols + whole.cols || *at != x.col_ids[c])
+			throw InvalidData(message("column id ", x.col_ids[c], " is not among V's columns"));
+		to_all[static_cast<size_t>(c)] = static_cast<int32_t>(at - all_cols);
+	}
+	for (int64_t q = 0; q < x.nnz; q++)
+		col_idx_[static_cast<size_t>(q)] = to_all[static_cast<size_t>(x.col_idx[q])];
+	p_.x = CsrView{x.rows,          whole.cols,     x.nnz,   row_ptr_.data(),
+	               col_idx_.data(), values_.data(), nullptr, nullptr};
+	p_.opt = resolved(opt, whole);
+	p_.intr = intr;
+	p_.nonzeros = whole.nonzeros;
+	const int64_t r = p_.opt.rank;
+	w_ = Eigen::Map<const Matrix>(w0, r, x.rows);
+	h_.resize(r, whole.cols);
+	gram_h_.resize(r, r);
+	ws_ = Workspace(r, 0, std::max(x.rows, whole.cols), lanes(p_.opt), whole.cols);
+}
+
+void
+RowBlock::sums(double cross, double *out)
+{
+	const int64_t r = p_.opt.rank;
+	solver::scatter_products(p_, w_, ws_);
+	out[0] = cross;
+	std::memcpy(out + 1, ws_.gram_w.data(), static_cast<size_t>(r * r) * sizeof(double));
+	std::memcpy(out + 1 + r * r, ws_.products.data(),
+	            static_cast<size_t>(r * p_.x.cols) * sizeof(double));
+}
+
+void
+RowBlock::start(double *out)
+{
+	solver::factor_gram(p_, w_, ws_, ws_.gram_w);
+	sums(0.0, out);
+}
+
+void
+RowBlock::step(const double *h, const double *gram_h, double *out)
+{
+	const int64_t r = p_.opt.rank;
+	h_ = Eigen::Map<const Matrix>(h, r, p_.x.cols);
+	gram_h_ = Eigen::Map<const Matrix>(gram_h, r, r);
+	Half s = half_w(p_);
+	// nmf()'s rule counts all of V's rows, not the block's.
+	s.inner = inner_updates(p_.opt, whole_.nonzeros, whole_.rows, whole_.cols);
+	const double cross = half_of(p_.opt)(p_, s, h_, gram_h_, w_, ws_.gram_w, ws_, nullptr);
+	sums(cross, out);
+}
+
+BlockFit::BlockFit(const Whole &whole, int64_t nnz, double sum, double x_norm_sq,
+                   const NmfcOptions &given, const NmfcInterrupts &intr)
+    : whole_(whole), nnz_(nnz)
+{
+	p_.opt = resolved(given, whole);
+	p_.intr = intr;
+	p_.x.rows = whole.rows;
+	p_.x.cols = whole.cols;
+	p_.nonzeros = whole.nonzeros;
+	p_.x_norm_sq = x_norm_sq;
+	const int64_t r = p_.opt.rank;
+	w_.resize(r, whole.rows);
+	h_.resize(r, whole.cols);
+	gram_h_.resize(r, r);
+	gram_w_.resize(r, r);
+	products_.resize(r, whole.cols);
+	ws_ = Workspace(r, 0, whole.cols, lanes(p_.opt), 0);
+	// init 'random' as Fit's: the mean over all m n cells.
+	init::random(p_.opt.seed,
+	             sum / (static_cast<double>(whole.rows) * static_cast<double>(whole.cols)), intr,
+	             w_, h_);
+	loss_every_ = p_.opt.loss_every > 0 ? p_.opt.loss_every : 1;
+	p_.opt.loss_every = loss_every_;
+	check_every_ = std::lcm(kCheckEvery, loss_every_);
+	loss_history_.reserve(static_cast<size_t>(p_.opt.max_iter));
+	seconds_history_.reserve(static_cast<size_t>(p_.opt.max_iter));
+}
+
+void
+BlockFit::h_half(const Matrix &products, const Matrix &gram_w)
+{
+	const Half s = make_half(p_, nullptr, nullptr, nullptr, whole_.cols, whole_.rows, p_.opt.l1_h,
+	                         p_.opt.l2_h);
+	half_of(p_.opt)(p_, s, w_, gram_w, h_, gram_h_, ws_, &products);
+	since_ = std::chrono::steady_clock::now();
+}
+
+bool
+BlockFit::take(const double *const *messages, int64_t count)
+{
+	const int64_t r = p_.opt.rank;
+	const int64_t n = whole_.cols;
+	double cross = 0.0;
+	gram_w_.setZero();
+	products_.setZero();
+	for (int64_t b = 0; b < count; b++)
+	{
+		const double *msg = messages[b];
+		cross += msg[0];
+		gram_w_ += Eigen::Map<const Matrix>(msg + 1, r, r);
+		products_ += Eigen::Map<const Matrix>(msg + 1 + r * r, r, n);
+	}
+	if (!started_)
+	{
+		started_ = true;
+		gram_h_.noalias() = h_ * h_.transpose();
+		const double cross0 = (h_.array() * products_.array()).sum();
+		loss_ = initial_loss_ = check_loss_ =
+		    frobenius_from_parts(p_.x_norm_sq, cross0, gram_w_, gram_h_);
+		if (!std::isfinite(loss_))
+			throw InvalidArgument(
+			    "the loss of the initial factors is not finite: values are too large");
+		done_ = p_.opt.max_iter == 0;
+		// The initial W is the blocks' now.
+		w_.resize(r, 0);
+		if (!done_)
+			h_half(products_, gram_w_);
+		return done_;
+	}
+	seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count();
+	iterations_++;
+	loss_ = frobenius_from_parts(p_.x_norm_sq, cross, gram_w_, gram_h_);
+	if (!std::isfinite(loss_))
+		throw InvalidArgument("the loss is no longer finite: values are too large");
+	if (iterations_ % loss_every_ == 0)
+	{
+		loss_history_.push_back(loss_);
+		seconds_history_.push_back(seconds_);
+		recorded_ = iterations_;
+	}
+	if (loss_ == 0.0)
+		converged_ = done_ = true;
+	else if (p_.opt.tol > 0 && iterations_ % check_every_ == 0)
+	{
+		const double before = check_loss_;
+		check_loss_ = loss_;
+		converged_ = done_ = tol_converged(before, loss_, initial_loss_, p_.opt.tol);
+	}
+	if (iterations_ >= p_.opt.max_iter ||
+	    (p_.opt.max_seconds > 0 && seconds_ >= p_.opt.max_seconds))
+		done_ = true;
+	if (done_ && recorded_ != iterations_)
+	{
+		loss_history_.push_back(loss_);
+		seconds_history_.push_back(seconds_);
+		recorded_ = iterations_;
+	}
+	if (!done_)
+		h_half(products_, gram_w_);
+	return done_;
+}
+
+NmfcSummary
+BlockFit::summary() const noexcept
+{
+	NmfcSummary s{};
+	s.iterations = iterations_;
+	s.converged = converged_ ? 1 : 0;
+	s.loss = loss_;
+	s.relative_error = p_.x_norm_sq > 0 ? std::sqrt(loss_) / std::sqrt(p_.x_norm_sq) : 0.0;
+	s.seconds = seconds_;
+	s.x_norm_sq = p_.x_norm_sq;
+	s.history_len = static_cast<int64_t>(loss_history_.size());
+	s.loss_every = loss_every_;
+	s.reg = p_.opt.reg;
+	s.best_iteration = iterations_;
+	s.holdout_rmse = std::numeric_limits<double>::quiet_NaN();
+	return s;
+}
+
+int64_t
+BlockFit::model_size() const noexcept
+{
+	return nmf::model_size(whole_.rows, whole_.cols, p_.opt.rank,
+	                       static_cast<int64_t>(loss_history_.size()));
+}
+
+void
+BlockFit::write_model(const Matrix &w, const int64_t *row_ids, const int64_t *col_ids, void *flat,
+                      size_t size) const
+{
+	const int64_t expected = model_size();
+	if (row_ids == nullptr || col_ids == nullptr || flat == nullptr)
+		throw InvalidArgument("model ids or buffer are missing");
+	if (expected < 0 || size != static_cast<uint64_t>(expected))
+		throw InvalidArgument(message("model buffer has ", size, " bytes, expected ", expected));
+	if (w.rows() != p_.opt.rank || w.cols() != whole_.rows)
+		throw InvalidArgument(message("W has ", w.cols(), " rows, expected ", whole_.rows));
+	NmfModelFlat header;
+	std::memset(&header, 0, sizeof(header));
+	header.magic = NMF_MODEL_MAGIC;
+	header.version = NMF_MODEL_VERSION;
+	header.rows = whole_.rows;
+	header.cols = whole_.cols;
+	header.nnz = nnz_;
+	model_header_fields(p_.opt, summary(), header);
+	header.stop = NMF_STOP_NORMAL;
+	header.best_iteration = iterations_;
+	NmfModelFlat *model = write_header(flat, header);
+	write_factors(w, h_, row_ids, col_ids, model);
+	write_history(loss_history_, seconds_history_, model);
+	validate_model(flat, size, NMFC_INTERNAL);
+}
+
+} // namespace nmf::blocks

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: PostgreSQL
+// The fit of a matrix held as blocks of rows that live apart (the shards of a
+// Citus table): nmf()'s iterations (solver hals or mu, loss frobenius, absent
+// cells as zeros) on the same half-steps, cut where the data lives.
+//
+// Each RowBlock keeps its cells and its rows of W; the BlockFit keeps H, the
+// loss and the stopping rule. One iteration, H first as nmf():
+//
+//   BlockFit:  H's half from the sums over the blocks of W^T V and W^T W
+//   RowBlock:  W's half from H and H H^T (its rows need nothing else), then
+//              its share of <W, V H^T>, W^T W and W^T V (a Sums message)
+//   BlockFit:  the loss ||V||^2 - 2 <W, V H^T> + <W^T W, H H^T>, the rule
+//
+// so a block receives r n + r^2 numbers and sends 1 + r^2 + r n per
+// iteration, whatever its number of cells. The blocks' sums are added in
+// block order: the same blocks give the same bits; the model equals nmf()'s
+// to the order of floating-point sums.
+#ifndef NMF_FIT_BLOCKS_HPP
+#define NMF_FIT_BLOCKS_HPP
+
+#include <chrono>
+#include <vector>
+
+#include "fit.hpp"
+#include "solvers.hpp"
+
+namespace nmf::blocks
+{
+
+// What every block needs of V as a whole to take nmf()'s decisions (the
+// inner updates' rule counts V's rows, columns and nonzero cells).
+struct Whole
+{
+	int64_t rows = 0, cols = 0, nonzeros = 0;
+};
+
+// A block's message: <W, V H^T> (0 before the first iteration), W^T W (r x r)
+// and W^T V (r x n), as 1 + r^2 + r n doubles in that order.
+int64_t sums_length(int64_t rank, int64_t cols) noexcept;
+
+// The options resolved, or InvalidArgument naming what the blocks cannot run.
+NmfcOptions resolved(const NmfcOptions &given, const Whole &whole);
+
+class RowBlock
+{
+  public:
+	// x: the block's rows, its columns numbered by x.col_ids (ascending);
+	// all_cols: V's column ids (ascending, each of x's among them); w0: the
+	// block's rows of the initial W (r x x.rows, row i at w0 + i r).
+	RowBlock(const CsrView &x, const int64_t *all_cols, const Whole &whole, const NmfcOptions &opt,
+	         const NmfcInterrupts &intr, const double *w0);
+	// The sums of the initial W into out (sums_length doubles).
+	void start(double *out);
+	// W's half from H (r x n, column j at h + j r) and H H^T, then the sums.
+	void step(const double *h, const double *gram_h, double *out);
+	const Matrix &
+	w() const noexcept
+	{
+		return w_;
+	}
+
+  private:
+	void sums(double cross, double *out);
+
+	std::vector<int64_t> row_ptr_;
+	std::vector<int32_t> col_idx_;
+	std::vector<double> values_;
+	Problem p_;
+	Whole whole_;
+	Matrix w_, h_, gram_h_;
+	Workspace ws_;
+};
+
+class BlockFit
+{
+  public:
+	// V's shape, its stored cells, the sum and the squared norm of its values.
+	BlockFit(const Whole &whole, int64_t nnz, double sum, double x_norm_sq, const NmfcOptions &opt,
+	         const NmfcInterrupts &intr);
+	// The initial W (r x m, row i of W in column i), for the blocks' rows.
+	const Matrix &
+	w() const noexcept
+	{
+		return w_;
+	}
+	// The blocks' messages of one round, in block order: the first round's
+	// give the initial loss, each later one an iteration's; then the stopping
+	// rule, and H's half for the next round unless done.
+	bool take(const double *const *messages, int64_t count);
+	bool
+	done() const noexcept
+	{
+		return done_;
+	}
+	const Matrix &
+	h() const noexcept
+	{
+		return h_;
+	}
+	const Matrix &
+	gram_h() const noexcept
+	{
+		return gram_h_;
+	}
+	NmfcSummary summary() const noexcept;
+	int64_t model_size() const noexcept;
+	// The model of W (r x m, the blocks' rows put together) and H.
+	void write_model(const Matrix &w, const int64_t *row_ids, const int64_t *col_ids, void *flat,
+	                 size_t size) const;
+
+  private:
+	void h_half(const Matrix &products, const Matrix &gram_w);
+
+	static constexpr int32_t kCheckEvery = 10; // as Fit's
+	Problem p_;
+	Whole whole_;
+	int64_t nnz_ = 0;
+	Matrix w_, h_, gram_h_, gram_w_, products_;
+	Workspace ws_;
+	bool started_ = false, done_ = false, converged_ = false;
+	int32_t iterations_ = 0, loss_every_ = 1, check_every_ = kCheckEvery, recorded_ = 0;
+	double loss_ = 0.0, initial_loss_ = 0.0, check_loss_ = 0.0, seconds_ = 0.0;
+	std::chrono::steady_clock::time_point since_;
+	std::vector<double> loss_history_, seconds_history_;
+};
+
+} // namespace nmf::blocks
+
+#endif

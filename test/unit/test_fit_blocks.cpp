@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: PostgreSQL
+// The fit by blocks of rows (fit_blocks.hpp) against nmf()'s fit of the
+// whole matrix: the same model to the order of floating-point sums.
+#include <random>
+
+#include "fit_blocks.hpp"
+#include "test_util.hpp"
+
+using nmf_test::Image;
+using nmf_test::options;
+
+namespace
+{
+
+// V's cells with row id i % parts == b, as a matrix of their own.
+std::vector<Image>
+split_rows(const Eigen::MatrixXd &v, int parts)
+{
+	std::vector<Image> out;
+	for (int b = 0; b < parts; b++)
+	{
+		std::vector<NmfTriplet> t;
+		for (Eigen::Index i = 0; i < v.rows(); i++)
+			for (Eigen::Index j = 0; j < v.cols(); j++)
+				if (i % parts == b && v(i, j) != 0)
+					t.push_back(NmfTriplet{i, j, v(i, j)});
+		out.push_back(nmf_test::matrix_from_triplets(t));
+	}
+	return out;
+}
+
+// W H of a model image (rows x cols).
+Eigen::MatrixXd
+product(const Image &model)
+{
+	Eigen::MatrixXd w, h;
+	nmf_test::model_factors(model, &w, &h);
+	return w * h;
+}
+
+// The blocks' fit of v, driven as the glue drives it; returns the model.
+Image
+fit_by_blocks(const Eigen::MatrixXd &v, const Image &whole_matrix, const NmfcOptions &opt,
+              int parts, NmfcSummary *summary)
+{
+	const NmfcMatrixView all = nmf_test::view_of(whole_matrix);
+	nmf::blocks::Whole whole{all.rows, all.cols, 0};
+	double sum = 0, sq = 0;
+	for (int64_t q = 0; q < all.nnz; q++)
+	{
+		whole.nonzeros += all.values[q] != 0 ? 1 : 0;
+		sum += all.values[q];
+		sq += all.values[q] * all.values[q];
+	}
+	nmf::blocks::BlockFit fit(whole, all.nnz, sum, sq, opt, NmfcInterrupts{});
+	const int64_t r = opt.rank;
+	const std::vector<Image> images = split_rows(v, parts);
+	std::vector<std::unique_ptr<nmf::blocks::RowBlock>> blocks;
+	std::vector<std::vector<double>> msgs(
+	    static_cast<size_t>(parts),
+	    std::vector<double>(static_cast<size_t>(nmf::blocks::sums_length(r, all.cols))));
+	std::vector<const double *> ptrs;
+	for (int b = 0; b < parts; b++)
+	{
+		const NmfcMatrixView x = nmf_test::view_of(images[static_cast<size_t>(b)]);
+		Eigen::MatrixXd w0(r, x.rows);
+		for (int64_t i = 0; i < x.rows; i++) // row id = row index in v
+			w0.col(i) = fit.w().col(x.row_ids[i]);
+		blocks.push_back(std::make_unique<nmf::blocks::RowBlock>(x, all.col_ids, whole, opt,
+		                                                         NmfcInterrupts{}, w0.data()));
+		blocks.back()->start(msgs[static_cast<size_t>(b)].data());
+		ptrs.push_back(msgs[static_cast<size_t>(b)].data());
+	}
+	bool done = fit.take(ptrs.data(), parts);
+	while (!done)
+	{
+		for (int b = 0; b < parts; b++)
+			blocks[static_cast<size_t>(b)]->step(fit.h().data(), fit.gram_h().data(),
+			                                     msgs[static_cast<size_t>(b)].data());
+		done = fit.take(ptrs.data(), parts);
+	}
+	Eigen::MatrixXd w(r, all.rows);
+	for (int b = 0; b < parts; b++)
+	{
+		const NmfcMatrixView x = nmf_test::view_of(images[static_cast<size_t>(b)]);
+		for (int64_t i = 0; i < x.rows; i++)
+			w.col(x.row_ids[i]) = blocks[static_cast<size_t>(b)]->w().col(i);
+	}
+	Image model(static_cast<size_t>(fit.model_size()));
+	fit.write_model(w, all.row_ids, all.col_ids, model.data(), model.size());
+	*summary = fit.summary();
+	return model;
+}
+
+} // namespace
+
+namespace
+{
+
+void
+expect_same_model(const NmfcOptions &opt, int parts, const char *what)
+{
+	Eigen::MatrixXd v;
+	const Image matrix = nmf_test::random_sparse(400, 120, 0.05, 11, &v);
+	NmfcSummary whole_s, blocks_s;
+	const Image whole = nmf_test::fit_model(matrix, opt, &whole_s);
+	const Image blocks = fit_by_blocks(v, matrix, opt, parts, &blocks_s);
+	const Eigen::MatrixXd a = product(whole), b = product(blocks);
+	EXPECT_LT((a - b).norm(), 1e-9 * a.norm()) << what;
+	EXPECT_EQ(whole_s.iterations, blocks_s.iterations) << what;
+	EXPECT_EQ(whole_s.converged, blocks_s.converged) << what;
+	EXPECT_NEAR(whole_s.loss, blocks_s.loss, 1e-9 * whole_s.loss) << what;
+	EXPECT_EQ(whole_s.history_len, blocks_s.history_len) << what;
+}
+
+} // namespace
+
+TEST(FitBlocks, HalsGivesTheWholeFitsModel)
+{
+	NmfcOptions opt = options(4, NMF_SOLVER_HALS);
+	opt.max_iter = 60;
+	opt.tol = 0;
+	expect_same_model(opt, 3, "hals, 3 blocks");
+	expect_same_model(opt, 1, "hals, 1 block");
+}
+
+TEST(FitBlocks, MuGivesTheWholeFitsModel)
+{
+	NmfcOptions opt = options(4, NMF_SOLVER_MU);
+	opt.max_iter = 60;
+	opt.tol = 0;
+	expect_same_model(opt, 4, "mu, 4 blocks");
+}
+
+TEST(FitBlocks, PenaltiesAndTheStoppingRuleAsTheWholeFit)
+{
+	NmfcOptions opt = options(3, NMF_SOLVER_HALS);
+	opt.l1_w = 0.1;
+	opt.l2_h = 0.5;
+	opt.reg = 0.01;
+	opt.max_iter = 500;
+	opt.tol = 1e-3;
+	expect_same_model(opt, 3, "hals, penalties, tol");
+	opt.solver = NMF_SOLVER_MU;
+	opt.inner_updates = 1;
+	opt.loss_every = 3;
+	expect_same_model(opt, 2, "mu, penalties, tol, one inner update, loss every 3");
+}
+
+TEST(FitBlocks, RefusesWhatTheBlocksCannotRun)
+{
+	nmf::blocks::Whole whole{10, 8, 40};
+	NmfcOptions opt = options(3, NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE);
+	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument);
+	opt = options(3, NMF_SOLVER_MU, NMF_LOSS_KL);
+	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument);
+	opt = options(9);
+	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument);
+	opt = options(3);
+	opt.init = NMF_INIT_NNDSVD;
+	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument);
+	EXPECT_NO_THROW(nmf::blocks::resolved(options(3), whole));
+}
