@@ -10,9 +10,9 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" nmf.control)
 # before the current declarations run again. Older versions reach one of those
 # through the historical update scripts.
 SQL_SOURCES = src/sql/nmf.sql src/sql/distributed.sql
-UPDATE_FROM = 0.7
+UPDATE_FROM = 0.8
 DATA = nmf--0.1.sql nmf--0.1--0.2.sql nmf--0.2--0.3.sql nmf--0.3--0.4.sql nmf--0.4--0.5.sql \
-	nmf--0.5--0.6.sql nmf--0.6--0.7.sql
+	nmf--0.5--0.6.sql nmf--0.6--0.7.sql nmf--0.7--0.8.sql
 DATA_built = nmf--$(EXTVERSION).sql $(foreach v,$(UPDATE_FROM),nmf--$(v)--$(EXTVERSION).sql)
 PGFILEDESC = "nmf - non-negative matrix factorization"
 
@@ -22,7 +22,7 @@ OBJS = $(CORE_OBJS) $(GLUE_OBJS)
 
 REGRESS = matrix_io matrix_agg matrix_rows fit_mu fit_hals fit_kl fit_beta fit_gd fit_missing init options model_io \
 	relations history fit_table errors \
-	apply_predict apply_recommend apply_transform apply_score rank_score apply_cv on_small keys fit_distributed threads bias defaults catalog serve implicit
+	apply_predict apply_recommend apply_transform apply_score rank_score apply_cv on_small keys fit_distributed fit_blocks threads bias defaults catalog serve implicit
 REGRESS_OPTS = --load-extension=nmf
 
 EIGEN_INCLUDE ?= /usr/include/eigen3

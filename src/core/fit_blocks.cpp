@@ -261,7 +261,7 @@ BlockFit::model_size() const noexcept
 }
 
 void
-BlockFit::write_model(const Matrix &w, const int64_t *row_ids, const int64_t *col_ids, void *flat,
+BlockFit::write_model(const double *w, const int64_t *row_ids, const int64_t *col_ids, void *flat,
                       size_t size) const
 {
 	const int64_t expected = model_size();
@@ -269,8 +269,6 @@ BlockFit::write_model(const Matrix &w, const int64_t *row_ids, const int64_t *co
 		throw InvalidArgument("model ids or buffer are missing");
 	if (expected < 0 || size != static_cast<uint64_t>(expected))
 		throw InvalidArgument(message("model buffer has ", size, " bytes, expected ", expected));
-	if (w.rows() != p_.opt.rank || w.cols() != whole_.rows)
-		throw InvalidArgument(message("W has ", w.cols(), " rows, expected ", whole_.rows));
 	NmfModelFlat header;
 	std::memset(&header, 0, sizeof(header));
 	header.magic = NMF_MODEL_MAGIC;
@@ -282,7 +280,8 @@ BlockFit::write_model(const Matrix &w, const int64_t *row_ids, const int64_t *co
 	header.stop = NMF_STOP_NORMAL;
 	header.best_iteration = iterations_;
 	NmfModelFlat *model = write_header(flat, header);
-	write_factors(w, h_, row_ids, col_ids, model);
+	write_factors(Eigen::Map<const Matrix>(w, p_.opt.rank, whole_.rows), h_, row_ids, col_ids,
+	              model);
 	write_history(loss_history_, seconds_history_, model);
 	validate_model(flat, size, NMFC_INTERNAL);
 }

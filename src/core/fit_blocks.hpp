@@ -105,7 +105,7 @@ class BlockFit
 	NmfcSummary summary() const noexcept;
 	int64_t model_size() const noexcept;
 	// The model of W (r x m, the blocks' rows put together) and H.
-	void write_model(const Matrix &w, const int64_t *row_ids, const int64_t *col_ids, void *flat,
+	void write_model(const double *w, const int64_t *row_ids, const int64_t *col_ids, void *flat,
 	                 size_t size) const;
 
   private:

@@ -41,6 +41,69 @@ extern "C"
 	                      const double *h, int64_t col_id, double *out,
 	                      NmfcError *err) NMFC_NOEXCEPT;
 
+	/*
+	 * The fit by blocks of rows (src/core/fit_blocks.hpp): nmf()'s hals and
+	 * mu iterations with absent cells as zeros, each block of V's rows kept
+	 * where it lives (a shard) with its rows of W, H and the stopping rule in
+	 * the block fit. Factors are r x count, column-major (an r-vector a line).
+	 */
+	typedef struct NmfcWhole
+	{
+		int64_t rows, cols, nonzeros; /* of V as a whole */
+	} NmfcWhole;
+	typedef struct NmfcRowBlock NmfcRowBlock; /* opaque, owned by the core */
+	typedef struct NmfcBlockFit NmfcBlockFit; /* opaque, owned by the core */
+
+	/* The words of a fit's options (one per options.def row), and back, each checked. */
+	void nmfc_options_pack(const NmfcOptions *opt, int64_t *words) NMFC_NOEXCEPT;
+	int nmfc_options_unpack(const int64_t *words, int64_t count, NmfcOptions *opt,
+	                        NmfcError *err) NMFC_NOEXCEPT;
+
+	/* A block's share of V's totals: its nonzero cells, the sum and the squared norm of its values.
+	 */
+	void nmfc_block_totals(const NmfcMatrixView *x, int64_t *nonzeros, double *sum,
+	                       double *sum_sq) NMFC_NOEXCEPT;
+
+	/* The doubles of a block's message: 1 + r^2 + r cols. */
+	int64_t nmfc_block_sums_length(int64_t rank, int64_t cols) NMFC_NOEXCEPT;
+
+	/*
+	 * A block of V's rows x (its columns named by x->col_ids, each among
+	 * all_cols, ascending) with its rows of the initial W (w0, r x x->rows);
+	 * the block copies what it keeps. On failure *out is NULL.
+	 */
+	int nmfc_row_block_create(const NmfcMatrixView *x, const int64_t *all_cols,
+	                          const NmfcWhole *whole, const NmfcOptions *opt,
+	                          const NmfcInterrupts *intr, const double *w0, NmfcRowBlock **out,
+	                          NmfcError *err) NMFC_NOEXCEPT;
+	/* The block's message for its initial W; then after W's half from h_and_gram (H, r x cols, then
+	 * H H^T). */
+	int nmfc_row_block_start(NmfcRowBlock *block, double *out, NmfcError *err) NMFC_NOEXCEPT;
+	int nmfc_row_block_step(NmfcRowBlock *block, const double *h_and_gram, double *out,
+	                        NmfcError *err) NMFC_NOEXCEPT;
+	/* The block's rows of W (r x its rows). */
+	const double *nmfc_row_block_w(const NmfcRowBlock *block) NMFC_NOEXCEPT;
+	void nmfc_row_block_free(NmfcRowBlock *block) NMFC_NOEXCEPT;
+
+	/* The fit of V (whole; nnz stored cells, their sum and squared norm) by its blocks. */
+	int nmfc_block_fit_create(const NmfcWhole *whole, int64_t nnz, double sum, double x_norm_sq,
+	                          const NmfcOptions *opt, const NmfcInterrupts *intr,
+	                          NmfcBlockFit **out, NmfcError *err) NMFC_NOEXCEPT;
+	/* The initial W (r x rows), before the first take. */
+	const double *nmfc_block_fit_initial_w(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
+	/* One round's messages, in block order; *done: the fit has ended. */
+	int nmfc_block_fit_take(NmfcBlockFit *fit, const double *const *messages, int64_t count,
+	                        int *done, NmfcError *err) NMFC_NOEXCEPT;
+	/* What the blocks' next step takes: H (r x cols) then H H^T, r cols + r^2 doubles. */
+	void nmfc_block_fit_h_and_gram(const NmfcBlockFit *fit, double *out) NMFC_NOEXCEPT;
+	void nmfc_block_fit_summary(const NmfcBlockFit *fit, NmfcSummary *out) NMFC_NOEXCEPT;
+	int64_t nmfc_block_fit_model_size(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
+	/* The model of W (r x rows, the blocks' rows in place) and H into flat. */
+	int nmfc_block_fit_write_model(const NmfcBlockFit *fit, const double *w, const int64_t *row_ids,
+	                               const int64_t *col_ids, void *flat, size_t size,
+	                               NmfcError *err) NMFC_NOEXCEPT;
+	void nmfc_block_fit_free(NmfcBlockFit *fit) NMFC_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

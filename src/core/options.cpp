@@ -3,6 +3,7 @@
 // and name lookups: what it says about an option is said nowhere else.
 #include "options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -157,6 +158,22 @@ set_checked(NmfcOptions &opt, int option, V v)
 	store(opt, option, v);
 }
 
+// An option's field as pack's word.
+int64_t
+word_of(double v) noexcept
+{
+	int64_t w;
+	std::memcpy(&w, &v, sizeof(w));
+	return w;
+}
+
+template <class I>
+int64_t
+word_of(I v) noexcept
+{
+	return static_cast<int64_t>(v);
+}
+
 } // namespace
 
 const NmfcOptionInfo &
@@ -242,6 +259,41 @@ name_of(int option, int code) noexcept
 		if (v.option == option && v.code == code)
 			return v.name;
 	return nullptr;
+}
+
+void
+pack(const NmfcOptions &opt, int64_t *words) noexcept
+{
+	std::fill(words, words + NMFC_OPT_COUNT, int64_t{0});
+#define NMF_OPTION(name, ...) words[NMFC_OPT_##name] = word_of(opt.name);
+#include "options.def"
+}
+
+void
+unpack(const int64_t *words, NmfcOptions &opt)
+{
+	for (int o = 0; o < NMFC_OPT_COUNT; o++)
+		switch (info(o).kind)
+		{
+		case NMF_KIND_GLUE:
+			break;
+		case NMF_KIND_REAL:
+		{
+			double v;
+			std::memcpy(&v, &words[o], sizeof(v));
+			store(opt, o, v);
+			break;
+		}
+		case NMF_KIND_BIGINT:
+			store(opt, o, words[o]);
+			break;
+		default:
+			// An int field's word must be an int: no bits lost on the way in.
+			if (words[o] < INT32_MIN || words[o] > INT32_MAX)
+				throw InvalidArgument(message(info(o).name, " ", words[o], " is out of range"));
+			store(opt, o, words[o]);
+		}
+	check(opt);
 }
 
 } // namespace nmf::options

@@ -31,6 +31,12 @@ void resolve(NmfcOptions &opt) noexcept;
 // Every option's field in its range, or its null_value.
 void check(const NmfcOptions &opt);
 
+// Every option's field as one 64-bit word in options.def's order (a real's
+// bits, else the integer; the glue's options 0), and back, each word checked
+// as a given value: how a fit's options travel between servers.
+void pack(const NmfcOptions &opt, int64_t *words) noexcept;
+void unpack(const int64_t *words, NmfcOptions &opt);
+
 // The code of a text option's name (-1: unknown), the name of a code (NULL: none).
 int code_of(int option, const char *name) noexcept;
 const char *name_of(int option, int code) noexcept;

@@ -255,8 +255,8 @@ nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt)
  * A fit that ended on its guard or did not converge says so, with what to
  * change: a model is returned either way (the last good iterate).
  */
-static void
-warn_about_ending(const NmfcSummary *s, const NmfcOptions *opt, const NmfpgFitRun *run)
+void
+nmfpg_warn_about_ending(const NmfcSummary *s, const NmfcOptions *opt, const NmfpgFitRun *run)
 {
 	if (s->diverged)
 		ereport(WARNING,
@@ -320,7 +320,7 @@ nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids, const int64 *col
 	if ((Size)size <= MaxAllocSize)
 		SET_VARSIZE(model, size);
 	nmfpg_holder_release(holder);
-	warn_about_ending(&summary, opt, run);
+	nmfpg_warn_about_ending(&summary, opt, run);
 	*image_size = size;
 	return model;
 }

@@ -122,6 +122,9 @@ extern void nmfpg_parse_fit_options(FunctionCallInfo fcinfo, int rank_arg, int g
  * NULL. Else false: the fit goes on, and with 'error' its checks raise.
  */
 extern bool nmfpg_fit_skipped(const char *fn, const NmfcMatrixView *x, const NmfcOptions *opt);
+/* A WARNING when a fit ended on its guard, or did not converge by the default max_iter. */
+extern void nmfpg_warn_about_ending(const NmfcSummary *s, const NmfcOptions *opt,
+                                    const NmfpgFitRun *run);
 extern void nmfpg_validate_fit_options(const NmfcMatrixView *x, const NmfcOptions *opt);
 extern int64 nmfpg_fit_memory_bound(const NmfcMatrixView *x, const NmfcOptions *opt);
 extern NmfModelFlat *nmfpg_fit_matrix(const NmfcMatrixView *x, const int64 *row_ids,

@@ -274,3 +274,76 @@ CREATE OR REPLACE FUNCTION nmf_fit_distributed(source regclass, row_col text, co
 COMMENT ON FUNCTION nmf_fit_distributed(regclass, text, text, text, int, text, text, text, int,
 	bigint) IS
 	'factorizes a table (a Citus table distributed by its row id) where it lives: W into a table colocated with it, H into a table here';
+
+-- nmf()'s fit of a table where it lives (src/pg/nmf_distributed.c): a Citus
+-- table hash-distributed by row_col, one block of rows per shard, each read
+-- once and kept in memory where it lives for the fit; or a plain table, one
+-- block. The same options as nmf(), in the same order; solvers hals and mu,
+-- loss frobenius, missing 'zero', init 'random' (the others are refused).
+-- The model is nmf()'s on the same cells to the order of floating-point sums.
+CREATE OR REPLACE FUNCTION nmf_distributed(
+	source regclass,
+	row_col text,
+	col_col text,
+	value_col text,
+	rank int,                             -- 1 .. min(rows, cols)
+	solver text DEFAULT NULL,             -- 'hals', 'mu' or 'gd'; NULL: hals for frobenius, else mu
+	loss text DEFAULT 'frobenius',        -- or 'kl', 'beta', 'is' (solver 'mu' only)
+	init text DEFAULT 'random',           -- or 'nndsvd', 'nndsvda', 'nndsvdar', 'custom'
+	missing text DEFAULT 'zero',          -- absent cells are 0; 'ignore': only stored cells count
+	max_iter int DEFAULT NULL,            -- NULL: 200, and a WARNING if not converged; 0: the start
+	tol float8 DEFAULT 1e-4,              -- 0 runs all max_iter iterations
+	seed bigint DEFAULT 0,                -- of the random init, the SVD's start, new warm-start rows
+	max_seconds float8 DEFAULT 0,         -- the solver's time limit; 0: none
+	l1_w float8 DEFAULT 0,                -- L1 and L2 penalties on W and H
+	l1_h float8 DEFAULT 0,
+	l2_w float8 DEFAULT 0,
+	l2_h float8 DEFAULT 0,
+	learning_rate float8 DEFAULT NULL,    -- solver 'gd': a fixed step; NULL: adaptive
+	warm_start nmf_model DEFAULT NULL,    -- start from this model (rows and columns by id)
+	w_init float8[] DEFAULT NULL,         -- the initial W (rows x rank) and H (rank x cols),
+	h_init float8[] DEFAULT NULL,         --   both or neither
+	verbose boolean DEFAULT false,        -- a NOTICE every 10th iteration
+	bias boolean DEFAULT false,           -- fit mu + b_row + b_col + W H (missing 'ignore')
+	l2_bias float8 DEFAULT 10,            -- the ridge on the biases
+	threads int DEFAULT NULL,             -- 1 .. 64; NULL: the setting nmf.threads
+	reg float8 DEFAULT NULL,              -- ridge per stored cell of each row of W and column
+	                                      --   of H; NULL: chosen from the data with missing
+	                                      --   'ignore' and no l1/l2, else 0
+	holdout float8 DEFAULT 0,             -- 0 .. 0.5: cells left out to stop on; 0: none
+	patience int DEFAULT NULL,            -- iterations without a better held-out error; NULL: 10
+	beta float8 DEFAULT NULL,             -- loss 'beta': -10 .. 10 (0 itakura-saito, 1 kl, 2 frobenius)
+	on_small text DEFAULT 'null',         -- NULL, empty, all-zero or rank > min(rows, cols):
+	                                      --   'null': NULL and a WARNING; 'error': an error
+	feedback text DEFAULT 'explicit',     -- 'implicit': stored cells are observations, weighted
+	                                      --   by confidence 1 + alpha v; every other cell is 0
+	alpha float8 DEFAULT NULL,            -- implicit only; NULL: 2 (reg's NULL: 10)
+	loss_every int DEFAULT NULL,          -- the loss history's cadence; NULL: 10 for kl and beta
+	                                      --   (the loss costs a pass), else 1
+	inner_updates int DEFAULT NULL)       -- hals and mu, missing 'zero': updates per product
+	                                      --   with V, 1 .. 1000; NULL: Gillis & Glineur's rule
+	RETURNS nmf_model
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION nmf_distributed IS
+	'factorizes a table where it lives (a Citus table distributed by its row id: each shard''s cells read once and kept where they are), as nmf() does the matrix of its cells';
+
+-- nmf_distributed's blocks, called by it in its transaction on the servers
+-- that hold them (src/pg/fit_blocks.c).
+CREATE OR REPLACE FUNCTION nmf_dist_block_open(fit bigint, block regclass, name text, row_col text,
+	col_col text, value_col text)
+	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION nmf_dist_block_open(bigint, regclass, text, text, text, text) IS
+	'nmf_distributed: reads a block''s cells into this session''s memory; its shape, totals, row and column ids';
+CREATE OR REPLACE FUNCTION nmf_dist_block_start(fit bigint, name text, w0 bytea, cols bigint[],
+	shape bigint[], options bigint[])
+	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION nmf_dist_block_start(bigint, text, bytea, bigint[], bigint[], bigint[]) IS
+	'nmf_distributed: a block''s rows of the initial W; its first sums';
+CREATE OR REPLACE FUNCTION nmf_dist_block_step(fit bigint, name text, h bytea)
+	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION nmf_dist_block_step(bigint, text, bytea) IS
+	'nmf_distributed: a block''s W half from H and H H^T; its sums';
+CREATE OR REPLACE FUNCTION nmf_dist_block_w(fit bigint, name text)
+	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION nmf_dist_block_w(bigint, text) IS
+	'nmf_distributed: a block''s rows of W; the block is freed';

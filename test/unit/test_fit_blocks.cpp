@@ -87,7 +87,7 @@ fit_by_blocks(const Eigen::MatrixXd &v, const Image &whole_matrix, const NmfcOpt
 			w.col(x.row_ids[i]) = blocks[static_cast<size_t>(b)]->w().col(i);
 	}
 	Image model(static_cast<size_t>(fit.model_size()));
-	fit.write_model(w, all.row_ids, all.col_ids, model.data(), model.size());
+	fit.write_model(w.data(), all.row_ids, all.col_ids, model.data(), model.size());
 	*summary = fit.summary();
 	return model;
 }

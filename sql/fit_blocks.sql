@@ -1,0 +1,56 @@
+-- nmf_distributed on one node (a plain table: one block): the model is nmf()'s
+-- on the same cells, bit for bit; what it refuses, and nothing left behind.
+-- (On Citus, one block per shard: test/t/citus_distributed.py.)
+CREATE TABLE bratings (user_id int, item_id bigint, rating float8);
+INSERT INTO bratings
+SELECT u, i, ((u * 7 + i * 13) % 5 + 1)
+FROM generate_series(1, 60) u, generate_series(1, 25) i
+WHERE (u * 31 + i * 17) % 10 < 4;
+
+-- The same model as nmf() (hals and mu, penalties, the stopping rule).
+CREATE TEMP TABLE fits AS
+SELECT o.name,
+       nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 3, solver => o.solver,
+                       l1_w => o.l1, l2_h => o.l2, tol => o.tol, max_iter => 300) AS d,
+       (SELECT nmf(nmf_matrix(user_id, item_id, rating), 3, solver => o.solver, l1_w => o.l1,
+                   l2_h => o.l2, tol => o.tol, max_iter => 300) FROM bratings) AS m
+FROM (VALUES ('hals', 'hals', 0.0, 0.0, 0.0), ('mu', 'mu', 0.0, 0.0, 0.0),
+             ('hals, penalties, tol', 'hals', 0.1, 0.5, 1e-3)) o(name, solver, l1, l2, tol);
+SELECT name, nmf_info(d)->'iterations' = nmf_info(m)->'iterations' AS same_iterations,
+       (SELECT max(abs(nmf_predict(d, user_id, item_id) - nmf_predict(m, user_id, item_id)))
+        FROM bratings) AS largest_difference,
+       nmf_info(d)->>'solver' AS solver, (nmf_info(d)->>'iterations')::int < 300 AS stopped_by_tol
+FROM fits ORDER BY name;
+-- usable by every apply function: the same top items
+SELECT (SELECT array_agg(col_id ORDER BY score DESC, col_id) FROM nmf_recommend(d, 7, 5))
+     = (SELECT array_agg(col_id ORDER BY score DESC, col_id) FROM nmf_recommend(m, 7, 5))
+       AS same_recommendations,
+       nmf_score(d, (SELECT nmf_matrix(user_id, item_id, rating) FROM bratings))
+     = nmf_score(m, (SELECT nmf_matrix(user_id, item_id, rating) FROM bratings)) AS same_score
+FROM fits WHERE name = 'hals';
+-- nothing left behind
+SELECT count(*) AS left_behind FROM pg_class WHERE relname LIKE 'nmf_blocks_%';
+
+-- What the blocks cannot run, and bad input, with their SQLSTATEs.
+\set VERBOSITY sqlstate
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, missing => 'ignore');
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, loss => 'kl');
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, init => 'nndsvd');
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, solver => 'gd');
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 26);
+SELECT nmf_distributed('bratings', 'user_id', 'nope', 'rating', 2);
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', NULL, 2);
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, max_iter => -1);
+INSERT INTO bratings VALUES (1, 100, -1);
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2);
+DELETE FROM bratings WHERE item_id = 100;
+-- the blocks' functions are the driver's own
+SELECT nmf_dist_block_step(1, 'bratings', '\x00');
+SELECT nmf_dist_block_w(1, 'bratings');
+SELECT nmf_dist_block_start(1, 'bratings', '\x', '{}', '{}', '{}');
+\set VERBOSITY default
+SELECT count(*) AS left_behind FROM pg_class WHERE relname LIKE 'nmf_blocks_%';
+-- an empty table: NULL and a WARNING, as nmf() of no cells
+DELETE FROM bratings;
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2) IS NULL AS is_null;
+DROP TABLE bratings;

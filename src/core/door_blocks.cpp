@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: PostgreSQL
+// The door of the fit by blocks of rows (src/pg/fit_blocks.c): a block on
+// the server that holds its rows, the block fit on the one that drives it.
+#include <algorithm>
+#include <cstring>
+
+#include "door_guard.hpp"
+#include "fit_blocks.hpp"
+#include "options.hpp"
+
+using nmf::door::guarded;
+using nmf::door::interrupts_or_none;
+using nmf::door::require;
+
+struct NmfcRowBlock
+{
+	nmf::blocks::RowBlock block;
+	int64_t rank, cols;
+};
+
+struct NmfcBlockFit
+{
+	nmf::blocks::BlockFit fit;
+};
+
+namespace
+{
+
+nmf::blocks::Whole
+whole_of(const NmfcWhole *w)
+{
+	require(w, "V's shape");
+	return nmf::blocks::Whole{w->rows, w->cols, w->nonzeros};
+}
+
+} // namespace
+
+extern "C"
+{
+
+	void
+	nmfc_options_pack(const NmfcOptions *opt, int64_t *words) noexcept
+	{
+		nmf::options::pack(*opt, words);
+	}
+
+	int
+	nmfc_options_unpack(const int64_t *words, int64_t count, NmfcOptions *opt,
+	                    NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			if (count != NMFC_OPT_COUNT)
+				throw nmf::InvalidArgument(
+				    nmf::message("the options have ", count, " words, expected ", NMFC_OPT_COUNT));
+			nmf::options::unpack(require(words, "options"), *require(opt, "options"));
+		});
+	}
+
+	void
+	nmfc_block_totals(const NmfcMatrixView *x, int64_t *nonzeros, double *sum,
+	                  double *sum_sq) noexcept
+	{
+		*nonzeros = 0;
+		*sum = *sum_sq = 0.0;
+		for (int64_t q = 0; q < x->nnz; q++)
+		{
+			*nonzeros += x->values[q] != 0.0 ? 1 : 0;
+			*sum += x->values[q];
+			*sum_sq += x->values[q] * x->values[q];
+		}
+	}
+
+	int64_t
+	nmfc_block_sums_length(int64_t rank, int64_t cols) noexcept
+	{
+		return nmf::blocks::sums_length(rank, cols);
+	}
+
+	int
+	nmfc_row_block_create(const NmfcMatrixView *x, const int64_t *all_cols, const NmfcWhole *whole,
+	                      const NmfcOptions *opt, const NmfcInterrupts *intr, const double *w0,
+	                      NmfcRowBlock **out, NmfcError *err) noexcept
+	{
+		*require(out, "output") = nullptr;
+		return guarded(err, [&] {
+			const nmf::blocks::Whole v = whole_of(whole);
+			*out = new NmfcRowBlock{
+			    nmf::blocks::RowBlock(*require(x, "matrix"), require(all_cols, "column ids"), v,
+			                          *require(opt, "options"), interrupts_or_none(intr),
+			                          require(w0, "initial W")),
+			    opt->rank, v.cols};
+		});
+	}
+
+	int
+	nmfc_row_block_start(NmfcRowBlock *block, double *out, NmfcError *err) noexcept
+	{
+		return guarded(err, [&] { require(block, "block")->block.start(require(out, "output")); });
+	}
+
+	int
+	nmfc_row_block_step(NmfcRowBlock *block, const double *h_and_gram, double *out,
+	                    NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(block, "block");
+			const double *h = require(h_and_gram, "H");
+			block->block.step(h, h + block->rank * block->cols, require(out, "output"));
+		});
+	}
+
+	const double *
+	nmfc_row_block_w(const NmfcRowBlock *block) noexcept
+	{
+		return block->block.w().data();
+	}
+
+	void
+	nmfc_row_block_free(NmfcRowBlock *block) noexcept
+	{
+		delete block;
+	}
+
+	int
+	nmfc_block_fit_create(const NmfcWhole *whole, int64_t nnz, double sum, double x_norm_sq,
+	                      const NmfcOptions *opt, const NmfcInterrupts *intr, NmfcBlockFit **out,
+	                      NmfcError *err) noexcept
+	{
+		*require(out, "output") = nullptr;
+		return guarded(err, [&] {
+			*out = new NmfcBlockFit{nmf::blocks::BlockFit(whole_of(whole), nnz, sum, x_norm_sq,
+			                                              *require(opt, "options"),
+			                                              interrupts_or_none(intr))};
+		});
+	}
+
+	const double *
+	nmfc_block_fit_initial_w(const NmfcBlockFit *fit) noexcept
+	{
+		return fit->fit.w().data();
+	}
+
+	int
+	nmfc_block_fit_take(NmfcBlockFit *fit, const double *const *messages, int64_t count, int *done,
+	                    NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			*require(done, "output") =
+			    require(fit, "fit")->fit.take(require(messages, "messages"), count) ? 1 : 0;
+		});
+	}
+
+	void
+	nmfc_block_fit_h_and_gram(const NmfcBlockFit *fit, double *out) noexcept
+	{
+		const nmf::Matrix &h = fit->fit.h();
+		const nmf::Matrix &g = fit->fit.gram_h();
+		std::copy(h.data(), h.data() + h.size(), out);
+		std::copy(g.data(), g.data() + g.size(), out + h.size());
+	}
+
+	void
+	nmfc_block_fit_summary(const NmfcBlockFit *fit, NmfcSummary *out) noexcept
+	{
+		*out = fit->fit.summary();
+	}
+
+	int64_t
+	nmfc_block_fit_model_size(const NmfcBlockFit *fit) noexcept
+	{
+		return fit->fit.model_size();
+	}
+
+	int
+	nmfc_block_fit_write_model(const NmfcBlockFit *fit, const double *w, const int64_t *row_ids,
+	                           const int64_t *col_ids, void *flat, size_t size,
+	                           NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(fit, "fit")->fit.write_model(require(w, "W"), row_ids, col_ids, flat, size);
+		});
+	}
+
+	void
+	nmfc_block_fit_free(NmfcBlockFit *fit) noexcept
+	{
+		delete fit;
+	}
+
+} // extern "C"

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * The blocks' side of nmf_distributed() (nmf_distributed.c): each block of a
+ * table's rows (a Citus shard, or the whole of a plain table) is read once
+ * into a matrix kept in the memory of the backend that serves it, with its
+ * rows of W (src/core/fit_blocks.hpp), until the transaction ends; each
+ * iteration then takes H and returns the block's sums. These functions are
+ * the driver's; each checks its arguments, since anyone may call them.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nmfpg.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/regproc.h"
+
+PG_FUNCTION_INFO_V1(nmf_dist_block_open);
+PG_FUNCTION_INFO_V1(nmf_dist_block_start);
+PG_FUNCTION_INFO_V1(nmf_dist_block_step);
+PG_FUNCTION_INFO_V1(nmf_dist_block_w);
+
+/* A block this backend holds for a fit, until the transaction ends. */
+typedef struct Block
+{
+	int64 fit;
+	char *name;
+	NmfMatrixFlat *matrix; /* from open until start */
+	NmfcRowBlock *rows;    /* from start on */
+	int64 rank, cols, row_count;
+	struct Block *next;
+} Block;
+
+static Block *blocks = NULL; /* in TopTransactionContext */
+static bool callback_set = false;
+
+static void
+blocks_end(XactEvent event, void *arg)
+{
+	for (Block *b = blocks; b != NULL; b = b->next)
+		if (b->rows != NULL)
+		{
+			nmfc_row_block_free(b->rows);
+			b->rows = NULL;
+		}
+	blocks = NULL; /* the list goes with TopTransactionContext */
+}
+
+static Block *
+find_block(int64 fit, const char *name)
+{
+	for (Block *b = blocks; b != NULL; b = b->next)
+		if (b->fit == fit && strcmp(b->name, name) == 0)
+			return b;
+	ereport(ERROR,
+	        (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+	         errmsg("nmf_distributed: block %s of fit " INT64_FORMAT " is not open in this session",
+	                name, fit),
+	         errhint("The nmf_dist_block_* functions are nmf_distributed()'s own, called "
+	                 "by it in one transaction.")));
+	return NULL;
+}
+
+static bytea *
+doubles_bytea(const double *d, int64 count)
+{
+	Size len = (Size)count * sizeof(double);
+	bytea *out;
+
+	nmfpg_check_image_size((int64)len + VARHDRSZ, "a block's message");
+	out = palloc(len + VARHDRSZ);
+	SET_VARSIZE(out, len + VARHDRSZ);
+	memcpy(VARDATA(out), d, len);
+	return out;
+}
+
+/* A bytea argument of exactly count doubles (aligned: a copy). */
+static double *
+doubles_arg(bytea *b, int64 count, const char *what)
+{
+	double *out;
+
+	if ((int64)VARSIZE_ANY_EXHDR(b) != count * (int64)sizeof(double))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_distributed: %s has %zu bytes, expected " INT64_FORMAT, what,
+		                       VARSIZE_ANY_EXHDR(b), count * (int64)sizeof(double))));
+	out = palloc_extended(Max(count, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	memcpy(out, VARDATA_ANY(b), count * sizeof(double));
+	return out;
+}
+
+/* A bigint[] argument without NULLs; *count its length. */
+static int64 *
+bigints_arg(ArrayType *a, int64 *count, const char *what)
+{
+	Datum *values;
+	bool *nulls;
+	int n;
+	int64 *out;
+
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+		                errmsg("nmf_distributed: %s must be a 1-D array", what)));
+	deconstruct_array(a, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &values, &nulls, &n);
+	out = palloc(Max(n, 1) * sizeof(int64));
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			                errmsg("nmf_distributed: %s must not contain NULLs", what)));
+		out[i] = DatumGetInt64(values[i]);
+	}
+	*count = n;
+	return out;
+}
+
+/*
+ * The block's cells into a matrix (nmf_matrix over the block's table, so
+ * the cells pass nmf()'s checks); returns what the driver needs of it: its
+ * shape and totals, then its row ids and column ids.
+ */
+Datum
+nmf_dist_block_open(PG_FUNCTION_ARGS)
+{
+	int64 fit = PG_GETARG_INT64(0);
+	Oid table = PG_GETARG_OID(1);
+	char *name = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	const char *cols[3];
+	const char *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
+	MemoryContext caller = CurrentMemoryContext;
+	NmfMatrixFlat *m = NULL;
+	NmfcMatrixView x;
+	Block *b;
+	int64 info[4];
+	double totals[2];
+	bytea *out;
+	Size len;
+	char *p;
+	bool isnull;
+
+	for (int i = 0; i < 3; i++)
+		cols[i] = quote_identifier(text_to_cstring(PG_GETARG_TEXT_PP(3 + i)));
+	for (b = blocks; b != NULL; b = b->next)
+		if (b->fit == fit && strcmp(b->name, name) == 0)
+			ereport(ERROR,
+			        (errcode(ERRCODE_DUPLICATE_OBJECT),
+			         errmsg("nmf_distributed: block %s of fit " INT64_FORMAT " is open already",
+			                name, fit)));
+
+	if (get_rel_name(table) == NULL)
+		ereport(ERROR,
+		        (errcode(ERRCODE_UNDEFINED_TABLE),
+		         errmsg("nmf_distributed: block %s: relation %u does not exist", name, table)));
+	SPI_connect();
+	if (SPI_execute(
+	        psprintf("SELECT %s.nmf_matrix(%s::pg_catalog.int8, %s::pg_catalog.int8, "
+	                 "%s::pg_catalog.float8) FROM %s",
+	                 quote_identifier(schema), cols[0], cols[1], cols[2],
+	                 quote_qualified_identifier(get_namespace_name(get_rel_namespace(table)),
+	                                            get_rel_name(table))),
+	        true, 0) != SPI_OK_SELECT ||
+	    SPI_processed != 1)
+		elog(ERROR, "nmf_distributed: reading block %s failed", name);
+	{
+		Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+		{
+			struct varlena *v = nmfpg_detoast_aligned(d);
+			MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+
+			m = palloc_extended(VARSIZE(v), MCXT_ALLOC_HUGE);
+			memcpy(m, v, VARSIZE(v));
+			MemoryContextSwitchTo(old);
+		}
+	}
+	SPI_finish();
+	MemoryContextSwitchTo(caller);
+
+	if (!callback_set)
+	{
+		RegisterXactCallback(blocks_end, NULL);
+		callback_set = true;
+	}
+	b = MemoryContextAllocZero(TopTransactionContext, sizeof(Block));
+	b->fit = fit;
+	b->name = MemoryContextStrdup(TopTransactionContext, name);
+	b->matrix = m;
+	b->next = blocks;
+	blocks = b;
+
+	x = nmfpg_matrix_view(m);
+	info[0] = x.rows;
+	info[1] = x.cols;
+	info[2] = x.nnz;
+	nmfc_block_totals(&x, &info[3], &totals[0], &totals[1]);
+	len = sizeof(info) + sizeof(totals) + (x.rows + x.cols) * sizeof(int64);
+	out = palloc(len + VARHDRSZ);
+	SET_VARSIZE(out, len + VARHDRSZ);
+	p = VARDATA(out);
+	memcpy(p, info, sizeof(info));
+	memcpy(p + sizeof(info), totals, sizeof(totals));
+	p += sizeof(info) + sizeof(totals);
+	if (x.rows > 0)
+		memcpy(p, x.row_ids, x.rows * sizeof(int64));
+	if (x.cols > 0)
+		memcpy(p + x.rows * sizeof(int64), x.col_ids, x.cols * sizeof(int64));
+	PG_RETURN_BYTEA_P(out);
+}
+
+/* The block's rows of the initial W and V's shape and columns: the block's first sums. */
+Datum
+nmf_dist_block_start(PG_FUNCTION_ARGS)
+{
+	Block *b = find_block(PG_GETARG_INT64(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	int64 ncols, nwhole, nwords;
+	int64 *all_cols = bigints_arg(PG_GETARG_ARRAYTYPE_P(3), &ncols, "the columns");
+	int64 *whole_arg = bigints_arg(PG_GETARG_ARRAYTYPE_P(4), &nwhole, "the shape");
+	int64 *words = bigints_arg(PG_GETARG_ARRAYTYPE_P(5), &nwords, "the options");
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcOptions opt;
+	NmfcWhole whole;
+	NmfcMatrixView x;
+	NmfcError err;
+	double *w0, *out;
+	int64 len;
+
+	if (b->rows != NULL)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("nmf_distributed: block %s has started already", b->name)));
+	if (nwhole != 3)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_distributed: the shape has " INT64_FORMAT
+		                       " numbers, expected 3 (rows, columns, nonzero cells)",
+		                       nwhole)));
+	whole.rows = whole_arg[0];
+	whole.cols = whole_arg[1];
+	whole.nonzeros = whole_arg[2];
+	if (whole.cols != ncols)
+		ereport(ERROR,
+		        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		         errmsg("nmf_distributed: " INT64_FORMAT " column ids for " INT64_FORMAT " columns",
+		                ncols, whole.cols)));
+	nmfc_options_default(&opt, 1);
+	nmfpg_raise(nmfc_options_unpack(words, nwords, &opt, &err), &err,
+	            ERRCODE_INVALID_PARAMETER_VALUE);
+	x = nmfpg_matrix_view(b->matrix);
+	if (b->matrix == NULL)
+	{
+		static const int64 no_rows[1] = {0};
+
+		x.row_ptr = no_rows;
+	}
+	w0 = doubles_arg(PG_GETARG_BYTEA_PP(2), opt.rank * x.rows, "the initial W");
+
+	nmfpg_raise(nmfc_row_block_create(&x, all_cols, &whole, &opt, &intr, w0, &b->rows, &err), &err,
+	            ERRCODE_INVALID_PARAMETER_VALUE);
+	b->rank = opt.rank;
+	b->cols = whole.cols;
+	b->row_count = x.rows;
+	if (b->matrix != NULL)
+	{
+		pfree(b->matrix); /* the block keeps its own copy */
+		b->matrix = NULL;
+	}
+	len = nmfc_block_sums_length(b->rank, b->cols);
+	out = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE);
+	nmfpg_raise(nmfc_row_block_start(b->rows, out, &err), &err, ERRCODE_DATA_EXCEPTION);
+	PG_RETURN_BYTEA_P(doubles_bytea(out, len));
+}
+
+static Block *
+started_block(FunctionCallInfo fcinfo)
+{
+	Block *b = find_block(PG_GETARG_INT64(0), text_to_cstring(PG_GETARG_TEXT_PP(1)));
+
+	if (b->rows == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("nmf_distributed: block %s has not started", b->name)));
+	return b;
+}
+
+/* One iteration's W half from H and H H^T, and the block's sums. */
+Datum
+nmf_dist_block_step(PG_FUNCTION_ARGS)
+{
+	Block *b = started_block(fcinfo);
+	double *h = doubles_arg(PG_GETARG_BYTEA_PP(2), b->rank * b->cols + b->rank * b->rank, "H");
+	int64 len = nmfc_block_sums_length(b->rank, b->cols);
+	double *out = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE);
+	NmfcError err;
+
+	nmfpg_raise(nmfc_row_block_step(b->rows, h, out, &err), &err, ERRCODE_DATA_EXCEPTION);
+	PG_RETURN_BYTEA_P(doubles_bytea(out, len));
+}
+
+/* The block's rows of W (r x its rows), its last call: the block is freed. */
+Datum
+nmf_dist_block_w(PG_FUNCTION_ARGS)
+{
+	Block *b = started_block(fcinfo);
+	bytea *out = doubles_bytea(nmfc_row_block_w(b->rows), b->rank * b->row_count);
+
+	nmfc_row_block_free(b->rows);
+	b->rows = NULL;
+	PG_RETURN_BYTEA_P(out);
+}

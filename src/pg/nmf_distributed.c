@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: PostgreSQL */
+/*
+ * nmf_distributed(source, row_col, col_col, value_col, rank, <nmf()'s
+ * options>): nmf()'s fit of a table where it lives, returning the same model
+ * (src/core/fit_blocks.hpp), by blocks of rows: each Citus shard of a table
+ * distributed by its row id, or the whole of a plain table.
+ *
+ * The fit gets a table of its own with one row per block (distributed and
+ * colocated with the source on Citus), written first: Citus then sends every
+ * later statement on those shards through the connection that wrote them,
+ * so each block, read once into the memory of the backend that serves it
+ * (fit_blocks.c), is found again by every call. Then:
+ *
+ *   open     each block reads its cells (nmf_matrix over its shard) and
+ *            returns its row and column ids and totals
+ *   start    each block gets its rows of the initial W (written to its row
+ *            of the fit's table) and V's columns; returns its first sums
+ *   step     H and H H^T in, each block's sums out: one statement per
+ *            iteration, O(r n) bytes per block whatever its cells
+ *   W        each block returns its rows of W; the model is written here
+ *
+ * Everything runs in the caller's transaction: an error, a cancel or a lost
+ * worker rolls it back, and the fit's table and the blocks with it.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "common/pg_prng.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nmfpg.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+PG_FUNCTION_INFO_V1(nmf_distributed);
+
+/* What a block said when it opened. */
+typedef struct Opened
+{
+	int64 rows, cols, nnz, nonzeros;
+	double sum, sum_sq;
+	const int64 *row_ids, *col_ids;
+} Opened;
+
+typedef struct Driver
+{
+	const char *ext;    /* the extension's schema, quoted */
+	const char *blocks; /* the fit's table, qualified */
+	const char *row_type;
+	int64 fit;
+	int count;           /* blocks */
+	MemoryContext round; /* a round's messages, reset every round */
+} Driver;
+
+static void
+block_fit_release(void *fit)
+{
+	nmfc_block_fit_free((NmfcBlockFit *)fit);
+	nmfpg_progress_end();
+}
+
+static void
+run(const char *sql, int expected)
+{
+	int status = SPI_execute(sql, false, 0);
+
+	if (status != expected)
+		elog(ERROR, "nmf_distributed: \"%s\" failed: %s", sql, SPI_result_code_string(status));
+}
+
+/*
+ * One statement that returns (anchor, bytea) per block, in block order:
+ * each block's bytea, copied into d->round.
+ */
+static bytea **
+round_of(Driver *d, const char *sql, int nargs, Oid *types, Datum *values)
+{
+	bytea **out;
+	int status;
+
+	MemoryContextReset(d->round);
+	status = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
+	if (status != SPI_OK_SELECT)
+		elog(ERROR, "nmf_distributed: \"%s\" failed: %s", sql, SPI_result_code_string(status));
+	if ((int)SPI_processed != d->count)
+		elog(ERROR, "nmf_distributed: %d blocks answered, expected %d", (int)SPI_processed,
+		     d->count);
+	out = MemoryContextAlloc(d->round, d->count * sizeof(bytea *));
+	for (int b = 0; b < d->count; b++)
+	{
+		bool isnull;
+		Datum v = SPI_getbinval(SPI_tuptable->vals[b], SPI_tuptable->tupdesc, 2, &isnull);
+		MemoryContext old = MemoryContextSwitchTo(d->round);
+
+		if (isnull)
+			elog(ERROR, "nmf_distributed: block %d answered NULL", b);
+		out[b] = (bytea *)PG_DETOAST_DATUM_COPY(v);
+		MemoryContextSwitchTo(old);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return out;
+}
+
+static const double **
+messages_of(Driver *d, bytea **answers, int64 length)
+{
+	const double **out = MemoryContextAlloc(d->round, d->count * sizeof(double *));
+
+	for (int b = 0; b < d->count; b++)
+	{
+		if ((int64)VARSIZE_ANY_EXHDR(answers[b]) != length * (int64)sizeof(double))
+			elog(ERROR, "nmf_distributed: block %d sent %zu bytes, expected " INT64_FORMAT, b,
+			     VARSIZE_ANY_EXHDR(answers[b]), length * (int64)sizeof(double));
+		/* palloc'd copies are maxaligned, so their doubles are too */
+		out[b] = (const double *)VARDATA(answers[b]);
+	}
+	return out;
+}
+
+/* A block's answer to open, checked against its own counts. */
+static Opened
+opened_of(bytea *a, int b)
+{
+	const char *p = VARDATA(a);
+	Size len = VARSIZE_ANY_EXHDR(a);
+	Opened o;
+	int64 *ids;
+	int64 info[4];
+	double totals[2];
+
+	if (len < sizeof(info) + sizeof(totals))
+		elog(ERROR, "nmf_distributed: block %d's answer to open is too short", b);
+	memcpy(info, p, sizeof(info));
+	memcpy(totals, p + sizeof(info), sizeof(totals));
+	o.rows = info[0];
+	o.cols = info[1];
+	o.nnz = info[2];
+	o.nonzeros = info[3];
+	o.sum = totals[0];
+	o.sum_sq = totals[1];
+	if (o.rows < 0 || o.cols < 0 ||
+	    len != sizeof(info) + sizeof(totals) + (Size)(o.rows + o.cols) * sizeof(int64))
+		elog(ERROR, "nmf_distributed: block %d's answer to open has the wrong size", b);
+	/* copies: the answer goes with its round */
+	ids = palloc_extended(Max(o.rows + o.cols, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	memcpy(ids, p + sizeof(info) + sizeof(totals), (o.rows + o.cols) * sizeof(int64));
+	o.row_ids = ids;
+	o.col_ids = ids + o.rows;
+	return o;
+}
+
+static int
+compare_int64(const void *a, const void *b)
+{
+	int64 x = *(const int64 *)a, y = *(const int64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The index of id in the ascending ids[0..n) (present). */
+static int64
+index_of(const int64 *ids, int64 n, int64 id)
+{
+	int64 *at = bsearch(&id, ids, n, sizeof(int64), compare_int64);
+
+	return at - ids;
+}
+
+static ArrayType *
+bigint_array(const int64 *v, int64 n)
+{
+	Datum *d = palloc(Max(n, 1) * sizeof(Datum));
+
+	for (int64 i = 0; i < n; i++)
+		d[i] = Int64GetDatum(v[i]);
+	return construct_array(d, (int)n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+static bytea *
+doubles_bytea(const double *v, int64 n)
+{
+	Size len = (Size)n * sizeof(double);
+	bytea *out;
+
+	nmfpg_check_image_size((int64)len + VARHDRSZ, "H");
+	out = palloc(len + VARHDRSZ);
+	SET_VARSIZE(out, len + VARHDRSZ);
+	memcpy(VARDATA(out), v, len);
+	return out;
+}
+
+/* The type of a column of source, or an error naming it. */
+static const char *
+column_type(Oid source, const char *column)
+{
+	Oid types[2] = {OIDOID, TEXTOID};
+	Datum values[2] = {ObjectIdGetDatum(source), CStringGetTextDatum(column)};
+
+	if (SPI_execute_with_args("SELECT pg_catalog.format_type(atttypid, atttypmod) FROM "
+	                          "pg_catalog.pg_attribute WHERE attrelid = $1 AND attname = $2 "
+	                          "AND attnum > 0 AND NOT attisdropped",
+	                          2, types, values, NULL, true, 1) != SPI_OK_SELECT ||
+	    SPI_processed != 1)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+		                errmsg("nmf_distributed: column \"%s\" of %s does not exist", column,
+		                       get_rel_name(source))));
+	return SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+}
+
+/*
+ * The fit's table of blocks, one row each (anchor: a value of the row
+ * column's type that Citus places on the block's shard): on Citus,
+ * colocated with a source hash-distributed by row_col; else a temporary
+ * table with the source as its one block.
+ */
+static void
+make_blocks(Driver *d, Oid source, const char *row_col)
+{
+	Oid types[1] = {OIDOID};
+	Datum values[1] = {ObjectIdGetDatum(source)};
+	const char *name = psprintf("nmf_blocks_%016llx", (unsigned long long)d->fit);
+	const char *src = quote_qualified_identifier(get_namespace_name(get_rel_namespace(source)),
+	                                             get_rel_name(source));
+	bool citus = false;
+
+	if (OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+	{
+		if (SPI_execute_with_args("SELECT partmethod::text, pg_catalog.column_to_column_name("
+		                          "logicalrelid, partkey) FROM pg_catalog.pg_dist_partition "
+		                          "WHERE logicalrelid = $1",
+		                          1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "nmf_distributed: reading pg_dist_partition failed");
+		if (SPI_processed == 1)
+		{
+			char *method = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+			char *column = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+
+			if (method == NULL || strcmp(method, "h") != 0 || column == NULL ||
+			    strcmp(column, row_col) != 0)
+				ereport(ERROR,
+				        (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				         errmsg("nmf_distributed: %s is a Citus table not hash-distributed by %s",
+				                src, row_col),
+				         errhint("Distribute it with create_distributed_table('%s', '%s').", src,
+				                 row_col)));
+			citus = true;
+		}
+	}
+	if (!citus)
+	{
+		d->blocks = psprintf("pg_temp.%s", name);
+		run(psprintf("CREATE TEMPORARY TABLE %s (anchor pg_catalog.int8, block pg_catalog.text, "
+		             "w0 pg_catalog.bytea)",
+		             d->blocks),
+		    SPI_OK_UTILITY);
+		run(psprintf("INSERT INTO %s VALUES (0, %s)", d->blocks, quote_literal_cstr(src)),
+		    SPI_OK_INSERT);
+		d->count = 1;
+		return;
+	}
+
+	if (SPI_execute("SELECT pg_catalog.current_schema()", true, 1) != SPI_OK_SELECT ||
+	    SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1) == NULL)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_SCHEMA_NAME),
+		                errmsg("nmf_distributed: no schema has been selected to create the "
+		                       "fit's table of blocks in")));
+	d->blocks = quote_qualified_identifier(
+	    SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), name);
+	run(psprintf("CREATE TABLE %s (anchor %s, block pg_catalog.text, w0 pg_catalog.bytea)",
+	             d->blocks, d->row_type),
+	    SPI_OK_UTILITY);
+	run(psprintf("SELECT pg_catalog.create_distributed_table(%s, 'anchor', colocate_with => %s)",
+	             quote_literal_cstr(d->blocks), quote_literal_cstr(src)),
+	    SPI_OK_SELECT);
+	/* The smallest value of the row type on each shard, as its anchor. */
+	if (SPI_execute_with_args(
+	        psprintf("INSERT INTO %s (anchor, block) SELECT min(k), pg_catalog.shard_name($1, s) "
+	                 "FROM pg_catalog.generate_series(0, 1000000) g, "
+	                 "LATERAL (SELECT g::%s AS k) c, "
+	                 "LATERAL pg_catalog.get_shard_id_for_distribution_column($1, c.k) s "
+	                 "GROUP BY s",
+	                 d->blocks, d->row_type),
+	        1, types, values, NULL, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "nmf_distributed: placing the blocks failed");
+	d->count = (int)SPI_processed;
+	if (SPI_execute_with_args("SELECT pg_catalog.count(*) FROM pg_catalog.pg_dist_shard "
+	                          "WHERE logicalrelid = $1",
+	                          1, types, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "nmf_distributed: reading pg_dist_shard failed");
+	if (atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)) != d->count)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+		                errmsg("nmf_distributed: no value of %s places a block on each of %s's "
+		                       "shards",
+		                       d->row_type, src)));
+}
+
+Datum
+nmf_distributed(PG_FUNCTION_ARGS)
+{
+	Oid source;
+	const char *cols[3];
+	NmfcOptions opt;
+	NmfpgFitRun run_opts;
+	NmfcInterrupts intr = nmfpg_interrupts();
+	NmfcError err;
+	Driver d;
+	Opened *opened;
+	bytea **answers;
+	int64 m = 0, n = 0, all = 0, nnz = 0, *row_ids, *col_ids, words[NMFC_OPT_COUNT];
+	NmfcWhole whole = {0, 0, 0};
+	double sum = 0.0, sum_sq = 0.0, *w, *h;
+	NmfpgHolder *holder;
+	NmfcBlockFit *fit = NULL;
+	NmfcSummary summary;
+	MemoryContext caller = CurrentMemoryContext;
+	NmfModelFlat *model;
+	int64 size, length;
+	int done = 0;
+	Oid types[4];
+	Datum values[4];
+
+	for (int i = 0; i < 4; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+			        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			         errmsg("nmf_distributed: the source and its columns must not be NULL")));
+	source = PG_GETARG_OID(0);
+	for (int i = 0; i < 3; i++)
+		cols[i] = text_to_cstring(PG_GETARG_TEXT_PP(1 + i));
+	nmfpg_parse_fit_options(fcinfo, 4, 0, &opt, &run_opts);
+	if (get_rel_name(source) == NULL)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_TABLE),
+		                errmsg("nmf_distributed: relation %u does not exist", source)));
+
+	d.ext = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+	d.fit = (int64)pg_prng_uint64(&pg_global_prng_state);
+	d.round = AllocSetContextCreate(caller, "nmf_distributed round", ALLOCSET_DEFAULT_SIZES);
+	SPI_connect();
+	d.row_type = column_type(source, cols[0]);
+	(void)column_type(source, cols[1]);
+	(void)column_type(source, cols[2]);
+	make_blocks(&d, source, cols[0]);
+
+	/* open: each block's cells, once */
+	types[0] = INT8OID;
+	types[1] = types[2] = types[3] = TEXTOID;
+	values[0] = Int64GetDatum(d.fit);
+	for (int i = 0; i < 3; i++)
+		values[1 + i] = CStringGetTextDatum(cols[i]);
+	answers =
+	    round_of(&d,
+	             psprintf("SELECT anchor, %s.nmf_dist_block_open($1, block::pg_catalog.regclass, "
+	                      "block, $2, $3, $4) FROM %s ORDER BY anchor",
+	                      d.ext, d.blocks),
+	             4, types, values);
+	opened = palloc(d.count * sizeof(Opened));
+	for (int b = 0; b < d.count; b++)
+	{
+		opened[b] = opened_of(answers[b], b);
+		m += opened[b].rows;
+		all += opened[b].cols;
+		nnz += opened[b].nnz;
+		whole.nonzeros += opened[b].nonzeros;
+		sum += opened[b].sum;
+		sum_sq += opened[b].sum_sq;
+	}
+	if (m == 0)
+	{
+		run(psprintf("DROP TABLE %s", d.blocks), SPI_OK_UTILITY);
+		SPI_finish();
+		if (nmfpg_fit_skipped("nmf_distributed", NULL, &opt))
+			PG_RETURN_NULL();
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_distributed: %s has no cells", get_rel_name(source))));
+	}
+	/* V's rows and columns: each block's, ascending; a row in one block only */
+	row_ids = palloc_extended(m * sizeof(int64), MCXT_ALLOC_HUGE);
+	col_ids = palloc_extended(all * sizeof(int64), MCXT_ALLOC_HUGE);
+	m = 0;
+	for (int b = 0; b < d.count; b++)
+	{
+		memcpy(row_ids + m, opened[b].row_ids, opened[b].rows * sizeof(int64));
+		memcpy(col_ids + n, opened[b].col_ids, opened[b].cols * sizeof(int64));
+		m += opened[b].rows;
+		n += opened[b].cols;
+	}
+	qsort(row_ids, m, sizeof(int64), compare_int64);
+	for (int64 i = 1; i < m; i++)
+		if (row_ids[i] == row_ids[i - 1])
+			ereport(ERROR,
+			        (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			         errmsg("nmf_distributed: row " INT64_FORMAT " is in two blocks", row_ids[i])));
+	qsort(col_ids, n, sizeof(int64), compare_int64);
+	all = n;
+	n = 0;
+	for (int64 j = 0; j < all; j++)
+		if (n == 0 || col_ids[j] != col_ids[n - 1])
+			col_ids[n++] = col_ids[j];
+	whole.rows = m;
+	whole.cols = n;
+
+	holder = nmfpg_holder(block_fit_release);
+	nmfpg_raise(nmfc_block_fit_create(&whole, nnz, sum, sum_sq, &opt, &intr, &fit, &err), &err,
+	            ERRCODE_INVALID_PARAMETER_VALUE);
+	holder->handle = fit;
+	nmfpg_progress_begin(nmfc_solver_name(opt.solver), m, n, opt.rank, opt.max_iter);
+
+	/* start: each block's rows of the initial W, through its row of the table */
+	{
+		const double *w_init = nmfc_block_fit_initial_w(fit);
+		char *update =
+		    psprintf("UPDATE %s SET w0 = $1 WHERE anchor = $2::%s", d.blocks, d.row_type);
+
+		types[0] = BYTEAOID;
+		types[1] = INT8OID;
+		if (SPI_execute(
+		        psprintf("SELECT anchor::pg_catalog.int8 FROM %s ORDER BY anchor", d.blocks), false,
+		        0) != SPI_OK_SELECT ||
+		    (int)SPI_processed != d.count)
+			elog(ERROR, "nmf_distributed: reading the blocks failed");
+		{
+			SPITupleTable *anchors = SPI_tuptable;
+
+			for (int b = 0; b < d.count; b++)
+			{
+				double *w0 = palloc_extended(Max(opened[b].rows, 1) * opt.rank * sizeof(double),
+				                             MCXT_ALLOC_HUGE);
+				bool isnull;
+
+				for (int64 i = 0; i < opened[b].rows; i++)
+					memcpy(w0 + i * opt.rank,
+					       w_init + index_of(row_ids, m, opened[b].row_ids[i]) * opt.rank,
+					       opt.rank * sizeof(double));
+				values[0] = PointerGetDatum(doubles_bytea(w0, opened[b].rows * opt.rank));
+				values[1] = SPI_getbinval(anchors->vals[b], anchors->tupdesc, 1, &isnull);
+				if (SPI_execute_with_args(update, 2, types, values, NULL, false, 0) !=
+				        SPI_OK_UPDATE ||
+				    SPI_processed != 1)
+					elog(ERROR, "nmf_distributed: writing block %d's W failed", b);
+				pfree(w0);
+			}
+		}
+	}
+	nmfc_options_pack(&opt, words);
+	types[0] = INT8OID;
+	types[1] = types[2] = types[3] = INT8ARRAYOID;
+	values[0] = Int64GetDatum(d.fit);
+	values[1] = PointerGetDatum(bigint_array(col_ids, n));
+	{
+		int64 shape[3] = {whole.rows, whole.cols, whole.nonzeros};
+
+		values[2] = PointerGetDatum(bigint_array(shape, 3));
+	}
+	values[3] = PointerGetDatum(bigint_array(words, NMFC_OPT_COUNT));
+	length = nmfc_block_sums_length(opt.rank, n);
+	answers = round_of(&d,
+	                   psprintf("SELECT anchor, %s.nmf_dist_block_start($1, block, w0, $2, $3, $4) "
+	                            "FROM %s ORDER BY anchor",
+	                            d.ext, d.blocks),
+	                   4, types, values);
+	nmfpg_raise(nmfc_block_fit_take(fit, messages_of(&d, answers, length), d.count, &done, &err),
+	            &err, ERRCODE_DATA_EXCEPTION);
+
+	/* the iterations: H in, the blocks' sums out */
+	h = palloc_extended((opt.rank * n + opt.rank * opt.rank) * sizeof(double), MCXT_ALLOC_HUGE);
+	{
+		char *step = psprintf("SELECT anchor, %s.nmf_dist_block_step($1, block, $2) FROM %s "
+		                      "ORDER BY anchor",
+		                      d.ext, d.blocks);
+
+		types[1] = BYTEAOID;
+		while (!done)
+		{
+			bytea *hb;
+
+			CHECK_FOR_INTERRUPTS();
+			nmfc_block_fit_h_and_gram(fit, h);
+			hb = doubles_bytea(h, opt.rank * n + opt.rank * opt.rank);
+			values[1] = PointerGetDatum(hb);
+			answers = round_of(&d, step, 2, types, values);
+			nmfpg_raise(
+			    nmfc_block_fit_take(fit, messages_of(&d, answers, length), d.count, &done, &err),
+			    &err, ERRCODE_DATA_EXCEPTION);
+			pfree(hb);
+			nmfc_block_fit_summary(fit, &summary);
+			nmfpg_progress_update(summary.iterations, summary.loss, summary.seconds);
+			if (run_opts.verbose && (summary.iterations % 10 == 0 || done))
+				ereport(NOTICE,
+				        (errmsg("nmf_distributed: iteration %d of %d, loss %.6g, %.3f s",
+				                summary.iterations, opt.max_iter, summary.loss, summary.seconds)));
+		}
+	}
+
+	/* W: each block's rows, put in place */
+	answers = round_of(&d,
+	                   psprintf("SELECT anchor, %s.nmf_dist_block_w($1, block) FROM %s ORDER BY "
+	                            "anchor",
+	                            d.ext, d.blocks),
+	                   1, types, values);
+	w = palloc_extended(Max(m, 1) * opt.rank * sizeof(double), MCXT_ALLOC_HUGE);
+	for (int b = 0; b < d.count; b++)
+	{
+		const double *wb;
+
+		if ((int64)VARSIZE_ANY_EXHDR(answers[b]) !=
+		    opened[b].rows * opt.rank * (int64)sizeof(double))
+			elog(ERROR, "nmf_distributed: block %d sent a W of the wrong size", b);
+		wb = (const double *)VARDATA(answers[b]);
+		for (int64 i = 0; i < opened[b].rows; i++)
+			memcpy(w + index_of(row_ids, m, opened[b].row_ids[i]) * opt.rank, wb + i * opt.rank,
+			       opt.rank * sizeof(double));
+	}
+	run(psprintf("DROP TABLE %s", d.blocks), SPI_OK_UTILITY);
+
+	/* the model outlives SPI's context, where the rest goes */
+	MemoryContextSwitchTo(caller);
+	nmfc_block_fit_summary(fit, &summary);
+	size = nmfc_block_fit_model_size(fit);
+	model = (NmfModelFlat *)nmfpg_alloc_image(size, "the model");
+	memset(model, 0, size);
+	nmfpg_raise(nmfc_block_fit_write_model(fit, w, row_ids, col_ids, model, (size_t)size, &err),
+	            &err, ERRCODE_INTERNAL_ERROR);
+	SET_VARSIZE(model, size);
+	nmfpg_holder_release(holder);
+	SPI_finish();
+	nmfpg_warn_about_ending(&summary, &opt, &run_opts);
+	PG_RETURN_POINTER(model);
+}
