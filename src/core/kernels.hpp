@@ -59,7 +59,7 @@ struct Workspace
 	double step_h = 1.0;
 	std::vector<Matrix> lane_num, lane_den, lane_gram; // lanes 1.., as num, den, gram_line
 	std::vector<Matrix> lane_sweep; // r x 2 kSweepLanesMax per lane: hals's interleaved columns
-	std::vector<Matrix> lane_prev;  // r x block per lane: a block before an inner update
+	std::vector<Matrix> lane_prev;  // (r + 2) x block per lane: repeat_update's scratch
 	std::vector<Matrix> part_gram;  // r x r per block of the longer side
 	std::vector<double> part_cross; // up to three sums per block
 	Matrix products; // r x n (V's columns) for hals and mu: W^T V from V's rows, else empty
@@ -77,7 +77,7 @@ struct Workspace
 	      lane_den(static_cast<size_t>(threads - 1), Matrix(rank, block)),
 	      lane_gram(static_cast<size_t>(threads - 1), Matrix(rank, rank)),
 	      lane_sweep(static_cast<size_t>(threads), Matrix(rank, 2 * loops::kSweepLanesMax)),
-	      lane_prev(static_cast<size_t>(threads), Matrix(rank, block)),
+	      lane_prev(static_cast<size_t>(threads), Matrix(rank + 2, block)),
 	      part_gram(static_cast<size_t>(blocks(rank, lines)), Matrix(rank, rank)),
 	      part_cross(static_cast<size_t>(3 * blocks(rank, lines)), 0.0),
 	      products(rank, product_cols)
@@ -99,7 +99,8 @@ struct Workspace
 		const int64_t nb = blocks(rank, lines);
 		return ((3 + 3 * extra) * rank * block_columns(rank) + (3 + extra + nb) * rank * rank +
 		        rank + rank * grad_cols + 3 * nb + rank * product_cols +
-		        (1 + extra) * 2 * loops::kSweepLanesMax * rank) *
+		        (1 + extra) * 2 * loops::kSweepLanesMax * rank +
+		        (1 + extra) * 2 * block_columns(rank)) *
 		       static_cast<int64_t>(sizeof(double));
 	}
 

@@ -90,8 +90,12 @@ h_then_w(const Problem &p, Matrix &w, Matrix &h, Workspace &ws, const HalfStep &
 }
 
 // update() changes the block fb of F from fixed products; run it s.inner
-// times at most, stopping once it moves fb by less than kInnerStop times the
-// first time (squared norms). prev is the lane's scratch for the block before.
+// times at most. Each line (column of fb) stops once an update moves it by
+// less than kInnerStop times its first move (squared norms) and is kept as
+// it was then: a line's updates depend on it alone, so the rule gives the
+// same lines whatever the blocks (a fit by blocks of rows gets nmf()'s
+// iterates). prev is the lane's scratch: rows 0..r-1 the block before an
+// update, row r each line's first move, row r + 1 whether it still moves.
 template <typename Block, typename Update>
 void
 repeat_update(const Half &s, Block &fb, Matrix &prev, const Update &update)
@@ -101,17 +105,35 @@ repeat_update(const Half &s, Block &fb, Matrix &prev, const Update &update)
 		update();
 		return;
 	}
-	auto before = prev.leftCols(fb.cols());
-	double first = 0.0;
-	for (int k = 0; k < s.inner; k++)
+	const int64_t r = fb.rows();
+	const int64_t len = fb.cols();
+	auto before = prev.topLeftCorner(r, len);
+	auto first = prev.row(r).head(len);
+	auto moving = prev.row(r + 1).head(len);
+	int64_t left = len;
+	for (int k = 0; k < s.inner && left > 0; k++)
 	{
 		before = fb;
 		update();
-		const double moved = (fb - before).squaredNorm();
-		if (k == 0)
-			first = moved;
-		else if (moved <= kInnerStop * kInnerStop * first)
-			break;
+		for (int64_t c = 0; c < len; c++)
+		{
+			if (k > 0 && moving(c) == 0.0)
+			{
+				fb.col(c) = before.col(c);
+				continue;
+			}
+			const double moved = (fb.col(c) - before.col(c)).squaredNorm();
+			if (k == 0)
+			{
+				first(c) = moved;
+				moving(c) = 1.0;
+			}
+			else if (moved <= kInnerStop * kInnerStop * first(c))
+			{
+				moving(c) = 0.0;
+				left--;
+			}
+		}
 	}
 }
 

@@ -86,7 +86,8 @@ gather_lines(const Half &s, int64_t first, int64_t last, const Matrix &other, do
 // algorithms for NMF, Neural Computation 2012): a half's products cost
 // nnz r + (other side) r^2 flops, one update of F from them count r^2, so F
 // is updated several times per product, up to 1 + kInnerShare times that
-// ratio, until an update moves F by less than kInnerStop times the first.
+// ratio, each line until an update moves it by less than kInnerStop times its
+// first move (repeat_update).
 constexpr double kInnerShare = 0.5;
 constexpr double kInnerStop = 0.1;
 constexpr int kInnerMax = 100;
