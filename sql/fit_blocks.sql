@@ -45,7 +45,8 @@ INSERT INTO bratings VALUES (1, 100, -1);
 SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2);
 DELETE FROM bratings WHERE item_id = 100;
 -- the blocks' functions are the driver's own
-SELECT nmf_dist_block_step(1, 'bratings', '\x00');
+SELECT nmf_dist_block_step(1, 'bratings');
+SELECT nmf_dist_block_h(1, 'bratings', '\x00');
 SELECT nmf_dist_block_w(1, 'bratings');
 SELECT nmf_dist_block_start(1, 'bratings', '\x', '{}', '{}', '{}');
 \set VERBOSITY default

@@ -10,6 +10,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "access/xlog.h"
 #include "catalog/pg_type.h"
 #include "common/pg_prng.h"
 #include "executor/spi.h"
@@ -24,6 +25,7 @@
 
 PG_FUNCTION_INFO_V1(nmf_dist_block_open);
 PG_FUNCTION_INFO_V1(nmf_dist_block_start);
+PG_FUNCTION_INFO_V1(nmf_dist_block_h);
 PG_FUNCTION_INFO_V1(nmf_dist_block_step);
 PG_FUNCTION_INFO_V1(nmf_dist_block_w);
 
@@ -39,6 +41,10 @@ typedef struct Block
 } Block;
 
 static Block *blocks = NULL; /* in TopTransactionContext */
+/* H and H H^T of the current iteration, sent once to this backend for all its blocks */
+static int64 h_fit = 0;
+static double *h_now = NULL; /* in TopTransactionContext */
+static int64 h_length = 0;
 static bool callback_set = false;
 
 static void
@@ -50,7 +56,9 @@ blocks_end(XactEvent event, void *arg)
 			nmfc_row_block_free(b->rows);
 			b->rows = NULL;
 		}
-	blocks = NULL; /* the list goes with TopTransactionContext */
+	blocks = NULL; /* the list and H go with TopTransactionContext */
+	h_now = NULL;
+	h_length = 0;
 }
 
 static Block *
@@ -138,7 +146,7 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 	NmfMatrixFlat *m = NULL;
 	NmfcMatrixView x;
 	Block *b;
-	int64 info[4];
+	int64 info[6];
 	double totals[2];
 	bytea *out;
 	Size len;
@@ -201,6 +209,9 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 	info[1] = x.cols;
 	info[2] = x.nnz;
 	nmfc_block_totals(&x, &info[3], &totals[0], &totals[1]);
+	/* the backend that holds the block: H goes once to each */
+	info[4] = (int64)GetSystemIdentifier();
+	info[5] = MyProcPid;
 	len = sizeof(info) + sizeof(totals) + (x.rows + x.cols) * sizeof(int64);
 	out = palloc(len + VARHDRSZ);
 	SET_VARSIZE(out, len + VARHDRSZ);
@@ -287,17 +298,41 @@ started_block(FunctionCallInfo fcinfo)
 	return b;
 }
 
-/* One iteration's W half from H and H H^T, and the block's sums. */
+/* H and H H^T (r cols + r^2 doubles) for every block of the fit this backend holds. */
+Datum
+nmf_dist_block_h(PG_FUNCTION_ARGS)
+{
+	Block *b = started_block(fcinfo);
+	bytea *h = PG_GETARG_BYTEA_PP(2);
+	int64 length = b->rank * b->cols + b->rank * b->rank;
+
+	if ((int64)VARSIZE_ANY_EXHDR(h) != length * (int64)sizeof(double))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_distributed: H has %zu bytes, expected " INT64_FORMAT,
+		                       VARSIZE_ANY_EXHDR(h), length * (int64)sizeof(double))));
+	if (h_now == NULL || h_length != length)
+		h_now = MemoryContextAllocExtended(TopTransactionContext, length * sizeof(double),
+		                                   MCXT_ALLOC_HUGE);
+	memcpy(h_now, VARDATA_ANY(h), length * sizeof(double));
+	h_length = length;
+	h_fit = b->fit;
+	PG_RETURN_VOID();
+}
+
+/* One iteration's W half from the backend's H and H H^T, and the block's sums. */
 Datum
 nmf_dist_block_step(PG_FUNCTION_ARGS)
 {
 	Block *b = started_block(fcinfo);
-	double *h = doubles_arg(PG_GETARG_BYTEA_PP(2), b->rank * b->cols + b->rank * b->rank, "H");
 	int64 len = nmfc_block_sums_length(b->rank, b->cols);
-	double *out = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE);
+	double *out;
 	NmfcError err;
 
-	nmfpg_raise(nmfc_row_block_step(b->rows, h, out, &err), &err, ERRCODE_DATA_EXCEPTION);
+	if (h_now == NULL || h_fit != b->fit || h_length != b->rank * b->cols + b->rank * b->rank)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("nmf_distributed: block %s has no H for this iteration", b->name)));
+	out = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE);
+	nmfpg_raise(nmfc_row_block_step(b->rows, h_now, out, &err), &err, ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_BYTEA_P(doubles_bytea(out, len));
 }
 

@@ -33,6 +33,7 @@
 #include "nmfpg.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -42,6 +43,7 @@ PG_FUNCTION_INFO_V1(nmf_distributed);
 typedef struct Opened
 {
 	int64 rows, cols, nnz, nonzeros;
+	int64 server, backend; /* where it is held */
 	double sum, sum_sq;
 	const int64 *row_ids, *col_ids;
 } Opened;
@@ -129,7 +131,7 @@ opened_of(bytea *a, int b)
 	Size len = VARSIZE_ANY_EXHDR(a);
 	Opened o;
 	int64 *ids;
-	int64 info[4];
+	int64 info[6];
 	double totals[2];
 
 	if (len < sizeof(info) + sizeof(totals))
@@ -140,6 +142,8 @@ opened_of(bytea *a, int b)
 	o.cols = info[1];
 	o.nnz = info[2];
 	o.nonzeros = info[3];
+	o.server = info[4];
+	o.backend = info[5];
 	o.sum = totals[0];
 	o.sum_sq = totals[1];
 	if (o.rows < 0 || o.cols < 0 ||
@@ -270,23 +274,41 @@ make_blocks(Driver *d, Oid source, const char *row_col)
 		                       "fit's table of blocks in")));
 	d->blocks = quote_qualified_identifier(
 	    SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1), name);
+	/*
+	 * One connection per worker for the fit's statements: the rows written
+	 * below pin every shard of a worker to it, so one backend per worker
+	 * holds that worker's blocks and H goes to it once per iteration.
+	 */
+	(void)set_config_option("citus.multi_shard_modify_mode", "sequential", PGC_USERSET,
+	                        PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void)set_config_option("citus.max_adaptive_executor_pool_size", "1", PGC_USERSET,
+	                        PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	run(psprintf("CREATE TABLE %s (anchor %s, block pg_catalog.text, w0 pg_catalog.bytea)",
 	             d->blocks, d->row_type),
 	    SPI_OK_UTILITY);
 	run(psprintf("SELECT pg_catalog.create_distributed_table(%s, 'anchor', colocate_with => %s)",
 	             quote_literal_cstr(d->blocks), quote_literal_cstr(src)),
 	    SPI_OK_SELECT);
-	/* The smallest value of the row type on each shard, as its anchor. */
+	/*
+	 * The smallest value of the row type on each shard, as its anchor,
+	 * written by one multi-row INSERT (which goes through the fit's one
+	 * connection per worker; an INSERT ... SELECT would copy per shard).
+	 */
 	if (SPI_execute_with_args(
-	        psprintf("INSERT INTO %s (anchor, block) SELECT min(k), pg_catalog.shard_name($1, s) "
-	                 "FROM pg_catalog.generate_series(0, 1000000) g, "
+	        psprintf("SELECT pg_catalog.string_agg(pg_catalog.format('(%%L::%s, %%L)', a, "
+	                 "pg_catalog.shard_name($1, s)), ', '), pg_catalog.count(*) FROM "
+	                 "(SELECT s, min(c.k) AS a FROM pg_catalog.generate_series(0, 1000000) g, "
 	                 "LATERAL (SELECT g::%s AS k) c, "
 	                 "LATERAL pg_catalog.get_shard_id_for_distribution_column($1, c.k) s "
-	                 "GROUP BY s",
-	                 d->blocks, d->row_type),
-	        1, types, values, NULL, false, 0) != SPI_OK_INSERT)
+	                 "GROUP BY s) q",
+	                 d->row_type, d->row_type),
+	        1, types, values, NULL, false, 0) != SPI_OK_SELECT ||
+	    SPI_processed != 1)
 		elog(ERROR, "nmf_distributed: placing the blocks failed");
-	d->count = (int)SPI_processed;
+	d->count = atoi(SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2));
+	run(psprintf("INSERT INTO %s (anchor, block) VALUES %s", d->blocks,
+	             SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1)),
+	    SPI_OK_INSERT);
 	if (SPI_execute_with_args("SELECT pg_catalog.count(*) FROM pg_catalog.pg_dist_shard "
 	                          "WHERE logicalrelid = $1",
 	                          1, types, values, NULL, true, 1) != SPI_OK_SELECT)
@@ -320,6 +342,9 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	NmfModelFlat *model;
 	int64 size, length;
 	int done = 0;
+	int guc_nest;
+	int64 *anchors;
+	bool *carries;
 	Oid types[4];
 	Datum values[4];
 
@@ -340,6 +365,7 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	d.fit = (int64)pg_prng_uint64(&pg_global_prng_state);
 	d.round = AllocSetContextCreate(caller, "nmf_distributed round", ALLOCSET_DEFAULT_SIZES);
 	SPI_connect();
+	guc_nest = NewGUCNestLevel();
 	d.row_type = column_type(source, cols[0]);
 	(void)column_type(source, cols[1]);
 	(void)column_type(source, cols[2]);
@@ -371,12 +397,32 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	if (m == 0)
 	{
 		run(psprintf("DROP TABLE %s", d.blocks), SPI_OK_UTILITY);
+		AtEOXact_GUC(true, guc_nest);
 		SPI_finish();
 		if (nmfpg_fit_skipped("nmf_distributed", NULL, &opt))
 			PG_RETURN_NULL();
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 		                errmsg("nmf_distributed: %s has no cells", get_rel_name(source))));
 	}
+	/* each block's anchor; the first block of each backend carries H to it */
+	if (SPI_execute(psprintf("SELECT anchor::pg_catalog.int8 FROM %s ORDER BY anchor", d.blocks),
+	                false, 0) != SPI_OK_SELECT ||
+	    (int)SPI_processed != d.count)
+		elog(ERROR, "nmf_distributed: reading the blocks failed");
+	anchors = palloc(d.count * sizeof(int64));
+	carries = palloc(d.count * sizeof(bool));
+	for (int b = 0; b < d.count; b++)
+	{
+		bool isnull;
+
+		anchors[b] =
+		    DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[b], SPI_tuptable->tupdesc, 1, &isnull));
+		carries[b] = true;
+		for (int e = 0; e < b; e++)
+			if (opened[e].server == opened[b].server && opened[e].backend == opened[b].backend)
+				carries[b] = false;
+	}
+
 	/* V's rows and columns: each block's, ascending; a row in one block only */
 	row_ids = palloc_extended(m * sizeof(int64), MCXT_ALLOC_HUGE);
 	col_ids = palloc_extended(all * sizeof(int64), MCXT_ALLOC_HUGE);
@@ -417,26 +463,18 @@ nmf_distributed(PG_FUNCTION_ARGS)
 
 		types[0] = BYTEAOID;
 		types[1] = INT8OID;
-		if (SPI_execute(
-		        psprintf("SELECT anchor::pg_catalog.int8 FROM %s ORDER BY anchor", d.blocks), false,
-		        0) != SPI_OK_SELECT ||
-		    (int)SPI_processed != d.count)
-			elog(ERROR, "nmf_distributed: reading the blocks failed");
 		{
-			SPITupleTable *anchors = SPI_tuptable;
-
 			for (int b = 0; b < d.count; b++)
 			{
 				double *w0 = palloc_extended(Max(opened[b].rows, 1) * opt.rank * sizeof(double),
 				                             MCXT_ALLOC_HUGE);
-				bool isnull;
 
 				for (int64 i = 0; i < opened[b].rows; i++)
 					memcpy(w0 + i * opt.rank,
 					       w_init + index_of(row_ids, m, opened[b].row_ids[i]) * opt.rank,
 					       opt.rank * sizeof(double));
 				values[0] = PointerGetDatum(doubles_bytea(w0, opened[b].rows * opt.rank));
-				values[1] = SPI_getbinval(anchors->vals[b], anchors->tupdesc, 1, &isnull);
+				values[1] = Int64GetDatum(anchors[b]);
 				if (SPI_execute_with_args(update, 2, types, values, NULL, false, 0) !=
 				        SPI_OK_UPDATE ||
 				    SPI_processed != 1)
@@ -468,11 +506,15 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	/* the iterations: H in, the blocks' sums out */
 	h = palloc_extended((opt.rank * n + opt.rank * opt.rank) * sizeof(double), MCXT_ALLOC_HUGE);
 	{
-		char *step = psprintf("SELECT anchor, %s.nmf_dist_block_step($1, block, $2) FROM %s "
+		char *step = psprintf("SELECT anchor, %s.nmf_dist_block_step($1, block) FROM %s "
 		                      "ORDER BY anchor",
 		                      d.ext, d.blocks);
+		char *send_h = psprintf("SELECT %s.nmf_dist_block_h($1, block, $2) FROM %s "
+		                        "WHERE anchor = $3::%s",
+		                        d.ext, d.blocks, d.row_type);
 
 		types[1] = BYTEAOID;
+		types[2] = INT8OID;
 		while (!done)
 		{
 			bytea *hb;
@@ -481,7 +523,16 @@ nmf_distributed(PG_FUNCTION_ARGS)
 			nmfc_block_fit_h_and_gram(fit, h);
 			hb = doubles_bytea(h, opt.rank * n + opt.rank * opt.rank);
 			values[1] = PointerGetDatum(hb);
-			answers = round_of(&d, step, 2, types, values);
+			for (int b = 0; b < d.count; b++)
+				if (carries[b])
+				{
+					values[2] = Int64GetDatum(anchors[b]);
+					if (SPI_execute_with_args(send_h, 3, types, values, NULL, false, 0) !=
+					        SPI_OK_SELECT ||
+					    SPI_processed != 1)
+						elog(ERROR, "nmf_distributed: sending H to block %d failed", b);
+				}
+			answers = round_of(&d, step, 1, types, values);
 			nmfpg_raise(
 			    nmfc_block_fit_take(fit, messages_of(&d, answers, length), d.count, &done, &err),
 			    &err, ERRCODE_DATA_EXCEPTION);
@@ -515,6 +566,7 @@ nmf_distributed(PG_FUNCTION_ARGS)
 			       opt.rank * sizeof(double));
 	}
 	run(psprintf("DROP TABLE %s", d.blocks), SPI_OK_UTILITY);
+	AtEOXact_GUC(true, guc_nest);
 
 	/* the model outlives SPI's context, where the rest goes */
 	MemoryContextSwitchTo(caller);

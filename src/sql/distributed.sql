@@ -339,10 +339,14 @@ CREATE OR REPLACE FUNCTION nmf_dist_block_start(fit bigint, name text, w0 bytea,
 	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION nmf_dist_block_start(bigint, text, bytea, bigint[], bigint[], bigint[]) IS
 	'nmf_distributed: a block''s rows of the initial W; its first sums';
-CREATE OR REPLACE FUNCTION nmf_dist_block_step(fit bigint, name text, h bytea)
+CREATE OR REPLACE FUNCTION nmf_dist_block_h(fit bigint, name text, h bytea)
+	RETURNS void AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION nmf_dist_block_h(bigint, text, bytea) IS
+	'nmf_distributed: H and H H^T of the iteration, for every block of the fit this session holds';
+CREATE OR REPLACE FUNCTION nmf_dist_block_step(fit bigint, name text)
 	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
-COMMENT ON FUNCTION nmf_dist_block_step(bigint, text, bytea) IS
-	'nmf_distributed: a block''s W half from H and H H^T; its sums';
+COMMENT ON FUNCTION nmf_dist_block_step(bigint, text) IS
+	'nmf_distributed: a block''s W half from the session''s H and H H^T; its sums';
 CREATE OR REPLACE FUNCTION nmf_dist_block_w(fit bigint, name text)
 	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION nmf_dist_block_w(bigint, text) IS
