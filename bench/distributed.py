@@ -93,7 +93,7 @@ def main():
                 q(co, "RESET citus.log_remote_commands; RESET client_min_messages")
                 sent.append(sum(len(n) for n in notices if "issuing" in n))
             n = local[0]["cols"]
-            back = SHARDS * (1 + RANK * RANK + RANK * n) * 8
+            back = 2 * (1 + RANK * RANK + RANK * n) * 8  # one message per worker
             ls, ds = local[0]["seconds"] / ITERS, dist[0]["seconds"] / ITERS
             print("| %s | %.4f | %.4f | %.2f | %.1f | %.1e | %d | %d |"
                   % (format(cells, ","), ls, ds, ds / ls, whole, diff, (sent[1] - sent[0]) // 2, back),

@@ -70,6 +70,13 @@ extern "C"
 		}
 	}
 
+	void
+	nmfc_block_sums_add(double *into, const double *message, int64_t length) noexcept
+	{
+		for (int64_t k = 0; k < length; k++)
+			into[k] += message[k];
+	}
+
 	int64_t
 	nmfc_block_sums_length(int64_t rank, int64_t cols) noexcept
 	{

@@ -65,6 +65,9 @@ extern "C"
 	                       double *sum_sq) NMFC_NOEXCEPT;
 
 	/* The doubles of a block's message: 1 + r^2 + r cols. */
+	/* into += message, element by element (length doubles): blocks' messages summed where they are.
+	 */
+	void nmfc_block_sums_add(double *into, const double *message, int64_t length) NMFC_NOEXCEPT;
 	int64_t nmfc_block_sums_length(int64_t rank, int64_t cols) NMFC_NOEXCEPT;
 
 	/*

@@ -37,6 +37,8 @@ typedef struct Block
 	NmfMatrixFlat *matrix; /* from open until start */
 	NmfcRowBlock *rows;    /* from start on */
 	int64 rank, cols, row_count;
+	double *sums; /* this round's, until every block of the fit here has its own */
+	bool reported;
 	struct Block *next;
 } Block;
 
@@ -87,6 +89,50 @@ doubles_bytea(const double *d, int64 count)
 	SET_VARSIZE(out, len + VARHDRSZ);
 	memcpy(VARDATA(out), d, len);
 	return out;
+}
+
+/*
+ * A block's answer to a round (start or step): its sums are kept until every
+ * block of the fit this backend holds has its own; the last to finish
+ * answers with their sum in the blocks' name order, the others with no
+ * bytes. So one message per worker goes back, the same bits every time.
+ */
+static bytea *
+round_answer(Block *b, const double *sums)
+{
+	int64 len = nmfc_block_sums_length(b->rank, b->cols);
+	int held = 0, reported = 0;
+	double *total;
+
+	if (b->sums == NULL)
+		b->sums = MemoryContextAllocExtended(TopTransactionContext, len * sizeof(double),
+		                                     MCXT_ALLOC_HUGE);
+	memcpy(b->sums, sums, len * sizeof(double));
+	b->reported = true;
+	for (Block *e = blocks; e != NULL; e = e->next)
+		if (e->fit == b->fit)
+		{
+			held++;
+			reported += e->reported ? 1 : 0;
+		}
+	if (reported < held)
+		return doubles_bytea(NULL, 0);
+	total = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (;;)
+	{
+		Block *next = NULL;
+
+		/* the reported block with the smallest name, then the next, ... */
+		for (Block *e = blocks; e != NULL; e = e->next)
+			if (e->fit == b->fit && e->reported &&
+			    (next == NULL || strcmp(e->name, next->name) < 0))
+				next = e;
+		if (next == NULL)
+			break;
+		nmfc_block_sums_add(total, next->sums, len);
+		next->reported = false;
+	}
+	return doubles_bytea(total, len);
 }
 
 /* A bytea argument of exactly count doubles (aligned: a copy). */
@@ -284,7 +330,7 @@ nmf_dist_block_start(PG_FUNCTION_ARGS)
 	len = nmfc_block_sums_length(b->rank, b->cols);
 	out = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE);
 	nmfpg_raise(nmfc_row_block_start(b->rows, out, &err), &err, ERRCODE_DATA_EXCEPTION);
-	PG_RETURN_BYTEA_P(doubles_bytea(out, len));
+	PG_RETURN_BYTEA_P(round_answer(b, out));
 }
 
 static Block *
@@ -333,7 +379,7 @@ nmf_dist_block_step(PG_FUNCTION_ARGS)
 		                errmsg("nmf_distributed: block %s has no H for this iteration", b->name)));
 	out = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE);
 	nmfpg_raise(nmfc_row_block_step(b->rows, h_now, out, &err), &err, ERRCODE_DATA_EXCEPTION);
-	PG_RETURN_BYTEA_P(doubles_bytea(out, len));
+	PG_RETURN_BYTEA_P(round_answer(b, out));
 }
 
 /* The block's rows of W (r x its rows), its last call: the block is freed. */

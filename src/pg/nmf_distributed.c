@@ -55,6 +55,8 @@ typedef struct Driver
 	const char *row_type;
 	int64 fit;
 	int count;           /* blocks */
+	int backends;        /* that hold them */
+	int *slot;           /* block -> its backend's number, in the order of their first blocks */
 	MemoryContext round; /* a round's messages, reset every round */
 } Driver;
 
@@ -107,19 +109,33 @@ round_of(Driver *d, const char *sql, int nargs, Oid *types, Datum *values)
 	return out;
 }
 
+/*
+ * The messages of a round: one per backend (the sum of its blocks', sent by
+ * whichever of them finished last; the others send no bytes), in the
+ * backends' order.
+ */
 static const double **
 messages_of(Driver *d, bytea **answers, int64 length)
 {
-	const double **out = MemoryContextAlloc(d->round, d->count * sizeof(double *));
+	const double **out = MemoryContextAllocZero(d->round, d->backends * sizeof(double *));
 
 	for (int b = 0; b < d->count; b++)
 	{
-		if ((int64)VARSIZE_ANY_EXHDR(answers[b]) != length * (int64)sizeof(double))
-			elog(ERROR, "nmf_distributed: block %d sent %zu bytes, expected " INT64_FORMAT, b,
-			     VARSIZE_ANY_EXHDR(answers[b]), length * (int64)sizeof(double));
+		Size got = VARSIZE_ANY_EXHDR(answers[b]);
+
+		if (got == 0)
+			continue;
+		if ((int64)got != length * (int64)sizeof(double) || out[d->slot[b]] != NULL)
+			elog(ERROR,
+			     "nmf_distributed: block %d sent %zu bytes, expected " INT64_FORMAT
+			     " once per backend",
+			     b, got, length * (int64)sizeof(double));
 		/* palloc'd copies are maxaligned, so their doubles are too */
-		out[b] = (const double *)VARDATA(answers[b]);
+		out[d->slot[b]] = (const double *)VARDATA(answers[b]);
 	}
+	for (int k = 0; k < d->backends; k++)
+		if (out[k] == NULL)
+			elog(ERROR, "nmf_distributed: backend %d sent no sums", k);
 	return out;
 }
 
@@ -411,6 +427,8 @@ nmf_distributed(PG_FUNCTION_ARGS)
 		elog(ERROR, "nmf_distributed: reading the blocks failed");
 	anchors = palloc(d.count * sizeof(int64));
 	carries = palloc(d.count * sizeof(bool));
+	d.slot = palloc(d.count * sizeof(int));
+	d.backends = 0;
 	for (int b = 0; b < d.count; b++)
 	{
 		bool isnull;
@@ -418,9 +436,14 @@ nmf_distributed(PG_FUNCTION_ARGS)
 		anchors[b] =
 		    DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[b], SPI_tuptable->tupdesc, 1, &isnull));
 		carries[b] = true;
-		for (int e = 0; e < b; e++)
+		for (int e = 0; e < b && carries[b]; e++)
 			if (opened[e].server == opened[b].server && opened[e].backend == opened[b].backend)
+			{
 				carries[b] = false;
+				d.slot[b] = d.slot[e];
+			}
+		if (carries[b])
+			d.slot[b] = d.backends++;
 	}
 
 	/* V's rows and columns: each block's, ascending; a row in one block only */
@@ -500,7 +523,7 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	                            "FROM %s ORDER BY anchor",
 	                            d.ext, d.blocks),
 	                   4, types, values);
-	nmfpg_raise(nmfc_block_fit_take(fit, messages_of(&d, answers, length), d.count, &done, &err),
+	nmfpg_raise(nmfc_block_fit_take(fit, messages_of(&d, answers, length), d.backends, &done, &err),
 	            &err, ERRCODE_DATA_EXCEPTION);
 
 	/* the iterations: H in, the blocks' sums out */
@@ -509,12 +532,18 @@ nmf_distributed(PG_FUNCTION_ARGS)
 		char *step = psprintf("SELECT anchor, %s.nmf_dist_block_step($1, block) FROM %s "
 		                      "ORDER BY anchor",
 		                      d.ext, d.blocks);
+		/* to every backend at once: its first block's row, on each worker */
 		char *send_h = psprintf("SELECT %s.nmf_dist_block_h($1, block, $2) FROM %s "
-		                        "WHERE anchor = $3::%s",
+		                        "WHERE anchor = ANY ($3::%s[])",
 		                        d.ext, d.blocks, d.row_type);
+		int64 *firsts = palloc(d.backends * sizeof(int64));
 
+		for (int b = 0, k = 0; b < d.count; b++)
+			if (carries[b])
+				firsts[k++] = anchors[b];
 		types[1] = BYTEAOID;
-		types[2] = INT8OID;
+		types[2] = INT8ARRAYOID;
+		values[2] = PointerGetDatum(bigint_array(firsts, d.backends));
 		while (!done)
 		{
 			bytea *hb;
@@ -523,18 +552,12 @@ nmf_distributed(PG_FUNCTION_ARGS)
 			nmfc_block_fit_h_and_gram(fit, h);
 			hb = doubles_bytea(h, opt.rank * n + opt.rank * opt.rank);
 			values[1] = PointerGetDatum(hb);
-			for (int b = 0; b < d.count; b++)
-				if (carries[b])
-				{
-					values[2] = Int64GetDatum(anchors[b]);
-					if (SPI_execute_with_args(send_h, 3, types, values, NULL, false, 0) !=
-					        SPI_OK_SELECT ||
-					    SPI_processed != 1)
-						elog(ERROR, "nmf_distributed: sending H to block %d failed", b);
-				}
+			if (SPI_execute_with_args(send_h, 3, types, values, NULL, false, 0) != SPI_OK_SELECT ||
+			    (int)SPI_processed != d.backends)
+				elog(ERROR, "nmf_distributed: sending H to the blocks failed");
 			answers = round_of(&d, step, 1, types, values);
 			nmfpg_raise(
-			    nmfc_block_fit_take(fit, messages_of(&d, answers, length), d.count, &done, &err),
+			    nmfc_block_fit_take(fit, messages_of(&d, answers, length), d.backends, &done, &err),
 			    &err, ERRCODE_DATA_EXCEPTION);
 			pfree(hb);
 			nmfc_block_fit_summary(fit, &summary);
