@@ -16,10 +16,21 @@ SELECT o.name,
                    l2_h => o.l2, tol => o.tol, max_iter => 300) FROM bratings) AS m
 FROM (VALUES ('hals', 'hals', 0.0, 0.0, 0.0), ('mu', 'mu', 0.0, 0.0, 0.0),
              ('hals, penalties, tol', 'hals', 0.1, 0.5, 1e-3)) o(name, solver, l1, l2, tol);
+-- loss kl (solver mu)
+INSERT INTO fits
+SELECT 'mu, kl', nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 3, loss => 'kl',
+                                 l2_h => 0.1, tol => 1e-3, max_iter => 300),
+       (SELECT nmf(nmf_matrix(user_id, item_id, rating), 3, loss => 'kl', l2_h => 0.1, tol => 1e-3,
+                   max_iter => 300) FROM bratings);
+-- (kl sums H's numerators by rows, block by block, nmf() by columns: the same to rounding)
 SELECT name, nmf_info(d)->'iterations' = nmf_info(m)->'iterations' AS same_iterations,
        (SELECT max(abs(nmf_predict(d, user_id, item_id) - nmf_predict(m, user_id, item_id)))
-        FROM bratings) AS largest_difference,
-       nmf_info(d)->>'solver' AS solver, (nmf_info(d)->>'iterations')::int < 300 AS stopped_by_tol
+               / max(abs(nmf_predict(m, user_id, item_id)))
+        FROM bratings) < 1e-12 AS same_model,
+       nmf_info(d)->>'solver' AS solver, (nmf_info(d)->>'iterations')::int < 300 AS stopped_by_tol,
+       abs((nmf_info(d)->>'loss')::float8 / (nmf_info(m)->>'loss')::float8 - 1) < 1e-12 AS same_loss,
+       abs((nmf_info(d)->>'relative_error')::float8 / (nmf_info(m)->>'relative_error')::float8 - 1)
+       < 1e-12 AS same_error
 FROM fits ORDER BY name;
 -- usable by every apply function: the same top items
 SELECT (SELECT array_agg(col_id ORDER BY score DESC, col_id) FROM nmf_recommend(d, 7, 5))
@@ -34,7 +45,8 @@ SELECT count(*) AS left_behind FROM pg_class WHERE relname LIKE 'nmf_blocks_%';
 -- What the blocks cannot run, and bad input, with their SQLSTATEs.
 \set VERBOSITY sqlstate
 SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, missing => 'ignore');
-SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, loss => 'kl');
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, loss => 'is');
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, loss => 'kl', solver => 'hals');
 SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, init => 'nndsvd');
 SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, solver => 'gd');
 SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 26);
@@ -48,7 +60,7 @@ DELETE FROM bratings WHERE item_id = 100;
 SELECT nmf_dist_block_step(1, 'bratings');
 SELECT nmf_dist_block_h(1, 'bratings', '\x00');
 SELECT nmf_dist_block_w(1, 'bratings');
-SELECT nmf_dist_block_start(1, 'bratings', '\x', '{}', '{}', '{}');
+SELECT nmf_dist_block_start(1, 'bratings', '\x', '{}', '{}', '{}', '\x');
 \set VERBOSITY default
 SELECT count(*) AS left_behind FROM pg_class WHERE relname LIKE 'nmf_blocks_%';
 -- an empty table: NULL and a WARNING, as nmf() of no cells

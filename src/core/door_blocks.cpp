@@ -15,7 +15,6 @@ using nmf::door::require;
 struct NmfcRowBlock
 {
 	nmf::blocks::RowBlock block;
-	int64_t rank, cols;
 };
 
 struct NmfcBlockFit
@@ -77,12 +76,6 @@ extern "C"
 			into[k] += message[k];
 	}
 
-	int64_t
-	nmfc_block_sums_length(int64_t rank, int64_t cols) noexcept
-	{
-		return nmf::blocks::sums_length(rank, cols);
-	}
-
 	int
 	nmfc_row_block_create(const NmfcMatrixView *x, const int64_t *all_cols, const NmfcWhole *whole,
 	                      const NmfcOptions *opt, const NmfcInterrupts *intr, const double *w0,
@@ -91,18 +84,25 @@ extern "C"
 		*require(out, "output") = nullptr;
 		return guarded(err, [&] {
 			const nmf::blocks::Whole v = whole_of(whole);
-			*out = new NmfcRowBlock{
-			    nmf::blocks::RowBlock(*require(x, "matrix"), require(all_cols, "column ids"), v,
-			                          *require(opt, "options"), interrupts_or_none(intr),
-			                          require(w0, "initial W")),
-			    opt->rank, v.cols};
+			*out = new NmfcRowBlock{nmf::blocks::RowBlock(
+			    *require(x, "matrix"), require(all_cols, "column ids"), v, *require(opt, "options"),
+			    interrupts_or_none(intr), require(w0, "initial W"))};
 		});
 	}
 
-	int
-	nmfc_row_block_start(NmfcRowBlock *block, double *out, NmfcError *err) noexcept
+	int64_t
+	nmfc_row_block_sums_length(const NmfcRowBlock *block) noexcept
 	{
-		return guarded(err, [&] { require(block, "block")->block.start(require(out, "output")); });
+		return block->block.sums_length();
+	}
+
+	int
+	nmfc_row_block_start(NmfcRowBlock *block, const double *h_and_gram, double *out,
+	                     NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(block, "block")->block.start(require(h_and_gram, "H"), require(out, "output"));
+		});
 	}
 
 	int
@@ -110,9 +110,7 @@ extern "C"
 	                    NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			require(block, "block");
-			const double *h = require(h_and_gram, "H");
-			block->block.step(h, h + block->rank * block->cols, require(out, "output"));
+			require(block, "block")->block.step(require(h_and_gram, "H"), require(out, "output"));
 		});
 	}
 
@@ -141,6 +139,12 @@ extern "C"
 		});
 	}
 
+	int64_t
+	nmfc_block_fit_sums_length(const NmfcBlockFit *fit) noexcept
+	{
+		return fit->fit.sums_length();
+	}
+
 	const double *
 	nmfc_block_fit_initial_w(const NmfcBlockFit *fit) noexcept
 	{
@@ -158,12 +162,9 @@ extern "C"
 	}
 
 	void
-	nmfc_block_fit_h_and_gram(const NmfcBlockFit *fit, double *out) noexcept
+	nmfc_block_fit_h_and_gram(NmfcBlockFit *fit, double *out) noexcept
 	{
-		const nmf::Matrix &h = fit->fit.h();
-		const nmf::Matrix &g = fit->fit.gram_h();
-		std::copy(h.data(), h.data() + h.size(), out);
-		std::copy(g.data(), g.data() + g.size(), out + h.size());
+		fit->fit.h_message(out);
 	}
 
 	void

@@ -38,9 +38,10 @@ name(int option, int code) noexcept
 } // namespace
 
 int64_t
-sums_length(int64_t rank, int64_t cols) noexcept
+sums_length(const NmfcOptions &opt, int64_t cols) noexcept
 {
-	return 1 + rank * rank + rank * cols;
+	const int64_t r = opt.rank;
+	return opt.loss == NMF_LOSS_KL ? 4 + r + r * r + r * cols : 1 + r * r + r * cols;
 }
 
 NmfcOptions
@@ -58,9 +59,12 @@ resolved(const NmfcOptions &given, const Whole &whole)
 	if (opt.solver != NMF_SOLVER_HALS && opt.solver != NMF_SOLVER_MU)
 		throw InvalidArgument(message("the distributed fit runs solvers 'hals' and 'mu', not '",
 		                              name(NMFC_OPT_solver, opt.solver), "'"));
-	if (opt.loss != NMF_LOSS_FROBENIUS)
-		throw InvalidArgument(message("the distributed fit minimises loss 'frobenius', not '",
-		                              name(NMFC_OPT_loss, opt.loss), "'"));
+	if (opt.loss != NMF_LOSS_FROBENIUS && opt.loss != NMF_LOSS_KL)
+		throw InvalidArgument(
+		    message("the distributed fit minimises loss 'frobenius' or 'kl', not '",
+		            name(NMFC_OPT_loss, opt.loss), "'"));
+	if (opt.loss == NMF_LOSS_KL && opt.solver != NMF_SOLVER_MU)
+		throw InvalidArgument("loss 'kl' works only with solver 'mu'");
 	if (opt.missing != NMF_MISSING_ZERO)
 		throw InvalidArgument("the distributed fit takes absent cells as zeros (missing 'zero')");
 	if (opt.bias || opt.feedback == NMF_FEEDBACK_IMPLICIT || opt.holdout > 0)
@@ -103,6 +107,14 @@ RowBlock::RowBlock(const CsrView &x, const int64_t *all_cols, const Whole &whole
 }
 
 void
+RowBlock::take_h(const double *h)
+{
+	const int64_t r = p_.opt.rank;
+	h_ = Eigen::Map<const Matrix>(h, r, p_.x.cols);
+	gram_h_ = Eigen::Map<const Matrix>(h + r * p_.x.cols, r, r);
+}
+
+void
 RowBlock::sums(double cross, double *out)
 {
 	const int64_t r = p_.opt.rank;
@@ -113,19 +125,66 @@ RowBlock::sums(double cross, double *out)
 	            static_cast<size_t>(r * p_.x.cols) * sizeof(double));
 }
 
+// Loss kl: the block's part of the divergence, W's column sums, then as
+// frobenius's message <W, V H^T> and W^T W (for the final relative error)
+// and H's numerators: for each of its cells, w_i v_ij / (w_i . h_j) into
+// column j (a (W H)_ij of 0 taken as kEpsilon, as solver mu's H half).
 void
-RowBlock::start(double *out)
+RowBlock::kl_sums(double *out)
 {
+	const int64_t r = p_.opt.rank;
+	const int64_t n = p_.x.cols;
+	const std::array<double, 3> terms = solver::kl_cell_sums(p_, w_, h_, ws_);
+	std::copy(terms.begin(), terms.end(), out);
+	Eigen::Map<Eigen::VectorXd>(out + 3, r) = w_.rowwise().sum();
+	double *rest = out + 3 + r;
+	solver::factor_gram(p_, w_, ws_, ws_.gram_w);
+	std::memcpy(rest + 1, ws_.gram_w.data(), static_cast<size_t>(r * r) * sizeof(double));
+	Eigen::Map<Matrix> num(rest + 1 + r * r, r, n);
+	num.setZero();
+	double cross = 0.0;
+	for (int64_t i = 0; i < p_.x.rows; i++)
+	{
+		const double *wi = w_.data() + i * r;
+		for (int64_t q = p_.x.row_ptr[i]; q < p_.x.row_ptr[i + 1]; q++)
+		{
+			const int64_t j = p_.x.col_idx[q];
+			double wh = dot(wi, h_.data() + j * r, r);
+			cross += p_.x.values[q] * wh;
+			if (wh == 0.0)
+				wh = kEpsilon;
+			const double ratio = p_.x.values[q] / wh;
+			double *nj = num.data() + j * r;
+			for (int64_t t = 0; t < r; t++)
+				nj[t] += ratio * wi[t];
+		}
+	}
+	rest[0] = cross;
+}
+
+void
+RowBlock::start(const double *h, double *out)
+{
+	take_h(h);
+	if (p_.opt.loss == NMF_LOSS_KL)
+	{
+		kl_sums(out);
+		return;
+	}
 	solver::factor_gram(p_, w_, ws_, ws_.gram_w);
 	sums(0.0, out);
 }
 
 void
-RowBlock::step(const double *h, const double *gram_h, double *out)
+RowBlock::step(const double *h, double *out)
 {
-	const int64_t r = p_.opt.rank;
-	h_ = Eigen::Map<const Matrix>(h, r, p_.x.cols);
-	gram_h_ = Eigen::Map<const Matrix>(gram_h, r, r);
+	take_h(h);
+	if (p_.opt.loss == NMF_LOSS_KL)
+	{
+		solver::kl_half(p_, half_w(p_), h_, w_, ws_);
+		kl_sums(out);
+		return;
+	}
 	Half s = half_w(p_);
 	// nmf()'s rule counts all of V's rows, not the block's.
 	s.inner = inner_updates(p_.opt, whole_.nonzeros, whole_.rows, whole_.cols);
@@ -154,7 +213,12 @@ BlockFit::BlockFit(const Whole &whole, int64_t nnz, double sum, double x_norm_sq
 	init::random(p_.opt.seed,
 	             sum / (static_cast<double>(whole.rows) * static_cast<double>(whole.cols)), intr,
 	             w_, h_);
-	loss_every_ = p_.opt.loss_every > 0 ? p_.opt.loss_every : 1;
+	// as Fit's: kl's loss takes a pass of its own (here the blocks' messages
+	// carry it every iteration; the history keeps nmf()'s cadence)
+	loss_every_ = p_.opt.loss_every > 0        ? p_.opt.loss_every
+	              : p_.opt.loss == NMF_LOSS_KL ? NMF_LOSS_EVERY_COSTLY
+	                                           : 1;
+	w_sums_.resize(r);
 	p_.opt.loss_every = loss_every_;
 	check_every_ = std::lcm(kCheckEvery, loss_every_);
 	loss_history_.reserve(static_cast<size_t>(p_.opt.max_iter));
@@ -166,8 +230,36 @@ BlockFit::h_half(const Matrix &products, const Matrix &gram_w)
 {
 	const Half s = make_half(p_, nullptr, nullptr, nullptr, whole_.cols, whole_.rows, p_.opt.l1_h,
 	                         p_.opt.l2_h);
-	half_of(p_.opt)(p_, s, w_, gram_w, h_, gram_h_, ws_, &products);
+	if (p_.opt.loss == NMF_LOSS_KL)
+	{
+		// solver mu's KL half from the blocks' numerators and W's column sums
+		const int64_t r = p_.opt.rank;
+		for (int64_t j = 0; j < whole_.cols; j++)
+			solver::kl_update(h_.data() + j * r, products.data() + j * r, w_sums_.data(), r, s.l1,
+			                  s.l2);
+		gram_h_.noalias() = h_ * h_.transpose();
+	}
+	else
+		half_of(p_.opt)(p_, s, w_, gram_w, h_, gram_h_, ws_, &products);
 	since_ = std::chrono::steady_clock::now();
+}
+
+void
+BlockFit::h_message(double *out)
+{
+	// before the first round no half has formed H H^T yet
+	if (!started_)
+		gram_h_.noalias() = h_ * h_.transpose();
+	std::copy(h_.data(), h_.data() + h_.size(), out);
+	std::copy(gram_h_.data(), gram_h_.data() + gram_h_.size(), out + h_.size());
+}
+
+double
+BlockFit::round_loss(double cross) const
+{
+	if (p_.opt.loss == NMF_LOSS_KL)
+		return solver::kl_from_sums(kl_sums_, w_sums_.dot(h_.rowwise().sum()));
+	return frobenius_from_parts(p_.x_norm_sq, cross, gram_w_, gram_h_);
 }
 
 bool
@@ -175,12 +267,22 @@ BlockFit::take(const double *const *messages, int64_t count)
 {
 	const int64_t r = p_.opt.rank;
 	const int64_t n = whole_.cols;
+	const bool kl = p_.opt.loss == NMF_LOSS_KL;
 	double cross = 0.0;
 	gram_w_.setZero();
 	products_.setZero();
+	kl_sums_ = {0.0, 0.0, 0.0};
+	w_sums_.setZero();
 	for (int64_t b = 0; b < count; b++)
 	{
 		const double *msg = messages[b];
+		if (kl)
+		{
+			for (int k = 0; k < 3; k++)
+				kl_sums_[static_cast<size_t>(k)] += msg[k];
+			w_sums_ += Eigen::Map<const Eigen::VectorXd>(msg + 3, r);
+			msg += 3 + r; // then as frobenius's: <W, V H^T>, W^T W, the numerators
+		}
 		cross += msg[0];
 		gram_w_ += Eigen::Map<const Matrix>(msg + 1, r, r);
 		products_ += Eigen::Map<const Matrix>(msg + 1 + r * r, r, n);
@@ -189,9 +291,10 @@ BlockFit::take(const double *const *messages, int64_t count)
 	{
 		started_ = true;
 		gram_h_.noalias() = h_ * h_.transpose();
-		const double cross0 = (h_.array() * products_.array()).sum();
+		// frobenius: <W, V H^T> is <H, W^T V>; kl's messages carry it
 		loss_ = initial_loss_ = check_loss_ =
-		    frobenius_from_parts(p_.x_norm_sq, cross0, gram_w_, gram_h_);
+		    round_loss(kl ? cross : (h_.array() * products_.array()).sum());
+		frobenius_ = kl ? frobenius_from_parts(p_.x_norm_sq, cross, gram_w_, gram_h_) : loss_;
 		if (!std::isfinite(loss_))
 			throw InvalidArgument(
 			    "the loss of the initial factors is not finite: values are too large");
@@ -204,7 +307,8 @@ BlockFit::take(const double *const *messages, int64_t count)
 	}
 	seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count();
 	iterations_++;
-	loss_ = frobenius_from_parts(p_.x_norm_sq, cross, gram_w_, gram_h_);
+	loss_ = round_loss(cross);
+	frobenius_ = kl ? frobenius_from_parts(p_.x_norm_sq, cross, gram_w_, gram_h_) : loss_;
 	if (!std::isfinite(loss_))
 		throw InvalidArgument("the loss is no longer finite: values are too large");
 	if (iterations_ % loss_every_ == 0)
@@ -242,7 +346,7 @@ BlockFit::summary() const noexcept
 	s.iterations = iterations_;
 	s.converged = converged_ ? 1 : 0;
 	s.loss = loss_;
-	s.relative_error = p_.x_norm_sq > 0 ? std::sqrt(loss_) / std::sqrt(p_.x_norm_sq) : 0.0;
+	s.relative_error = p_.x_norm_sq > 0 ? std::sqrt(frobenius_) / std::sqrt(p_.x_norm_sq) : 0.0;
 	s.seconds = seconds_;
 	s.x_norm_sq = p_.x_norm_sq;
 	s.history_len = static_cast<int64_t>(loss_history_.size());

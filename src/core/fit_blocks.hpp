@@ -6,18 +6,20 @@
 // Each RowBlock keeps its cells and its rows of W; the BlockFit keeps H, the
 // loss and the stopping rule. One iteration, H first as nmf():
 //
-//   BlockFit:  H's half from the sums over the blocks of W^T V and W^T W
+//   BlockFit:  H's half from the blocks' sums (frobenius: W^T V and W^T W;
+//              kl: sum_i w_i v_ij / (W H)_ij and W's column sums)
 //   RowBlock:  W's half from H and H H^T (its rows need nothing else), then
-//              its share of <W, V H^T>, W^T W and W^T V (a Sums message)
-//   BlockFit:  the loss ||V||^2 - 2 <W, V H^T> + <W^T W, H H^T>, the rule
+//              its share of those sums and of the loss's terms (a message)
+//   BlockFit:  the loss from the parts, the stopping rule
 //
-// so a block receives r n + r^2 numbers and sends 1 + r^2 + r n per
-// iteration, whatever its number of cells. The blocks' sums are added in
+// so a block receives r n + r^2 numbers and sends about r n per iteration,
+// whatever its number of cells. The blocks' sums are added in
 // block order: the same blocks give the same bits; the model equals nmf()'s
 // to the order of floating-point sums.
 #ifndef NMF_FIT_BLOCKS_HPP
 #define NMF_FIT_BLOCKS_HPP
 
+#include <array>
 #include <chrono>
 #include <vector>
 
@@ -34,11 +36,14 @@ struct Whole
 	int64_t rows = 0, cols = 0, nonzeros = 0;
 };
 
-// A block's message: <W, V H^T> (0 before the first iteration), W^T W (r x r)
-// and W^T V (r x n), as 1 + r^2 + r n doubles in that order.
-int64_t sums_length(int64_t rank, int64_t cols) noexcept;
+// A block's message, sums_length doubles. Loss frobenius: <W, V H^T> (0
+// before the first iteration), W^T W (r x r), W^T V (r x n). Loss kl: the
+// three kl_cell_sums and W's column sums (r), then as frobenius's but with
+// H's numerators sum_i w_i v_ij / (W H)_ij (r x n) for W^T V.
+int64_t sums_length(const NmfcOptions &opt, int64_t cols) noexcept;
 
-// The options resolved, or InvalidArgument naming what the blocks cannot run.
+// The options resolved, or InvalidArgument naming what the blocks cannot run:
+// solvers hals and mu with loss frobenius, mu with kl; missing 'zero'.
 NmfcOptions resolved(const NmfcOptions &given, const Whole &whole);
 
 class RowBlock
@@ -49,10 +54,15 @@ class RowBlock
 	// block's rows of the initial W (r x x.rows, row i at w0 + i r).
 	RowBlock(const CsrView &x, const int64_t *all_cols, const Whole &whole, const NmfcOptions &opt,
 	         const NmfcInterrupts &intr, const double *w0);
-	// The sums of the initial W into out (sums_length doubles).
-	void start(double *out);
-	// W's half from H (r x n, column j at h + j r) and H H^T, then the sums.
-	void step(const double *h, const double *gram_h, double *out);
+	// The message of the initial W and H (h: H, r x n with column j at
+	// h + j r, then H H^T); then each iteration's, after W's half from H.
+	void start(const double *h, double *out);
+	void step(const double *h, double *out);
+	int64_t
+	sums_length() const noexcept
+	{
+		return blocks::sums_length(p_.opt, p_.x.cols);
+	}
 	const Matrix &
 	w() const noexcept
 	{
@@ -60,7 +70,9 @@ class RowBlock
 	}
 
   private:
+	void take_h(const double *h);
 	void sums(double cross, double *out);
+	void kl_sums(double *out);
 
 	std::vector<int64_t> row_ptr_;
 	std::vector<int32_t> col_idx_;
@@ -97,10 +109,12 @@ class BlockFit
 	{
 		return h_;
 	}
-	const Matrix &
-	gram_h() const noexcept
+	// What the blocks' next round takes: H (r x n) then H H^T (r x r).
+	void h_message(double *out);
+	int64_t
+	sums_length() const noexcept
 	{
-		return gram_h_;
+		return blocks::sums_length(p_.opt, whole_.cols);
 	}
 	NmfcSummary summary() const noexcept;
 	int64_t model_size() const noexcept;
@@ -110,12 +124,17 @@ class BlockFit
 
   private:
 	void h_half(const Matrix &products, const Matrix &gram_w);
+	// The loss of the round's messages (summed into the members below).
+	double round_loss(double cross) const;
 
 	static constexpr int32_t kCheckEvery = 10; // as Fit's
 	Problem p_;
 	Whole whole_;
 	int64_t nnz_ = 0;
 	Matrix w_, h_, gram_h_, gram_w_, products_;
+	std::array<double, 3> kl_sums_{};
+	Eigen::VectorXd w_sums_;
+	double frobenius_ = 0.0; // ||V - W H||^2 when done (kl: from the last round's parts)
 	Workspace ws_;
 	bool started_ = false, done_ = false, converged_ = false;
 	int32_t iterations_ = 0, loss_every_ = 1, check_every_ = kCheckEvery, recorded_ = 0;

@@ -12,33 +12,41 @@
 namespace nmf::solver
 {
 
+std::array<double, 3>
+kl_cell_sums(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
+{
+	return sum_over_cells<3>(p, w, h, ws, [](std::array<double, 3> &part, double x, double wh) {
+		part[2] += wh;
+		part[1] += x;
+		if (x > kEpsilon)
+		{
+			if (wh == 0.0)
+				wh = kEpsilon;
+			part[0] += x * std::log(x / wh);
+		}
+	});
+}
+
+double
+kl_from_sums(const std::array<double, 3> &sums, double wh_sum)
+{
+	const double loss = sums[0] - sums[1] + wh_sum;
+	return loss > 0 ? loss : 0.0;
+}
+
 double
 kl_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws)
 {
 	// sums: the log terms, V's sum, (W H)'s sum over the stored cells.
-	const auto sums =
-	    sum_over_cells<3>(p, w, h, ws, [](std::array<double, 3> &part, double x, double wh) {
-		    part[2] += wh;
-		    part[1] += x;
-		    if (x > kEpsilon)
-		    {
-			    if (wh == 0.0)
-				    wh = kEpsilon;
-			    part[0] += x * std::log(x / wh);
-		    }
-	    });
-	const double log_part = sums[0];
-	const double v_sum = sums[1];
-	const double wh_stored = sums[2];
-	double wh_sum = wh_stored;
+	const auto sums = kl_cell_sums(p, w, h, ws);
+	double wh_sum = sums[2];
 	if (!p.masked())
 	{
 		ws.sums.noalias() = w.rowwise().sum();
 		ws.num.col(0).noalias() = h.rowwise().sum();
 		wh_sum = ws.sums.dot(ws.num.col(0));
 	}
-	const double loss = log_part - v_sum + wh_sum;
-	return loss > 0 ? loss : 0.0;
+	return kl_from_sums(sums, wh_sum);
 }
 
 } // namespace nmf::solver

@@ -64,11 +64,8 @@ extern "C"
 	void nmfc_block_totals(const NmfcMatrixView *x, int64_t *nonzeros, double *sum,
 	                       double *sum_sq) NMFC_NOEXCEPT;
 
-	/* The doubles of a block's message: 1 + r^2 + r cols. */
-	/* into += message, element by element (length doubles): blocks' messages summed where they are.
-	 */
+	/* into += message (length doubles): blocks' messages summed where they are. */
 	void nmfc_block_sums_add(double *into, const double *message, int64_t length) NMFC_NOEXCEPT;
-	int64_t nmfc_block_sums_length(int64_t rank, int64_t cols) NMFC_NOEXCEPT;
 
 	/*
 	 * A block of V's rows x (its columns named by x->col_ids, each among
@@ -79,9 +76,14 @@ extern "C"
 	                          const NmfcWhole *whole, const NmfcOptions *opt,
 	                          const NmfcInterrupts *intr, const double *w0, NmfcRowBlock **out,
 	                          NmfcError *err) NMFC_NOEXCEPT;
-	/* The block's message for its initial W; then after W's half from h_and_gram (H, r x cols, then
-	 * H H^T). */
-	int nmfc_row_block_start(NmfcRowBlock *block, double *out, NmfcError *err) NMFC_NOEXCEPT;
+	/*
+	 * The block's message (nmfc_row_block_sums_length doubles) for its
+	 * initial W and H; then after each W half. h_and_gram: H (r x cols),
+	 * then H H^T.
+	 */
+	int64_t nmfc_row_block_sums_length(const NmfcRowBlock *block) NMFC_NOEXCEPT;
+	int nmfc_row_block_start(NmfcRowBlock *block, const double *h_and_gram, double *out,
+	                         NmfcError *err) NMFC_NOEXCEPT;
 	int nmfc_row_block_step(NmfcRowBlock *block, const double *h_and_gram, double *out,
 	                        NmfcError *err) NMFC_NOEXCEPT;
 	/* The block's rows of W (r x its rows). */
@@ -94,11 +96,13 @@ extern "C"
 	                          NmfcBlockFit **out, NmfcError *err) NMFC_NOEXCEPT;
 	/* The initial W (r x rows), before the first take. */
 	const double *nmfc_block_fit_initial_w(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
-	/* One round's messages, in block order; *done: the fit has ended. */
+	/* One round's messages, each nmfc_block_fit_sums_length doubles, in block order; *done: the fit
+	 * has ended. */
+	int64_t nmfc_block_fit_sums_length(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
 	int nmfc_block_fit_take(NmfcBlockFit *fit, const double *const *messages, int64_t count,
 	                        int *done, NmfcError *err) NMFC_NOEXCEPT;
 	/* What the blocks' next step takes: H (r x cols) then H H^T, r cols + r^2 doubles. */
-	void nmfc_block_fit_h_and_gram(const NmfcBlockFit *fit, double *out) NMFC_NOEXCEPT;
+	void nmfc_block_fit_h_and_gram(NmfcBlockFit *fit, double *out) NMFC_NOEXCEPT;
 	void nmfc_block_fit_summary(const NmfcBlockFit *fit, NmfcSummary *out) NMFC_NOEXCEPT;
 	int64_t nmfc_block_fit_model_size(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
 	/* The model of W (r x rows, the blocks' rows in place) and H into flat. */

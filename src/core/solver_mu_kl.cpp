@@ -26,11 +26,7 @@
 namespace nmf::solver
 {
 
-namespace
-{
-
-// The multiplicative step, then the values below DBL_EPSILON to 0.
-inline void
+void
 kl_update(double *fk, const double *num, const double *den, int64_t r, double l1, double l2)
 {
 	multiply_update(fk, num, den, r, l1, l2);
@@ -38,6 +34,9 @@ kl_update(double *fk, const double *num, const double *den, int64_t r, double l1
 		if (fk[t] < DBL_EPSILON)
 			fk[t] = 0.0;
 }
+
+namespace
+{
 
 // Absent cells as zeros on a fit that holds V dense (Problem::dense: nearly
 // every cell stored): a block of lines at a time, Y = O^T F (the other
@@ -81,6 +80,8 @@ kl_dense_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, W
 	    });
 }
 
+} // namespace
+
 // Lines are independent: blocks of them run on ws.threads lanes, each with
 // its own scratch (ws.sums is only read).
 void
@@ -115,8 +116,6 @@ kl_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspa
 		kl_update(fk, num, den, r, s.l1, s.masked ? line_l2(s, k) : s.l2);
 	});
 }
-
-} // namespace
 
 double
 mu_kl_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)

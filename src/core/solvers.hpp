@@ -9,6 +9,7 @@
 #define NMF_SOLVERS_HPP
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "kernels.hpp"
@@ -204,6 +205,17 @@ void multiply_update(double *f, const double *num, const double *den, int64_t n,
                      double l2);
 
 double kl_loss(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws);
+// Its parts: over V's stored cells, the sums of v log(v / wh) (v > kEpsilon),
+// of v and of wh; and the divergence from them and the sum of W H over the
+// counted cells.
+std::array<double, 3> kl_cell_sums(const Problem &p, const Matrix &w, const Matrix &h,
+                                   Workspace &ws);
+double kl_from_sums(const std::array<double, 3> &sums, double wh_sum);
+
+// solver mu's KL half-step (solver_mu_kl.cpp), and its update of one line:
+// the multiplicative step, then the values below DBL_EPSILON to 0.
+void kl_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws);
+void kl_update(double *fk, const double *num, const double *den, int64_t r, double l1, double l2);
 
 // The beta-divergence D_beta(V || W H) = sum d(v, y), y = (W H)_ij, with
 // d(x, y) = (x^beta + (beta - 1) y^beta - beta x y^(beta - 1)) / (beta (beta - 1)),

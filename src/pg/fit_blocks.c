@@ -100,7 +100,7 @@ doubles_bytea(const double *d, int64 count)
 static bytea *
 round_answer(Block *b, const double *sums)
 {
-	int64 len = nmfc_block_sums_length(b->rank, b->cols);
+	int64 len = nmfc_row_block_sums_length(b->rows);
 	int held = 0, reported = 0;
 	double *total;
 
@@ -272,7 +272,8 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(out);
 }
 
-/* The block's rows of the initial W and V's shape and columns: the block's first sums. */
+/* The block's rows of the initial W, V's shape and columns, the options and the initial H: its
+ * first sums. */
 Datum
 nmf_dist_block_start(PG_FUNCTION_ARGS)
 {
@@ -286,7 +287,7 @@ nmf_dist_block_start(PG_FUNCTION_ARGS)
 	NmfcWhole whole;
 	NmfcMatrixView x;
 	NmfcError err;
-	double *w0, *out;
+	double *w0, *h, *out;
 	int64 len;
 
 	if (b->rows != NULL)
@@ -327,9 +328,10 @@ nmf_dist_block_start(PG_FUNCTION_ARGS)
 		pfree(b->matrix); /* the block keeps its own copy */
 		b->matrix = NULL;
 	}
-	len = nmfc_block_sums_length(b->rank, b->cols);
+	h = doubles_arg(PG_GETARG_BYTEA_PP(6), b->rank * b->cols + b->rank * b->rank, "H");
+	len = nmfc_row_block_sums_length(b->rows);
 	out = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE);
-	nmfpg_raise(nmfc_row_block_start(b->rows, out, &err), &err, ERRCODE_DATA_EXCEPTION);
+	nmfpg_raise(nmfc_row_block_start(b->rows, h, out, &err), &err, ERRCODE_DATA_EXCEPTION);
 	PG_RETURN_BYTEA_P(round_answer(b, out));
 }
 
@@ -370,7 +372,7 @@ Datum
 nmf_dist_block_step(PG_FUNCTION_ARGS)
 {
 	Block *b = started_block(fcinfo);
-	int64 len = nmfc_block_sums_length(b->rank, b->cols);
+	int64 len = nmfc_row_block_sums_length(b->rows);
 	double *out;
 	NmfcError err;
 

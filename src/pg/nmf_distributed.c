@@ -361,8 +361,8 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	int guc_nest;
 	int64 *anchors;
 	bool *carries;
-	Oid types[4];
-	Datum values[4];
+	Oid types[5];
+	Datum values[5];
 
 	for (int i = 0; i < 4; i++)
 		if (PG_ARGISNULL(i))
@@ -517,17 +517,20 @@ nmf_distributed(PG_FUNCTION_ARGS)
 		values[2] = PointerGetDatum(bigint_array(shape, 3));
 	}
 	values[3] = PointerGetDatum(bigint_array(words, NMFC_OPT_COUNT));
-	length = nmfc_block_sums_length(opt.rank, n);
+	types[4] = BYTEAOID;
+	h = palloc_extended((opt.rank * n + opt.rank * opt.rank) * sizeof(double), MCXT_ALLOC_HUGE);
+	nmfc_block_fit_h_and_gram(fit, h);
+	values[4] = PointerGetDatum(doubles_bytea(h, opt.rank * n + opt.rank * opt.rank));
+	length = nmfc_block_fit_sums_length(fit);
 	answers = round_of(&d,
-	                   psprintf("SELECT anchor, %s.nmf_dist_block_start($1, block, w0, $2, $3, $4) "
-	                            "FROM %s ORDER BY anchor",
+	                   psprintf("SELECT anchor, %s.nmf_dist_block_start($1, block, w0, $2, $3, $4, "
+	                            "$5) FROM %s ORDER BY anchor",
 	                            d.ext, d.blocks),
-	                   4, types, values);
+	                   5, types, values);
 	nmfpg_raise(nmfc_block_fit_take(fit, messages_of(&d, answers, length), d.backends, &done, &err),
 	            &err, ERRCODE_DATA_EXCEPTION);
 
 	/* the iterations: H in, the blocks' sums out */
-	h = palloc_extended((opt.rank * n + opt.rank * opt.rank) * sizeof(double), MCXT_ALLOC_HUGE);
 	{
 		char *step = psprintf("SELECT anchor, %s.nmf_dist_block_step($1, block) FROM %s "
 		                      "ORDER BY anchor",

@@ -335,10 +335,10 @@ CREATE OR REPLACE FUNCTION nmf_dist_block_open(fit bigint, block regclass, name 
 COMMENT ON FUNCTION nmf_dist_block_open(bigint, regclass, text, text, text, text) IS
 	'nmf_distributed: reads a block''s cells into this session''s memory; its shape, totals, row and column ids';
 CREATE OR REPLACE FUNCTION nmf_dist_block_start(fit bigint, name text, w0 bytea, cols bigint[],
-	shape bigint[], options bigint[])
+	shape bigint[], options bigint[], h bytea)
 	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
-COMMENT ON FUNCTION nmf_dist_block_start(bigint, text, bytea, bigint[], bigint[], bigint[]) IS
-	'nmf_distributed: a block''s rows of the initial W; its first sums';
+COMMENT ON FUNCTION nmf_dist_block_start(bigint, text, bytea, bigint[], bigint[], bigint[], bytea) IS
+	'nmf_distributed: a block''s rows of the initial W, V''s columns and shape, the options and the initial H; its first sums';
 CREATE OR REPLACE FUNCTION nmf_dist_block_h(fit bigint, name text, h bytea)
 	RETURNS void AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION nmf_dist_block_h(bigint, text, bytea) IS

@@ -45,6 +45,7 @@ def body(tap, co, workers):
     cases = [("hals", "4, max_iter => 40, tol => 0"),
              ("mu", "4, solver => 'mu', max_iter => 40, tol => 0"),
              ("hals with l1, l2, reg and tol", "3, l1_w => 0.1, l2_h => 0.5, reg => 0.01, tol => 1e-3"),
+             ("mu, loss kl, with l2 and tol", "4, loss => 'kl', l2_h => 0.1, tol => 1e-3"),
              ("mu with one inner update and loss_every 3",
               "3, solver => 'mu', inner_updates => 1, loss_every => 3, max_iter => 60")]
     for name, options in cases:

@@ -57,8 +57,9 @@ fit_by_blocks(const Eigen::MatrixXd &v, const Image &whole_matrix, const NmfcOpt
 	const std::vector<Image> images = split_rows(v, parts);
 	std::vector<std::unique_ptr<nmf::blocks::RowBlock>> blocks;
 	std::vector<std::vector<double>> msgs(
-	    static_cast<size_t>(parts),
-	    std::vector<double>(static_cast<size_t>(nmf::blocks::sums_length(r, all.cols))));
+	    static_cast<size_t>(parts), std::vector<double>(static_cast<size_t>(fit.sums_length())));
+	std::vector<double> h(static_cast<size_t>(r * all.cols + r * r));
+	fit.h_message(h.data());
 	std::vector<const double *> ptrs;
 	for (int b = 0; b < parts; b++)
 	{
@@ -68,15 +69,15 @@ fit_by_blocks(const Eigen::MatrixXd &v, const Image &whole_matrix, const NmfcOpt
 			w0.col(i) = fit.w().col(x.row_ids[i]);
 		blocks.push_back(std::make_unique<nmf::blocks::RowBlock>(x, all.col_ids, whole, opt,
 		                                                         NmfcInterrupts{}, w0.data()));
-		blocks.back()->start(msgs[static_cast<size_t>(b)].data());
+		blocks.back()->start(h.data(), msgs[static_cast<size_t>(b)].data());
 		ptrs.push_back(msgs[static_cast<size_t>(b)].data());
 	}
 	bool done = fit.take(ptrs.data(), parts);
 	while (!done)
 	{
+		fit.h_message(h.data());
 		for (int b = 0; b < parts; b++)
-			blocks[static_cast<size_t>(b)]->step(fit.h().data(), fit.gram_h().data(),
-			                                     msgs[static_cast<size_t>(b)].data());
+			blocks[static_cast<size_t>(b)]->step(h.data(), msgs[static_cast<size_t>(b)].data());
 		done = fit.take(ptrs.data(), parts);
 	}
 	Eigen::MatrixXd w(r, all.rows);
@@ -147,12 +148,28 @@ TEST(FitBlocks, PenaltiesAndTheStoppingRuleAsTheWholeFit)
 	expect_same_model(opt, 2, "mu, penalties, tol, one inner update, loss every 3");
 }
 
+TEST(FitBlocks, KlGivesTheWholeFitsModel)
+{
+	NmfcOptions opt = options(4, NMF_SOLVER_MU, NMF_LOSS_KL);
+	opt.max_iter = 60;
+	opt.tol = 0;
+	expect_same_model(opt, 3, "kl, 3 blocks");
+	opt.l1_h = 0.05;
+	opt.l2_w = 0.2;
+	opt.tol = 1e-3;
+	opt.max_iter = 400;
+	expect_same_model(opt, 2, "kl, penalties, tol");
+}
+
 TEST(FitBlocks, RefusesWhatTheBlocksCannotRun)
 {
 	nmf::blocks::Whole whole{10, 8, 40};
 	NmfcOptions opt = options(3, NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE);
 	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument);
-	opt = options(3, NMF_SOLVER_MU, NMF_LOSS_KL);
+	opt = options(3, NMF_SOLVER_HALS, NMF_LOSS_KL);
+	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument);
+	opt = options(3, NMF_SOLVER_MU, NMF_LOSS_BETA);
+	opt.beta = 0.5;
 	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument);
 	opt = options(9);
 	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument);
