@@ -56,6 +56,10 @@ SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, max_iter =
 INSERT INTO bratings VALUES (1, 100, -1);
 SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2);
 DELETE FROM bratings WHERE item_id = 100;
+-- the loss history of 100,000 iterations alone passes 1MB
+SET nmf.max_memory = '1MB';
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, max_iter => 100000);
+RESET nmf.max_memory;
 -- the blocks' functions are the driver's own
 SELECT nmf_dist_block_step(1, 'bratings');
 SELECT nmf_dist_block_h(1, 'bratings', '\x00');

@@ -76,6 +76,21 @@ extern "C"
 			into[k] += message[k];
 	}
 
+	int64_t
+	nmfc_row_block_memory(const NmfcMatrixView *x, const NmfcWhole *whole,
+	                      const NmfcOptions *opt) noexcept
+	{
+		const nmf::blocks::Whole v{whole->rows, whole->cols, whole->nonzeros};
+		return nmf::blocks::RowBlock::memory(*x, v, *opt);
+	}
+
+	int64_t
+	nmfc_block_fit_memory(const NmfcWhole *whole, const NmfcOptions *opt) noexcept
+	{
+		const nmf::blocks::Whole v{whole->rows, whole->cols, whole->nonzeros};
+		return nmf::blocks::BlockFit::memory(v, *opt);
+	}
+
 	int
 	nmfc_row_block_create(const NmfcMatrixView *x, const int64_t *all_cols, const NmfcWhole *whole,
 	                      const NmfcOptions *opt, const NmfcInterrupts *intr, const double *w0,

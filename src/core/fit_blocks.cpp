@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 #include "errors.hpp"
@@ -104,6 +105,19 @@ RowBlock::RowBlock(const CsrView &x, const int64_t *all_cols, const Whole &whole
 	h_.resize(r, whole.cols);
 	gram_h_.resize(r, r);
 	ws_ = Workspace(r, 0, std::max(x.rows, whole.cols), lanes(p_.opt), whole.cols);
+}
+
+int64_t
+RowBlock::memory(const CsrView &x, const Whole &whole, const NmfcOptions &opt) noexcept
+{
+	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
+	const int64_t lines = std::max(x.rows, whole.cols);
+	const double bytes =
+	    static_cast<double>(x.nnz) * (sizeof(int32_t) + sizeof(double)) +
+	    static_cast<double>(x.rows + 1) * sizeof(int64_t) +
+	    static_cast<double>(r) * static_cast<double>(x.rows + 2 * whole.cols + r) * sizeof(double) +
+	    static_cast<double>(Workspace::bytes(r, 0, lines, lanes(opt), whole.cols));
+	return bytes < 9.0e18 ? static_cast<int64_t>(bytes) : std::numeric_limits<int64_t>::max();
 }
 
 void
@@ -223,6 +237,18 @@ BlockFit::BlockFit(const Whole &whole, int64_t nnz, double sum, double x_norm_sq
 	check_every_ = std::lcm(kCheckEvery, loss_every_);
 	loss_history_.reserve(static_cast<size_t>(p_.opt.max_iter));
 	seconds_history_.reserve(static_cast<size_t>(p_.opt.max_iter));
+}
+
+int64_t
+BlockFit::memory(const Whole &whole, const NmfcOptions &opt) noexcept
+{
+	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
+	const double bytes = static_cast<double>(r) *
+	                         static_cast<double>(whole.rows + 3 * whole.cols + 2 * r) *
+	                         sizeof(double) +
+	                     2.0 * std::max(opt.max_iter, 0) * sizeof(double) +
+	                     static_cast<double>(Workspace::bytes(r, 0, whole.cols, lanes(opt), 0));
+	return bytes < 9.0e18 ? static_cast<int64_t>(bytes) : std::numeric_limits<int64_t>::max();
 }
 
 void

@@ -54,6 +54,8 @@ class RowBlock
 	// block's rows of the initial W (r x x.rows, row i at w0 + i r).
 	RowBlock(const CsrView &x, const int64_t *all_cols, const Whole &whole, const NmfcOptions &opt,
 	         const NmfcInterrupts &intr, const double *w0);
+	// Bytes such a block holds (its cells, W, H and the scratch); saturates.
+	static int64_t memory(const CsrView &x, const Whole &whole, const NmfcOptions &opt) noexcept;
 	// The message of the initial W and H (h: H, r x n with column j at
 	// h + j r, then H H^T); then each iteration's, after W's half from H.
 	void start(const double *h, double *out);
@@ -89,6 +91,9 @@ class BlockFit
 	// V's shape, its stored cells, the sum and the squared norm of its values.
 	BlockFit(const Whole &whole, int64_t nnz, double sum, double x_norm_sq, const NmfcOptions &opt,
 	         const NmfcInterrupts &intr);
+	// Bytes the block fit holds (W's start, H, the blocks' sums, the scratch, the history);
+	// saturates.
+	static int64_t memory(const Whole &whole, const NmfcOptions &opt) noexcept;
 	// The initial W (r x m, row i of W in column i), for the blocks' rows.
 	const Matrix &
 	w() const noexcept

@@ -72,6 +72,10 @@ extern "C"
 	 * all_cols, ascending) with its rows of the initial W (w0, r x x->rows);
 	 * the block copies what it keeps. On failure *out is NULL.
 	 */
+	/* Bytes such a block or block fit holds; saturates at INT64_MAX. */
+	int64_t nmfc_row_block_memory(const NmfcMatrixView *x, const NmfcWhole *whole,
+	                              const NmfcOptions *opt) NMFC_NOEXCEPT;
+	int64_t nmfc_block_fit_memory(const NmfcWhole *whole, const NmfcOptions *opt) NMFC_NOEXCEPT;
 	int nmfc_row_block_create(const NmfcMatrixView *x, const int64_t *all_cols,
 	                          const NmfcWhole *whole, const NmfcOptions *opt,
 	                          const NmfcInterrupts *intr, const double *w0, NmfcRowBlock **out,

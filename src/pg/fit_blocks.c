@@ -318,6 +318,7 @@ nmf_dist_block_start(PG_FUNCTION_ARGS)
 	}
 	w0 = doubles_arg(PG_GETARG_BYTEA_PP(2), opt.rank * x.rows, "the initial W");
 
+	nmfpg_check_memory(nmfc_row_block_memory(&x, &whole, &opt), "nmf_distributed (a block)");
 	nmfpg_raise(nmfc_row_block_create(&x, all_cols, &whole, &opt, &intr, w0, &b->rows, &err), &err,
 	            ERRCODE_INVALID_PARAMETER_VALUE);
 	b->rank = opt.rank;

@@ -472,6 +472,9 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	whole.rows = m;
 	whole.cols = n;
 
+	nmfpg_check_memory(nmfc_block_fit_memory(&whole, &opt) + 2 * (m + n) * (int64)sizeof(int64) +
+	                       opt.rank * m * (int64)sizeof(double),
+	                   "nmf_distributed (H, the blocks' sums and W)");
 	holder = nmfpg_holder(block_fit_release);
 	nmfpg_raise(nmfc_block_fit_create(&whole, nnz, sum, sum_sq, &opt, &intr, &fit, &err), &err,
 	            ERRCODE_INVALID_PARAMETER_VALUE);
