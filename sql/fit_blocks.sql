@@ -65,6 +65,23 @@ SELECT nmf_dist_block_step(1, 'bratings');
 SELECT nmf_dist_block_h(1, 'bratings', '\x00');
 SELECT nmf_dist_block_w(1, 'bratings');
 SELECT nmf_dist_block_start(1, 'bratings', '\x', '{}', '{}', '{}', '\x');
+-- an open block refuses arguments that do not fit it
+BEGIN;
+SELECT length(nmf_dist_block_open(7, 'bratings', 'b', 'user_id', 'item_id', 'rating')) > 0 AS opened;
+SELECT nmf_dist_block_open(7, 'bratings', 'b', 'user_id', 'item_id', 'rating');
+ROLLBACK;
+BEGIN;
+SELECT length(nmf_dist_block_open(7, 'bratings', 'b', 'user_id', 'item_id', 'rating')) > 0 AS opened;
+SELECT nmf_dist_block_start(7, 'b', '\x00', '{1,2}', '{60,2,10}', '{}', '\x');
+ROLLBACK;
+BEGIN;
+SELECT length(nmf_dist_block_open(7, 'bratings', 'b', 'user_id', 'item_id', 'rating')) > 0 AS opened;
+SELECT nmf_dist_block_start(7, 'b', '\x00', '{1,2}', '{60,2}', '{}', '\x');
+ROLLBACK;
+BEGIN;
+SELECT length(nmf_dist_block_open(7, 'bratings', 'b', 'user_id', 'item_id', 'rating')) > 0 AS opened;
+SELECT nmf_dist_block_step(7, 'b');
+ROLLBACK;
 \set VERBOSITY default
 SELECT count(*) AS left_behind FROM pg_class WHERE relname LIKE 'nmf_blocks_%';
 -- an empty table: NULL and a WARNING, as nmf() of no cells

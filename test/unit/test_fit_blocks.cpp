@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: PostgreSQL
 // The fit by blocks of rows (fit_blocks.hpp) against nmf()'s fit of the
 // whole matrix: the same model to the order of floating-point sums.
+#include <cmath>
+#include <cstring>
 #include <random>
 
 #include "fit_blocks.hpp"
@@ -177,4 +179,37 @@ TEST(FitBlocks, RefusesWhatTheBlocksCannotRun)
 	opt.init = NMF_INIT_NNDSVD;
 	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument);
 	EXPECT_NO_THROW(nmf::blocks::resolved(options(3), whole));
+}
+
+TEST(FitBlocks, OptionsTravelAsWordsAndAreCheckedOnArrival)
+{
+	NmfcOptions opt = options(7, NMF_SOLVER_MU, NMF_LOSS_KL);
+	opt.seed = INT64_MIN + 3; // past a double's 53 bits
+	opt.l2_h = 0.1 + 1e-17;
+	opt.max_seconds = 2.5;
+	std::vector<int64_t> words(NMFC_OPT_COUNT);
+	nmfc_options_pack(&opt, words.data());
+	NmfcOptions back;
+	nmfc_options_default(&back, 1);
+	NmfcError err;
+	ASSERT_EQ(nmfc_options_unpack(words.data(), NMFC_OPT_COUNT, &back, &err), NMFC_OK)
+	    << err.message;
+	EXPECT_EQ(back.rank, 7);
+	EXPECT_EQ(back.solver, NMF_SOLVER_MU);
+	EXPECT_EQ(back.loss, NMF_LOSS_KL);
+	EXPECT_EQ(back.seed, opt.seed);
+	EXPECT_EQ(back.l2_h, opt.l2_h);
+	EXPECT_EQ(back.max_seconds, 2.5);
+	EXPECT_EQ(nmfc_options_unpack(words.data(), NMFC_OPT_COUNT - 1, &back, &err),
+	          NMFC_INVALID_ARGUMENT);
+	std::vector<int64_t> bad = words;
+	bad[NMFC_OPT_rank] = (int64_t{1} << 32) + 3; // would truncate to 3
+	EXPECT_EQ(nmfc_options_unpack(bad.data(), NMFC_OPT_COUNT, &back, &err), NMFC_INVALID_ARGUMENT);
+	bad = words;
+	bad[NMFC_OPT_solver] = 99;
+	EXPECT_EQ(nmfc_options_unpack(bad.data(), NMFC_OPT_COUNT, &back, &err), NMFC_INVALID_ARGUMENT);
+	bad = words;
+	const double nan = std::nan("");
+	std::memcpy(&bad[NMFC_OPT_tol], &nan, sizeof(nan));
+	EXPECT_EQ(nmfc_options_unpack(bad.data(), NMFC_OPT_COUNT, &back, &err), NMFC_INVALID_ARGUMENT);
 }
