@@ -425,8 +425,26 @@ tol_converged(double before, double now, double initial, double tol) noexcept
 }
 
 void
-model_header_fields(const NmfcOptions &opt, const NmfcSummary &s, NmfModelFlat &header) noexcept
+check_model_buffer(int64_t expected, const int64_t *row_ids, const int64_t *col_ids,
+                   const void *flat, size_t size)
 {
+	if (row_ids == nullptr || col_ids == nullptr || flat == nullptr)
+		throw InvalidArgument("model ids or buffer are missing");
+	if (expected < 0 || size != static_cast<uint64_t>(expected))
+		throw InvalidArgument(message("model buffer has ", size, " bytes, expected ", expected));
+}
+
+NmfModelFlat
+model_header(const NmfcOptions &opt, const NmfcSummary &s, int64_t rows, int64_t cols,
+             int64_t nnz) noexcept
+{
+	NmfModelFlat header;
+	std::memset(&header, 0, sizeof(header));
+	header.magic = NMF_MODEL_MAGIC;
+	header.version = NMF_MODEL_VERSION;
+	header.rows = rows;
+	header.cols = cols;
+	header.nnz = nnz;
 	header.rank = opt.rank;
 	header.solver = opt.solver;
 	header.loss = opt.loss;
@@ -454,6 +472,8 @@ model_header_fields(const NmfcOptions &opt, const NmfcSummary &s, NmfModelFlat &
 	header.seconds = s.seconds;
 	header.x_norm_sq = s.x_norm_sq;
 	header.history_len = s.history_len;
+	header.best_iteration = s.best_iteration;
+	return header;
 }
 
 void
@@ -516,20 +536,8 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	const int64_t n = p_.x.cols;
 	const NmfcSummary s = summary();
 	const bool bias = p_.opt.bias != 0;
-	const int64_t expected = model_size(m, n, r, s.history_len, bias);
-	if (row_ids == nullptr || col_ids == nullptr || flat == nullptr)
-		throw InvalidArgument("model ids or buffer are missing");
-	if (expected < 0 || size != static_cast<uint64_t>(expected))
-		throw InvalidArgument(message("model buffer has ", size, " bytes, expected ", expected));
-
-	NmfModelFlat header;
-	std::memset(&header, 0, sizeof(header));
-	header.magic = NMF_MODEL_MAGIC;
-	header.version = NMF_MODEL_VERSION;
-	header.rows = m;
-	header.cols = n;
-	header.nnz = p_.x.nnz;
-	model_header_fields(p_.opt, s, header);
+	check_model_buffer(model_size(m, n, r, s.history_len, bias), row_ids, col_ids, flat, size);
+	NmfModelFlat header = model_header(p_.opt, s, m, n, p_.x.nnz);
 	header.bias = bias ? 1 : 0;
 	header.l2_bias = bias ? p_.opt.l2_bias : 0.0;
 	header.mu = bias ? bias_.mu() : 0.0;
@@ -541,7 +549,6 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	header.holdout = p_.opt.holdout;
 	header.holdout_rmse = held_.empty() ? 0.0 : best_rmse_;
 	header.stop = stop_;
-	header.best_iteration = s.best_iteration;
 	NmfModelFlat *model = write_header(flat, header);
 	write_factors(w_, h_, row_ids, col_ids, model);
 	write_history(loss_history_, seconds_history_, model);

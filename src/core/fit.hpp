@@ -194,12 +194,14 @@ class Fit
 // fell from before to now by less than tol times its value at the init.
 bool tol_converged(double before, double now, double initial, double tol) noexcept;
 
-// A model image's parts that every fit writes the same way: the options and
-// the summary into the header; W normalised (its columns sum to 1, H
-// compensating) with the factors ordered by weight, and the ids, into the
-// image write_header made; the loss history.
-void model_header_fields(const NmfcOptions &opt, const NmfcSummary &s,
-                         NmfModelFlat &header) noexcept;
+// A model image's parts that every fit writes the same way: the buffer's
+// check; the header of the shape, the options and the summary; W normalised (its columns sum to 1,
+// H compensating) with the factors ordered by weight, and the ids, into the image write_header
+// made; the loss history.
+void check_model_buffer(int64_t expected, const int64_t *row_ids, const int64_t *col_ids,
+                        const void *flat, size_t size);
+NmfModelFlat model_header(const NmfcOptions &opt, const NmfcSummary &s, int64_t rows, int64_t cols,
+                          int64_t nnz) noexcept;
 void write_factors(const Matrix &w, const Matrix &h, const int64_t *row_ids, const int64_t *col_ids,
                    NmfModelFlat *model);
 void write_history(const std::vector<double> &loss, const std::vector<double> &seconds,

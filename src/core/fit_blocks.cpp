@@ -394,21 +394,8 @@ void
 BlockFit::write_model(const double *w, const int64_t *row_ids, const int64_t *col_ids, void *flat,
                       size_t size) const
 {
-	const int64_t expected = model_size();
-	if (row_ids == nullptr || col_ids == nullptr || flat == nullptr)
-		throw InvalidArgument("model ids or buffer are missing");
-	if (expected < 0 || size != static_cast<uint64_t>(expected))
-		throw InvalidArgument(message("model buffer has ", size, " bytes, expected ", expected));
-	NmfModelFlat header;
-	std::memset(&header, 0, sizeof(header));
-	header.magic = NMF_MODEL_MAGIC;
-	header.version = NMF_MODEL_VERSION;
-	header.rows = whole_.rows;
-	header.cols = whole_.cols;
-	header.nnz = nnz_;
-	model_header_fields(p_.opt, summary(), header);
-	header.stop = NMF_STOP_NORMAL;
-	header.best_iteration = iterations_;
+	check_model_buffer(model_size(), row_ids, col_ids, flat, size);
+	NmfModelFlat header = model_header(p_.opt, summary(), whole_.rows, whole_.cols, nnz_);
 	NmfModelFlat *model = write_header(flat, header);
 	write_factors(Eigen::Map<const Matrix>(w, p_.opt.rank, whole_.rows), h_, row_ids, col_ids,
 	              model);

@@ -78,19 +78,6 @@ find_block(int64 fit, const char *name)
 	return NULL;
 }
 
-static bytea *
-doubles_bytea(const double *d, int64 count)
-{
-	Size len = (Size)count * sizeof(double);
-	bytea *out;
-
-	nmfpg_check_image_size((int64)len + VARHDRSZ, "a block's message");
-	out = palloc(len + VARHDRSZ);
-	SET_VARSIZE(out, len + VARHDRSZ);
-	memcpy(VARDATA(out), d, len);
-	return out;
-}
-
 /*
  * A block's answer to a round (start or step): its sums are kept until every
  * block of the fit this backend holds has its own; the last to finish
@@ -116,7 +103,7 @@ round_answer(Block *b, const double *sums)
 			reported += e->reported ? 1 : 0;
 		}
 	if (reported < held)
-		return doubles_bytea(NULL, 0);
+		return nmfpg_doubles_bytea(NULL, 0, "a block's message");
 	total = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	for (;;)
 	{
@@ -132,7 +119,7 @@ round_answer(Block *b, const double *sums)
 		nmfc_block_sums_add(total, next->sums, len);
 		next->reported = false;
 	}
-	return doubles_bytea(total, len);
+	return nmfpg_doubles_bytea(total, len, "a block's message");
 }
 
 /* A bytea argument of exactly count doubles (aligned: a copy). */
@@ -390,7 +377,8 @@ Datum
 nmf_dist_block_w(PG_FUNCTION_ARGS)
 {
 	Block *b = started_block(fcinfo);
-	bytea *out = doubles_bytea(nmfc_row_block_w(b->rows), b->rank * b->row_count);
+	bytea *out =
+	    nmfpg_doubles_bytea(nmfc_row_block_w(b->rows), b->rank * b->row_count, "a block's W");
 
 	nmfc_row_block_free(b->rows);
 	b->rows = NULL;

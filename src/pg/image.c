@@ -210,6 +210,20 @@ nmfpg_alloc_image(int64 size, const char *what)
 	return image;
 }
 
+bytea *
+nmfpg_doubles_bytea(const double *d, int64 count, const char *what)
+{
+	Size len = (Size)count * sizeof(double);
+	bytea *out;
+
+	nmfpg_check_image_size((int64)len + VARHDRSZ, what);
+	out = palloc(len + VARHDRSZ);
+	SET_VARSIZE(out, len + VARHDRSZ);
+	if (len > 0)
+		memcpy(VARDATA(out), d, len);
+	return out;
+}
+
 /* The glue's one way to a matrix view: the core's own builder of it. */
 NmfcMatrixView
 nmfpg_matrix_view(const NmfMatrixFlat *m)

@@ -200,19 +200,6 @@ bigint_array(const int64 *v, int64 n)
 	return construct_array(d, (int)n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
-static bytea *
-doubles_bytea(const double *v, int64 n)
-{
-	Size len = (Size)n * sizeof(double);
-	bytea *out;
-
-	nmfpg_check_image_size((int64)len + VARHDRSZ, "H");
-	out = palloc(len + VARHDRSZ);
-	SET_VARSIZE(out, len + VARHDRSZ);
-	memcpy(VARDATA(out), v, len);
-	return out;
-}
-
 /* The type of a column of source, or an error naming it. */
 static const char *
 column_type(Oid source, const char *column)
@@ -499,7 +486,8 @@ nmf_distributed(PG_FUNCTION_ARGS)
 					memcpy(w0 + i * opt.rank,
 					       w_init + index_of(row_ids, m, opened[b].row_ids[i]) * opt.rank,
 					       opt.rank * sizeof(double));
-				values[0] = PointerGetDatum(doubles_bytea(w0, opened[b].rows * opt.rank));
+				values[0] = PointerGetDatum(
+				    nmfpg_doubles_bytea(w0, opened[b].rows * opt.rank, "a block's initial W"));
 				values[1] = Int64GetDatum(anchors[b]);
 				if (SPI_execute_with_args(update, 2, types, values, NULL, false, 0) !=
 				        SPI_OK_UPDATE ||
@@ -523,7 +511,7 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	types[4] = BYTEAOID;
 	h = palloc_extended((opt.rank * n + opt.rank * opt.rank) * sizeof(double), MCXT_ALLOC_HUGE);
 	nmfc_block_fit_h_and_gram(fit, h);
-	values[4] = PointerGetDatum(doubles_bytea(h, opt.rank * n + opt.rank * opt.rank));
+	values[4] = PointerGetDatum(nmfpg_doubles_bytea(h, opt.rank * n + opt.rank * opt.rank, "H"));
 	length = nmfc_block_fit_sums_length(fit);
 	answers = round_of(&d,
 	                   psprintf("SELECT anchor, %s.nmf_dist_block_start($1, block, w0, $2, $3, $4, "
@@ -556,7 +544,7 @@ nmf_distributed(PG_FUNCTION_ARGS)
 
 			CHECK_FOR_INTERRUPTS();
 			nmfc_block_fit_h_and_gram(fit, h);
-			hb = doubles_bytea(h, opt.rank * n + opt.rank * opt.rank);
+			hb = nmfpg_doubles_bytea(h, opt.rank * n + opt.rank * opt.rank, "H");
 			values[1] = PointerGetDatum(hb);
 			if (SPI_execute_with_args(send_h, 3, types, values, NULL, false, 0) != SPI_OK_SELECT ||
 			    (int)SPI_processed != d.backends)

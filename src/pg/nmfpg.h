@@ -86,6 +86,8 @@ extern struct varlena *nmfpg_model_current(struct varlena *v, int sqlstate);
 extern const NmfModelFlat *nmfpg_model_arg(Datum d);
 extern NmfcMatrixView nmfpg_matrix_view(const NmfMatrixFlat *m);
 extern struct varlena *nmfpg_alloc_image(int64 size, const char *what);
+/* count doubles as a bytea (its size checked as an image's, `what` named) */
+extern bytea *nmfpg_doubles_bytea(const double *d, int64 count, const char *what);
 
 /* matrix_io.c: build a matrix value from triplets the caller owns (sorted in place). */
 extern struct varlena *nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count);

@@ -12,6 +12,7 @@ and stops the cluster. NMF_SKIP_CITUS=1 skips it, and says so.
 import os
 import re
 import subprocess
+import threading
 import time
 
 import psycopg2
@@ -90,3 +91,34 @@ def on_cluster(tap, body):
         body(tap, co, workers)
     finally:
         sh(["down", ports["CITUS_DIR"]], timeout=300)
+
+
+def in_background(co, sql):
+    """Runs sql on a new connection to the coordinator in a thread: (conn, thread,
+    out), out["code"] the SQLSTATE it ended with (None: it succeeded)."""
+    conn = psycopg2.connect(host=co.info.host, port=co.info.port, user="postgres", dbname="postgres")
+    conn.autocommit = True
+    out = {}
+
+    def go():
+        try:
+            run(conn, sql)
+            out["code"] = None
+        except psycopg2.Error as e:
+            out["code"] = e.pgcode
+            out["msg"] = (e.pgerror or str(e)).strip()
+    t = threading.Thread(target=go, daemon=True)
+    t.start()
+    return conn, t, out
+
+
+def kill_backends(worker, pattern, tries=50):
+    """Terminates the worker's backends running a query LIKE pattern, trying for
+    up to tries / 10 s; how many it killed."""
+    for _ in range(tries):
+        killed = one(worker, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE query LIKE '%s' AND pid <> pg_backend_pid()" % pattern)
+        if killed:
+            return killed
+        time.sleep(0.1)
+    return 0

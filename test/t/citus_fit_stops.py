@@ -9,14 +9,11 @@ with ../shared/citus/citus.sh; NMF_SKIP_CITUS=1 skips it, and says so).
 
 import os
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from citustest import on_cluster, one, run  # noqa: E402
+from citustest import in_background, kill_backends, on_cluster, one, run  # noqa: E402
 from nmftest import main  # noqa: E402
-
-import psycopg2  # noqa: E402
 
 
 def body(tap, co, workers):
@@ -24,20 +21,7 @@ def body(tap, co, workers):
                 "max_iter => 1000000)")
 
     def start():
-        conn = psycopg2.connect(host=co.info.host, port=co.info.port, user="postgres", dbname="postgres")
-        conn.autocommit = True
-        out = {}
-
-        def go():
-            try:
-                run(conn, long_fit)
-                out["code"] = None
-            except psycopg2.Error as e:
-                out["code"] = e.pgcode
-                out["msg"] = (e.pgerror or str(e)).strip()
-        t = threading.Thread(target=go, daemon=True)
-        t.start()
-        return conn, t, out
+        return in_background(co, long_fit)
 
     def busy_on_workers():
         return sum(one(w, "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%nmf_dist%' "
@@ -65,13 +49,7 @@ def body(tap, co, workers):
     with tap.case("a worker backend killed mid-fit stops the whole fit with an error, nothing left behind") as c:
         conn, t, out = start()
         time.sleep(2.0)
-        killed = 0
-        for _ in range(50):
-            killed = one(workers[0], "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                     "WHERE query LIKE '%nmf_dist%' AND pid <> pg_backend_pid()")
-            if killed:
-                break
-            time.sleep(0.1)
+        killed = kill_backends(workers[0], "%nmf_dist%")
         t.join(60)
         time.sleep(0.5)
         c.ok(killed > 0 and not t.is_alive() and out.get("code") is not None,
