@@ -3,7 +3,8 @@
 """nmf_distributed on Citus against nmf() on one node, side by side in one run.
 
 Starts a coordinator and two workers on this machine (../shared/citus/citus.sh,
-nmf installed and preloaded), and for each size in NMF_DIST_CELLS (default
+nmf installed and preloaded; NMF_DIST_WORKERS=4 adds two more with the same
+script's node setup), and for each size in NMF_DIST_CELLS (default
 1,000,000 and 10,000,000 cells; users x 20,000 items, ratings 1..5) makes a
 table distributed by user_id over NMF_DIST_SHARDS shards (default 8) and a
 plain copy on the coordinator; then, rank 20, tol 0:
@@ -33,6 +34,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), 
 CITUS_SH = os.path.join(ROOT, "..", "shared", "citus", "citus.sh")
 SIZES = [int(x) for x in os.environ.get("NMF_DIST_CELLS", "1000000,10000000").split(",")]
 SHARDS = int(os.environ.get("NMF_DIST_SHARDS", "8"))
+WORKERS = int(os.environ.get("NMF_DIST_WORKERS", "2"))
 ITEMS, RANK, ITERS = 20000, 20, 20
 
 
@@ -47,13 +49,26 @@ def main():
     subprocess.run(["bash", CITUS_SH, "build"], check=True, capture_output=True)
     up = subprocess.run(["bash", CITUS_SH, "up"], env=env, check=True, capture_output=True, text=True)
     ports = dict(re.findall(r"(\w+)=(\S+)", up.stdout))
+    extra = []
     try:
+        for k in range(3, WORKERS + 1):
+            # another worker, set up as citus.sh sets up its two
+            port = 20000 + (os.getpid() * 7 + k * 1009) % 30000
+            subprocess.run(["bash", "-c", '. "$0"; CITUS_DIR=$1 _citus_node_up worker$2 $3',
+                            CITUS_SH, ports["CITUS_DIR"], str(k), str(port)], env=env, check=True)
+            extra.append("%s/worker%d" % (ports["CITUS_DIR"], k))
+            c = psycopg2.connect(host="127.0.0.1", port=int(ports["CITUS_COORD_PORT"]), user="postgres",
+                                 dbname="postgres")
+            c.autocommit = True
+            q(c, "SELECT citus_add_node('127.0.0.1', %d)" % port)
+            c.close()
         co = psycopg2.connect(host="127.0.0.1", port=int(ports["CITUS_COORD_PORT"]), user="postgres",
                               dbname="postgres")
         co.autocommit = True
         notices = collections.deque()
         co.notices = notices
         q(co, "CREATE EXTENSION nmf")
+        print("%d workers, %d shards" % (WORKERS, SHARDS))
         print("| cells | nmf() s/iteration | nmf_distributed s/iteration | ratio | whole call s "
               "| max rel. diff W H | bytes to workers / iteration | bytes back / iteration |")
         print("|---|---|---|---|---|---|---|---|")
@@ -93,13 +108,16 @@ def main():
                 q(co, "RESET citus.log_remote_commands; RESET client_min_messages")
                 sent.append(sum(len(n) for n in notices if "issuing" in n))
             n = local[0]["cols"]
-            back = 2 * (1 + RANK * RANK + RANK * n) * 8  # one message per worker
+            back = WORKERS * (1 + RANK * RANK + RANK * n) * 8  # one message per worker
             ls, ds = local[0]["seconds"] / ITERS, dist[0]["seconds"] / ITERS
             print("| %s | %.4f | %.4f | %.2f | %.1f | %.1e | %d | %d |"
                   % (format(cells, ","), ls, ds, ds / ls, whole, diff, (sent[1] - sent[0]) // 2, back),
                   flush=True)
             q(co, "DROP TABLE r, rl")
     finally:
+        for d in extra:
+            subprocess.run(["runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", d,
+                            "-m", "fast", "-w", "stop"], capture_output=True)
         subprocess.run(["bash", CITUS_SH, "down", ports["CITUS_DIR"]], capture_output=True)
 
 
