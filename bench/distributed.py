@@ -54,7 +54,7 @@ def main():
         for k in range(3, WORKERS + 1):
             # another worker, set up as citus.sh sets up its two
             port = 20000 + (os.getpid() * 7 + k * 1009) % 30000
-            subprocess.run(["bash", "-c", '. "$0"; CITUS_DIR=$1 _citus_node_up worker$2 $3',
+            subprocess.run(["bash", "-c", '. "$1"; CITUS_DIR=$2 _citus_node_up worker$3 $4', "bash",
                             CITUS_SH, ports["CITUS_DIR"], str(k), str(port)], env=env, check=True)
             extra.append("%s/worker%d" % (ports["CITUS_DIR"], k))
             c = psycopg2.connect(host="127.0.0.1", port=int(ports["CITUS_COORD_PORT"]), user="postgres",
