@@ -56,24 +56,30 @@ extern "C"
 	}
 
 	void
-	nmfc_block_totals(const NmfcMatrixView *x, int64_t *nonzeros, double *sum,
-	                  double *sum_sq) noexcept
+	nmfc_block_totals(const NmfcMatrixView *x, int64_t *nonzeros, double *sums,
+	                  int64_t *col_counts) noexcept
 	{
 		*nonzeros = 0;
-		*sum = *sum_sq = 0.0;
+		sums[0] = sums[1] = 0.0;
+		sums[2] = x->nnz > 0 ? x->values[0] : 0.0;
+		sums[3] = sums[2];
+		std::fill(col_counts, col_counts + x->cols, int64_t{0});
 		for (int64_t q = 0; q < x->nnz; q++)
 		{
-			*nonzeros += x->values[q] != 0.0 ? 1 : 0;
-			*sum += x->values[q];
-			*sum_sq += x->values[q] * x->values[q];
+			const double v = x->values[q];
+			*nonzeros += v != 0.0 ? 1 : 0;
+			sums[0] += v;
+			sums[1] += v * v;
+			sums[2] = std::min(sums[2], v);
+			sums[3] = std::max(sums[3], v);
+			col_counts[x->col_idx[q]]++;
 		}
 	}
 
 	void
-	nmfc_block_sums_add(double *into, const double *message, int64_t length) noexcept
+	nmfc_row_block_combine(const NmfcRowBlock *block, double *into, const double *message) noexcept
 	{
-		for (int64_t k = 0; k < length; k++)
-			into[k] += message[k];
+		block->block.combine(into, message);
 	}
 
 	int64_t
@@ -135,6 +141,12 @@ extern "C"
 		return block->block.w().data();
 	}
 
+	const double *
+	nmfc_row_block_w_before(const NmfcRowBlock *block) noexcept
+	{
+		return block->block.w_before().data();
+	}
+
 	void
 	nmfc_row_block_free(NmfcRowBlock *block) noexcept
 	{
@@ -142,15 +154,16 @@ extern "C"
 	}
 
 	int
-	nmfc_block_fit_create(const NmfcWhole *whole, int64_t nnz, double sum, double x_norm_sq,
-	                      const NmfcOptions *opt, const NmfcInterrupts *intr, NmfcBlockFit **out,
-	                      NmfcError *err) noexcept
+	nmfc_block_fit_create(const NmfcWhole *whole, const NmfcTotals *totals, const NmfcOptions *opt,
+	                      const NmfcInterrupts *intr, NmfcBlockFit **out, NmfcError *err) noexcept
 	{
 		*require(out, "output") = nullptr;
 		return guarded(err, [&] {
-			*out = new NmfcBlockFit{nmf::blocks::BlockFit(whole_of(whole), nnz, sum, x_norm_sq,
-			                                              *require(opt, "options"),
-			                                              interrupts_or_none(intr))};
+			require(totals, "totals");
+			const nmf::blocks::Totals t{totals->nnz,   totals->sum,   totals->sum_sq,
+			                            totals->v_min, totals->v_max, totals->col_counts};
+			*out = new NmfcBlockFit{nmf::blocks::BlockFit(
+			    whole_of(whole), t, *require(opt, "options"), interrupts_or_none(intr))};
 		});
 	}
 

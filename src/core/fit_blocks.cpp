@@ -42,6 +42,8 @@ int64_t
 sums_length(const NmfcOptions &opt, int64_t cols) noexcept
 {
 	const int64_t r = opt.rank;
+	if (opt.missing == NMF_MISSING_IGNORE)
+		return 1 + r + 2 * r * cols;
 	return opt.loss == NMF_LOSS_KL ? 4 + r + r * r + r * cols : 1 + r * r + r * cols;
 }
 
@@ -66,8 +68,15 @@ resolved(const NmfcOptions &given, const Whole &whole)
 		            name(NMFC_OPT_loss, opt.loss), "'"));
 	if (opt.loss == NMF_LOSS_KL && opt.solver != NMF_SOLVER_MU)
 		throw InvalidArgument("loss 'kl' works only with solver 'mu'");
-	if (opt.missing != NMF_MISSING_ZERO)
-		throw InvalidArgument("the distributed fit takes absent cells as zeros (missing 'zero')");
+	if (opt.missing == NMF_MISSING_IGNORE &&
+	    (opt.solver != NMF_SOLVER_MU || opt.loss != NMF_LOSS_FROBENIUS))
+		throw InvalidArgument(
+		    "with missing 'ignore' the distributed fit runs solver 'mu' with loss "
+		    "'frobenius'");
+	if (Fit::reg_from_data(opt))
+		throw InvalidArgument("with missing 'ignore' the distributed fit needs a ridge: give reg "
+		                      "(the ridge per stored cell) or l2_w and l2_h; the ridge chosen from "
+		                      "the data by pilot fits is nmf()'s alone");
 	if (opt.bias || opt.feedback == NMF_FEEDBACK_IMPLICIT || opt.holdout > 0)
 		throw InvalidArgument("the distributed fit has no bias, implicit feedback or holdout");
 	if (opt.init != NMF_INIT_RANDOM)
@@ -176,10 +185,62 @@ RowBlock::kl_sums(double *out)
 	rest[0] = cross;
 }
 
+// missing 'ignore': the block's part of the loss, W's largest weight per
+// factor, and H's numerators and denominators over its cells (those of
+// solver mu's masked half, summed by rows here and by columns in nmf()).
+void
+RowBlock::masked_sums(double *out)
+{
+	const int64_t r = p_.opt.rank;
+	const int64_t n = p_.x.cols;
+	Eigen::Map<Eigen::VectorXd> w_max(out + 1, r);
+	Eigen::Map<Matrix> num(out + 1 + r, r, n);
+	Eigen::Map<Matrix> den(out + 1 + r + r * n, r, n);
+	w_max = w_.cols() > 0 ? Eigen::VectorXd(w_.rowwise().maxCoeff()) : Eigen::VectorXd::Zero(r);
+	num.setZero();
+	den.setZero();
+	double sse = 0.0;
+	for (int64_t i = 0; i < p_.x.rows; i++)
+	{
+		const double *wi = w_.data() + i * r;
+		for (int64_t q = p_.x.row_ptr[i]; q < p_.x.row_ptr[i + 1]; q++)
+		{
+			const int64_t j = p_.x.col_idx[q];
+			const double x = p_.x.values[q];
+			const double wh = dot(wi, h_.data() + j * r, r);
+			sse += (x - wh) * (x - wh);
+			double *nj = num.data() + j * r;
+			double *dj = den.data() + j * r;
+			for (int64_t t = 0; t < r; t++)
+			{
+				nj[t] += x * wi[t];
+				dj[t] += wh * wi[t];
+			}
+		}
+	}
+	out[0] = sse;
+}
+
+void
+RowBlock::combine(double *into, const double *message) const noexcept
+{
+	const int64_t r = p_.opt.rank;
+	const int64_t len = sums_length();
+	for (int64_t k = 0; k < len; k++)
+		into[k] =
+		    p_.masked() && k >= 1 && k <= r ? std::max(into[k], message[k]) : into[k] + message[k];
+}
+
 void
 RowBlock::start(const double *h, double *out)
 {
 	take_h(h);
+	if (p_.masked())
+	{
+		w_before_ = w_;
+		masked_sums(out);
+		return;
+	}
 	if (p_.opt.loss == NMF_LOSS_KL)
 	{
 		kl_sums(out);
@@ -193,6 +254,13 @@ void
 RowBlock::step(const double *h, double *out)
 {
 	take_h(h);
+	if (p_.masked())
+	{
+		w_before_ = w_;
+		solver::mu_masked_half(p_, half_w(p_), h_, w_, ws_);
+		masked_sums(out);
+		return;
+	}
 	if (p_.opt.loss == NMF_LOSS_KL)
 	{
 		solver::kl_half(p_, half_w(p_), h_, w_, ws_);
@@ -206,16 +274,16 @@ RowBlock::step(const double *h, double *out)
 	sums(cross, out);
 }
 
-BlockFit::BlockFit(const Whole &whole, int64_t nnz, double sum, double x_norm_sq,
-                   const NmfcOptions &given, const NmfcInterrupts &intr)
-    : whole_(whole), nnz_(nnz)
+BlockFit::BlockFit(const Whole &whole, const Totals &totals, const NmfcOptions &given,
+                   const NmfcInterrupts &intr)
+    : whole_(whole), nnz_(totals.nnz)
 {
 	p_.opt = resolved(given, whole);
 	p_.intr = intr;
 	p_.x.rows = whole.rows;
 	p_.x.cols = whole.cols;
 	p_.nonzeros = whole.nonzeros;
-	p_.x_norm_sq = x_norm_sq;
+	p_.x_norm_sq = totals.sum_sq;
 	const int64_t r = p_.opt.rank;
 	w_.resize(r, whole.rows);
 	h_.resize(r, whole.cols);
@@ -223,10 +291,23 @@ BlockFit::BlockFit(const Whole &whole, int64_t nnz, double sum, double x_norm_sq
 	gram_w_.resize(r, r);
 	products_.resize(r, whole.cols);
 	ws_ = Workspace(r, 0, whole.cols, lanes(p_.opt), 0);
-	// init 'random' as Fit's: the mean over all m n cells.
-	init::random(p_.opt.seed,
-	             sum / (static_cast<double>(whole.rows) * static_cast<double>(whole.cols)), intr,
-	             w_, h_);
+	// init 'random' as Fit's: the mean over the counted cells.
+	const double counted = masked()
+	                           ? static_cast<double>(totals.nnz)
+	                           : static_cast<double>(whole.rows) * static_cast<double>(whole.cols);
+	init::random(p_.opt.seed, counted > 0 ? totals.sum / counted : 0.0, intr, w_, h_);
+	if (masked())
+	{
+		if (totals.col_counts == nullptr)
+			throw InvalidArgument("missing 'ignore' needs the stored cells of each column");
+		col_counts_.assign(totals.col_counts, totals.col_counts + whole.cols);
+		v_min_ = totals.v_min;
+		v_max_ = totals.v_max;
+		if (v_max_ > 0)
+			weight_bound_ = Fit::kWeightBound * std::max(std::fabs(v_min_), std::fabs(v_max_));
+		w_max_.resize(r);
+		den_.resize(r, whole.cols);
+	}
 	// as Fit's: kl's loss takes a pass of its own (here the blocks' messages
 	// carry it every iteration; the history keeps nmf()'s cadence)
 	loss_every_ = p_.opt.loss_every > 0        ? p_.opt.loss_every
@@ -256,7 +337,17 @@ BlockFit::h_half(const Matrix &products, const Matrix &gram_w)
 {
 	const Half s = make_half(p_, nullptr, nullptr, nullptr, whole_.cols, whole_.rows, p_.opt.l1_h,
 	                         p_.opt.l2_h);
-	if (p_.opt.loss == NMF_LOSS_KL)
+	if (masked())
+	{
+		// solver mu's masked half from the blocks' numerators and denominators
+		const int64_t r = p_.opt.rank;
+		for (int64_t j = 0; j < whole_.cols; j++)
+			solver::multiply_update(
+			    h_.data() + j * r, products.data() + j * r, den_.data() + j * r, r, s.l1,
+			    s.l2 + s.reg * static_cast<double>(col_counts_[static_cast<size_t>(j)]));
+		gram_h_.noalias() = h_ * h_.transpose();
+	}
+	else if (p_.opt.loss == NMF_LOSS_KL)
 	{
 		// solver mu's KL half from the blocks' numerators and W's column sums
 		const int64_t r = p_.opt.rank;
@@ -288,15 +379,59 @@ BlockFit::round_loss(double cross) const
 	return frobenius_from_parts(p_.x_norm_sq, cross, gram_w_, gram_h_);
 }
 
-bool
-BlockFit::take(const double *const *messages, int64_t count)
+void
+BlockFit::record()
+{
+	loss_history_.push_back(loss_);
+	seconds_history_.push_back(seconds_);
+	recorded_ = iterations_;
+}
+
+void
+BlockFit::keep()
+{
+	kept_h_ = h_;
+	kept_loss_ = loss_;
+	kept_iteration_ = iterations_;
+	kept_w_max_ = w_max_;
+}
+
+void
+BlockFit::guard()
+{
+	const double product = (w_max_.array() * h_.rowwise().maxCoeff().array()).maxCoeff();
+	if (!std::isfinite(loss_) || (weight_bound_ > 0 && !(product <= weight_bound_)))
+	{
+		stop_ = NMF_STOP_DIVERGED;
+		done_ = true;
+		return;
+	}
+	keep();
+}
+
+void
+BlockFit::add_messages(const double *const *messages, int64_t count, double &cross)
 {
 	const int64_t r = p_.opt.rank;
 	const int64_t n = whole_.cols;
-	const bool kl = p_.opt.loss == NMF_LOSS_KL;
-	double cross = 0.0;
+	cross = 0.0;
 	gram_w_.setZero();
 	products_.setZero();
+	if (masked())
+	{
+		den_.setZero();
+		w_max_.setZero();
+		for (int64_t b = 0; b < count; b++)
+		{
+			const double *msg = messages[b];
+			cross += msg[0];
+			w_max_ = w_max_.cwiseMax(Eigen::Map<const Eigen::VectorXd>(msg + 1, r));
+			products_ += Eigen::Map<const Matrix>(msg + 1 + r, r, n);
+			den_ += Eigen::Map<const Matrix>(msg + 1 + r + r * n, r, n);
+		}
+		return;
+	}
+	const bool kl = p_.opt.loss == NMF_LOSS_KL;
 	kl_sums_ = {0.0, 0.0, 0.0};
 	w_sums_.setZero();
 	for (int64_t b = 0; b < count; b++)
@@ -313,39 +448,49 @@ BlockFit::take(const double *const *messages, int64_t count)
 		gram_w_ += Eigen::Map<const Matrix>(msg + 1, r, r);
 		products_ += Eigen::Map<const Matrix>(msg + 1 + r * r, r, n);
 	}
+}
+
+// Fit::step's order: the loss, the guard (masked), the stopping rule; when
+// done the last loss recorded and a guarded fit's kept iterate restored.
+bool
+BlockFit::take(const double *const *messages, int64_t count)
+{
+	const bool kl = p_.opt.loss == NMF_LOSS_KL;
+	double cross = 0.0;
+	add_messages(messages, count, cross);
 	if (!started_)
 	{
 		started_ = true;
 		gram_h_.noalias() = h_ * h_.transpose();
-		// frobenius: <W, V H^T> is <H, W^T V>; kl's messages carry it
+		// frobenius: <W, V H^T> is <H, W^T V>; kl's messages carry it; masked: the loss itself
 		loss_ = initial_loss_ = check_loss_ =
-		    round_loss(kl ? cross : (h_.array() * products_.array()).sum());
+		    masked() ? cross : round_loss(kl ? cross : (h_.array() * products_.array()).sum());
 		frobenius_ = kl ? frobenius_from_parts(p_.x_norm_sq, cross, gram_w_, gram_h_) : loss_;
 		if (!std::isfinite(loss_))
 			throw InvalidArgument(
 			    "the loss of the initial factors is not finite: values are too large");
+		if (masked())
+			keep();
 		done_ = p_.opt.max_iter == 0;
 		// The initial W is the blocks' now.
-		w_.resize(r, 0);
+		w_.resize(p_.opt.rank, 0);
 		if (!done_)
 			h_half(products_, gram_w_);
 		return done_;
 	}
 	seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count();
 	iterations_++;
-	loss_ = round_loss(cross);
+	loss_ = masked() ? cross : round_loss(cross);
 	frobenius_ = kl ? frobenius_from_parts(p_.x_norm_sq, cross, gram_w_, gram_h_) : loss_;
-	if (!std::isfinite(loss_))
+	if (!std::isfinite(loss_) && !masked())
 		throw InvalidArgument("the loss is no longer finite: values are too large");
-	if (iterations_ % loss_every_ == 0)
-	{
-		loss_history_.push_back(loss_);
-		seconds_history_.push_back(seconds_);
-		recorded_ = iterations_;
-	}
-	if (loss_ == 0.0)
+	if (std::isfinite(loss_) && iterations_ % loss_every_ == 0)
+		record();
+	if (masked())
+		guard();
+	if (!done_ && loss_ == 0.0)
 		converged_ = done_ = true;
-	else if (p_.opt.tol > 0 && iterations_ % check_every_ == 0)
+	else if (!done_ && p_.opt.tol > 0 && iterations_ % check_every_ == 0)
 	{
 		const double before = check_loss_;
 		check_loss_ = loss_;
@@ -354,15 +499,19 @@ BlockFit::take(const double *const *messages, int64_t count)
 	if (iterations_ >= p_.opt.max_iter ||
 	    (p_.opt.max_seconds > 0 && seconds_ >= p_.opt.max_seconds))
 		done_ = true;
-	if (done_ && recorded_ != iterations_)
+	if (done_)
 	{
-		loss_history_.push_back(loss_);
-		seconds_history_.push_back(seconds_);
-		recorded_ = iterations_;
+		if (recorded_ != iterations_ && std::isfinite(loss_))
+			record();
+		if (masked())
+		{
+			h_ = kept_h_;
+			loss_ = frobenius_ = kept_loss_;
+		}
+		return true;
 	}
-	if (!done_)
-		h_half(products_, gram_w_);
-	return done_;
+	h_half(products_, gram_w_);
+	return false;
 }
 
 NmfcSummary
@@ -378,7 +527,11 @@ BlockFit::summary() const noexcept
 	s.history_len = static_cast<int64_t>(loss_history_.size());
 	s.loss_every = loss_every_;
 	s.reg = p_.opt.reg;
-	s.best_iteration = iterations_;
+	s.best_iteration = masked() ? kept_iteration_ : iterations_;
+	s.diverged = stop_ == NMF_STOP_DIVERGED ? 1 : 0;
+	s.weight_bound = weight_bound_;
+	if (masked() && kept_w_max_.size() > 0)
+		s.max_product = (kept_w_max_.array() * h_.rowwise().maxCoeff().array()).maxCoeff();
 	s.holdout_rmse = std::numeric_limits<double>::quiet_NaN();
 	return s;
 }
@@ -396,6 +549,12 @@ BlockFit::write_model(const double *w, const int64_t *row_ids, const int64_t *co
 {
 	check_model_buffer(model_size(), row_ids, col_ids, flat, size);
 	NmfModelFlat header = model_header(p_.opt, summary(), whole_.rows, whole_.cols, nnz_);
+	header.stop = stop_;
+	if (masked())
+	{
+		header.v_min = v_min_;
+		header.v_max = v_max_;
+	}
 	NmfModelFlat *model = write_header(flat, header);
 	write_factors(Eigen::Map<const Matrix>(w, p_.opt.rank, whole_.rows), h_, row_ids, col_ids,
 	              model);

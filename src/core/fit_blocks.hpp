@@ -36,14 +36,27 @@ struct Whole
 	int64_t rows = 0, cols = 0, nonzeros = 0;
 };
 
-// A block's message, sums_length doubles. Loss frobenius: <W, V H^T> (0
+// What the blocks tell of V's stored cells when they open, added up.
+struct Totals
+{
+	int64_t nnz = 0;
+	double sum = 0.0, sum_sq = 0.0;
+	double v_min = 0.0, v_max = 0.0;
+	const int64_t *col_counts = nullptr; // stored cells per column: missing 'ignore' only
+};
+
+// A block's message, sums_length doubles. missing 'ignore' (solver mu): the
+// block's sum of (v - (W H)_ij)^2 over its cells, W's largest weight per
+// factor (r), then H's numerators sum_i v_ij w_i and denominators
+// sum_i (W H)_ij w_i over the column's stored cells (r x n each). Loss frobenius: <W, V H^T> (0
 // before the first iteration), W^T W (r x r), W^T V (r x n). Loss kl: the
 // three kl_cell_sums and W's column sums (r), then as frobenius's but with
 // H's numerators sum_i w_i v_ij / (W H)_ij (r x n) for W^T V.
 int64_t sums_length(const NmfcOptions &opt, int64_t cols) noexcept;
 
 // The options resolved, or InvalidArgument naming what the blocks cannot run:
-// solvers hals and mu with loss frobenius, mu with kl; missing 'zero'.
+// solvers hals and mu with loss frobenius, mu with kl; missing 'zero'; and
+// mu, frobenius with missing 'ignore' and a ridge given (reg, l1 or l2).
 NmfcOptions resolved(const NmfcOptions &given, const Whole &whole);
 
 class RowBlock
@@ -60,11 +73,20 @@ class RowBlock
 	// h + j r, then H H^T); then each iteration's, after W's half from H.
 	void start(const double *h, double *out);
 	void step(const double *h, double *out);
+	// missing 'ignore': W as it was before the last step (a diverged fit's kept W).
+	const Matrix &
+	w_before() const noexcept
+	{
+		return w_before_;
+	}
 	int64_t
 	sums_length() const noexcept
 	{
 		return blocks::sums_length(p_.opt, p_.x.cols);
 	}
+	// into <- into combined with another block's message: the sums added,
+	// the largest weights (missing 'ignore') their maximum.
+	void combine(double *into, const double *message) const noexcept;
 	const Matrix &
 	w() const noexcept
 	{
@@ -75,21 +97,21 @@ class RowBlock
 	void take_h(const double *h);
 	void sums(double cross, double *out);
 	void kl_sums(double *out);
+	void masked_sums(double *out);
 
 	std::vector<int64_t> row_ptr_;
 	std::vector<int32_t> col_idx_;
 	std::vector<double> values_;
 	Problem p_;
 	Whole whole_;
-	Matrix w_, h_, gram_h_;
+	Matrix w_, h_, gram_h_, w_before_;
 	Workspace ws_;
 };
 
 class BlockFit
 {
   public:
-	// V's shape, its stored cells, the sum and the squared norm of its values.
-	BlockFit(const Whole &whole, int64_t nnz, double sum, double x_norm_sq, const NmfcOptions &opt,
+	BlockFit(const Whole &whole, const Totals &totals, const NmfcOptions &opt,
 	         const NmfcInterrupts &intr);
 	// Bytes the block fit holds (W's start, H, the blocks' sums, the scratch, the history);
 	// saturates.
@@ -131,6 +153,16 @@ class BlockFit
 	void h_half(const Matrix &products, const Matrix &gram_w);
 	// The loss of the round's messages (summed into the members below).
 	double round_loss(double cross) const;
+	// missing 'ignore': Fit's guard: stop on weights past the bound, else keep the iterate.
+	void guard();
+	void keep();
+	void record();
+	void add_messages(const double *const *messages, int64_t count, double &cross);
+	bool
+	masked() const noexcept
+	{
+		return p_.opt.missing == NMF_MISSING_IGNORE;
+	}
 
 	static constexpr int32_t kCheckEvery = 10; // as Fit's
 	Problem p_;
@@ -140,6 +172,14 @@ class BlockFit
 	std::array<double, 3> kl_sums_{};
 	Eigen::VectorXd w_sums_;
 	double frobenius_ = 0.0; // ||V - W H||^2 when done (kl: from the last round's parts)
+	// missing 'ignore'
+	std::vector<int64_t> col_counts_;
+	double v_min_ = 0.0, v_max_ = 0.0, weight_bound_ = 0.0, w_max_product_ = 0.0;
+	Eigen::VectorXd w_max_, kept_w_max_;
+	Matrix den_, kept_h_;
+	double kept_loss_ = 0.0;
+	int32_t kept_iteration_ = 0;
+	int32_t stop_ = NMF_STOP_NORMAL;
 	Workspace ws_;
 	bool started_ = false, done_ = false, converged_ = false;
 	int32_t iterations_ = 0, loss_every_ = 1, check_every_ = kCheckEvery, recorded_ = 0;

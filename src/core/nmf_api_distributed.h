@@ -59,13 +59,30 @@ extern "C"
 	int nmfc_options_unpack(const int64_t *words, int64_t count, NmfcOptions *opt,
 	                        NmfcError *err) NMFC_NOEXCEPT;
 
-	/* A block's share of V's totals: its nonzero cells, the sum and the squared norm of its values.
-	 */
-	void nmfc_block_totals(const NmfcMatrixView *x, int64_t *nonzeros, double *sum,
-	                       double *sum_sq) NMFC_NOEXCEPT;
+	/* What the blocks tell of V's stored cells, added up (col_counts: per column, missing
+	 * 'ignore'). */
+	typedef struct NmfcTotals
+	{
+		int64_t nnz;
+		double sum, sum_sq, v_min, v_max;
+		const int64_t *col_counts;
+	} NmfcTotals;
 
-	/* into += message (length doubles): blocks' messages summed where they are. */
-	void nmfc_block_sums_add(double *into, const double *message, int64_t length) NMFC_NOEXCEPT;
+	/*
+	 * A block's share of them: its nonzero cells; sums[0..3] the sum, the
+	 * squared norm, the least and the largest of its values; col_counts
+	 * (x->cols) its stored cells per column.
+	 */
+	void nmfc_block_totals(const NmfcMatrixView *x, int64_t *nonzeros, double *sums,
+	                       int64_t *col_counts) NMFC_NOEXCEPT;
+
+	/*
+	 * into <- into combined with message (both nmfc_row_block_sums_length
+	 * doubles): the sums added, the largest weights their maximum. How the
+	 * blocks of one server answer as one.
+	 */
+	void nmfc_row_block_combine(const NmfcRowBlock *block, double *into,
+	                            const double *message) NMFC_NOEXCEPT;
 
 	/*
 	 * A block of V's rows x (its columns named by x->col_ids, each among
@@ -90,12 +107,13 @@ extern "C"
 	                         NmfcError *err) NMFC_NOEXCEPT;
 	int nmfc_row_block_step(NmfcRowBlock *block, const double *h_and_gram, double *out,
 	                        NmfcError *err) NMFC_NOEXCEPT;
-	/* The block's rows of W (r x its rows). */
+	/* The block's rows of W (r x its rows); before its last step: a diverged fit's kept W. */
+	const double *nmfc_row_block_w_before(const NmfcRowBlock *block) NMFC_NOEXCEPT;
 	const double *nmfc_row_block_w(const NmfcRowBlock *block) NMFC_NOEXCEPT;
 	void nmfc_row_block_free(NmfcRowBlock *block) NMFC_NOEXCEPT;
 
 	/* The fit of V (whole; nnz stored cells, their sum and squared norm) by its blocks. */
-	int nmfc_block_fit_create(const NmfcWhole *whole, int64_t nnz, double sum, double x_norm_sq,
+	int nmfc_block_fit_create(const NmfcWhole *whole, const NmfcTotals *totals,
 	                          const NmfcOptions *opt, const NmfcInterrupts *intr,
 	                          NmfcBlockFit **out, NmfcError *err) NMFC_NOEXCEPT;
 	/* The initial W (r x rows), before the first take. */

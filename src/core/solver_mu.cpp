@@ -39,9 +39,6 @@ multiply_update(double *f, const double *num, const double *den, int64_t n, doub
 	}
 }
 
-namespace
-{
-
 // The masked half: line k's numerator sum v o_i and denominator
 // sum (o_i . f_k) o_i over its stored cells. Lines are independent: blocks of
 // them run on ws.threads lanes.
@@ -55,8 +52,6 @@ mu_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, 
 		multiply_update(fk, num, den, r, s.l1, line_l2(s, k));
 	    });
 }
-
-} // namespace
 
 double
 mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other, Matrix &f,

@@ -300,6 +300,9 @@ double implicit_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 double mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other,
                Matrix &f, Matrix &gram_f, Workspace &ws, const Matrix *products = nullptr);
 
+// Solver mu's half-step over the stored cells only (missing = 'ignore').
+void mu_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws);
+
 // Coordinate-descent half-step of solver hals with absent cells as zeros,
 // the same contract as mu_half.
 double hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other,

@@ -116,7 +116,7 @@ round_answer(Block *b, const double *sums)
 				next = e;
 		if (next == NULL)
 			break;
-		nmfc_block_sums_add(total, next->sums, len);
+		nmfc_row_block_combine(next->rows, total, next->sums);
 		next->reported = false;
 	}
 	return nmfpg_doubles_bytea(total, len, "a block's message");
@@ -180,7 +180,8 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 	NmfcMatrixView x;
 	Block *b;
 	int64 info[6];
-	double totals[2];
+	double totals[4];
+	int64 *counts;
 	bytea *out;
 	Size len;
 	char *p;
@@ -241,11 +242,12 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 	info[0] = x.rows;
 	info[1] = x.cols;
 	info[2] = x.nnz;
-	nmfc_block_totals(&x, &info[3], &totals[0], &totals[1]);
+	counts = palloc(Max(x.cols, 1) * sizeof(int64));
+	nmfc_block_totals(&x, &info[3], totals, counts);
 	/* the backend that holds the block: H goes once to each */
 	info[4] = (int64)GetSystemIdentifier();
 	info[5] = MyProcPid;
-	len = sizeof(info) + sizeof(totals) + (x.rows + x.cols) * sizeof(int64);
+	len = sizeof(info) + sizeof(totals) + (x.rows + 2 * x.cols) * sizeof(int64);
 	out = palloc(len + VARHDRSZ);
 	SET_VARSIZE(out, len + VARHDRSZ);
 	p = VARDATA(out);
@@ -255,7 +257,10 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 	if (x.rows > 0)
 		memcpy(p, x.row_ids, x.rows * sizeof(int64));
 	if (x.cols > 0)
+	{
 		memcpy(p + x.rows * sizeof(int64), x.col_ids, x.cols * sizeof(int64));
+		memcpy(p + (x.rows + x.cols) * sizeof(int64), counts, x.cols * sizeof(int64));
+	}
 	PG_RETURN_BYTEA_P(out);
 }
 
@@ -372,13 +377,17 @@ nmf_dist_block_step(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(round_answer(b, out));
 }
 
-/* The block's rows of W (r x its rows), its last call: the block is freed. */
+/*
+ * The block's rows of W (r x its rows; before: as they were before the last
+ * step, a diverged fit's), its last call: the block is freed.
+ */
 Datum
 nmf_dist_block_w(PG_FUNCTION_ARGS)
 {
 	Block *b = started_block(fcinfo);
-	bytea *out =
-	    nmfpg_doubles_bytea(nmfc_row_block_w(b->rows), b->rank * b->row_count, "a block's W");
+	bytea *out = nmfpg_doubles_bytea(PG_GETARG_BOOL(2) ? nmfc_row_block_w_before(b->rows)
+	                                                   : nmfc_row_block_w(b->rows),
+	                                 b->rank * b->row_count, "a block's W");
 
 	nmfc_row_block_free(b->rows);
 	b->rows = NULL;

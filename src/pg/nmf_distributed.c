@@ -33,6 +33,7 @@
 #include "nmfpg.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/float.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -44,8 +45,8 @@ typedef struct Opened
 {
 	int64 rows, cols, nnz, nonzeros;
 	int64 server, backend; /* where it is held */
-	double sum, sum_sq;
-	const int64 *row_ids, *col_ids;
+	double sum, sum_sq, v_min, v_max;
+	const int64 *row_ids, *col_ids, *col_counts;
 } Opened;
 
 typedef struct Driver
@@ -148,7 +149,7 @@ opened_of(bytea *a, int b)
 	Opened o;
 	int64 *ids;
 	int64 info[6];
-	double totals[2];
+	double totals[4];
 
 	if (len < sizeof(info) + sizeof(totals))
 		elog(ERROR, "nmf_distributed: block %d's answer to open is too short", b);
@@ -162,14 +163,17 @@ opened_of(bytea *a, int b)
 	o.backend = info[5];
 	o.sum = totals[0];
 	o.sum_sq = totals[1];
+	o.v_min = totals[2];
+	o.v_max = totals[3];
 	if (o.rows < 0 || o.cols < 0 ||
-	    len != sizeof(info) + sizeof(totals) + (Size)(o.rows + o.cols) * sizeof(int64))
+	    len != sizeof(info) + sizeof(totals) + (Size)(o.rows + 2 * o.cols) * sizeof(int64))
 		elog(ERROR, "nmf_distributed: block %d's answer to open has the wrong size", b);
 	/* copies: the answer goes with its round */
-	ids = palloc_extended(Max(o.rows + o.cols, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	memcpy(ids, p + sizeof(info) + sizeof(totals), (o.rows + o.cols) * sizeof(int64));
+	ids = palloc_extended(Max(o.rows + 2 * o.cols, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	memcpy(ids, p + sizeof(info) + sizeof(totals), (o.rows + 2 * o.cols) * sizeof(int64));
 	o.row_ids = ids;
 	o.col_ids = ids + o.rows;
+	o.col_counts = o.col_ids + o.cols;
 	return o;
 }
 
@@ -337,7 +341,10 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	bytea **answers;
 	int64 m = 0, n = 0, all = 0, nnz = 0, *row_ids, *col_ids, words[NMFC_OPT_COUNT];
 	NmfcWhole whole = {0, 0, 0};
-	double sum = 0.0, sum_sq = 0.0, *w, *h;
+	double sum = 0.0, sum_sq = 0.0, v_min = get_float8_infinity(), v_max = -get_float8_infinity(),
+	       *w, *h;
+	int64 *col_counts;
+	NmfcTotals totals;
 	NmfpgHolder *holder;
 	NmfcBlockFit *fit = NULL;
 	NmfcSummary summary;
@@ -396,6 +403,11 @@ nmf_distributed(PG_FUNCTION_ARGS)
 		whole.nonzeros += opened[b].nonzeros;
 		sum += opened[b].sum;
 		sum_sq += opened[b].sum_sq;
+		if (opened[b].nnz > 0)
+		{
+			v_min = Min(v_min, opened[b].v_min);
+			v_max = Max(v_max, opened[b].v_max);
+		}
 	}
 	if (m == 0)
 	{
@@ -463,7 +475,18 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	                       opt.rank * m * (int64)sizeof(double),
 	                   "nmf_distributed (H, the blocks' sums and W)");
 	holder = nmfpg_holder(block_fit_release);
-	nmfpg_raise(nmfc_block_fit_create(&whole, nnz, sum, sum_sq, &opt, &intr, &fit, &err), &err,
+	/* each column's stored cells (missing 'ignore' weighs its ridge by them) */
+	col_counts = palloc0(Max(n, 1) * sizeof(int64));
+	for (int b = 0; b < d.count; b++)
+		for (int64 c = 0; c < opened[b].cols; c++)
+			col_counts[index_of(col_ids, n, opened[b].col_ids[c])] += opened[b].col_counts[c];
+	totals.nnz = nnz;
+	totals.sum = sum;
+	totals.sum_sq = sum_sq;
+	totals.v_min = v_min;
+	totals.v_max = v_max;
+	totals.col_counts = col_counts;
+	nmfpg_raise(nmfc_block_fit_create(&whole, &totals, &opt, &intr, &fit, &err), &err,
 	            ERRCODE_INVALID_PARAMETER_VALUE);
 	holder->handle = fit;
 	nmfpg_progress_begin(nmfc_solver_name(opt.solver), m, n, opt.rank, opt.max_iter);
@@ -563,12 +586,16 @@ nmf_distributed(PG_FUNCTION_ARGS)
 		}
 	}
 
-	/* W: each block's rows, put in place */
-	answers = round_of(&d,
-	                   psprintf("SELECT anchor, %s.nmf_dist_block_w($1, block) FROM %s ORDER BY "
-	                            "anchor",
-	                            d.ext, d.blocks),
-	                   1, types, values);
+	/* W: each block's rows (those kept, when a masked fit diverged), put in place */
+	nmfc_block_fit_summary(fit, &summary);
+	types[1] = BOOLOID;
+	values[1] = BoolGetDatum(summary.diverged != 0);
+	answers =
+	    round_of(&d,
+	             psprintf("SELECT anchor, %s.nmf_dist_block_w($1, block, $2) FROM %s ORDER BY "
+	                      "anchor",
+	                      d.ext, d.blocks),
+	             2, types, values);
 	w = palloc_extended(Max(m, 1) * opt.rank * sizeof(double), MCXT_ALLOC_HUGE);
 	for (int b = 0; b < d.count; b++)
 	{

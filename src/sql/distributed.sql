@@ -347,7 +347,7 @@ CREATE OR REPLACE FUNCTION nmf_dist_block_step(fit bigint, name text)
 	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION nmf_dist_block_step(bigint, text) IS
 	'nmf_distributed: a block''s W half from the session''s H and H H^T; its sums';
-CREATE OR REPLACE FUNCTION nmf_dist_block_w(fit bigint, name text)
+CREATE OR REPLACE FUNCTION nmf_dist_block_w(fit bigint, name text, before boolean)
 	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
-COMMENT ON FUNCTION nmf_dist_block_w(bigint, text) IS
-	'nmf_distributed: a block''s rows of W; the block is freed';
+COMMENT ON FUNCTION nmf_dist_block_w(bigint, text, boolean) IS
+	'nmf_distributed: a block''s rows of W (before: as they were before the last step); the block is freed';

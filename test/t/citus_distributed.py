@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: PostgreSQL
 """nmf_distributed on Citus returns nmf()'s model of the same cells (one
-block per shard, each kept in memory on its worker): hals and mu, with
-penalties and the stopping rule, to 1e-9 relative on W H, usable by the
+block per shard, each kept in memory on its worker): hals and mu, KL,
+missing 'ignore' (also when it diverges), with penalties and the stopping
+rule, to 1e-9 relative on W H, usable by the
 apply functions; shards without rows and an integer row id work; a cancel
 and a killed worker backend stop the whole fit with nothing left behind,
 and the session fits again.
@@ -45,12 +46,29 @@ def body(tap, co, workers):
              ("mu", "4, solver => 'mu', max_iter => 40, tol => 0"),
              ("hals with l1, l2, reg and tol", "3, l1_w => 0.1, l2_h => 0.5, reg => 0.01, tol => 1e-3"),
              ("mu, loss kl, with l2 and tol", "4, loss => 'kl', l2_h => 0.1, tol => 1e-3"),
+             ("mu, missing 'ignore', reg", "4, solver => 'mu', missing => 'ignore', reg => 0.05, tol => 1e-3"),
              ("mu with one inner update and loss_every 3",
               "3, solver => 'mu', inner_updates => 1, loss_every => 3, max_iter => 60")]
     for name, options in cases:
         with tap.case("%s: the distributed model is nmf()'s to 1e-9" % name) as c:
             d = same_fit(co, "ratings", "ratings_local", options)
             c.ok(d is not None and d <= 1e-9, "max relative difference of W H: %r" % d)
+
+    with tap.case("mu, missing 'ignore', no ridge: the fit diverges and keeps the last iterate within "
+                  "the bound, as nmf() does") as c:
+        # few cells a row: without a ridge the weights grow past the bound (iteration 61 here)
+        run(co, "CREATE TABLE sparse (user_id bigint, item_id bigint, rating float8)")
+        run(co, "SELECT create_distributed_table('sparse', 'user_id')")
+        run(co, "INSERT INTO sparse SELECT u, i, (hashint4(u * 1000 + i) & 3) + 1 FROM generate_series(1, 400) u, "
+                "generate_series(1, 120) i WHERE (hashint4(u * 7 + i * 100003) & 31) < 2 OR i = u % 120")
+        run(co, "CREATE TABLE sparse_local AS SELECT * FROM sparse")
+        options = "6, solver => 'mu', missing => 'ignore', reg => 0, max_iter => 3000, tol => 0"
+        d = same_fit(co, "sparse", "sparse_local", options)
+        c.ok(d is not None and d <= 1e-9, "max relative difference of W H: %r" % d)
+        info = one(co, "SELECT nmf_info(nmf_distributed('sparse', 'user_id', 'item_id', 'rating', %s))" % options)
+        c.ok(info["stop"] == "diverged" and info["best_iteration"] < info["iterations"],
+             "stop %r, best iteration %r of %r" % (info["stop"], info["best_iteration"], info["iterations"]))
+        run(co, "DROP TABLE sparse, sparse_local")
 
     with tap.case("the model carries nmf()'s summary and serves nmf_recommend and nmf_score") as c:
         run(co, "CREATE TABLE dm AS SELECT nmf_distributed('ratings', 'user_id', 'item_id', 'rating', 4,"
@@ -85,7 +103,7 @@ def body(tap, co, workers):
         run(co, "DROP TABLE few, few_local")
 
     with tap.case("refused with their SQLSTATE and nothing left behind: another distribution column, "
-                  "missing 'ignore'") as c:
+                  "missing 'ignore' with hals") as c:
         codes = []
         for q in ("SELECT nmf_distributed('ratings', 'item_id', 'user_id', 'rating', 2)",
                   "SELECT nmf_distributed('ratings', 'user_id', 'item_id', 'rating', 2, missing => 'ignore')"):

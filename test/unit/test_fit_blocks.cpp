@@ -40,21 +40,19 @@ product(const Image &model)
 	return w * h;
 }
 
-// The blocks' fit of v, driven as the glue drives it; returns the model.
+// The blocks' fit of v, driven as the glue drives it (blocks 0 and 1, held by
+// one server, answer as one message when paired); returns the model.
 Image
 fit_by_blocks(const Eigen::MatrixXd &v, const Image &whole_matrix, const NmfcOptions &opt,
-              int parts, NmfcSummary *summary)
+              int parts, NmfcSummary *summary, bool paired = false)
 {
 	const NmfcMatrixView all = nmf_test::view_of(whole_matrix);
 	nmf::blocks::Whole whole{all.rows, all.cols, 0};
-	double sum = 0, sq = 0;
-	for (int64_t q = 0; q < all.nnz; q++)
-	{
-		whole.nonzeros += all.values[q] != 0 ? 1 : 0;
-		sum += all.values[q];
-		sq += all.values[q] * all.values[q];
-	}
-	nmf::blocks::BlockFit fit(whole, all.nnz, sum, sq, opt, NmfcInterrupts{});
+	std::vector<int64_t> counts(static_cast<size_t>(all.cols));
+	double sums[4];
+	nmfc_block_totals(&all, &whole.nonzeros, sums, counts.data());
+	const nmf::blocks::Totals totals{all.nnz, sums[0], sums[1], sums[2], sums[3], counts.data()};
+	nmf::blocks::BlockFit fit(whole, totals, opt, NmfcInterrupts{});
 	const int64_t r = opt.rank;
 	const std::vector<Image> images = split_rows(v, parts);
 	std::vector<std::unique_ptr<nmf::blocks::RowBlock>> blocks;
@@ -74,20 +72,34 @@ fit_by_blocks(const Eigen::MatrixXd &v, const Image &whole_matrix, const NmfcOpt
 		blocks.back()->start(h.data(), msgs[static_cast<size_t>(b)].data());
 		ptrs.push_back(msgs[static_cast<size_t>(b)].data());
 	}
-	bool done = fit.take(ptrs.data(), parts);
+	// blocks 0 and 1 on one server: one message, in slot 0
+	std::vector<double> pair(msgs[0].size());
+	auto take = [&] {
+		if (!paired || parts < 2)
+			return fit.take(ptrs.data(), parts);
+		std::fill(pair.begin(), pair.end(), 0.0);
+		blocks[0]->combine(pair.data(), msgs[0].data());
+		blocks[0]->combine(pair.data(), msgs[1].data());
+		std::vector<const double *> two{pair.data()};
+		two.insert(two.end(), ptrs.begin() + 2, ptrs.end());
+		return fit.take(two.data(), static_cast<int64_t>(two.size()));
+	};
+	bool done = take();
 	while (!done)
 	{
 		fit.h_message(h.data());
 		for (int b = 0; b < parts; b++)
 			blocks[static_cast<size_t>(b)]->step(h.data(), msgs[static_cast<size_t>(b)].data());
-		done = fit.take(ptrs.data(), parts);
+		done = take();
 	}
 	Eigen::MatrixXd w(r, all.rows);
 	for (int b = 0; b < parts; b++)
 	{
 		const NmfcMatrixView x = nmf_test::view_of(images[static_cast<size_t>(b)]);
 		for (int64_t i = 0; i < x.rows; i++)
-			w.col(x.row_ids[i]) = blocks[static_cast<size_t>(b)]->w().col(i);
+			w.col(x.row_ids[i]) = fit.summary().diverged
+			                          ? blocks[static_cast<size_t>(b)]->w_before().col(i)
+			                          : blocks[static_cast<size_t>(b)]->w().col(i);
 	}
 	Image model(static_cast<size_t>(fit.model_size()));
 	fit.write_model(w.data(), all.row_ids, all.col_ids, model.data(), model.size());
@@ -101,19 +113,23 @@ namespace
 {
 
 void
-expect_same_model(const NmfcOptions &opt, int parts, const char *what)
+expect_same_model(const NmfcOptions &opt, int parts, const char *what, bool paired = false)
 {
 	Eigen::MatrixXd v;
 	const Image matrix = nmf_test::random_sparse(400, 120, 0.05, 11, &v);
 	NmfcSummary whole_s, blocks_s;
 	const Image whole = nmf_test::fit_model(matrix, opt, &whole_s);
-	const Image blocks = fit_by_blocks(v, matrix, opt, parts, &blocks_s);
+	const Image blocks = fit_by_blocks(v, matrix, opt, parts, &blocks_s, paired);
 	const Eigen::MatrixXd a = product(whole), b = product(blocks);
 	EXPECT_LT((a - b).norm(), 1e-9 * a.norm()) << what;
 	EXPECT_EQ(whole_s.iterations, blocks_s.iterations) << what;
 	EXPECT_EQ(whole_s.converged, blocks_s.converged) << what;
 	EXPECT_NEAR(whole_s.loss, blocks_s.loss, 1e-9 * whole_s.loss) << what;
 	EXPECT_EQ(whole_s.history_len, blocks_s.history_len) << what;
+	EXPECT_EQ(whole_s.diverged, blocks_s.diverged) << what;
+	EXPECT_EQ(whole_s.best_iteration, blocks_s.best_iteration) << what;
+	EXPECT_EQ(nmf_test::header(whole)->v_max, nmf_test::header(blocks)->v_max) << what;
+	EXPECT_EQ(nmf_test::header(whole)->stop, nmf_test::header(blocks)->stop) << what;
 }
 
 } // namespace
@@ -133,6 +149,7 @@ TEST(FitBlocks, MuGivesTheWholeFitsModel)
 	opt.max_iter = 60;
 	opt.tol = 0;
 	expect_same_model(opt, 4, "mu, 4 blocks");
+	expect_same_model(opt, 4, "mu, 4 blocks, two answering as one", true);
 }
 
 TEST(FitBlocks, PenaltiesAndTheStoppingRuleAsTheWholeFit)
@@ -163,11 +180,47 @@ TEST(FitBlocks, KlGivesTheWholeFitsModel)
 	expect_same_model(opt, 2, "kl, penalties, tol");
 }
 
+TEST(FitBlocks, MaskedMuGivesTheWholeFitsModel)
+{
+	NmfcOptions opt = options(4, NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE);
+	opt.reg = 0.05;
+	opt.max_iter = 80;
+	opt.tol = 0;
+	expect_same_model(opt, 3, "masked mu, reg");
+	opt.reg = NMF_REG_AUTO;
+	opt.l2_w = opt.l2_h = 2.0;
+	opt.tol = 1e-3;
+	opt.max_iter = 400;
+	expect_same_model(opt, 2, "masked mu, l2, tol");
+}
+
+TEST(FitBlocks, MaskedDivergenceKeepsTheWholeFitsIterate)
+{
+	// no ridge at all: rows with few cells fit them exactly and the weights grow past the bound
+	NmfcOptions opt = options(6, NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE);
+	opt.reg = 0.0;
+	opt.max_iter = 3000;
+	opt.tol = 0;
+	NmfcSummary s;
+	Eigen::MatrixXd v;
+	const Image matrix = nmf_test::random_sparse(400, 120, 0.05, 11, &v);
+	nmf_test::fit_model(matrix, opt, &s);
+	if (!s.diverged)
+		GTEST_SKIP() << "this matrix does not diverge in " << opt.max_iter << " iterations";
+	expect_same_model(opt, 3, "masked mu, diverged");
+	expect_same_model(opt, 3, "masked mu, diverged, two blocks answering as one", true);
+}
+
 TEST(FitBlocks, RefusesWhatTheBlocksCannotRun)
 {
 	nmf::blocks::Whole whole{10, 8, 40};
 	NmfcOptions opt = options(3, NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE);
+	opt.reg = 0.1;
 	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument);
+	opt = options(3, NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE);
+	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument); // the ridge from pilots
+	opt.reg = 0.1;
+	EXPECT_NO_THROW(nmf::blocks::resolved(opt, whole));
 	opt = options(3, NMF_SOLVER_HALS, NMF_LOSS_KL);
 	EXPECT_THROW(nmf::blocks::resolved(opt, whole), nmf::InvalidArgument);
 	opt = options(3, NMF_SOLVER_MU, NMF_LOSS_BETA);
