@@ -121,11 +121,11 @@ RowBlock::memory(const CsrView &x, const Whole &whole, const NmfcOptions &opt) n
 {
 	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
 	const int64_t lines = std::max(x.rows, whole.cols);
-	const double bytes =
-	    static_cast<double>(x.nnz) * (sizeof(int32_t) + sizeof(double)) +
-	    static_cast<double>(x.rows + 1) * sizeof(int64_t) +
-	    static_cast<double>(r) * static_cast<double>(x.rows + 2 * whole.cols + r) * sizeof(double) +
-	    static_cast<double>(Workspace::bytes(r, 0, lines, lanes(opt), whole.cols));
+	const double bytes = static_cast<double>(x.nnz) * (sizeof(int32_t) + sizeof(double)) +
+	                     static_cast<double>(x.rows + 1) * sizeof(int64_t) +
+	                     static_cast<double>(r) *
+	                         static_cast<double>(2 * x.rows + 2 * whole.cols + r) * sizeof(double) +
+	                     static_cast<double>(Workspace::bytes(r, 0, lines, lanes(opt), whole.cols));
 	return bytes < 9.0e18 ? static_cast<int64_t>(bytes) : std::numeric_limits<int64_t>::max();
 }
 
@@ -325,7 +325,7 @@ BlockFit::memory(const Whole &whole, const NmfcOptions &opt) noexcept
 {
 	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
 	const double bytes = static_cast<double>(r) *
-	                         static_cast<double>(whole.rows + 3 * whole.cols + 2 * r) *
+	                         static_cast<double>(whole.rows + 5 * whole.cols + 2 * r) *
 	                         sizeof(double) +
 	                     2.0 * std::max(opt.max_iter, 0) * sizeof(double) +
 	                     static_cast<double>(Workspace::bytes(r, 0, whole.cols, lanes(opt), 0));
