@@ -174,7 +174,7 @@ class BlockFit
 	double frobenius_ = 0.0; // ||V - W H||^2 when done (kl: from the last round's parts)
 	// missing 'ignore'
 	std::vector<int64_t> col_counts_;
-	double v_min_ = 0.0, v_max_ = 0.0, weight_bound_ = 0.0, w_max_product_ = 0.0;
+	double v_min_ = 0.0, v_max_ = 0.0, weight_bound_ = 0.0;
 	Eigen::VectorXd w_max_, kept_w_max_;
 	Matrix den_, kept_h_;
 	double kept_loss_ = 0.0;
