@@ -22,7 +22,7 @@ def body(tap):
         b = db.connect()
         a.autocommit = b.autocommit = True
         with a.cursor() as cur:
-            cur.execute("CREATE TABLE t AS SELECT nmf_matrix(i, j, ((i * 7 + j * 13) % 5 + 1)::float8) AS x"
+            cur.execute("CREATE TABLE t AS SELECT nmf_matrix(i, j, ((hashint4(i * 1000 + j) & 7) + 1)::float8) AS x"
                         " FROM generate_series(1, 600) i, generate_series(1, 600) j")
         a_pid = scalar(a, "SELECT pg_backend_pid()")
 
