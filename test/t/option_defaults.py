@@ -7,7 +7,7 @@ nmf()'s default, range, hint, accepted names); the core's defaults, checks and
 name lookups and the glue's reading of the arguments are made from it. This
 test checks the SQL side against it: nmf() declares exactly its rows, in its
 order, with its types and defaults; nmf_fit() the same with models_table after
-verbose; nmf_tune() and nmf_cv() use its types, and its defaults except where
+verbose, and nmf_distributed() the same after its source and columns; nmf_tune() and nmf_cv() use its types, and its defaults except where
 DELIBERATE says why not. The glue reads each argument where the table says: a
 value out of range given by name to nmf() and to nmf_fit() is refused naming
 that option. And from the catalog, as before: a fit passing no option records
@@ -83,7 +83,8 @@ def same_default(conn, sql_type, table_default, catalog_default):
 
 def check_against_table(tap, conn, rows):
     table = {r[0]: r for r in rows}
-    for fn, before, between in (("nmf", 1, None), ("nmf_fit", 6, ("verbose", "models_table"))):
+    for fn, before, between in (("nmf", 1, None), ("nmf_fit", 6, ("verbose", "models_table")),
+                                ("nmf_distributed", 4, None)):
         args = declared(conn, fn)[before:]
         if between:  # nmf_fit's own argument, right after verbose
             names = [a[0] for a in args]
