@@ -10,9 +10,9 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" nmf.control)
 # before the current declarations run again. Older versions reach one of those
 # through the historical update scripts.
 SQL_SOURCES = src/sql/nmf.sql src/sql/distributed.sql
-UPDATE_FROM = 0.8
+UPDATE_FROM = 0.9
 DATA = nmf--0.1.sql nmf--0.1--0.2.sql nmf--0.2--0.3.sql nmf--0.3--0.4.sql nmf--0.4--0.5.sql \
-	nmf--0.5--0.6.sql nmf--0.6--0.7.sql nmf--0.7--0.8.sql
+	nmf--0.5--0.6.sql nmf--0.6--0.7.sql nmf--0.7--0.8.sql nmf--0.8--0.9.sql
 DATA_built = nmf--$(EXTVERSION).sql $(foreach v,$(UPDATE_FROM),nmf--$(v)--$(EXTVERSION).sql)
 PGFILEDESC = "nmf - non-negative matrix factorization"
 

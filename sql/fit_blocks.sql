@@ -23,6 +23,13 @@ SELECT 'mu, missing ignore', nmf_distributed('bratings', 'user_id', 'item_id', '
                                              tol => 1e-3, max_iter => 300),
        (SELECT nmf(nmf_matrix(user_id, item_id, rating), 3, solver => 'mu', missing => 'ignore',
                    reg => 0.05, tol => 1e-3, max_iter => 300) FROM bratings);
+-- solver hals over the stored cells, with biases (as nmf(): a ridge given)
+INSERT INTO fits
+SELECT 'hals, missing ignore, biases',
+       nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 3, missing => 'ignore',
+                       bias => true, l2_w => 1, l2_h => 1, tol => 1e-3, max_iter => 300),
+       (SELECT nmf(nmf_matrix(user_id, item_id, rating), 3, missing => 'ignore', bias => true,
+                   l2_w => 1, l2_h => 1, tol => 1e-3, max_iter => 300) FROM bratings);
 -- loss kl (solver mu)
 INSERT INTO fits
 SELECT 'mu, kl', nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 3, loss => 'kl',
@@ -39,8 +46,9 @@ SELECT name, nmf_info(d)->'iterations' = nmf_info(m)->'iterations' AS same_itera
        abs((nmf_info(d)->>'relative_error')::float8 / (nmf_info(m)->>'relative_error')::float8 - 1)
        < 1e-12 AS same_error
 FROM fits ORDER BY name;
-SELECT nmf_info(d)->'clip' = nmf_info(m)->'clip' AS same_clip, nmf_info(d)->>'stop' AS stop
-FROM fits WHERE name = 'mu, missing ignore';
+SELECT name, nmf_info(d)->'clip' = nmf_info(m)->'clip' AS same_clip, nmf_info(d)->>'stop' AS stop,
+       nmf_info(d)->'bias' = nmf_info(m)->'bias' AS same_bias_info
+FROM fits WHERE name LIKE '%missing ignore%' ORDER BY name;
 -- usable by every apply function: the same top items
 SELECT (SELECT array_agg(col_id ORDER BY score DESC, col_id) FROM nmf_recommend(d, 7, 5))
      = (SELECT array_agg(col_id ORDER BY score DESC, col_id) FROM nmf_recommend(m, 7, 5))
@@ -54,7 +62,9 @@ SELECT count(*) AS left_behind FROM pg_class WHERE relname LIKE 'nmf_blocks_%';
 -- What the blocks cannot run, and bad input, with their SQLSTATEs.
 \set VERBOSITY sqlstate
 SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, missing => 'ignore');
-SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, missing => 'ignore', reg => 0.1);
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, missing => 'ignore', reg => 0.1,
+                       bias => true, solver => 'mu');
+SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, bias => true);
 SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, loss => 'is');
 SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, loss => 'kl', solver => 'hals');
 SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2, init => 'nndsvd');
@@ -74,6 +84,7 @@ RESET nmf.max_memory;
 SELECT nmf_dist_block_step(1, 'bratings');
 SELECT nmf_dist_block_h(1, 'bratings', '\x00');
 SELECT nmf_dist_block_w(1, 'bratings', false);
+SELECT nmf_dist_block_bias(1, 'bratings', 1, '\x');
 SELECT nmf_dist_block_start(1, 'bratings', '\x', '{}', '{}', '{}', '\x');
 -- an open block refuses arguments that do not fit it
 BEGIN;

@@ -77,9 +77,10 @@ extern "C"
 	}
 
 	void
-	nmfc_row_block_combine(const NmfcRowBlock *block, double *into, const double *message) noexcept
+	nmfc_row_block_combine(const NmfcRowBlock *block, int32_t round, double *into,
+	                       const double *message) noexcept
 	{
-		block->block.combine(into, message);
+		block->block.combine(round, into, message);
 	}
 
 	int64_t
@@ -112,9 +113,9 @@ extern "C"
 	}
 
 	int64_t
-	nmfc_row_block_sums_length(const NmfcRowBlock *block) noexcept
+	nmfc_row_block_answer_length(const NmfcRowBlock *block, int32_t round) noexcept
 	{
-		return block->block.sums_length();
+		return block->block.answer_length(round);
 	}
 
 	int
@@ -133,6 +134,23 @@ extern "C"
 		return guarded(err, [&] {
 			require(block, "block")->block.step(require(h_and_gram, "H"), require(out, "output"));
 		});
+	}
+
+	int
+	nmfc_row_block_bias(NmfcRowBlock *block, int32_t round, const double *in, double *out,
+	                    NmfcError *err) noexcept
+	{
+		return guarded(err, [&] {
+			require(block, "block")
+			    ->block.bias_round(round, require(in, "input"), require(out, "output"));
+		});
+	}
+
+	const double *
+	nmfc_row_block_b_row(const NmfcRowBlock *block, int before) noexcept
+	{
+		const std::vector<double> &b = block->block.b_row(before != 0);
+		return b.empty() ? nullptr : b.data();
 	}
 
 	const double *
@@ -167,10 +185,22 @@ extern "C"
 		});
 	}
 
-	int64_t
-	nmfc_block_fit_sums_length(const NmfcBlockFit *fit) noexcept
+	int32_t
+	nmfc_block_fit_round(const NmfcBlockFit *fit) noexcept
 	{
-		return fit->fit.sums_length();
+		return fit->fit.round();
+	}
+
+	int64_t
+	nmfc_block_fit_payload_length(const NmfcBlockFit *fit) noexcept
+	{
+		return fit->fit.payload_length();
+	}
+
+	int64_t
+	nmfc_block_fit_answer_length(const NmfcBlockFit *fit) noexcept
+	{
+		return fit->fit.answer_length();
 	}
 
 	const double *
@@ -190,9 +220,9 @@ extern "C"
 	}
 
 	void
-	nmfc_block_fit_h_and_gram(NmfcBlockFit *fit, double *out) noexcept
+	nmfc_block_fit_payload(NmfcBlockFit *fit, double *out) noexcept
 	{
-		fit->fit.h_message(out);
+		fit->fit.payload(out);
 	}
 
 	void
@@ -208,12 +238,13 @@ extern "C"
 	}
 
 	int
-	nmfc_block_fit_write_model(const NmfcBlockFit *fit, const double *w, const int64_t *row_ids,
-	                           const int64_t *col_ids, void *flat, size_t size,
-	                           NmfcError *err) noexcept
+	nmfc_block_fit_write_model(const NmfcBlockFit *fit, const double *w, const double *b_row,
+	                           const int64_t *row_ids, const int64_t *col_ids, void *flat,
+	                           size_t size, NmfcError *err) noexcept
 	{
 		return guarded(err, [&] {
-			require(fit, "fit")->fit.write_model(require(w, "W"), row_ids, col_ids, flat, size);
+			require(fit, "fit")
+			    ->fit.write_model(require(w, "W"), b_row, row_ids, col_ids, flat, size);
 		});
 	}
 

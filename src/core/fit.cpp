@@ -473,6 +473,8 @@ model_header(const NmfcOptions &opt, const NmfcSummary &s, int64_t rows, int64_t
 	header.x_norm_sq = s.x_norm_sq;
 	header.history_len = s.history_len;
 	header.best_iteration = s.best_iteration;
+	header.bias = opt.bias ? 1 : 0;
+	header.l2_bias = opt.bias ? opt.l2_bias : 0.0;
 	return header;
 }
 
@@ -529,6 +531,15 @@ write_history(const std::vector<double> &loss, const std::vector<double> &second
 }
 
 void
+write_biases(const double *b_row, const double *b_col, NmfModelFlat *model) noexcept
+{
+	std::memcpy(const_cast<double *>(nmf_model_b_row(model)), b_row,
+	            static_cast<size_t>(model->rows) * sizeof(double));
+	std::memcpy(const_cast<double *>(nmf_model_b_col(model)), b_col,
+	            static_cast<size_t>(model->cols) * sizeof(double));
+}
+
+void
 Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, size_t size) const
 {
 	const int64_t r = p_.opt.rank;
@@ -538,8 +549,6 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	const bool bias = p_.opt.bias != 0;
 	check_model_buffer(model_size(m, n, r, s.history_len, bias), row_ids, col_ids, flat, size);
 	NmfModelFlat header = model_header(p_.opt, s, m, n, p_.x.nnz);
-	header.bias = bias ? 1 : 0;
-	header.l2_bias = bias ? p_.opt.l2_bias : 0.0;
 	header.mu = bias ? bias_.mu() : 0.0;
 	if (p_.masked())
 	{
@@ -553,12 +562,7 @@ Fit::write_model(const int64_t *row_ids, const int64_t *col_ids, void *flat, siz
 	write_factors(w_, h_, row_ids, col_ids, model);
 	write_history(loss_history_, seconds_history_, model);
 	if (bias)
-	{
-		std::memcpy(const_cast<double *>(nmf_model_b_row(model)), bias_.rows().data(),
-		            static_cast<size_t>(m) * sizeof(double));
-		std::memcpy(const_cast<double *>(nmf_model_b_col(model)), bias_.cols().data(),
-		            static_cast<size_t>(n) * sizeof(double));
-	}
+		write_biases(bias_.rows().data(), bias_.cols().data(), model);
 
 	// What we hand out must pass what every reader checks; if not, a bug.
 	validate_model(flat, size, NMFC_INTERNAL);

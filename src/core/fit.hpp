@@ -78,6 +78,9 @@ class Fit
 	// end (it fits each row's few cells exactly).
 	static constexpr double kWeightBound = 10.0;
 
+	// Block sweeps of the biases alone before the first iteration.
+	static constexpr int kBiasStartSweeps = 20;
+
 	// The share of stored cells from which a fit holds V dense (dense_path).
 	// W^T V at rank 16 (AVX2, one thread, cells dropped at random): the
 	// dense gather wins from 0.7 on (400 x 4096: 2.5-3.0 ms against 3.1-3.4
@@ -114,8 +117,6 @@ class Fit
 	void take_loss(double loss);
 	void record();
 
-	// Block sweeps of the biases alone before the first iteration.
-	static constexpr int kBiasStartSweeps = 20;
 	void start_biases();
 
 	void choose_reg(const CsrView &x, const NmfcOptions &opt);
@@ -206,6 +207,8 @@ void write_factors(const Matrix &w, const Matrix &h, const int64_t *row_ids, con
                    NmfModelFlat *model);
 void write_history(const std::vector<double> &loss, const std::vector<double> &seconds,
                    NmfModelFlat *model) noexcept;
+// bias = 1: b_row (the model's rows) and b_col (its columns) into the image.
+void write_biases(const double *b_row, const double *b_col, NmfModelFlat *model) noexcept;
 
 } // namespace nmf
 

@@ -36,6 +36,13 @@ name(int option, int code) noexcept
 	return options::name_of(option, code);
 }
 
+// The lower triangle of an r x r Gram, by columns.
+int64_t
+triangle(int64_t r) noexcept
+{
+	return r * (r + 1) / 2;
+}
+
 } // namespace
 
 int64_t
@@ -43,8 +50,15 @@ sums_length(const NmfcOptions &opt, int64_t cols) noexcept
 {
 	const int64_t r = opt.rank;
 	if (opt.missing == NMF_MISSING_IGNORE)
-		return 1 + r + 2 * r * cols;
+		return 1 + r + r * cols + (opt.solver == NMF_SOLVER_HALS ? triangle(r) : r) * cols +
+		       (opt.bias ? 1 : 0);
 	return opt.loss == NMF_LOSS_KL ? 4 + r + r * r + r * cols : 1 + r * r + r * cols;
+}
+
+int64_t
+answer_length(const NmfcOptions &opt, int64_t cols, int32_t round) noexcept
+{
+	return round == NMFC_ROUND_BIAS_ROWS ? cols : sums_length(opt, cols);
 }
 
 NmfcOptions
@@ -68,17 +82,17 @@ resolved(const NmfcOptions &given, const Whole &whole)
 		            name(NMFC_OPT_loss, opt.loss), "'"));
 	if (opt.loss == NMF_LOSS_KL && opt.solver != NMF_SOLVER_MU)
 		throw InvalidArgument("loss 'kl' works only with solver 'mu'");
-	if (opt.missing == NMF_MISSING_IGNORE &&
-	    (opt.solver != NMF_SOLVER_MU || opt.loss != NMF_LOSS_FROBENIUS))
-		throw InvalidArgument(
-		    "with missing 'ignore' the distributed fit runs solver 'mu' with loss "
-		    "'frobenius'");
+	if (opt.missing == NMF_MISSING_IGNORE && opt.loss != NMF_LOSS_FROBENIUS)
+		throw InvalidArgument("with missing 'ignore' the distributed fit minimises loss "
+		                      "'frobenius'");
+	if (opt.bias && (opt.missing != NMF_MISSING_IGNORE || opt.solver != NMF_SOLVER_HALS))
+		throw InvalidArgument("bias needs missing 'ignore' and solver 'hals', as in nmf()");
 	if (Fit::reg_from_data(opt))
 		throw InvalidArgument("with missing 'ignore' the distributed fit needs a ridge: give reg "
 		                      "(the ridge per stored cell) or l2_w and l2_h; the ridge chosen from "
 		                      "the data by pilot fits is nmf()'s alone");
-	if (opt.bias || opt.feedback == NMF_FEEDBACK_IMPLICIT || opt.holdout > 0)
-		throw InvalidArgument("the distributed fit has no bias, implicit feedback or holdout");
+	if (opt.feedback == NMF_FEEDBACK_IMPLICIT || opt.holdout > 0)
+		throw InvalidArgument("the distributed fit has no implicit feedback or holdout");
 	if (opt.init != NMF_INIT_RANDOM)
 		throw InvalidArgument(message("the distributed fit starts from init 'random', not '",
 		                              name(NMFC_OPT_init, opt.init), "'"));
@@ -114,6 +128,14 @@ RowBlock::RowBlock(const CsrView &x, const int64_t *all_cols, const Whole &whole
 	h_.resize(r, whole.cols);
 	gram_h_.resize(r, r);
 	ws_ = Workspace(r, 0, std::max(x.rows, whole.cols), lanes(p_.opt), whole.cols);
+	if (biased())
+	{
+		v_ = values_;
+		e_.assign(values_.size(), 0.0);
+		b_row_.assign(static_cast<size_t>(x.rows), 0.0);
+		b_row_before_ = b_row_;
+		b_col_.assign(static_cast<size_t>(whole.cols), 0.0);
+	}
 }
 
 int64_t
@@ -121,11 +143,16 @@ RowBlock::memory(const CsrView &x, const Whole &whole, const NmfcOptions &opt) n
 {
 	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
 	const int64_t lines = std::max(x.rows, whole.cols);
-	const double bytes = static_cast<double>(x.nnz) * (sizeof(int32_t) + sizeof(double)) +
-	                     static_cast<double>(x.rows + 1) * sizeof(int64_t) +
-	                     static_cast<double>(r) *
-	                         static_cast<double>(2 * x.rows + 2 * whole.cols + r) * sizeof(double) +
-	                     static_cast<double>(Workspace::bytes(r, 0, lines, lanes(opt), whole.cols));
+	const double bytes =
+	    static_cast<double>(x.nnz) * (sizeof(int32_t) + sizeof(double)) +
+	    static_cast<double>(x.rows + 1) * sizeof(int64_t) +
+	    static_cast<double>(r) * static_cast<double>(2 * x.rows + 2 * whole.cols + r) *
+	        sizeof(double) +
+	    static_cast<double>(Workspace::bytes(r, 0, lines, lanes(opt), whole.cols)) +
+	    // its answer and the one its server combines; biases: V, E, b_row twice, b_col
+	    2.0 * static_cast<double>(sums_length(opt, whole.cols)) * sizeof(double) +
+	    (opt.bias ? static_cast<double>(2 * x.nnz + 2 * x.rows + whole.cols) * sizeof(double)
+	              : 0.0);
 	return bytes < 9.0e18 ? static_cast<int64_t>(bytes) : std::numeric_limits<int64_t>::max();
 }
 
@@ -186,20 +213,23 @@ RowBlock::kl_sums(double *out)
 }
 
 // missing 'ignore': the block's part of the loss, W's largest weight per
-// factor, and H's numerators and denominators over its cells (those of
-// solver mu's masked half, summed by rows here and by columns in nmf()).
+// factor, and H's sums over its cells (those of the solver's masked half,
+// summed by rows here and by columns in nmf()); with biases also V - W H
+// for the next sweep and its part of mu's sum.
 void
 RowBlock::masked_sums(double *out)
 {
 	const int64_t r = p_.opt.rank;
 	const int64_t n = p_.x.cols;
+	const bool hals = p_.opt.solver == NMF_SOLVER_HALS;
+	const int64_t per_col = hals ? triangle(r) : r;
 	Eigen::Map<Eigen::VectorXd> w_max(out + 1, r);
 	Eigen::Map<Matrix> num(out + 1 + r, r, n);
-	Eigen::Map<Matrix> den(out + 1 + r + r * n, r, n);
+	Eigen::Map<Matrix> second(out + 1 + r + r * n, per_col, n);
 	w_max = w_.cols() > 0 ? Eigen::VectorXd(w_.rowwise().maxCoeff()) : Eigen::VectorXd::Zero(r);
 	num.setZero();
-	den.setZero();
-	double sse = 0.0;
+	second.setZero();
+	double sse = 0.0, mu_part = 0.0;
 	for (int64_t i = 0; i < p_.x.rows; i++)
 	{
 		const double *wi = w_.data() + i * r;
@@ -210,25 +240,76 @@ RowBlock::masked_sums(double *out)
 			const double wh = dot(wi, h_.data() + j * r, r);
 			sse += (x - wh) * (x - wh);
 			double *nj = num.data() + j * r;
-			double *dj = den.data() + j * r;
+			double *sj = second.data() + j * per_col;
 			for (int64_t t = 0; t < r; t++)
-			{
 				nj[t] += x * wi[t];
-				dj[t] += wh * wi[t];
+			if (hals)
+				for (int64_t c = 0, k = 0; c < r; c++)
+					for (int64_t a = c; a < r; a++)
+						sj[k++] += wi[a] * wi[c];
+			else
+				for (int64_t t = 0; t < r; t++)
+					sj[t] += wh * wi[t];
+			if (biased())
+			{
+				const auto qs = static_cast<size_t>(q);
+				e_[qs] = v_[qs] - wh;
+				mu_part += e_[qs] - b_row_[static_cast<size_t>(i)] - b_col_[static_cast<size_t>(j)];
 			}
 		}
 	}
 	out[0] = sse;
+	if (biased())
+		out[answer_length(NMFC_ROUND_STEP) - 1] = mu_part;
+}
+
+// nmf()'s bias sweep (BiasFit::sweep) on the block's cells, E = V - W H as
+// the last message left it: b_row and the column sums for b_col; then,
+// given b_col, the residual and H's sums over it.
+void
+RowBlock::bias_round(int32_t round, const double *in, double *out)
+{
+	if (!biased() || (round != NMFC_ROUND_BIAS_ROWS && round != NMFC_ROUND_BIAS_COLS))
+		throw InvalidArgument(message("a block of this fit has no bias round ", round));
+	const CsrView &x = p_.x;
+	if (round == NMFC_ROUND_BIAS_ROWS)
+	{
+		mu_ = in[0];
+		b_row_before_ = b_row_;
+		std::fill(out, out + x.cols, 0.0);
+		for (int64_t i = 0; i < x.rows; i++)
+		{
+			double sum = 0.0;
+			for (int64_t q = x.row_ptr[i]; q < x.row_ptr[i + 1]; q++)
+				sum += e_[static_cast<size_t>(q)] - mu_ - b_col_[static_cast<size_t>(x.col_idx[q])];
+			const double den =
+			    static_cast<double>(x.row_ptr[i + 1] - x.row_ptr[i]) + p_.opt.l2_bias;
+			const double bi = den > 0 ? sum / den : 0.0;
+			b_row_[static_cast<size_t>(i)] = bi;
+			for (int64_t q = x.row_ptr[i]; q < x.row_ptr[i + 1]; q++)
+				out[x.col_idx[q]] += e_[static_cast<size_t>(q)] - mu_ - bi;
+		}
+		return;
+	}
+	std::copy(in, in + x.cols, b_col_.begin());
+	for (int64_t i = 0; i < x.rows; i++)
+	{
+		const double base = mu_ + b_row_[static_cast<size_t>(i)];
+		for (int64_t q = x.row_ptr[i]; q < x.row_ptr[i + 1]; q++)
+			values_[static_cast<size_t>(q)] =
+			    v_[static_cast<size_t>(q)] - (base + b_col_[static_cast<size_t>(x.col_idx[q])]);
+	}
+	masked_sums(out);
 }
 
 void
-RowBlock::combine(double *into, const double *message) const noexcept
+RowBlock::combine(int32_t round, double *into, const double *message) const noexcept
 {
 	const int64_t r = p_.opt.rank;
-	const int64_t len = sums_length();
+	const int64_t len = answer_length(round);
+	const bool maxima = p_.masked() && round != NMFC_ROUND_BIAS_ROWS;
 	for (int64_t k = 0; k < len; k++)
-		into[k] =
-		    p_.masked() && k >= 1 && k <= r ? std::max(into[k], message[k]) : into[k] + message[k];
+		into[k] = maxima && k >= 1 && k <= r ? std::max(into[k], message[k]) : into[k] + message[k];
 }
 
 void
@@ -257,7 +338,10 @@ RowBlock::step(const double *h, double *out)
 	if (p_.masked())
 	{
 		w_before_ = w_;
-		solver::mu_masked_half(p_, half_w(p_), h_, w_, ws_);
+		if (p_.opt.solver == NMF_SOLVER_HALS)
+			solver::hals_masked_half(p_, half_w(p_), h_, w_, ws_);
+		else
+			solver::mu_masked_half(p_, half_w(p_), h_, w_, ws_);
 		masked_sums(out);
 		return;
 	}
@@ -306,7 +390,13 @@ BlockFit::BlockFit(const Whole &whole, const Totals &totals, const NmfcOptions &
 		if (v_max_ > 0)
 			weight_bound_ = Fit::kWeightBound * std::max(std::fabs(v_min_), std::fabs(v_max_));
 		w_max_.resize(r);
-		den_.resize(r, whole.cols);
+		den_.resize(p_.opt.solver == NMF_SOLVER_HALS ? triangle(r) : r, whole.cols);
+	}
+	if (biased())
+	{
+		// Fit::start_biases: the biases alone first, from H = 0
+		h_.setZero();
+		b_col_ = Eigen::VectorXd::Zero(whole.cols);
 	}
 	// as Fit's: kl's loss takes a pass of its own (here the blocks' messages
 	// carry it every iteration; the history keeps nmf()'s cadence)
@@ -324,9 +414,14 @@ int64_t
 BlockFit::memory(const Whole &whole, const NmfcOptions &opt) noexcept
 {
 	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
+	// hals over the stored cells: each column's Gram; biases: b_col and its copy
+	const int64_t grams = opt.missing == NMF_MISSING_IGNORE && opt.solver != NMF_SOLVER_MU
+	                          ? triangle(r) * whole.cols
+	                          : 0;
 	const double bytes = static_cast<double>(r) *
 	                         static_cast<double>(whole.rows + 5 * whole.cols + 2 * r) *
 	                         sizeof(double) +
+	                     static_cast<double>(grams + 2 * whole.cols) * sizeof(double) +
 	                     2.0 * std::max(opt.max_iter, 0) * sizeof(double) +
 	                     static_cast<double>(Workspace::bytes(r, 0, whole.cols, lanes(opt), 0));
 	return bytes < 9.0e18 ? static_cast<int64_t>(bytes) : std::numeric_limits<int64_t>::max();
@@ -337,7 +432,23 @@ BlockFit::h_half(const Matrix &products, const Matrix &gram_w)
 {
 	const Half s = make_half(p_, nullptr, nullptr, nullptr, whole_.cols, whole_.rows, p_.opt.l1_h,
 	                         p_.opt.l2_h);
-	if (masked())
+	if (masked() && p_.opt.solver == NMF_SOLVER_HALS)
+	{
+		// solver hals's masked half from each column's Gram and W^T v_j
+		const int64_t r = p_.opt.rank;
+		Matrix g(r, r);
+		for (int64_t j = 0; j < whole_.cols; j++)
+		{
+			const double *tri = den_.data() + j * triangle(r);
+			for (int64_t c = 0, k = 0; c < r; c++)
+				for (int64_t a = c; a < r; a++, k++)
+					g(a, c) = g(c, a) = tri[k];
+			solver::hals_line_solve(
+			    g, s.l2 + s.reg * static_cast<double>(col_counts_[static_cast<size_t>(j)]),
+			    products.data() + j * r, s.l1, h_.data() + j * r);
+		}
+	}
+	else if (masked())
 	{
 		// solver mu's masked half from the blocks' numerators and denominators
 		const int64_t r = p_.opt.rank;
@@ -358,14 +469,39 @@ BlockFit::h_half(const Matrix &products, const Matrix &gram_w)
 	}
 	else
 		half_of(p_.opt)(p_, s, w_, gram_w, h_, gram_h_, ws_, &products);
-	since_ = std::chrono::steady_clock::now();
 }
 
-void
-BlockFit::h_message(double *out)
+int64_t
+BlockFit::payload_length() const noexcept
 {
-	// before the first round no half has formed H H^T yet
-	if (!started_)
+	const int64_t r = p_.opt.rank;
+	switch (round_)
+	{
+	case NMFC_ROUND_BIAS_ROWS:
+		return 1;
+	case NMFC_ROUND_BIAS_COLS:
+		return whole_.cols;
+	default:
+		return r * whole_.cols + r * r;
+	}
+}
+
+// A step takes H and H H^T; the bias rounds mu, then b_col.
+void
+BlockFit::payload(double *out)
+{
+	if (round_ == NMFC_ROUND_BIAS_ROWS)
+	{
+		out[0] = mu_;
+		return;
+	}
+	if (round_ == NMFC_ROUND_BIAS_COLS)
+	{
+		std::copy(b_col_.data(), b_col_.data() + b_col_.size(), out);
+		return;
+	}
+	// before the first round no half has formed H H^T yet; a masked half never does
+	if (!started_ || masked())
 		gram_h_.noalias() = h_ * h_.transpose();
 	std::copy(h_.data(), h_.data() + h_.size(), out);
 	std::copy(gram_h_.data(), gram_h_.data() + gram_h_.size(), out + h_.size());
@@ -394,6 +530,8 @@ BlockFit::keep()
 	kept_loss_ = loss_;
 	kept_iteration_ = iterations_;
 	kept_w_max_ = w_max_;
+	kept_mu_ = mu_;
+	kept_b_col_ = b_col_;
 }
 
 void
@@ -417,17 +555,28 @@ BlockFit::add_messages(const double *const *messages, int64_t count, double &cro
 	cross = 0.0;
 	gram_w_.setZero();
 	products_.setZero();
+	if (round_ == NMFC_ROUND_BIAS_ROWS)
+	{
+		// b_col's numerators, in products_'s first row
+		for (int64_t b = 0; b < count; b++)
+			products_.row(0) += Eigen::Map<const Eigen::RowVectorXd>(messages[b], n);
+		return;
+	}
 	if (masked())
 	{
+		const int64_t len = sums_length(p_.opt, n);
 		den_.setZero();
 		w_max_.setZero();
+		mu_part_ = 0.0;
 		for (int64_t b = 0; b < count; b++)
 		{
 			const double *msg = messages[b];
 			cross += msg[0];
 			w_max_ = w_max_.cwiseMax(Eigen::Map<const Eigen::VectorXd>(msg + 1, r));
 			products_ += Eigen::Map<const Matrix>(msg + 1 + r, r, n);
-			den_ += Eigen::Map<const Matrix>(msg + 1 + r + r * n, r, n);
+			den_ += Eigen::Map<const Matrix>(msg + 1 + r + r * n, den_.rows(), n);
+			if (biased())
+				mu_part_ += msg[len - 1];
 		}
 		return;
 	}
@@ -450,34 +599,99 @@ BlockFit::add_messages(const double *const *messages, int64_t count, double &cro
 	}
 }
 
-// Fit::step's order: the loss, the guard (masked), the stopping rule; when
-// done the last loss recorded and a guarded fit's kept iterate restored.
+// The rounds, as Fit runs them: with biases the start is the blocks' first
+// message (mu's sum from V), kBiasStartSweeps sweeps of rows then columns,
+// the last giving the initial loss (H = 0); each iteration is then a sweep
+// (rows, columns: the residual's H sums), H's half, and a step.
 bool
 BlockFit::take(const double *const *messages, int64_t count)
 {
-	const bool kl = p_.opt.loss == NMF_LOSS_KL;
 	double cross = 0.0;
 	add_messages(messages, count, cross);
-	if (!started_)
+	switch (round_)
 	{
-		started_ = true;
-		gram_h_.noalias() = h_ * h_.transpose();
-		// frobenius: <W, V H^T> is <H, W^T V>; kl's messages carry it; masked: the loss itself
-		loss_ = initial_loss_ = check_loss_ =
-		    masked() ? cross : round_loss(kl ? cross : (h_.array() * products_.array()).sum());
-		frobenius_ = kl ? frobenius_from_parts(p_.x_norm_sq, cross, gram_w_, gram_h_) : loss_;
-		if (!std::isfinite(loss_))
-			throw InvalidArgument(
-			    "the loss of the initial factors is not finite: values are too large");
-		if (masked())
-			keep();
-		done_ = p_.opt.max_iter == 0;
-		// The initial W is the blocks' now.
-		w_.resize(p_.opt.rank, 0);
-		if (!done_)
+	case NMFC_ROUND_BIAS_ROWS:
+		for (int64_t j = 0; j < whole_.cols; j++)
+		{
+			const double den =
+			    static_cast<double>(col_counts_[static_cast<size_t>(j)]) + p_.opt.l2_bias;
+			b_col_[j] = den > 0 ? products_(0, j) / den : 0.0;
+		}
+		round_ = NMFC_ROUND_BIAS_COLS;
+		return false;
+	case NMFC_ROUND_BIAS_COLS:
+		if (started_)
+		{
 			h_half(products_, gram_w_);
+			round_ = NMFC_ROUND_STEP;
+			return false;
+		}
+		if (--sweeps_left_ > 0)
+		{
+			next_mu();
+			round_ = NMFC_ROUND_BIAS_ROWS;
+			return false;
+		}
+		start_taken(cross);
+		return done_;
+	default:
+		if (started_)
+			return iteration_taken(cross);
+		if (biased())
+		{
+			sweeps_left_ = Fit::kBiasStartSweeps;
+			next_mu();
+			round_ = NMFC_ROUND_BIAS_ROWS;
+			return false;
+		}
+		start_taken(cross);
 		return done_;
 	}
+}
+
+void
+BlockFit::begin_iteration()
+{
+	since_ = std::chrono::steady_clock::now();
+	if (biased())
+	{
+		next_mu();
+		round_ = NMFC_ROUND_BIAS_ROWS;
+		return;
+	}
+	h_half(products_, gram_w_);
+	round_ = NMFC_ROUND_STEP;
+}
+
+// The initial loss, as Fit's constructor.
+void
+BlockFit::start_taken(double cross)
+{
+	const bool kl = p_.opt.loss == NMF_LOSS_KL;
+	started_ = true;
+	gram_h_.noalias() = h_ * h_.transpose();
+	// frobenius: <W, V H^T> is <H, W^T V>; kl's messages carry it; masked: the loss itself
+	loss_ = initial_loss_ = check_loss_ =
+	    masked() ? cross : round_loss(kl ? cross : (h_.array() * products_.array()).sum());
+	frobenius_ = kl ? frobenius_from_parts(p_.x_norm_sq, cross, gram_w_, gram_h_) : loss_;
+	if (!std::isfinite(loss_))
+		throw InvalidArgument(
+		    "the loss of the initial factors is not finite: values are too large");
+	if (masked())
+		keep();
+	done_ = p_.opt.max_iter == 0;
+	// The initial W is the blocks' now.
+	w_.resize(p_.opt.rank, 0);
+	if (!done_)
+		begin_iteration();
+}
+
+// Fit::step's order: the loss, the guard (masked), the stopping rule; when
+// done the last loss recorded and a guarded fit's kept iterate restored.
+bool
+BlockFit::iteration_taken(double cross)
+{
+	const bool kl = p_.opt.loss == NMF_LOSS_KL;
 	seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - since_).count();
 	iterations_++;
 	loss_ = masked() ? cross : round_loss(cross);
@@ -507,10 +721,12 @@ BlockFit::take(const double *const *messages, int64_t count)
 		{
 			h_ = kept_h_;
 			loss_ = frobenius_ = kept_loss_;
+			mu_ = kept_mu_;
+			b_col_ = kept_b_col_;
 		}
 		return true;
 	}
-	h_half(products_, gram_w_);
+	begin_iteration();
 	return false;
 }
 
@@ -540,16 +756,19 @@ int64_t
 BlockFit::model_size() const noexcept
 {
 	return nmf::model_size(whole_.rows, whole_.cols, p_.opt.rank,
-	                       static_cast<int64_t>(loss_history_.size()));
+	                       static_cast<int64_t>(loss_history_.size()), biased());
 }
 
 void
-BlockFit::write_model(const double *w, const int64_t *row_ids, const int64_t *col_ids, void *flat,
-                      size_t size) const
+BlockFit::write_model(const double *w, const double *b_row, const int64_t *row_ids,
+                      const int64_t *col_ids, void *flat, size_t size) const
 {
 	check_model_buffer(model_size(), row_ids, col_ids, flat, size);
+	if (biased() && b_row == nullptr)
+		throw InvalidArgument("a biased model needs b_row");
 	NmfModelFlat header = model_header(p_.opt, summary(), whole_.rows, whole_.cols, nnz_);
 	header.stop = stop_;
+	header.mu = biased() ? mu_ : 0.0;
 	if (masked())
 	{
 		header.v_min = v_min_;
@@ -559,6 +778,8 @@ BlockFit::write_model(const double *w, const int64_t *row_ids, const int64_t *co
 	write_factors(Eigen::Map<const Matrix>(w, p_.opt.rank, whole_.rows), h_, row_ids, col_ids,
 	              model);
 	write_history(loss_history_, seconds_history_, model);
+	if (biased())
+		write_biases(b_row, b_col_.data(), model);
 	validate_model(flat, size, NMFC_INTERNAL);
 }
 

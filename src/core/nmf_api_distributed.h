@@ -47,6 +47,12 @@ extern "C"
 	 * where it lives (a shard) with its rows of W, H and the stopping rule in
 	 * the block fit. Factors are r x count, column-major (an r-vector a line).
 	 */
+	/* The rounds of a block fit: a step (H in, W's half, the message out); with biases, the
+	 * sweep's rows (mu in, column sums out) and columns (b_col in, H's sums out). */
+#define NMFC_ROUND_STEP 0
+#define NMFC_ROUND_BIAS_ROWS 1
+#define NMFC_ROUND_BIAS_COLS 2
+
 	typedef struct NmfcWhole
 	{
 		int64_t rows, cols, nonzeros; /* of V as a whole */
@@ -77,11 +83,11 @@ extern "C"
 	                       int64_t *col_counts) NMFC_NOEXCEPT;
 
 	/*
-	 * into <- into combined with message (both nmfc_row_block_sums_length
-	 * doubles): the sums added, the largest weights their maximum. How the
-	 * blocks of one server answer as one.
+	 * into <- into combined with another block's answer to the round (both
+	 * nmfc_row_block_answer_length doubles): the sums added, the largest
+	 * weights their maximum. How the blocks of one server answer as one.
 	 */
-	void nmfc_row_block_combine(const NmfcRowBlock *block, double *into,
+	void nmfc_row_block_combine(const NmfcRowBlock *block, int32_t round, double *into,
 	                            const double *message) NMFC_NOEXCEPT;
 
 	/*
@@ -98,15 +104,20 @@ extern "C"
 	                          const NmfcInterrupts *intr, const double *w0, NmfcRowBlock **out,
 	                          NmfcError *err) NMFC_NOEXCEPT;
 	/*
-	 * The block's message (nmfc_row_block_sums_length doubles) for its
-	 * initial W and H; then after each W half. h_and_gram: H (r x cols),
-	 * then H H^T.
+	 * The block's message (nmfc_row_block_answer_length(NMFC_ROUND_STEP)
+	 * doubles) for its initial W and H; then after each W half. h_and_gram:
+	 * H (r x cols), then H H^T.
 	 */
-	int64_t nmfc_row_block_sums_length(const NmfcRowBlock *block) NMFC_NOEXCEPT;
+	int64_t nmfc_row_block_answer_length(const NmfcRowBlock *block, int32_t round) NMFC_NOEXCEPT;
 	int nmfc_row_block_start(NmfcRowBlock *block, const double *h_and_gram, double *out,
 	                         NmfcError *err) NMFC_NOEXCEPT;
 	int nmfc_row_block_step(NmfcRowBlock *block, const double *h_and_gram, double *out,
 	                        NmfcError *err) NMFC_NOEXCEPT;
+	/* A bias round: in is mu (1 double, NMFC_ROUND_BIAS_ROWS) or b_col (cols). */
+	int nmfc_row_block_bias(NmfcRowBlock *block, int32_t round, const double *in, double *out,
+	                        NmfcError *err) NMFC_NOEXCEPT;
+	/* Its b_row (its rows; NULL without biases), before: as before its last step. */
+	const double *nmfc_row_block_b_row(const NmfcRowBlock *block, int before) NMFC_NOEXCEPT;
 	/* The block's rows of W (r x its rows); before its last step: a diverged fit's kept W. */
 	const double *nmfc_row_block_w_before(const NmfcRowBlock *block) NMFC_NOEXCEPT;
 	const double *nmfc_row_block_w(const NmfcRowBlock *block) NMFC_NOEXCEPT;
@@ -118,19 +129,25 @@ extern "C"
 	                          NmfcBlockFit **out, NmfcError *err) NMFC_NOEXCEPT;
 	/* The initial W (r x rows), before the first take. */
 	const double *nmfc_block_fit_initial_w(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
-	/* One round's messages, each nmfc_block_fit_sums_length doubles, in block order; *done: the fit
-	 * has ended. */
-	int64_t nmfc_block_fit_sums_length(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
+	/*
+	 * The round the blocks run next (NMFC_ROUND_*), what it sends them
+	 * (payload_length doubles: H then H H^T for a step, mu or b_col for the
+	 * bias rounds) and the length of their answers.
+	 */
+	int32_t nmfc_block_fit_round(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
+	int64_t nmfc_block_fit_payload_length(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
+	void nmfc_block_fit_payload(NmfcBlockFit *fit, double *out) NMFC_NOEXCEPT;
+	int64_t nmfc_block_fit_answer_length(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
+	/* One round's answers, in block order; *done: the fit has ended. */
 	int nmfc_block_fit_take(NmfcBlockFit *fit, const double *const *messages, int64_t count,
 	                        int *done, NmfcError *err) NMFC_NOEXCEPT;
-	/* What the blocks' next step takes: H (r x cols) then H H^T, r cols + r^2 doubles. */
-	void nmfc_block_fit_h_and_gram(NmfcBlockFit *fit, double *out) NMFC_NOEXCEPT;
 	void nmfc_block_fit_summary(const NmfcBlockFit *fit, NmfcSummary *out) NMFC_NOEXCEPT;
 	int64_t nmfc_block_fit_model_size(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
-	/* The model of W (r x rows, the blocks' rows in place) and H into flat. */
-	int nmfc_block_fit_write_model(const NmfcBlockFit *fit, const double *w, const int64_t *row_ids,
-	                               const int64_t *col_ids, void *flat, size_t size,
-	                               NmfcError *err) NMFC_NOEXCEPT;
+	/* The model of W (r x rows, the blocks' rows in place), H and b_row (rows, with biases) into
+	 * flat. */
+	int nmfc_block_fit_write_model(const NmfcBlockFit *fit, const double *w, const double *b_row,
+	                               const int64_t *row_ids, const int64_t *col_ids, void *flat,
+	                               size_t size, NmfcError *err) NMFC_NOEXCEPT;
 	void nmfc_block_fit_free(NmfcBlockFit *fit) NMFC_NOEXCEPT;
 
 #ifdef __cplusplus

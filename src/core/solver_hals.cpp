@@ -115,13 +115,20 @@ hals_line_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, 
 				gram_add(g, copies.leftCols(len));
 			}
 			gram_mirror(g);
-			g.diagonal().array() += line_l2(s, k);
-			double *fk = f.data() + k * r;
-			for (int sweep = 0; sweep < kMaskedSweeps; sweep++)
-				if (cd_sweep(g, bk, s.l1, fk, r) == 0.0)
-					break;
+			hals_line_solve(g, line_l2(s, k), bk, s.l1, f.data() + k * r);
 		}
 	});
+}
+
+} // namespace
+
+void
+hals_line_solve(Matrix &g, double l2, const double *b, double l1, double *f)
+{
+	g.diagonal().array() += l2;
+	for (int sweep = 0; sweep < kMaskedSweeps; sweep++)
+		if (cd_sweep(g, b, l1, f, g.rows()) == 0.0)
+			break;
 }
 
 void
@@ -129,8 +136,6 @@ hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f
 {
 	hals_line_half(p, s, other, f, ws, nullptr);
 }
-
-} // namespace
 
 // Absent cells as zeros: one sweep per column; returns <F_new, B> (without
 // l1) and leaves F's new Gram in gram_f. The blocks of columns run on

@@ -303,6 +303,13 @@ double mu_half(const Problem &p, const Half &s, const Matrix &other, const Matri
 // Solver mu's half-step over the stored cells only (missing = 'ignore').
 void mu_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws);
 
+// Solver hals's half over the stored cells (missing 'ignore'), the same contract as mu_masked_half.
+void hals_masked_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f,
+                      Workspace &ws);
+// One line of it: f >= 0 minimising 1/2 f^T (G + l2 I) f - (b - l1)^T f by
+// coordinate sweeps, from the line's Gram G (both triangles; l2 is added to it).
+void hals_line_solve(Matrix &g, double l2, const double *b, double l1, double *f);
+
 // Coordinate-descent half-step of solver hals with absent cells as zeros,
 // the same contract as mu_half.
 double hals_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram_other,

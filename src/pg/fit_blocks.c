@@ -27,6 +27,7 @@ PG_FUNCTION_INFO_V1(nmf_dist_block_open);
 PG_FUNCTION_INFO_V1(nmf_dist_block_start);
 PG_FUNCTION_INFO_V1(nmf_dist_block_h);
 PG_FUNCTION_INFO_V1(nmf_dist_block_step);
+PG_FUNCTION_INFO_V1(nmf_dist_block_bias);
 PG_FUNCTION_INFO_V1(nmf_dist_block_w);
 
 /* A block this backend holds for a fit, until the transaction ends. */
@@ -37,7 +38,7 @@ typedef struct Block
 	NmfMatrixFlat *matrix; /* from open until start */
 	NmfcRowBlock *rows;    /* from start on */
 	int64 rank, cols, row_count;
-	double *sums; /* this round's, until every block of the fit here has its own */
+	double *sums; /* this round's answer, until every block of the fit here has its own */
 	bool reported;
 	struct Block *next;
 } Block;
@@ -79,21 +80,24 @@ find_block(int64 fit, const char *name)
 }
 
 /*
- * A block's answer to a round (start or step): its sums are kept until every
- * block of the fit this backend holds has its own; the last to finish
- * answers with their sum in the blocks' name order, the others with no
- * bytes. So one message per worker goes back, the same bits every time.
+ * A block's answer to a round (NMFC_ROUND_*): kept until every block of the
+ * fit this backend holds has its own; the last to finish answers with their
+ * sum in the blocks' name order, the others with no bytes. So one message
+ * per worker goes back, the same bits every time.
  */
 static bytea *
-round_answer(Block *b, const double *sums)
+round_answer(Block *b, int32 round, const double *sums)
 {
-	int64 len = nmfc_row_block_sums_length(b->rows);
+	int64 len = nmfc_row_block_answer_length(b->rows, round);
 	int held = 0, reported = 0;
 	double *total;
 
+	/* a step's answer is the longest */
 	if (b->sums == NULL)
-		b->sums = MemoryContextAllocExtended(TopTransactionContext, len * sizeof(double),
-		                                     MCXT_ALLOC_HUGE);
+		b->sums = MemoryContextAllocExtended(
+		    TopTransactionContext,
+		    Max(len, nmfc_row_block_answer_length(b->rows, NMFC_ROUND_STEP)) * sizeof(double),
+		    MCXT_ALLOC_HUGE);
 	memcpy(b->sums, sums, len * sizeof(double));
 	b->reported = true;
 	for (Block *e = blocks; e != NULL; e = e->next)
@@ -116,7 +120,7 @@ round_answer(Block *b, const double *sums)
 				next = e;
 		if (next == NULL)
 			break;
-		nmfc_row_block_combine(next->rows, total, next->sums);
+		nmfc_row_block_combine(next->rows, round, total, next->sums);
 		next->reported = false;
 	}
 	return nmfpg_doubles_bytea(total, len, "a block's message");
@@ -322,10 +326,10 @@ nmf_dist_block_start(PG_FUNCTION_ARGS)
 		b->matrix = NULL;
 	}
 	h = doubles_arg(PG_GETARG_BYTEA_PP(6), b->rank * b->cols + b->rank * b->rank, "H");
-	len = nmfc_row_block_sums_length(b->rows);
+	len = nmfc_row_block_answer_length(b->rows, NMFC_ROUND_STEP);
 	out = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE);
 	nmfpg_raise(nmfc_row_block_start(b->rows, h, out, &err), &err, ERRCODE_DATA_EXCEPTION);
-	PG_RETURN_BYTEA_P(round_answer(b, out));
+	PG_RETURN_BYTEA_P(round_answer(b, NMFC_ROUND_STEP, out));
 }
 
 static Block *
@@ -365,7 +369,7 @@ Datum
 nmf_dist_block_step(PG_FUNCTION_ARGS)
 {
 	Block *b = started_block(fcinfo);
-	int64 len = nmfc_row_block_sums_length(b->rows);
+	int64 len = nmfc_row_block_answer_length(b->rows, NMFC_ROUND_STEP);
 	double *out;
 	NmfcError err;
 
@@ -374,20 +378,55 @@ nmf_dist_block_step(PG_FUNCTION_ARGS)
 		                errmsg("nmf_distributed: block %s has no H for this iteration", b->name)));
 	out = palloc_extended(len * sizeof(double), MCXT_ALLOC_HUGE);
 	nmfpg_raise(nmfc_row_block_step(b->rows, h_now, out, &err), &err, ERRCODE_DATA_EXCEPTION);
-	PG_RETURN_BYTEA_P(round_answer(b, out));
+	PG_RETURN_BYTEA_P(round_answer(b, NMFC_ROUND_STEP, out));
 }
 
 /*
- * The block's rows of W (r x its rows; before: as they were before the last
- * step, a diverged fit's), its last call: the block is freed.
+ * A bias round of a fit with biases: mu in (1 double), the block's column
+ * sums out (round 1); b_col in (one per column), H's sums out (round 2).
+ */
+Datum
+nmf_dist_block_bias(PG_FUNCTION_ARGS)
+{
+	Block *b = started_block(fcinfo);
+	int32 round = PG_GETARG_INT32(2);
+	double *in, *out;
+	NmfcError err;
+
+	if (round != NMFC_ROUND_BIAS_ROWS && round != NMFC_ROUND_BIAS_COLS)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("nmf_distributed: bias round %d is neither %d nor %d", round,
+		                       NMFC_ROUND_BIAS_ROWS, NMFC_ROUND_BIAS_COLS)));
+	in = doubles_arg(PG_GETARG_BYTEA_PP(3), round == NMFC_ROUND_BIAS_ROWS ? 1 : b->cols,
+	                 round == NMFC_ROUND_BIAS_ROWS ? "mu" : "b_col");
+	out = palloc_extended(nmfc_row_block_answer_length(b->rows, round) * sizeof(double),
+	                      MCXT_ALLOC_HUGE);
+	nmfpg_raise(nmfc_row_block_bias(b->rows, round, in, out, &err), &err,
+	            ERRCODE_INVALID_PARAMETER_VALUE);
+	PG_RETURN_BYTEA_P(round_answer(b, round, out));
+}
+
+/*
+ * The block's rows of W (r x its rows) then, with biases, its b_row (before:
+ * as they were before the last step, a diverged fit's); its last call: the
+ * block is freed.
  */
 Datum
 nmf_dist_block_w(PG_FUNCTION_ARGS)
 {
 	Block *b = started_block(fcinfo);
-	bytea *out = nmfpg_doubles_bytea(PG_GETARG_BOOL(2) ? nmfc_row_block_w_before(b->rows)
-	                                                   : nmfc_row_block_w(b->rows),
-	                                 b->rank * b->row_count, "a block's W");
+	bool before = PG_GETARG_BOOL(2);
+	const double *b_row = nmfc_row_block_b_row(b->rows, before);
+	int64 length = b->rank * b->row_count + (b_row != NULL ? b->row_count : 0);
+	double *both = palloc_extended(Max(length, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	bytea *out;
+
+	if (b->row_count > 0)
+		memcpy(both, before ? nmfc_row_block_w_before(b->rows) : nmfc_row_block_w(b->rows),
+		       b->rank * b->row_count * sizeof(double));
+	if (b_row != NULL && b->row_count > 0)
+		memcpy(both + b->rank * b->row_count, b_row, b->row_count * sizeof(double));
+	out = nmfpg_doubles_bytea(both, length, "a block's W");
 
 	nmfc_row_block_free(b->rows);
 	b->rows = NULL;

@@ -17,7 +17,10 @@
  *            of the fit's table) and V's columns; returns its first sums
  *   step     H and H H^T in, each block's sums out: one statement per
  *            iteration, O(r n) bytes per block whatever its cells
- *   W        each block returns its rows of W; the model is written here
+ *   bias     with biases, two more rounds per iteration (the bias sweep):
+ *            mu in, column sums out; b_col in, H's sums out
+ *   W        each block returns its rows of W (and b_row); the model is
+ *            written here
  *
  * Everything runs in the caller's transaction: an error, a cancel or a lost
  * worker rolls it back, and the fit's table and the blocks with it.
@@ -342,7 +345,7 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	int64 m = 0, n = 0, all = 0, nnz = 0, *row_ids, *col_ids, words[NMFC_OPT_COUNT];
 	NmfcWhole whole = {0, 0, 0};
 	double sum = 0.0, sum_sq = 0.0, v_min = get_float8_infinity(), v_max = -get_float8_infinity(),
-	       *w, *h;
+	       *w, *h, *b_row;
 	int64 *col_counts;
 	NmfcTotals totals;
 	NmfpgHolder *holder;
@@ -532,10 +535,11 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	}
 	values[3] = PointerGetDatum(bigint_array(words, NMFC_OPT_COUNT));
 	types[4] = BYTEAOID;
+	/* a step's payload (H, H H^T) is the longest */
 	h = palloc_extended((opt.rank * n + opt.rank * opt.rank) * sizeof(double), MCXT_ALLOC_HUGE);
-	nmfc_block_fit_h_and_gram(fit, h);
-	values[4] = PointerGetDatum(nmfpg_doubles_bytea(h, opt.rank * n + opt.rank * opt.rank, "H"));
-	length = nmfc_block_fit_sums_length(fit);
+	nmfc_block_fit_payload(fit, h);
+	values[4] = PointerGetDatum(nmfpg_doubles_bytea(h, nmfc_block_fit_payload_length(fit), "H"));
+	length = nmfc_block_fit_answer_length(fit);
 	answers = round_of(&d,
 	                   psprintf("SELECT anchor, %s.nmf_dist_block_start($1, block, w0, $2, $3, $4, "
 	                            "$5) FROM %s ORDER BY anchor",
@@ -544,11 +548,16 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	nmfpg_raise(nmfc_block_fit_take(fit, messages_of(&d, answers, length), d.backends, &done, &err),
 	            &err, ERRCODE_DATA_EXCEPTION);
 
-	/* the iterations: H in, the blocks' sums out */
+	/* the iterations: H in, the blocks' sums out (with biases, the bias rounds between) */
 	{
 		char *step = psprintf("SELECT anchor, %s.nmf_dist_block_step($1, block) FROM %s "
 		                      "ORDER BY anchor",
 		                      d.ext, d.blocks);
+		char *bias = psprintf("SELECT anchor, %s.nmf_dist_block_bias($1, block, $2, $3) FROM %s "
+		                      "ORDER BY anchor",
+		                      d.ext, d.blocks);
+		Oid bias_types[3] = {INT8OID, INT4OID, BYTEAOID};
+		Datum bias_values[3];
 		/* to every backend at once: its first block's row, on each worker */
 		char *send_h = psprintf("SELECT %s.nmf_dist_block_h($1, block, $2) FROM %s "
 		                        "WHERE anchor = ANY ($3::%s[])",
@@ -561,22 +570,37 @@ nmf_distributed(PG_FUNCTION_ARGS)
 		types[1] = BYTEAOID;
 		types[2] = INT8ARRAYOID;
 		values[2] = PointerGetDatum(bigint_array(firsts, d.backends));
+		bias_values[0] = Int64GetDatum(d.fit);
 		while (!done)
 		{
-			bytea *hb;
+			int32 round = nmfc_block_fit_round(fit);
+			bytea *payload;
 
 			CHECK_FOR_INTERRUPTS();
-			nmfc_block_fit_h_and_gram(fit, h);
-			hb = nmfpg_doubles_bytea(h, opt.rank * n + opt.rank * opt.rank, "H");
-			values[1] = PointerGetDatum(hb);
-			if (SPI_execute_with_args(send_h, 3, types, values, NULL, false, 0) != SPI_OK_SELECT ||
-			    (int)SPI_processed != d.backends)
-				elog(ERROR, "nmf_distributed: sending H to the blocks failed");
-			answers = round_of(&d, step, 1, types, values);
+			nmfc_block_fit_payload(fit, h);
+			payload = nmfpg_doubles_bytea(h, nmfc_block_fit_payload_length(fit), "H");
+			length = nmfc_block_fit_answer_length(fit);
+			if (round == NMFC_ROUND_STEP)
+			{
+				values[1] = PointerGetDatum(payload);
+				if (SPI_execute_with_args(send_h, 3, types, values, NULL, false, 0) !=
+				        SPI_OK_SELECT ||
+				    (int)SPI_processed != d.backends)
+					elog(ERROR, "nmf_distributed: sending H to the blocks failed");
+				answers = round_of(&d, step, 1, types, values);
+			}
+			else
+			{
+				bias_values[1] = Int32GetDatum(round);
+				bias_values[2] = PointerGetDatum(payload);
+				answers = round_of(&d, bias, 3, bias_types, bias_values);
+			}
 			nmfpg_raise(
 			    nmfc_block_fit_take(fit, messages_of(&d, answers, length), d.backends, &done, &err),
 			    &err, ERRCODE_DATA_EXCEPTION);
-			pfree(hb);
+			pfree(payload);
+			if (round != NMFC_ROUND_STEP)
+				continue;
 			nmfc_block_fit_summary(fit, &summary);
 			nmfpg_progress_update(summary.iterations, summary.loss, summary.seconds);
 			if (run_opts.verbose && (summary.iterations % 10 == 0 || done))
@@ -586,7 +610,7 @@ nmf_distributed(PG_FUNCTION_ARGS)
 		}
 	}
 
-	/* W: each block's rows (those kept, when a masked fit diverged), put in place */
+	/* W and b_row: each block's rows (those kept, when a masked fit diverged), put in place */
 	nmfc_block_fit_summary(fit, &summary);
 	types[1] = BOOLOID;
 	values[1] = BoolGetDatum(summary.diverged != 0);
@@ -597,17 +621,24 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	                      d.ext, d.blocks),
 	             2, types, values);
 	w = palloc_extended(Max(m, 1) * opt.rank * sizeof(double), MCXT_ALLOC_HUGE);
+	b_row = opt.bias ? palloc_extended(Max(m, 1) * sizeof(double), MCXT_ALLOC_HUGE) : NULL;
 	for (int b = 0; b < d.count; b++)
 	{
 		const double *wb;
+		int64 rows = opened[b].rows;
 
 		if ((int64)VARSIZE_ANY_EXHDR(answers[b]) !=
-		    opened[b].rows * opt.rank * (int64)sizeof(double))
+		    rows * (opt.rank + (opt.bias ? 1 : 0)) * (int64)sizeof(double))
 			elog(ERROR, "nmf_distributed: block %d sent a W of the wrong size", b);
 		wb = (const double *)VARDATA(answers[b]);
-		for (int64 i = 0; i < opened[b].rows; i++)
-			memcpy(w + index_of(row_ids, m, opened[b].row_ids[i]) * opt.rank, wb + i * opt.rank,
-			       opt.rank * sizeof(double));
+		for (int64 i = 0; i < rows; i++)
+		{
+			int64 at = index_of(row_ids, m, opened[b].row_ids[i]);
+
+			memcpy(w + at * opt.rank, wb + i * opt.rank, opt.rank * sizeof(double));
+			if (b_row != NULL)
+				b_row[at] = wb[rows * opt.rank + i];
+		}
 	}
 	run(psprintf("DROP TABLE %s", d.blocks), SPI_OK_UTILITY);
 	AtEOXact_GUC(true, guc_nest);
@@ -618,8 +649,9 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	size = nmfc_block_fit_model_size(fit);
 	model = (NmfModelFlat *)nmfpg_alloc_image(size, "the model");
 	memset(model, 0, size);
-	nmfpg_raise(nmfc_block_fit_write_model(fit, w, row_ids, col_ids, model, (size_t)size, &err),
-	            &err, ERRCODE_INTERNAL_ERROR);
+	nmfpg_raise(
+	    nmfc_block_fit_write_model(fit, w, b_row, row_ids, col_ids, model, (size_t)size, &err),
+	    &err, ERRCODE_INTERNAL_ERROR);
 	SET_VARSIZE(model, size);
 	nmfpg_holder_release(holder);
 	SPI_finish();

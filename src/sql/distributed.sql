@@ -347,7 +347,11 @@ CREATE OR REPLACE FUNCTION nmf_dist_block_step(fit bigint, name text)
 	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION nmf_dist_block_step(bigint, text) IS
 	'nmf_distributed: a block''s W half from the session''s H and H H^T; its sums';
+CREATE OR REPLACE FUNCTION nmf_dist_block_bias(fit bigint, name text, round integer, payload bytea)
+	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION nmf_dist_block_bias(bigint, text, integer, bytea) IS
+	'nmf_distributed: a bias round of a block (1: mu in, column sums out; 2: b_col in, H''s sums out)';
 CREATE OR REPLACE FUNCTION nmf_dist_block_w(fit bigint, name text, before boolean)
 	RETURNS bytea AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION nmf_dist_block_w(bigint, text, boolean) IS
-	'nmf_distributed: a block''s rows of W (before: as they were before the last step); the block is freed';
+	'nmf_distributed: a block''s rows of W, then its b_row with biases (before: as they were before the last step); the block is freed';

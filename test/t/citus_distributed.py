@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: PostgreSQL
 """nmf_distributed on Citus returns nmf()'s model of the same cells (one
 block per shard, each kept in memory on its worker): hals and mu, KL,
-missing 'ignore' (also when it diverges), with penalties and the stopping
+missing 'ignore' under hals (with biases) and mu (also when it diverges),
+with penalties and the stopping
 rule, to 1e-9 relative on W H, usable by the
 apply functions; shards without rows and an integer row id work; a cancel
 and a killed worker backend stop the whole fit with nothing left behind,
@@ -47,6 +48,9 @@ def body(tap, co, workers):
              ("hals with l1, l2, reg and tol", "3, l1_w => 0.1, l2_h => 0.5, reg => 0.01, tol => 1e-3"),
              ("mu, loss kl, with l2 and tol", "4, loss => 'kl', l2_h => 0.1, tol => 1e-3"),
              ("mu, missing 'ignore', reg", "4, solver => 'mu', missing => 'ignore', reg => 0.05, tol => 1e-3"),
+             ("hals, missing 'ignore', reg", "4, missing => 'ignore', reg => 0.05, max_iter => 40, tol => 0"),
+             ("hals, missing 'ignore', biases, l2 and tol",
+              "4, missing => 'ignore', bias => true, l2_w => 2, l2_h => 2, tol => 1e-3"),
              ("mu with one inner update and loss_every 3",
               "3, solver => 'mu', inner_updates => 1, loss_every => 3, max_iter => 60")]
     for name, options in cases:
@@ -103,7 +107,7 @@ def body(tap, co, workers):
         run(co, "DROP TABLE few, few_local")
 
     with tap.case("refused with their SQLSTATE and nothing left behind: another distribution column, "
-                  "missing 'ignore' with hals") as c:
+                  "missing 'ignore' without a ridge (nmf() chooses it by pilot fits)") as c:
         codes = []
         for q in ("SELECT nmf_distributed('ratings', 'item_id', 'user_id', 'rating', 2)",
                   "SELECT nmf_distributed('ratings', 'user_id', 'item_id', 'rating', 2, missing => 'ignore')"):

@@ -7,7 +7,7 @@ every C name it binds a function to must still mean that function (the same
 SQL function binds it now, or it is a documented alias in LEGACY_SYMBOLS), and
 its nmf() and nmf_fit() fit with their own argument lists.
 
-For each earlier version (0.1 to 0.8), a database gets it (CREATE EXTENSION
+For each earlier version (0.1 to 0.9), a database gets it (CREATE EXTENSION
 nmf VERSION '0.x'), stores a matrix and a model in a table, and calls that
 version's functions through the installed library, which serves every
 version (0.2's nmf_fit, whose models_table sits where 0.3 has more options,
@@ -127,7 +127,7 @@ def body(tap):
     with tap.case("no current function is bound to a legacy C name") as c:
         reused = {s: fresh_symbols[s] for s in LEGACY_SYMBOLS if s in fresh_symbols}
         c.ok(not reused and all(t in fresh_symbols for t in LEGACY_SYMBOLS.values()), "reused: %s" % reused)
-    for version in ("0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8"):
+    for version in ("0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"):
         run(tap, version, fresh, fresh_symbols)
 
 

@@ -1,6 +1,6 @@
 -- SPDX-License-Identifier: PostgreSQL
--- The update from 0.8: what must happen before the current declarations run
+-- The update from 0.9: what must happen before the current declarations run
 -- again. They are all CREATE OR REPLACE (types and casts are left as they
 -- are), so this part only drops what they cannot replace: a function whose
 -- argument list, argument names or result changed, and anything removed.
--- 0.9 only adds (nmf_distributed): nothing to drop.
+-- 0.10 only adds (nmf_dist_block_bias, nmf_distributed's bias rounds): nothing to drop.
