@@ -13,9 +13,10 @@ plain copy on the coordinator; then, rank 20, tol 0:
   - nmf_distributed(...) of the distributed table: seconds per iteration
     (nmf_info: the iterations' rounds) and the whole call's seconds
   - the two models' largest relative difference of W H over 2,000 cells
-  - the bytes of the commands sent to the workers per iteration
-    (citus.log_remote_commands, fits of 1 and 3 iterations) and the bytes the
-    blocks send back per iteration (1 + r^2 + r n doubles each)
+  - the bytes sent to the workers per iteration (the statements' SQL, logged
+    by citus.log_remote_commands, plus the payloads, H mostly, which the fit
+    counts and reports with verbose; fits of 1 and 3 iterations) and the
+    bytes of the answers received per iteration (counted likewise)
 
 The three nodes share the machine's cores, so this measures the overhead of
 the distribution, not a speed-up. Usage: python3 bench/distributed.py
@@ -36,6 +37,7 @@ SIZES = [int(x) for x in os.environ.get("NMF_DIST_CELLS", "1000000,10000000").sp
 SHARDS = int(os.environ.get("NMF_DIST_SHARDS", "8"))
 WORKERS = int(os.environ.get("NMF_DIST_WORKERS", "2"))
 ITEMS, RANK, ITERS = 20000, 20, 20
+COUNTED = re.compile(r"payloads of (\d+) bytes sent, answers of (\d+) bytes received")
 
 
 def q(conn, sql):
@@ -99,19 +101,21 @@ def main():
                 diff = q(co, "SELECT max(abs(nmf_predict(d, user_id, item_id) - nmf_predict(l, user_id, item_id)))"
                              " / max(abs(nmf_predict(l, user_id, item_id))) FROM ms, (SELECT * FROM rl LIMIT 2000) c")[0][0]
                 q(co, "DROP TABLE ms")
-            sent = []
+            sent, back = [], []
             for iters in (1, 3):
                 notices.clear()
                 q(co, "SET citus.log_remote_commands = on; SET client_min_messages = notice")
-                q(co, "SELECT nmf_distributed('r', 'user_id', 'item_id', 'rating', %d, max_iter => %d, tol => 0) "
-                      "IS NULL" % (RANK, iters))
+                q(co, "SELECT nmf_distributed('r', 'user_id', 'item_id', 'rating', %d, max_iter => %d, tol => 0, "
+                      "verbose => true) IS NULL" % (RANK, iters))
                 q(co, "RESET citus.log_remote_commands; RESET client_min_messages")
-                sent.append(sum(len(n) for n in notices if "issuing" in n))
-            n = local[0]["cols"]
-            back = WORKERS * (1 + RANK * RANK + RANK * n) * 8  # one message per worker
+                # the statements' SQL, logged, and the payloads and answers the fit counts itself
+                counted = next(m for m in (COUNTED.search(n) for n in notices) if m)
+                sent.append(sum(len(n) for n in notices if "issuing" in n) + int(counted.group(1)))
+                back.append(int(counted.group(2)))
             ls, ds = local[0]["seconds"] / ITERS, dist[0]["seconds"] / ITERS
             print("| %s | %.4f | %.4f | %.2f | %.1f | %.1e | %d | %d |"
-                  % (format(cells, ","), ls, ds, ds / ls, whole, diff, (sent[1] - sent[0]) // 2, back),
+                  % (format(cells, ","), ls, ds, ds / ls, whole, diff, (sent[1] - sent[0]) // 2,
+                     (back[1] - back[0]) // 2),
                   flush=True)
             q(co, "DROP TABLE r, rl")
     finally:

@@ -1,5 +1,6 @@
--- nmf_fit_distributed on one node (no Citus): the same statements the
--- distributed fit runs, W and H into tables; test/t/citus.py runs it on Citus
+-- nmf_fit_distributed on one node (no Citus): nmf_distributed's fit
+-- (solver mu, one update per product, every iteration, no ridge), W and H into tables;
+-- test/t/citus_fit.py runs it on Citus
 
 CREATE TABLE dratings AS
 SELECT u AS user_id, i AS item_id, ((u * 7 + i * 13) % 5 + 1)::float8 AS rating
@@ -21,17 +22,24 @@ SELECT count(*) AS h_rows, min(col_id), max(col_id), bool_and(0 <= ALL (h)) AS n
 SELECT (SELECT array_agg(row_id ORDER BY row_id) FROM dw)
      = (SELECT array_agg(DISTINCT user_id ORDER BY user_id) FROM dratings) AS w_ids_match;
 
--- the reported loss is ||V - W H||^2 over all cells (zero-filled), from the tables
+-- the reported loss is ||V - W H||^2 over all cells (zero-filled), from the
+-- tables (numeric: float8's product refuses an underflow, and mu's factors hold tiny values)
 WITH wh AS (
-	SELECT w.row_id, h.col_id, nmf_dist_dot(w.w, h.h) AS p
+	SELECT w.row_id, h.col_id, (SELECT sum(a::numeric * b::numeric) FROM unnest(w.w, h.h) t(a, b))::float8 AS p
 	FROM dw w CROSS JOIN dh h),
 loss AS (
-	SELECT sum(nmf_dist_square(coalesce(d.rating, 0) - wh.p)) AS l
+	SELECT sum((coalesce(d.rating, 0) - wh.p)::numeric ^ 2)::float8 AS l
 	FROM wh LEFT JOIN dratings d ON d.user_id = wh.row_id AND d.item_id = wh.col_id)
 SELECT abs(l - (SELECT (r ->> 'loss')::float8 FROM nmf_fit_distributed('dratings', 'user_id',
 	'item_id', 'rating', 3, 'dw2', 'dh2', max_iter => 100, seed => 5) r)) < 1e-9 * l AS loss_matches
 FROM loss;
 
+-- the model of nmf() with the same options (the same fit, written into tables)
+WITH m AS (SELECT nmf(nmf_matrix(user_id, item_id, rating), 3, solver => 'mu', max_iter => 100,
+                      tol => 0, seed => 5, inner_updates => 1) AS m FROM dratings)
+SELECT max(abs((SELECT sum(a::numeric * b::numeric) FROM unnest(w.w, h.h) t(a, b))::float8
+               - nmf_predict(m.m, w.row_id, h.col_id))) < 1e-12 AS same_as_nmf
+FROM m, dw w CROSS JOIN dh h;
 -- the same seed gives the same W and H
 SELECT bool_and(a.w = b.w) AND count(*) = 30 AS same_w FROM dw a JOIN dw2 b USING (row_id);
 SELECT bool_and(a.h = b.h) AND count(*) = 8 AS same_h FROM dh a JOIN dh2 b USING (col_id);
@@ -41,6 +49,12 @@ SELECT round((r ->> 'relative_error')::numeric, 2) AS relative_error, r ->> 'mis
 FROM nmf_fit_distributed('dratings', 'user_id', 'item_id', 'rating', 3, 'dwm', 'dhm',
 	missing => 'ignore', max_iter => 100, seed => 5) r;
 
+-- a (row, column) pair given twice counts once, summed, as in nmf_matrix
+INSERT INTO dratings VALUES (1, 3, 4);
+SELECT r ->> 'cells' AS cells FROM nmf_fit_distributed('dratings', 'user_id', 'item_id', 'rating', 2,
+	'dd', 'de', max_iter => 5) r;
+DELETE FROM dratings WHERE user_id = 1 AND item_id = 3 AND rating = 4;
+
 -- bad input: each its own SQLSTATE, and no table is left behind
 \set VERBOSITY sqlstate
 SELECT nmf_fit_distributed('dratings', 'user_id', 'item_id', 'rating', 0, 'dx', 'dy');
@@ -49,9 +63,6 @@ SELECT nmf_fit_distributed('dratings', 'user_id', 'item_id', 'rating', 2, 'dx', 
 SELECT nmf_fit_distributed('dratings', 'user_id', 'nope', 'rating', 2, 'dx', 'dy');
 SELECT nmf_fit_distributed('dratings', 'user_id', 'item_id', 'rating', 2, 'dw', 'dy');
 SELECT nmf_fit_distributed('no_such_table', 'user_id', 'item_id', 'rating', 2, 'dx', 'dy');
-INSERT INTO dratings VALUES (1, 3, 4);
-SELECT nmf_fit_distributed('dratings', 'user_id', 'item_id', 'rating', 2, 'dx', 'dy');
-DELETE FROM dratings WHERE user_id = 1 AND item_id = 3 AND rating = 4;
 UPDATE dratings SET rating = 'NaN' WHERE user_id = 1 AND item_id = 3;
 SELECT nmf_fit_distributed('dratings', 'user_id', 'item_id', 'rating', 2, 'dx', 'dy');
 UPDATE dratings SET rating = NULL WHERE user_id = 1 AND item_id = 3;
@@ -61,4 +72,4 @@ SELECT nmf_fit_distributed('dratings', 'user_id', 'item_id', 'rating', 2, 'dx', 
 \set VERBOSITY default
 SELECT count(*) AS left_behind FROM pg_class WHERE relname IN ('dx', 'dy');
 
-DROP TABLE dratings, dw0, dh0, dw, dh, dw2, dh2, dwm, dhm;
+DROP TABLE dratings, dw0, dh0, dw, dh, dw2, dh2, dwm, dhm, dd, de;

@@ -62,6 +62,8 @@ typedef struct Driver
 	int backends;        /* that hold them */
 	int *slot;           /* block -> its backend's number, in the order of their first blocks */
 	MemoryContext round; /* a round's messages, reset every round */
+	int rounds;
+	int64 bytes_out, bytes_back; /* payloads sent (each copy) and answers received */
 } Driver;
 
 static void
@@ -98,6 +100,7 @@ round_of(Driver *d, const char *sql, int nargs, Oid *types, Datum *values)
 		elog(ERROR, "nmf_distributed: %d blocks answered, expected %d", (int)SPI_processed,
 		     d->count);
 	out = MemoryContextAlloc(d->round, d->count * sizeof(bytea *));
+	d->rounds++;
 	for (int b = 0; b < d->count; b++)
 	{
 		bool isnull;
@@ -107,6 +110,7 @@ round_of(Driver *d, const char *sql, int nargs, Oid *types, Datum *values)
 		if (isnull)
 			elog(ERROR, "nmf_distributed: block %d answered NULL", b);
 		out[b] = (bytea *)PG_DETOAST_DATUM_COPY(v);
+		d->bytes_back += VARSIZE_ANY_EXHDR(out[b]);
 		MemoryContextSwitchTo(old);
 	}
 	SPI_freetuptable(SPI_tuptable);
@@ -377,6 +381,8 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	d.ext = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
 	d.fit = (int64)pg_prng_uint64(&pg_global_prng_state);
 	d.round = AllocSetContextCreate(caller, "nmf_distributed round", ALLOCSET_DEFAULT_SIZES);
+	d.rounds = 0;
+	d.bytes_out = d.bytes_back = 0;
 	SPI_connect();
 	guc_nest = NewGUCNestLevel();
 	d.row_type = column_type(source, cols[0]);
@@ -539,6 +545,7 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	h = palloc_extended((opt.rank * n + opt.rank * opt.rank) * sizeof(double), MCXT_ALLOC_HUGE);
 	nmfc_block_fit_payload(fit, h);
 	values[4] = PointerGetDatum(nmfpg_doubles_bytea(h, nmfc_block_fit_payload_length(fit), "H"));
+	d.bytes_out += d.count * nmfc_block_fit_payload_length(fit) * (int64)sizeof(double);
 	length = nmfc_block_fit_answer_length(fit);
 	answers = round_of(&d,
 	                   psprintf("SELECT anchor, %s.nmf_dist_block_start($1, block, w0, $2, $3, $4, "
@@ -592,12 +599,14 @@ nmf_distributed(PG_FUNCTION_ARGS)
 					    SPI_processed != 1)
 						elog(ERROR, "nmf_distributed: sending H to the blocks failed");
 				answers = round_of(&d, step, 1, types, values);
+				d.bytes_out += d.backends * (int64)VARSIZE_ANY_EXHDR(payload);
 			}
 			else
 			{
 				bias_values[1] = Int32GetDatum(round);
 				bias_values[2] = PointerGetDatum(payload);
 				answers = round_of(&d, bias, 3, bias_types, bias_values);
+				d.bytes_out += d.count * (int64)VARSIZE_ANY_EXHDR(payload); /* to every block */
 			}
 			nmfpg_raise(
 			    nmfc_block_fit_take(fit, messages_of(&d, answers, length), d.backends, &done, &err),
@@ -646,6 +655,13 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	}
 	run(psprintf("DROP TABLE %s", d.blocks), SPI_OK_UTILITY);
 	AtEOXact_GUC(true, guc_nest);
+	/* what went out and came back, the SQL of the statements aside */
+	if (run_opts.verbose)
+		ereport(
+		    NOTICE,
+		    (errmsg("nmf_distributed: %d rounds over %d blocks on %d backends; payloads "
+		            "of " INT64_FORMAT " bytes sent, answers of " INT64_FORMAT " bytes received",
+		            d.rounds, d.count, d.backends, d.bytes_out, d.bytes_back)));
 
 	/* the model outlives SPI's context, where the rest goes */
 	MemoryContextSwitchTo(caller);

@@ -1,259 +1,55 @@
 -- SPDX-License-Identifier: PostgreSQL
--- The distributed fit: nmf_fit_distributed factorizes a table where it lives
--- (a Citus table distributed by its row id, or a plain table on one node),
--- with SQL that Citus pushes down to the shards.
+-- The distributed fits: nmf_distributed (below) is nmf()'s fit of a table
+-- where it lives; nmf_fit_distributed, 0.2's interface, runs it and writes
+-- the model's W and H into tables.
 
--- The pieces of nmf_fit_distributed. Their states are float8[] (a real type
--- with a combine function), so Citus runs the partial aggregates on the
--- workers and ships one r x n (or r x r) state per shard, never the ratings.
-CREATE OR REPLACE FUNCTION nmf_dist_init(id bigint, seed bigint, side int, rank int, scale float8)
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_init(bigint, bigint, int, int, float8) IS
-	'nmf_fit_distributed: the seeded initial factor vector of a row (side 0) or column (side 1)';
-CREATE OR REPLACE FUNCTION nmf_dist_hstats_add(float8[], float8[], bigint, float8, bigint[], float8[], boolean)
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_hstats_add(float8[], float8[], bigint, float8, bigint[], float8[], boolean) IS
-	'transition function of nmf_dist_hstats: adds one cell''s share of W^T V (masked: of W^T (W H))';
-CREATE OR REPLACE FUNCTION nmf_dist_rowstats_add(float8[], float8[], bigint, float8, bigint[], float8[], boolean)
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_rowstats_add(float8[], float8[], bigint, float8, bigint[], float8[], boolean) IS
-	'transition function of nmf_dist_rowstats: adds one cell''s share of a row''s V H^T (masked: of (W H) H^T)';
-CREATE OR REPLACE FUNCTION nmf_dist_gram_add(float8[], float8[])
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_gram_add(float8[], float8[]) IS
-	'transition function of nmf_dist_gram: adds a factor vector''s outer product';
-CREATE OR REPLACE FUNCTION nmf_dist_sum(float8[], float8[])
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_sum(float8[], float8[]) IS
-	'nmf_fit_distributed: combine function, the elementwise sum of two float8[] states';
-CREATE OR REPLACE AGGREGATE nmf_dist_hstats(w float8[], col_id bigint, value float8, cols bigint[],
-	h float8[], masked boolean) (
-	SFUNC = nmf_dist_hstats_add, STYPE = float8[], COMBINEFUNC = nmf_dist_sum, PARALLEL = SAFE);
-COMMENT ON AGGREGATE nmf_dist_hstats(float8[], bigint, float8, bigint[], float8[], boolean) IS
-	'nmf_fit_distributed: W^T V (and, masked, W^T (W H) on the stored cells), column by column';
-CREATE OR REPLACE AGGREGATE nmf_dist_rowstats(w float8[], col_id bigint, value float8, cols bigint[],
-	h float8[], masked boolean) (
-	SFUNC = nmf_dist_rowstats_add, STYPE = float8[], COMBINEFUNC = nmf_dist_sum, PARALLEL = SAFE);
-COMMENT ON AGGREGATE nmf_dist_rowstats(float8[], bigint, float8, bigint[], float8[], boolean) IS
-	'nmf_fit_distributed: a row''s V H^T (and, masked, (W H) H^T on its stored cells)';
-CREATE OR REPLACE AGGREGATE nmf_dist_gram(w float8[]) (
-	SFUNC = nmf_dist_gram_add, STYPE = float8[], COMBINEFUNC = nmf_dist_sum, PARALLEL = SAFE);
-COMMENT ON AGGREGATE nmf_dist_gram(float8[]) IS 'nmf_fit_distributed: W^T W (r x r)';
-CREATE OR REPLACE FUNCTION nmf_dist_update_h(h float8[], stats float8[], gram float8[], rank int,
-	masked boolean) RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_update_h(float8[], float8[], float8[], int, boolean) IS
-	'nmf_fit_distributed: H after one multiplicative update';
-CREATE OR REPLACE FUNCTION nmf_dist_update_w(w float8[], stats float8[], hht float8[], masked boolean)
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_update_w(float8[], float8[], float8[], boolean) IS
-	'nmf_fit_distributed: a row of W after one multiplicative update';
-CREATE OR REPLACE FUNCTION nmf_dist_gram_cols(h float8[], rank int)
-	RETURNS float8[] AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_gram_cols(float8[], int) IS 'nmf_fit_distributed: H H^T (r x r)';
-CREATE OR REPLACE FUNCTION nmf_dist_predict(w float8[], col_id bigint, cols bigint[], h float8[])
-	RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_predict(float8[], bigint, bigint[], float8[]) IS
-	'nmf_fit_distributed: (W H) at one cell, from a row of W and H';
-
-CREATE OR REPLACE FUNCTION nmf_dist_cell_loss(w float8[], col_id bigint, cols bigint[], h float8[],
-	value float8, masked boolean)
-	RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_cell_loss(float8[], bigint, bigint[], float8[], float8, boolean) IS
-	'nmf_fit_distributed: a cell''s term of the loss, (v - WH)^2 masked, v WH zero-filled';
-CREATE OR REPLACE FUNCTION nmf_dist_dot(a float8[], b float8[])
-	RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_dot(float8[], float8[]) IS
-	'nmf_fit_distributed: the dot product of two arrays of the same length';
-CREATE OR REPLACE FUNCTION nmf_dist_square(x float8)
-	RETURNS float8 AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION nmf_dist_square(float8) IS
-	'nmf_fit_distributed: x * x, 0 where SQL''s float8 product would refuse an underflow';
-
--- The driver, for nmf_fit_distributed below (target: the schema of w_table
--- and h_table). W lives in w_table, distributed like (colocated with) the
--- source when the source is a Citus table, and is rewritten by the workers
--- each iteration; H (r x n) lives here and goes to every shard as a parameter.
+-- nmf_fit_distributed's body (target: the schema of w_table and h_table):
+-- nmf_distributed with solver 'mu', one update per product, every max_iter
+-- iteration and no ridge (0.2's multiplicative updates), its W into w_table (colocated with a Citus
+-- source) and H into h_table here.
 CREATE OR REPLACE FUNCTION nmf_dist_fit(target text, source regclass, row_col text, col_col text,
 	value_col text, rank int, w_table text, h_table text, missing text, max_iter int, seed bigint)
 	RETURNS jsonb LANGUAGE plpgsql VOLATILE
 	SET search_path = pg_catalog, pg_temp
 	AS $fit$
 DECLARE
-	masked boolean;
-	dist boolean := false;
-	src text := source::text;
+	model @extschema@.nmf_model;
+	info jsonb;
 	row_type text;
-	part text;
-	dist_col text;
-	c text;
-	m bigint;
-	nnz bigint;
-	nulls bigint;
-	bad bigint;
-	total float8;
-	xsq float8;
-	cols bigint[];
-	n bigint;
-	scale float8;
-	h float8[];
-	gram float8[];
-	stats float8[];
-	hht float8[];
-	cross_term float8;
-	sse float8;
-	tabs text[];
-	cur text;
-	nxt text;
+	w text := format('%I.%I', target, w_table);
+	dist boolean := false;
 BEGIN
 	IF target IS NULL THEN
 		RAISE EXCEPTION 'nmf_fit_distributed: no schema has been selected to create w_table in'
 			USING ERRCODE = 'invalid_schema_name';
 	END IF;
-	IF rank IS NULL OR rank < 1 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: rank must be at least 1, not %', rank
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF max_iter IS NULL OR max_iter < 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: max_iter must be 0 or more, not %', max_iter
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	IF missing IS NULL OR missing NOT IN ('zero', 'ignore') THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: missing must be ''zero'' or ''ignore'', not %',
-			coalesce(quote_literal(missing), 'NULL') USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	masked := missing = 'ignore';
-	FOREACH c IN ARRAY ARRAY[row_col, col_col, value_col] LOOP
-		PERFORM 1 FROM pg_attribute
-		WHERE attrelid = source AND attname = c AND attnum > 0 AND NOT attisdropped;
-		IF NOT FOUND THEN
-			RAISE EXCEPTION 'nmf_fit_distributed: column "%" of % does not exist', c, src
-				USING ERRCODE = 'undefined_column';
-		END IF;
-	END LOOP;
+	-- nmf_distributed makes its table of blocks in the current schema: the
+	-- caller's, for that call only
+	PERFORM pg_catalog.set_config('search_path', pg_catalog.quote_ident(target) || ', pg_catalog, pg_temp',
+		true);
+	model := @extschema@.nmf_distributed(source, row_col, col_col, value_col, rank, solver => 'mu',
+		missing => missing, max_iter => max_iter, tol => 0, seed => seed, inner_updates => 1,
+		reg => CASE WHEN missing = 'ignore' THEN 0 END, on_small => 'error');
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+	info := @extschema@.nmf_info(model);
 	SELECT format_type(atttypid, atttypmod) INTO row_type FROM pg_attribute
 	WHERE attrelid = source AND attname = row_col;
-
-	-- A Citus table must be hash-distributed by the row id: each worker then
-	-- holds whole rows, and W's rows sit beside them.
+	EXECUTE format('CREATE TABLE %s (row_id %s PRIMARY KEY, w float8[] NOT NULL)', w, row_type);
 	IF to_regclass('pg_catalog.pg_dist_partition') IS NOT NULL THEN
-		EXECUTE 'SELECT partmethod::text, column_to_column_name(logicalrelid, partkey)
-			FROM pg_catalog.pg_dist_partition WHERE logicalrelid = $1'
-			INTO part, dist_col USING source;
-		IF part IS NOT NULL THEN
-			IF part <> 'h' OR dist_col IS DISTINCT FROM row_col THEN
-				RAISE EXCEPTION 'nmf_fit_distributed: % is a Citus table not hash-distributed by %',
-					src, row_col USING ERRCODE = 'feature_not_supported',
-					HINT = format('Distribute it with create_distributed_table(%L, %L).', src, row_col);
-			END IF;
-			dist := true;
-		END IF;
+		dist := EXISTS (SELECT FROM pg_catalog.pg_dist_partition WHERE logicalrelid = source);
 	END IF;
-
-	EXECUTE format('SELECT count(DISTINCT %1$I), count(*), sum(%3$I::float8),
-			sum(@extschema@.nmf_dist_square(%3$I::float8)),
-			count(*) FILTER (WHERE %1$I IS NULL OR %2$I IS NULL OR %3$I IS NULL),
-			count(*) FILTER (WHERE NOT (%3$I::float8 >= 0 AND %3$I::float8 < ''Infinity'')
-				OR %3$I::float8 = ''NaN'')
-		FROM %4$s', row_col, col_col, value_col, src)
-		INTO m, nnz, total, xsq, nulls, bad;
-	IF nulls > 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has % rows with a NULL id or value', src, nulls
-			USING ERRCODE = 'null_value_not_allowed', HINT = 'Filter NULLs out, or COALESCE them.';
+	IF dist THEN
+		EXECUTE 'SELECT create_distributed_table($1::regclass, ''row_id'', colocate_with => $2)'
+			USING w, source::text;
 	END IF;
-	IF bad > 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has % negative, NaN or infinite values', src, bad
-			USING ERRCODE = 'numeric_value_out_of_range', HINT = 'NMF needs finite, non-negative values.';
-	END IF;
-	IF nnz = 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has no rows', src USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	-- A cell given twice would count twice in the masked sums and in the loss:
-	-- refuse it (grouped by the row id, this runs on the workers).
-	EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %3$s GROUP BY %1$I, %2$I HAVING count(*) > 1) d',
-		row_col, col_col, src) INTO bad;
-	IF bad > 0 THEN
-		RAISE EXCEPTION 'nmf_fit_distributed: % has % (row, column) pairs more than once', src, bad
-			USING ERRCODE = 'invalid_parameter_value',
-			HINT = 'Sum them first, e.g. into a table grouped by the row and column ids.';
-	END IF;
-
-	-- H's columns, ascending: sent once per query as a parameter (n bigints).
-	EXECUTE format('SELECT array_agg(c ORDER BY c) FROM (SELECT DISTINCT %I::bigint AS c FROM %s) s',
-		col_col, src) INTO cols;
-	n := cardinality(cols);
-	-- scikit-learn's scale of a random init: sqrt(mean of V / rank).
-	scale := sqrt(CASE WHEN masked THEN total / nnz ELSE total / (m::float8 * n) END / rank);
-	SELECT array_agg(e.x ORDER BY c.j, e.k) INTO h
-	FROM unnest(cols) WITH ORDINALITY AS c(id, j)
-	CROSS JOIN LATERAL unnest(@extschema@.nmf_dist_init(c.id, seed, 1, rank, scale)) WITH ORDINALITY AS e(x, k);
-
-	-- W lives in two tables, colocated with the source: each iteration reads
-	-- one and writes the other (emptied by TRUNCATE, in place since it was
-	-- created in this transaction), so no dead row versions pile up as an
-	-- UPDATE of every row per iteration would. The last iteration writes w_table.
-	tabs := ARRAY[format('%I.%I', target, w_table), format('%I.%I', target, left(w_table, 50) || '_nmf_next')];
-	FOREACH c IN ARRAY tabs LOOP
-		EXECUTE format('CREATE TABLE %s (row_id %s PRIMARY KEY, w float8[] NOT NULL)', c, row_type);
-		IF dist THEN
-			EXECUTE 'SELECT create_distributed_table($1::regclass, ''row_id'', colocate_with => $2)'
-				USING c, src;
-		END IF;
-	END LOOP;
-	cur := tabs[1 + max_iter % 2];
-	nxt := tabs[2 - max_iter % 2];
-	EXECUTE format('INSERT INTO %1$s (row_id, w)
-		SELECT %2$I, @extschema@.nmf_dist_init(%2$I::bigint, $1, 0, $2, $3) FROM %3$s GROUP BY %2$I',
-		cur, row_col, src) USING seed, rank, scale;
-
-	-- One iteration, H first (as solver 'mu'):
-	--   H <- H o (W^T V) / (W^T W H)   stats from the workers, update here
-	--   W <- W o (V H^T) / (W H H^T)   on the workers, with the new H as a parameter
-	-- masked: the denominators sum W H over the stored cells only.
-	FOR it IN 1 .. max_iter LOOP
-		IF NOT masked THEN
-			EXECUTE format('SELECT @extschema@.nmf_dist_gram(w) FROM %s', cur) INTO gram;
-		END IF;
-		EXECUTE format('SELECT @extschema@.nmf_dist_hstats(w.w, x.%1$I::bigint, x.%2$I::float8, $1, $2, $3)
-			FROM %3$s x JOIN %4$s w ON w.row_id = x.%5$I', col_col, value_col, src, cur, row_col)
-			INTO stats USING cols, CASE WHEN masked THEN h END, masked;
-		h := @extschema@.nmf_dist_update_h(h, stats, gram, rank, masked);
-		hht := CASE WHEN masked THEN NULL ELSE @extschema@.nmf_dist_gram_cols(h, rank) END;
-		EXECUTE format('TRUNCATE %s', nxt);
-		EXECUTE format('INSERT INTO %1$s (row_id, w)
-			SELECT t.row_id, @extschema@.nmf_dist_update_w(t.w, s.st, $3, $4)
-			FROM %6$s t JOIN (SELECT x.%2$I AS rid,
-					@extschema@.nmf_dist_rowstats(w.w, x.%3$I::bigint, x.%4$I::float8, $1, $2, $4) AS st
-				FROM %5$s x JOIN %6$s w ON w.row_id = x.%2$I GROUP BY x.%2$I) s
-			ON t.row_id = s.rid', nxt, row_col, col_col, value_col, src, cur)
-			USING cols, h, hht, masked;
-		c := cur;
-		cur := nxt;
-		nxt := c;
-	END LOOP;
-	EXECUTE format('DROP TABLE %s', nxt);
-
-	-- The loss: masked, over the stored cells; zero-filled, over all m x n
-	-- cells as sum v^2 - 2 <W, V H^T> + <W^T W, H H^T>.
-	-- (The products are in C: SQL's float8 product refuses an underflow.)
-	EXECUTE format('SELECT sum(@extschema@.nmf_dist_cell_loss(w.w, x.%1$I::bigint, $1, $2, x.%2$I::float8, $3))
-		FROM %3$s x JOIN %4$s w ON w.row_id = x.%5$I', col_col, value_col, src, tabs[1], row_col)
-		INTO cross_term USING cols, h, masked;
-	IF masked THEN
-		sse := cross_term;
-	ELSE
-		EXECUTE format('SELECT @extschema@.nmf_dist_gram(w) FROM %s', tabs[1]) INTO gram;
-		sse := xsq - 2 * cross_term + @extschema@.nmf_dist_dot(gram, @extschema@.nmf_dist_gram_cols(h, rank));
-	END IF;
-
+	EXECUTE format('INSERT INTO %s (row_id, w) SELECT id::%s, weights FROM @extschema@.nmf_w_wide($1)',
+		w, row_type) USING model;
 	EXECUTE format('CREATE TABLE %I.%I (col_id bigint PRIMARY KEY, h float8[] NOT NULL)', target, h_table);
-	EXECUTE format('INSERT INTO %I.%I (col_id, h)
-		SELECT c.id, ($1)[(c.j - 1) * $2 + 1 : c.j * $2] FROM unnest($3) WITH ORDINALITY AS c(id, j)',
-		target, h_table) USING h, rank, cols;
-
-	RETURN jsonb_build_object('rows', m, 'cols', n, 'cells', nnz, 'rank', rank,
-		'iterations', max_iter, 'missing', missing, 'distributed', dist,
-		'loss', greatest(sse, 0),
-		'relative_error', CASE WHEN xsq > 0 THEN sqrt(greatest(sse, 0) / xsq) END,
+	EXECUTE format('INSERT INTO %I.%I (col_id, h) SELECT id, weights FROM @extschema@.nmf_h_wide($1)',
+		target, h_table) USING model;
+	RETURN jsonb_build_object('rows', info->'rows', 'cols', info->'cols', 'cells', info->'nnz',
+		'rank', rank, 'iterations', info->'iterations', 'missing', missing, 'distributed', dist,
+		'loss', info->'loss', 'relative_error', info->'relative_error', 'stop', info->'stop',
 		'w_table', w_table, 'h_table', h_table);
 END
 $fit$;
@@ -278,8 +74,9 @@ COMMENT ON FUNCTION nmf_fit_distributed(regclass, text, text, text, int, text, t
 -- nmf()'s fit of a table where it lives (src/pg/nmf_distributed.c): a Citus
 -- table hash-distributed by row_col, one block of rows per shard, each read
 -- once and kept in memory where it lives for the fit; or a plain table, one
--- block. The same options as nmf(), in the same order; solvers hals and mu,
--- loss frobenius, missing 'zero', init 'random' (the others are refused).
+-- block. The same options as nmf(), in the same order; solvers hals and mu
+-- (loss frobenius; kl under mu), missing 'ignore' with a ridge given,
+-- biases under hals, init 'random' (the others are refused).
 -- The model is nmf()'s on the same cells to the order of floating-point sums.
 CREATE OR REPLACE FUNCTION nmf_distributed(
 	source regclass,
