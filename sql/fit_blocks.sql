@@ -56,6 +56,20 @@ SELECT (SELECT array_agg(col_id ORDER BY score DESC, col_id) FROM nmf_recommend(
        nmf_score(d, (SELECT nmf_matrix(user_id, item_id, rating) FROM bratings))
      = nmf_score(m, (SELECT nmf_matrix(user_id, item_id, rating) FROM bratings)) AS same_score
 FROM fits WHERE name = 'hals';
+-- uuid row keys and text column keys: the same model, with the keys
+CREATE TABLE kratings AS
+SELECT md5(user_id::text)::uuid AS usr, 'sku-' || item_id AS sku, rating FROM bratings;
+WITH d AS (SELECT nmf_distributed('kratings', 'usr', 'sku', 'rating', 3, max_iter => 50) AS m),
+     l AS (SELECT nmf(nmf_matrix(usr, sku, rating), 3, max_iter => 50) AS m FROM kratings)
+SELECT nmf_info(d.m)->>'row_keys' AS row_keys, nmf_info(d.m)->>'col_keys' AS col_keys,
+       (SELECT max(abs(nmf_predict(d.m, usr, sku) - nmf_predict(l.m, usr, sku))) FROM kratings) = 0
+       AS same_model,
+       (SELECT array_agg(col_id ORDER BY score DESC, col_id)
+        FROM nmf_recommend(d.m, md5('7')::uuid, NULL::text, 3)) AS top_3
+FROM d, l;
+-- a key type the matrix cannot take
+SELECT nmf_distributed('kratings', 'rating', 'sku', 'rating', 2);
+DROP TABLE kratings;
 -- nothing left behind
 SELECT count(*) AS left_behind FROM pg_class WHERE relname LIKE 'nmf_blocks_%';
 

@@ -55,6 +55,14 @@ SELECT r ->> 'cells' AS cells FROM nmf_fit_distributed('dratings', 'user_id', 'i
 	'dd', 'de', max_iter => 5) r;
 DELETE FROM dratings WHERE user_id = 1 AND item_id = 3 AND rating = 4;
 
+-- text keys: W's rows keyed by the source's own type, H's columns by theirs
+CREATE TABLE kdr AS SELECT 'u' || user_id AS usr, md5(item_id::text)::uuid AS item, rating FROM dratings;
+SELECT r ->> 'rows' AS rows FROM nmf_fit_distributed('kdr', 'usr', 'item', 'rating', 2, 'kw', 'kh',
+	max_iter => 5) r;
+SELECT pg_typeof(row_id) AS w_key, count(*) FROM kw GROUP BY 1;
+SELECT pg_typeof(col_id) AS h_key, count(*) FROM kh GROUP BY 1;
+DROP TABLE kdr, kw, kh;
+
 -- bad input: each its own SQLSTATE, and no table is left behind
 \set VERBOSITY sqlstate
 SELECT nmf_fit_distributed('dratings', 'user_id', 'item_id', 'rating', 0, 'dx', 'dy');

@@ -17,6 +17,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nmfpg.h"
+#include "nmfpg_keys.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -166,10 +167,52 @@ bigints_arg(ArrayType *a, int64 *count, const char *what)
 	return out;
 }
 
+/* The cast a key column's values take into nmf_matrix: bigint ids, text or uuid keys. */
+static const char *
+key_cast(Oid table, const char *column, int *kind)
+{
+	AttrNumber att = get_attnum(table, column);
+
+	if (att == InvalidAttrNumber)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+		                errmsg("nmf_distributed: column \"%s\" of %s does not exist", column,
+		                       get_rel_name(table))));
+	*kind = nmfpg_key_kind(get_atttype(table, att), "nmf_distributed");
+	return *kind == NMF_KEY_ID     ? "pg_catalog.int8"
+	       : *kind == NMF_KEY_TEXT ? "pg_catalog.text"
+	                               : "pg_catalog.uuid";
+}
+
+/* One side's keys after its ids in open's answer: the kind, then for keys their ends and bytes. */
+static Size
+keys_length(const NmfpgKeys *k)
+{
+	return sizeof(int64) + (k->kind == NMF_KEY_ID || k->count == 0
+	                            ? 0
+	                            : k->count * sizeof(int64) + nmf_pad8(k->ends[k->count - 1]));
+}
+
+static char *
+write_keys(char *p, const NmfpgKeys *k)
+{
+	int64 kind = k->kind;
+
+	memcpy(p, &kind, sizeof(int64));
+	p += sizeof(int64);
+	if (k->kind == NMF_KEY_ID || k->count == 0)
+		return p;
+	memcpy(p, k->ends, k->count * sizeof(int64));
+	p += k->count * sizeof(int64);
+	memset(p, 0, nmf_pad8(k->ends[k->count - 1]));
+	memcpy(p, k->data, k->ends[k->count - 1]);
+	return p + nmf_pad8(k->ends[k->count - 1]);
+}
+
 /*
  * The block's cells into a matrix (nmf_matrix over the block's table, so
  * the cells pass nmf()'s checks); returns what the driver needs of it: its
- * shape and totals, then its row ids and column ids.
+ * shape and totals, then its row ids and column ids, then each side's keys
+ * (text or uuid keys: the ids are their hashes).
  */
 Datum
 nmf_dist_block_open(PG_FUNCTION_ARGS)
@@ -177,7 +220,9 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 	int64 fit = PG_GETARG_INT64(0);
 	Oid table = PG_GETARG_OID(1);
 	char *name = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	const char *cols[3];
+	const char *cols[3], *casts[2];
+	int kinds[2];
+	NmfpgKeys keys[2];
 	const char *schema = get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid));
 	MemoryContext caller = CurrentMemoryContext;
 	NmfMatrixFlat *m = NULL;
@@ -204,11 +249,12 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 		        (errcode(ERRCODE_UNDEFINED_TABLE),
 		         errmsg("nmf_distributed: block %s: relation %u does not exist", name, table)));
+	for (int i = 0; i < 2; i++)
+		casts[i] = key_cast(table, text_to_cstring(PG_GETARG_TEXT_PP(3 + i)), &kinds[i]);
 	SPI_connect();
 	if (SPI_execute(
-	        psprintf("SELECT %s.nmf_matrix(%s::pg_catalog.int8, %s::pg_catalog.int8, "
-	                 "%s::pg_catalog.float8) FROM %s",
-	                 quote_identifier(schema), cols[0], cols[1], cols[2],
+	        psprintf("SELECT %s.nmf_matrix(%s::%s, %s::%s, %s::pg_catalog.float8) FROM %s",
+	                 quote_identifier(schema), cols[0], casts[0], cols[1], casts[1], cols[2],
 	                 quote_qualified_identifier(get_namespace_name(get_rel_namespace(table)),
 	                                            get_rel_name(table))),
 	        true, 0) != SPI_OK_SELECT ||
@@ -251,7 +297,17 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 	/* the backend that holds the block: H goes once to each */
 	info[4] = (int64)GetSystemIdentifier();
 	info[5] = MyProcPid;
-	len = sizeof(info) + sizeof(totals) + (x.rows + 2 * x.cols) * sizeof(int64);
+	for (int i = 0; i < 2; i++)
+	{
+		keys[i] = m != NULL ? nmfpg_image_keys(m, i == 0 ? NMFPG_ROWS : NMFPG_COLS)
+		                    : (NmfpgKeys){NMF_KEY_ID, 0, NULL, NULL, NULL, NULL};
+		if (keys[i].kind == NMF_KEY_ID)
+			keys[i].kind = kinds[i]; /* an empty block's keys are of its column's kind */
+		else if (keys[i].count != (i == 0 ? x.rows : x.cols))
+			elog(ERROR, "nmf_distributed: block %s's keys do not match its ids", name);
+	}
+	len = sizeof(info) + sizeof(totals) + (x.rows + 2 * x.cols) * sizeof(int64) +
+	      keys_length(&keys[0]) + keys_length(&keys[1]);
 	out = palloc(len + VARHDRSZ);
 	SET_VARSIZE(out, len + VARHDRSZ);
 	p = VARDATA(out);
@@ -265,6 +321,9 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 		memcpy(p + x.rows * sizeof(int64), x.col_ids, x.cols * sizeof(int64));
 		memcpy(p + (x.rows + x.cols) * sizeof(int64), counts, x.cols * sizeof(int64));
 	}
+	p += (x.rows + 2 * x.cols) * sizeof(int64);
+	p = write_keys(p, &keys[0]);
+	write_keys(p, &keys[1]);
 	PG_RETURN_BYTEA_P(out);
 }
 

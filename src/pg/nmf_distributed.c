@@ -34,6 +34,7 @@
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nmfpg.h"
+#include "nmfpg_keys.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -50,6 +51,7 @@ typedef struct Opened
 	int64 server, backend; /* where it is held */
 	double sum, sum_sq, v_min, v_max;
 	const int64 *row_ids, *col_ids, *col_counts;
+	NmfpgKeys keys[2]; /* of its rows and columns: text or uuid keys, or bigint ids */
 } Opened;
 
 typedef struct Driver
@@ -57,6 +59,8 @@ typedef struct Driver
 	const char *ext;    /* the extension's schema, quoted */
 	const char *blocks; /* the fit's table, qualified */
 	const char *row_type;
+	const char *anchor_type; /* of the fit's table's anchor: the row type, or bigint */
+	int row_kind;            /* NMF_KEY_*: the row column's */
 	int64 fit;
 	int count;           /* blocks */
 	int backends;        /* that hold them */
@@ -173,15 +177,125 @@ opened_of(bytea *a, int b)
 	o.v_min = totals[2];
 	o.v_max = totals[3];
 	if (o.rows < 0 || o.cols < 0 ||
-	    len != sizeof(info) + sizeof(totals) + (Size)(o.rows + 2 * o.cols) * sizeof(int64))
+	    len < sizeof(info) + sizeof(totals) + (Size)(o.rows + 2 * o.cols) * sizeof(int64))
 		elog(ERROR, "nmf_distributed: block %d's answer to open has the wrong size", b);
-	/* copies: the answer goes with its round */
-	ids = palloc_extended(Max(o.rows + 2 * o.cols, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	memcpy(ids, p + sizeof(info) + sizeof(totals), (o.rows + 2 * o.cols) * sizeof(int64));
-	o.row_ids = ids;
-	o.col_ids = ids + o.rows;
+	/* a copy: the answer goes with its round */
+	ids = palloc_extended(len, MCXT_ALLOC_HUGE);
+	memcpy(ids, p, len);
+	o.row_ids = ids + (sizeof(info) + sizeof(totals)) / sizeof(int64);
+	o.col_ids = o.row_ids + o.rows;
 	o.col_counts = o.col_ids + o.cols;
+	/* each side's keys: the kind, then for keys their ends and their bytes */
+	{
+		const char *at = (const char *)(o.col_counts + o.cols), *end = (const char *)ids + len;
+
+		for (int i = 0; i < 2; i++)
+		{
+			NmfpgKeys *k = &o.keys[i];
+			int64 kind;
+
+			if (end - at < (long)sizeof(int64))
+				elog(ERROR, "nmf_distributed: block %d's answer to open has no keys", b);
+			memcpy(&kind, at, sizeof(int64));
+			at += sizeof(int64);
+			k->kind = (int)kind;
+			k->count = i == 0 ? o.rows : o.cols;
+			k->ids = i == 0 ? o.row_ids : o.col_ids;
+			k->ends = NULL;
+			k->data = NULL;
+			k->dict = NULL;
+			if (kind < 0 || kind >= NMF_KEY_COUNT)
+				elog(ERROR, "nmf_distributed: block %d sent keys of kind " INT64_FORMAT, b, kind);
+			if (kind == NMF_KEY_ID || k->count == 0)
+				continue;
+			if (end - at < (long)(k->count * sizeof(int64)))
+				elog(ERROR, "nmf_distributed: block %d's keys are cut short", b);
+			k->ends = (const int64 *)at;
+			at += k->count * sizeof(int64);
+			if (k->ends[k->count - 1] < 0 || end - at < (long)nmf_pad8(k->ends[k->count - 1]))
+				elog(ERROR, "nmf_distributed: block %d's keys are cut short", b);
+			k->data = at;
+			at += nmf_pad8(k->ends[k->count - 1]);
+		}
+		if (at != end)
+			elog(ERROR, "nmf_distributed: block %d's answer to open has the wrong size", b);
+	}
 	return o;
+}
+
+/* One key of a block, by its id. */
+typedef struct KeyRef
+{
+	int64 id;
+	const char *bytes;
+	int64 len;
+} KeyRef;
+
+static int
+compare_key_refs(const void *a, const void *b)
+{
+	int64 x = ((const KeyRef *)a)->id, y = ((const KeyRef *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * One side's keys of every block as one table, by ascending id (a column's
+ * keys come from each block that has the column: the same key, as its id is
+ * the key's hash); kind NMF_KEY_ID when the side has ids, not keys.
+ */
+static NmfpgKeys
+merged_keys(const Opened *opened, int count, int side)
+{
+	NmfpgKeys out = {opened[0].keys[side].kind, 0, NULL, NULL, NULL, NULL};
+	int64 total = 0, n = 0, bytes = 0;
+	KeyRef *refs;
+	int64 *ids, *ends;
+	char *data;
+
+	for (int b = 0; b < count; b++)
+	{
+		if (opened[b].keys[side].kind != out.kind)
+			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+			                errmsg("nmf_distributed: the blocks' %s keys differ in type (%s, %s)",
+			                       side == 0 ? "row" : "column", nmfpg_key_kind_name(out.kind),
+			                       nmfpg_key_kind_name(opened[b].keys[side].kind))));
+		total += opened[b].keys[side].count;
+	}
+	if (out.kind == NMF_KEY_ID)
+		return out;
+	refs = palloc_extended(Max(total, 1) * sizeof(KeyRef), MCXT_ALLOC_HUGE);
+	for (int b = 0; b < count; b++)
+	{
+		const NmfpgKeys *k = &opened[b].keys[side];
+
+		for (int64 i = 0; i < k->count; i++)
+		{
+			refs[n].id = k->ids[i];
+			refs[n].bytes = nmfpg_key_bytes(k, i, &refs[n].len);
+			n++;
+		}
+	}
+	qsort(refs, n, sizeof(KeyRef), compare_key_refs);
+	ids = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	ends = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < n; i++)
+		bytes += refs[i].len;
+	data = palloc_extended(Max(bytes, 1), MCXT_ALLOC_HUGE);
+	bytes = 0;
+	for (int64 i = 0; i < n; i++)
+	{
+		if (out.count > 0 && refs[i].id == ids[out.count - 1])
+			continue; /* a column in another block: its key again */
+		memcpy(data + bytes, refs[i].bytes, refs[i].len);
+		bytes += refs[i].len;
+		ids[out.count] = refs[i].id;
+		ends[out.count++] = bytes;
+	}
+	out.ids = ids;
+	out.ends = ends;
+	out.data = data;
+	return out;
 }
 
 static int
@@ -270,6 +384,7 @@ make_blocks(Driver *d, Oid source, const char *row_col)
 	}
 	if (!citus)
 	{
+		d->anchor_type = "pg_catalog.int8";
 		d->blocks = psprintf("pg_temp.%s", name);
 		run(psprintf("CREATE TEMPORARY TABLE %s (anchor pg_catalog.int8, block pg_catalog.text, "
 		             "w0 pg_catalog.bytea)",
@@ -297,6 +412,7 @@ make_blocks(Driver *d, Oid source, const char *row_col)
 	                        PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	(void)set_config_option("citus.max_adaptive_executor_pool_size", "1", PGC_USERSET,
 	                        PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	d->anchor_type = d->row_type;
 	run(psprintf("CREATE TABLE %s (anchor %s, block pg_catalog.text, w0 pg_catalog.bytea)",
 	             d->blocks, d->row_type),
 	    SPI_OK_UTILITY);
@@ -304,18 +420,23 @@ make_blocks(Driver *d, Oid source, const char *row_col)
 	             quote_literal_cstr(d->blocks), quote_literal_cstr(src)),
 	    SPI_OK_SELECT);
 	/*
-	 * The smallest value of the row type on each shard, as its anchor,
+	 * A value of the row type on each shard (the least as text), as its anchor,
 	 * written by one multi-row INSERT (which goes through the fit's one
 	 * connection per worker; an INSERT ... SELECT would copy per shard).
 	 */
 	if (SPI_execute_with_args(
 	        psprintf("SELECT pg_catalog.string_agg(pg_catalog.format('(%%L::%s, %%L)', a, "
 	                 "pg_catalog.shard_name($1, s)), ', '), pg_catalog.count(*) FROM "
-	                 "(SELECT s, min(c.k) AS a FROM pg_catalog.generate_series(0, 1000000) g, "
-	                 "LATERAL (SELECT g::%s AS k) c, "
+	                 "(SELECT s, pg_catalog.min(c.k::pg_catalog.text) AS a FROM "
+	                 "pg_catalog.generate_series(0, 1000000) g, "
+	                 "LATERAL (SELECT %s::%s AS k) c, "
 	                 "LATERAL pg_catalog.get_shard_id_for_distribution_column($1, c.k) s "
 	                 "GROUP BY s) q",
-	                 d->row_type, d->row_type),
+	                 d->row_type,
+	                 /* uuid has no cast from a number: md5's 32 hex digits are one */
+	                 d->row_kind == NMF_KEY_UUID ? "pg_catalog.md5(g::pg_catalog.text)"
+	                                             : "g::pg_catalog.text",
+	                 d->row_type),
 	        1, types, values, NULL, false, 0) != SPI_OK_SELECT ||
 	    SPI_processed != 1)
 		elog(ERROR, "nmf_distributed: placing the blocks failed");
@@ -360,7 +481,8 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	int64 size, length;
 	int done = 0;
 	int guc_nest;
-	int64 *anchors;
+	char **anchors;
+	NmfpgKeys row_keys, col_keys;
 	bool *carries;
 	Oid types[5];
 	Datum values[5];
@@ -388,6 +510,9 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	d.row_type = column_type(source, cols[0]);
 	(void)column_type(source, cols[1]);
 	(void)column_type(source, cols[2]);
+	d.row_kind =
+	    nmfpg_key_kind(get_atttype(source, get_attnum(source, cols[0])), "nmf_distributed");
+	(void)nmfpg_key_kind(get_atttype(source, get_attnum(source, cols[1])), "nmf_distributed");
 	make_blocks(&d, source, cols[0]);
 
 	/* open: each block's cells, once */
@@ -429,20 +554,17 @@ nmf_distributed(PG_FUNCTION_ARGS)
 		                errmsg("nmf_distributed: %s has no cells", get_rel_name(source))));
 	}
 	/* each block's anchor; the first block of each backend carries H to it */
-	if (SPI_execute(psprintf("SELECT anchor::pg_catalog.int8 FROM %s ORDER BY anchor", d.blocks),
+	if (SPI_execute(psprintf("SELECT anchor::pg_catalog.text FROM %s ORDER BY anchor", d.blocks),
 	                false, 0) != SPI_OK_SELECT ||
 	    (int)SPI_processed != d.count)
 		elog(ERROR, "nmf_distributed: reading the blocks failed");
-	anchors = palloc(d.count * sizeof(int64));
+	anchors = palloc(d.count * sizeof(char *));
 	carries = palloc(d.count * sizeof(bool));
 	d.slot = palloc(d.count * sizeof(int));
 	d.backends = 0;
 	for (int b = 0; b < d.count; b++)
 	{
-		bool isnull;
-
-		anchors[b] =
-		    DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[b], SPI_tuptable->tupdesc, 1, &isnull));
+		anchors[b] = SPI_getvalue(SPI_tuptable->vals[b], SPI_tuptable->tupdesc, 1);
 		carries[b] = true;
 		for (int e = 0; e < b && carries[b]; e++)
 			if (opened[e].server == opened[b].server && opened[e].backend == opened[b].backend)
@@ -478,6 +600,12 @@ nmf_distributed(PG_FUNCTION_ARGS)
 		if (n == 0 || col_ids[j] != col_ids[n - 1])
 			col_ids[n++] = col_ids[j];
 	whole.rows = m;
+	/* text or uuid keys: the model's key table, from the blocks' */
+	row_keys = merged_keys(opened, d.count, 0);
+	col_keys = merged_keys(opened, d.count, 1);
+	if ((row_keys.kind != NMF_KEY_ID && row_keys.count != m) ||
+	    (col_keys.kind != NMF_KEY_ID && col_keys.count != n))
+		elog(ERROR, "nmf_distributed: the blocks' keys do not match their ids");
 	whole.cols = n;
 
 	nmfpg_check_memory(nmfc_block_fit_memory(&whole, &opt) + 2 * (m + n) * (int64)sizeof(int64) +
@@ -504,10 +632,10 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	{
 		const double *w_init = nmfc_block_fit_initial_w(fit);
 		char *update =
-		    psprintf("UPDATE %s SET w0 = $1 WHERE anchor = $2::%s", d.blocks, d.row_type);
+		    psprintf("UPDATE %s SET w0 = $1 WHERE anchor = $2::%s", d.blocks, d.anchor_type);
 
 		types[0] = BYTEAOID;
-		types[1] = INT8OID;
+		types[1] = TEXTOID;
 		{
 			for (int b = 0; b < d.count; b++)
 			{
@@ -520,7 +648,7 @@ nmf_distributed(PG_FUNCTION_ARGS)
 					       opt.rank * sizeof(double));
 				values[0] = PointerGetDatum(
 				    nmfpg_doubles_bytea(w0, opened[b].rows * opt.rank, "a block's initial W"));
-				values[1] = Int64GetDatum(anchors[b]);
+				values[1] = CStringGetTextDatum(anchors[b]);
 				if (SPI_execute_with_args(update, 2, types, values, NULL, false, 0) !=
 				        SPI_OK_UPDATE ||
 				    SPI_processed != 1)
@@ -576,9 +704,10 @@ nmf_distributed(PG_FUNCTION_ARGS)
 
 		for (int b = 0, k = 0; b < d.count; b++)
 			if (carries[b])
-				send_h[k++] = psprintf("SELECT %s.nmf_dist_block_h($1, block, $2) FROM %s "
-				                       "WHERE anchor = " INT64_FORMAT "::%s",
-				                       d.ext, d.blocks, anchors[b], d.row_type);
+				send_h[k++] =
+				    psprintf("SELECT %s.nmf_dist_block_h($1, block, $2) FROM %s "
+				             "WHERE anchor = %s::%s",
+				             d.ext, d.blocks, quote_literal_cstr(anchors[b]), d.anchor_type);
 		types[1] = BYTEAOID;
 		bias_values[0] = Int64GetDatum(d.fit);
 		while (!done)
@@ -673,6 +802,7 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	    nmfc_block_fit_write_model(fit, w, b_row, row_ids, col_ids, model, (size_t)size, &err),
 	    &err, ERRCODE_INTERNAL_ERROR);
 	SET_VARSIZE(model, size);
+	model = (NmfModelFlat *)nmfpg_model_with_keys((struct varlena *)model, &row_keys, &col_keys, 1);
 	nmfpg_holder_release(holder);
 	SPI_finish();
 	nmfpg_warn_about_ending(&summary, &opt, &run_opts);

@@ -42,11 +42,13 @@ BEGIN
 		EXECUTE 'SELECT create_distributed_table($1::regclass, ''row_id'', colocate_with => $2)'
 			USING w, source::text;
 	END IF;
-	EXECUTE format('INSERT INTO %s (row_id, w) SELECT id::%s, weights FROM @extschema@.nmf_w_wide($1)',
-		w, row_type) USING model;
-	EXECUTE format('CREATE TABLE %I.%I (col_id bigint PRIMARY KEY, h float8[] NOT NULL)', target, h_table);
-	EXECUTE format('INSERT INTO %I.%I (col_id, h) SELECT id, weights FROM @extschema@.nmf_h_wide($1)',
-		target, h_table) USING model;
+	-- the model's keys: bigint ids, or the source's text or uuid keys
+	EXECUTE format('INSERT INTO %s (row_id, w) SELECT id::%s, weights FROM @extschema@.nmf_w_wide($1, NULL::%s)',
+		w, row_type, info->>'row_keys') USING model;
+	EXECUTE format('CREATE TABLE %I.%I (col_id %s PRIMARY KEY, h float8[] NOT NULL)', target, h_table,
+		info->>'col_keys');
+	EXECUTE format('INSERT INTO %I.%I (col_id, h) SELECT id, weights FROM @extschema@.nmf_h_wide($1, NULL::%s)',
+		target, h_table, info->>'col_keys') USING model;
 	RETURN jsonb_build_object('rows', info->'rows', 'cols', info->'cols', 'cells', info->'nnz',
 		'rank', rank, 'iterations', info->'iterations', 'missing', missing, 'distributed', dist,
 		'loss', info->'loss', 'relative_error', info->'relative_error', 'stop', info->'stop',

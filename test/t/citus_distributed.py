@@ -5,7 +5,7 @@ block per shard, each kept in memory on its worker): hals and mu, KL,
 missing 'ignore' under hals (with biases) and mu (also when it diverges),
 with penalties and the stopping
 rule, to 1e-9 relative on W H, usable by the
-apply functions; shards without rows and an integer row id work; a cancel
+apply functions; uuid and text keys; shards without rows and an integer row id work; a cancel
 and a killed worker backend stop the whole fit with nothing left behind,
 and the session fits again.
 
@@ -105,6 +105,26 @@ def body(tap, co, workers):
         d = same_fit(co, "few", "few_local", "2, max_iter => 30, tol => 0")
         c.ok(d is not None and d <= 1e-9, "max relative difference of W H: %r" % d)
         run(co, "DROP TABLE few, few_local")
+
+    with tap.case("uuid row keys and text column keys: nmf()'s model, with its keys") as c:
+        run(co, "CREATE TABLE keyed (usr uuid, sku text, rating float8)")
+        run(co, "SELECT create_distributed_table('keyed', 'usr')")
+        run(co, "INSERT INTO keyed SELECT md5(u::text)::uuid, 'sku-' || i, (u * 7 + i * 13) % 5 + 1 "
+                "FROM generate_series(1, 300) u, generate_series(1, 30) i WHERE (u * 31 + i * 17) % 10 < 4")
+        run(co, "CREATE TABLE keyed_local AS SELECT * FROM keyed")
+        run(co, "CREATE TABLE km AS SELECT nmf_distributed('keyed', 'usr', 'sku', 'rating', 4, missing => 'ignore', "
+                "bias => true, l2_w => 1, l2_h => 1, max_iter => 40) AS d, (SELECT nmf(nmf_matrix(usr, sku, rating), 4, "
+                "missing => 'ignore', bias => true, l2_w => 1, l2_h => 1, max_iter => 40) FROM keyed_local) AS l")
+        d = one(co, "SELECT max(abs(nmf_predict(d, usr, sku) - nmf_predict(l, usr, sku))) / max(abs(nmf_predict(l, usr, sku)))"
+                    " FROM km, keyed_local")
+        c.ok(d is not None and d <= 1e-9, "max relative difference of the predictions: %r" % d)
+        keys = one(co, "SELECT array[nmf_info(d)->>'row_keys', nmf_info(d)->>'col_keys'] FROM km")
+        c.ok(keys == ["uuid", "text"], "keys %s" % keys)
+        same = one(co, "SELECT (SELECT array_agg(col_id ORDER BY score DESC, col_id) FROM nmf_recommend(d, md5('7')::uuid, "
+                       "NULL::text, 5)) = (SELECT array_agg(col_id ORDER BY score DESC, col_id) FROM nmf_recommend(l, "
+                       "md5('7')::uuid, NULL::text, 5)) FROM km")
+        c.ok(same is True, "the same top 5 text keys for a uuid row: %s" % same)
+        run(co, "DROP TABLE keyed, keyed_local, km")
 
     with tap.case("refused with their SQLSTATE and nothing left behind: another distribution column, "
                   "missing 'ignore' without a ridge (nmf() chooses it by pilot fits)") as c:
