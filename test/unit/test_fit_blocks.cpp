@@ -167,6 +167,16 @@ expect_same_model(const NmfcOptions &opt, int parts, const char *what, bool pair
 	}
 }
 
+// Whether nmf()'s fit of expect_same_model's matrix diverges (its summary in *s).
+bool
+diverges(const NmfcOptions &opt, NmfcSummary *s)
+{
+	Eigen::MatrixXd v;
+	const Image matrix = nmf_test::random_sparse(400, 120, 0.05, 11, &v);
+	nmf_test::fit_model(matrix, opt, s);
+	return s->diverged != 0;
+}
+
 } // namespace
 
 TEST(FitBlocks, HalsGivesTheWholeFitsModel)
@@ -271,10 +281,7 @@ TEST(FitBlocks, BiasedDivergenceKeepsTheWholeFitsIterate)
 	opt.max_iter = 400;
 	opt.tol = 0;
 	NmfcSummary s;
-	Eigen::MatrixXd v;
-	const Image matrix = nmf_test::random_sparse(400, 120, 0.05, 11, &v);
-	nmf_test::fit_model(matrix, opt, &s);
-	if (!s.diverged)
+	if (!diverges(opt, &s))
 		GTEST_SKIP() << "this matrix does not diverge in " << opt.max_iter << " iterations";
 	EXPECT_GT(s.best_iteration, 0); // not the start's iterate
 	expect_same_model(opt, 3, "biases, diverged", true);
@@ -288,10 +295,7 @@ TEST(FitBlocks, MaskedDivergenceKeepsTheWholeFitsIterate)
 	opt.max_iter = 3000;
 	opt.tol = 0;
 	NmfcSummary s;
-	Eigen::MatrixXd v;
-	const Image matrix = nmf_test::random_sparse(400, 120, 0.05, 11, &v);
-	nmf_test::fit_model(matrix, opt, &s);
-	if (!s.diverged)
+	if (!diverges(opt, &s))
 		GTEST_SKIP() << "this matrix does not diverge in " << opt.max_iter << " iterations";
 	expect_same_model(opt, 3, "masked mu, diverged");
 	expect_same_model(opt, 3, "masked mu, diverged, two blocks answering as one", true);
