@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: PostgreSQL
 // The fit of a matrix held as blocks of rows that live apart (the shards of a
-// Citus table): nmf()'s iterations (solver hals or mu, loss frobenius, absent
-// cells as zeros) on the same half-steps, cut where the data lives.
+// Citus table): nmf()'s iterations (solvers hals and mu, loss frobenius or
+// kl, absent cells as zeros or ignored, biases) on the same half-steps, cut
+// where the data lives.
 //
 // Each RowBlock keeps its cells and its rows of W; the BlockFit keeps H, the
 // loss and the stopping rule. One iteration, H first as nmf():

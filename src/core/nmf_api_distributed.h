@@ -15,7 +15,7 @@ extern "C"
 
 	/*
 	 * The fit by blocks of rows (src/core/fit_blocks.hpp): nmf()'s hals and
-	 * mu iterations with absent cells as zeros, each block of V's rows kept
+	 * mu iterations (resolved() says which options), each block of V's rows kept
 	 * where it lives (a shard) with its rows of W, H and the stopping rule in
 	 * the block fit. Factors are r x count, column-major (an r-vector a line).
 	 */

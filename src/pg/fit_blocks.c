@@ -4,7 +4,8 @@
  * table's rows (a Citus shard, or the whole of a plain table) is read once
  * into a matrix kept in the memory of the backend that serves it, with its
  * rows of W (src/core/fit_blocks.hpp), until the transaction ends; each
- * iteration then takes H and returns the block's sums. These functions are
+ * iteration then takes H and returns the block's sums (with biases, the bias
+ * rounds between). These functions are
  * the driver's; each checks its arguments, since anyone may call them.
  */
 #include "postgres.h"
