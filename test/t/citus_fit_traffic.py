@@ -56,8 +56,9 @@ def body(tap, co, workers):
             tap.diag("%s, per iteration (SQL, payloads out, answers back): %d ratings %s; %d ratings %s; "
                      "H %d bytes, a message %d (r %d, n %d, %d backends)"
                      % (name, nnz1, one1, nnz5, one5, h, message, RANK, n, backends))
-            # the SQL names the fit's table and the blocks' anchors: a few bytes either way
-            same = one1[1:] == one5[1:] and abs(one1[0] - one5[0]) <= 0.01 * one1[0]
+            # the SQL names shards, whose ids have more digits as more are made: a few bytes
+            # either way (1.6 % in one run), against 5x the ratings
+            same = one1[1:] == one5[1:] and abs(one1[0] - one5[0]) <= 0.1 * one1[0]
             c.ok(same, "the same bytes at 1x and 5x the ratings: %s %s" % (one1, one5))
             if options.startswith("solver"):
                 c.ok(one1[1] == backends * h and one1[2] == backends * message,
