@@ -58,7 +58,13 @@ sums_length(const NmfcOptions &opt, int64_t cols) noexcept
 int64_t
 answer_length(const NmfcOptions &opt, int64_t cols, int32_t round) noexcept
 {
-	return round == NMFC_ROUND_BIAS_ROWS ? cols : sums_length(opt, cols);
+	if (round == NMFC_ROUND_BIAS_ROWS)
+		return cols;
+	// with biases a step's sums for H would be of a residual the next sweep
+	// replaces: the step sends the loss, W's largest weights and mu's sum only
+	if (round == NMFC_ROUND_STEP && opt.bias)
+		return 2 + opt.rank;
+	return sums_length(opt, cols);
 }
 
 NmfcOptions
@@ -217,15 +223,17 @@ RowBlock::kl_sums(double *out)
 // summed by rows here and by columns in nmf()); with biases also V - W H
 // for the next sweep and its part of mu's sum.
 void
-RowBlock::masked_sums(double *out)
+RowBlock::masked_sums(int32_t round, double *out)
 {
 	const int64_t r = p_.opt.rank;
 	const int64_t n = p_.x.cols;
 	const bool hals = p_.opt.solver == NMF_SOLVER_HALS;
+	const int64_t len = answer_length(round);
+	const bool h_sums = len == blocks::sums_length(p_.opt, n);
 	const int64_t per_col = hals ? triangle(r) : r;
 	Eigen::Map<Eigen::VectorXd> w_max(out + 1, r);
-	Eigen::Map<Matrix> num(out + 1 + r, r, n);
-	Eigen::Map<Matrix> second(out + 1 + r + r * n, per_col, n);
+	Eigen::Map<Matrix> num(out + 1 + r, r, h_sums ? n : 0);
+	Eigen::Map<Matrix> second(out + 1 + r + r * n, per_col, h_sums ? n : 0);
 	w_max = w_.cols() > 0 ? Eigen::VectorXd(w_.rowwise().maxCoeff()) : Eigen::VectorXd::Zero(r);
 	num.setZero();
 	second.setZero();
@@ -239,17 +247,20 @@ RowBlock::masked_sums(double *out)
 			const double x = p_.x.values[q];
 			const double wh = dot(wi, h_.data() + j * r, r);
 			sse += (x - wh) * (x - wh);
-			double *nj = num.data() + j * r;
-			double *sj = second.data() + j * per_col;
-			for (int64_t t = 0; t < r; t++)
-				nj[t] += x * wi[t];
-			if (hals)
-				for (int64_t c = 0, k = 0; c < r; c++)
-					for (int64_t a = c; a < r; a++)
-						sj[k++] += wi[a] * wi[c];
-			else
+			if (h_sums)
+			{
+				double *nj = num.data() + j * r;
+				double *sj = second.data() + j * per_col;
 				for (int64_t t = 0; t < r; t++)
-					sj[t] += wh * wi[t];
+					nj[t] += x * wi[t];
+				if (hals)
+					for (int64_t c = 0, k = 0; c < r; c++)
+						for (int64_t a = c; a < r; a++)
+							sj[k++] += wi[a] * wi[c];
+				else
+					for (int64_t t = 0; t < r; t++)
+						sj[t] += wh * wi[t];
+			}
 			if (biased())
 			{
 				const auto qs = static_cast<size_t>(q);
@@ -260,7 +271,7 @@ RowBlock::masked_sums(double *out)
 	}
 	out[0] = sse;
 	if (biased())
-		out[answer_length(NMFC_ROUND_STEP) - 1] = mu_part;
+		out[len - 1] = mu_part;
 }
 
 // nmf()'s bias sweep (BiasFit::sweep) on the block's cells, E = V - W H as
@@ -299,7 +310,7 @@ RowBlock::bias_round(int32_t round, const double *in, double *out)
 			values_[static_cast<size_t>(q)] =
 			    v_[static_cast<size_t>(q)] - (base + b_col_[static_cast<size_t>(x.col_idx[q])]);
 	}
-	masked_sums(out);
+	masked_sums(NMFC_ROUND_BIAS_COLS, out);
 }
 
 void
@@ -319,7 +330,7 @@ RowBlock::start(const double *h, double *out)
 	if (p_.masked())
 	{
 		w_before_ = w_;
-		masked_sums(out);
+		masked_sums(NMFC_ROUND_STEP, out);
 		return;
 	}
 	if (p_.opt.loss == NMF_LOSS_KL)
@@ -342,7 +353,7 @@ RowBlock::step(const double *h, double *out)
 			solver::hals_masked_half(p_, half_w(p_), h_, w_, ws_);
 		else
 			solver::mu_masked_half(p_, half_w(p_), h_, w_, ws_);
-		masked_sums(out);
+		masked_sums(NMFC_ROUND_STEP, out);
 		return;
 	}
 	if (p_.opt.loss == NMF_LOSS_KL)
@@ -447,6 +458,7 @@ BlockFit::h_half(const Matrix &products, const Matrix &gram_w)
 			    g, s.l2 + s.reg * static_cast<double>(col_counts_[static_cast<size_t>(j)]),
 			    products.data() + j * r, s.l1, h_.data() + j * r);
 		}
+		gram_h_.noalias() = h_ * h_.transpose();
 	}
 	else if (masked())
 	{
@@ -500,8 +512,8 @@ BlockFit::payload(double *out)
 		std::copy(b_col_.data(), b_col_.data() + b_col_.size(), out);
 		return;
 	}
-	// before the first round no half has formed H H^T yet; a masked half never does
-	if (!started_ || masked())
+	// before the first round no half has formed H H^T yet
+	if (!started_)
 		gram_h_.noalias() = h_ * h_.transpose();
 	std::copy(h_.data(), h_.data() + h_.size(), out);
 	std::copy(gram_h_.data(), gram_h_.data() + gram_h_.size(), out + h_.size());
@@ -564,7 +576,8 @@ BlockFit::add_messages(const double *const *messages, int64_t count, double &cro
 	}
 	if (masked())
 	{
-		const int64_t len = sums_length(p_.opt, n);
+		const int64_t len = answer_length();
+		const bool h_sums = len == sums_length(p_.opt, n);
 		den_.setZero();
 		w_max_.setZero();
 		mu_part_ = 0.0;
@@ -573,8 +586,11 @@ BlockFit::add_messages(const double *const *messages, int64_t count, double &cro
 			const double *msg = messages[b];
 			cross += msg[0];
 			w_max_ = w_max_.cwiseMax(Eigen::Map<const Eigen::VectorXd>(msg + 1, r));
-			products_ += Eigen::Map<const Matrix>(msg + 1 + r, r, n);
-			den_ += Eigen::Map<const Matrix>(msg + 1 + r + r * n, den_.rows(), n);
+			if (h_sums)
+			{
+				products_ += Eigen::Map<const Matrix>(msg + 1 + r, r, n);
+				den_ += Eigen::Map<const Matrix>(msg + 1 + r + r * n, den_.rows(), n);
+			}
 			if (biased())
 				mu_part_ += msg[len - 1];
 		}

@@ -56,7 +56,8 @@ struct Totals
 // solver mu, H's numerators sum_i v_ij w_i and denominators
 // sum_i (W H)_ij w_i (r x n each); solver hals, sum_i v_ij w_i (r x n) and
 // the lower triangle of sum_i w_i w_i^T (r (r + 1) / 2 x n, by columns);
-// with biases, last, the sum of V - W H - b_row - b_col over its cells.
+// with biases, last, the sum of V - W H - b_row - b_col over its cells
+// (a biased step's answer is the loss, the largest weights and that sum only).
 // Loss frobenius: <W, V H^T> (0 before the first iteration), W^T W (r x r),
 // W^T V (r x n). Loss kl: the three kl_cell_sums and W's column sums (r),
 // then as frobenius's but with H's numerators sum_i w_i v_ij / (W H)_ij
@@ -121,7 +122,7 @@ class RowBlock
 	void take_h(const double *h);
 	void sums(double cross, double *out);
 	void kl_sums(double *out);
-	void masked_sums(double *out);
+	void masked_sums(int32_t round, double *out);
 	bool
 	biased() const noexcept
 	{

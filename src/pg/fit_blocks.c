@@ -41,6 +41,7 @@ typedef struct Block
 	NmfcRowBlock *rows;    /* from start on */
 	int64 rank, cols, row_count;
 	double *sums; /* this round's answer, until every block of the fit here has its own */
+	int64 sums_cap;
 	bool reported;
 	struct Block *next;
 } Block;
@@ -94,12 +95,15 @@ round_answer(Block *b, int32 round, const double *sums)
 	int held = 0, reported = 0;
 	double *total;
 
-	/* a step's answer is the longest */
-	if (b->sums == NULL)
-		b->sums = MemoryContextAllocExtended(
-		    TopTransactionContext,
-		    Max(len, nmfc_row_block_answer_length(b->rows, NMFC_ROUND_STEP)) * sizeof(double),
-		    MCXT_ALLOC_HUGE);
+	/* the rounds' answers differ in length: room for the longest so far */
+	if (len > b->sums_cap)
+	{
+		if (b->sums != NULL)
+			pfree(b->sums);
+		b->sums = MemoryContextAllocExtended(TopTransactionContext, len * sizeof(double),
+		                                     MCXT_ALLOC_HUGE);
+		b->sums_cap = len;
+	}
 	memcpy(b->sums, sums, len * sizeof(double));
 	b->reported = true;
 	for (Block *e = blocks; e != NULL; e = e->next)

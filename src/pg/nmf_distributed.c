@@ -223,79 +223,19 @@ opened_of(bytea *a, int b)
 	return o;
 }
 
-/* One key of a block, by its id. */
-typedef struct KeyRef
-{
-	int64 id;
-	const char *bytes;
-	int64 len;
-} KeyRef;
-
-static int
-compare_key_refs(const void *a, const void *b)
-{
-	int64 x = ((const KeyRef *)a)->id, y = ((const KeyRef *)b)->id;
-
-	return x < y ? -1 : x > y;
-}
-
 /*
- * One side's keys of every block as one table, by ascending id (a column's
- * keys come from each block that has the column: the same key, as its id is
- * the key's hash); kind NMF_KEY_ID when the side has ids, not keys.
+ * One side's keys of every block, in a dictionary (a column's keys come from
+ * each block that has the column: the same key, as its id is the key's
+ * hash); kind NMF_KEY_ID when the side has ids, not keys.
  */
 static NmfpgKeys
-merged_keys(const Opened *opened, int count, int side)
+merged_keys(NmfpgKeyDict *dict, const Opened *opened, int count, int side)
 {
-	NmfpgKeys out = {opened[0].keys[side].kind, 0, NULL, NULL, NULL, NULL};
-	int64 total = 0, n = 0, bytes = 0;
-	KeyRef *refs;
-	int64 *ids, *ends;
-	char *data;
-
-	for (int b = 0; b < count; b++)
-	{
-		if (opened[b].keys[side].kind != out.kind)
-			ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
-			                errmsg("nmf_distributed: the blocks' %s keys differ in type (%s, %s)",
-			                       side == 0 ? "row" : "column", nmfpg_key_kind_name(out.kind),
-			                       nmfpg_key_kind_name(opened[b].keys[side].kind))));
-		total += opened[b].keys[side].count;
-	}
-	if (out.kind == NMF_KEY_ID)
-		return out;
-	refs = palloc_extended(Max(total, 1) * sizeof(KeyRef), MCXT_ALLOC_HUGE);
-	for (int b = 0; b < count; b++)
-	{
-		const NmfpgKeys *k = &opened[b].keys[side];
-
-		for (int64 i = 0; i < k->count; i++)
-		{
-			refs[n].id = k->ids[i];
-			refs[n].bytes = nmfpg_key_bytes(k, i, &refs[n].len);
-			n++;
-		}
-	}
-	qsort(refs, n, sizeof(KeyRef), compare_key_refs);
-	ids = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	ends = palloc_extended(Max(n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	for (int64 i = 0; i < n; i++)
-		bytes += refs[i].len;
-	data = palloc_extended(Max(bytes, 1), MCXT_ALLOC_HUGE);
-	bytes = 0;
-	for (int64 i = 0; i < n; i++)
-	{
-		if (out.count > 0 && refs[i].id == ids[out.count - 1])
-			continue; /* a column in another block: its key again */
-		memcpy(data + bytes, refs[i].bytes, refs[i].len);
-		bytes += refs[i].len;
-		ids[out.count] = refs[i].id;
-		ends[out.count++] = bytes;
-	}
-	out.ids = ids;
-	out.ends = ends;
-	out.data = data;
-	return out;
+	nmfpg_dict_init(dict, opened[0].keys[side].kind, CurrentMemoryContext);
+	if (dict->kind != NMF_KEY_ID)
+		for (int b = 0; b < count; b++)
+			nmfpg_dict_add_keys(dict, &opened[b].keys[side]);
+	return nmfpg_dict_source(dict);
 }
 
 static int
@@ -483,6 +423,7 @@ nmf_distributed(PG_FUNCTION_ARGS)
 	int guc_nest;
 	char **anchors;
 	NmfpgKeys row_keys, col_keys;
+	NmfpgKeyDict row_dict, col_dict;
 	bool *carries;
 	Oid types[5];
 	Datum values[5];
@@ -601,8 +542,8 @@ nmf_distributed(PG_FUNCTION_ARGS)
 			col_ids[n++] = col_ids[j];
 	whole.rows = m;
 	/* text or uuid keys: the model's key table, from the blocks' */
-	row_keys = merged_keys(opened, d.count, 0);
-	col_keys = merged_keys(opened, d.count, 1);
+	row_keys = merged_keys(&row_dict, opened, d.count, 0);
+	col_keys = merged_keys(&col_dict, opened, d.count, 1);
 	if ((row_keys.kind != NMF_KEY_ID && row_keys.count != m) ||
 	    (col_keys.kind != NMF_KEY_ID && col_keys.count != n))
 		elog(ERROR, "nmf_distributed: the blocks' keys do not match their ids");
