@@ -4,6 +4,7 @@
 #include "door_guard.hpp"
 #include "format.hpp"
 #include "matrix_builder.hpp"
+#include "matrix_forms.hpp"
 #include "state_pack.hpp"
 #include "triplets.hpp"
 
@@ -58,14 +59,33 @@ extern "C"
 	{
 		if (m == nullptr)
 			return NmfcMatrixView{};
+		const bool dense = (m->flags & NMF_MATRIX_DENSE) != 0;
 		return NmfcMatrixView{m->rows,
 		                      m->cols,
 		                      m->nnz,
-		                      nmf_matrix_row_ptr(m),
-		                      nmf_matrix_col_idx(m),
+		                      dense ? nullptr : nmf_matrix_row_ptr(m),
+		                      dense ? nullptr : nmf_matrix_col_idx(m),
 		                      nmf_matrix_values(m),
 		                      nmf_matrix_row_ids(m),
 		                      nmf_matrix_col_ids(m)};
+	}
+
+	size_t
+	nmfc_matrix_densify(void *flat, size_t size) noexcept
+	{
+		return nmf::densify(flat, size);
+	}
+
+	int64_t
+	nmfc_matrix_sparse_size(const NmfMatrixFlat *m) noexcept
+	{
+		return nmf::sparse_size(m);
+	}
+
+	void
+	nmfc_matrix_write_sparse(const NmfMatrixFlat *m, void *out) noexcept
+	{
+		nmf::write_sparse(m, out);
 	}
 
 	int

@@ -15,8 +15,8 @@ namespace nmf
 void
 Fit::validate(const CsrView &x, const NmfcOptions &opt)
 {
-	if (x.rows < 1 || x.cols < 1 || x.nnz < 0 || x.row_ptr == nullptr ||
-	    (x.nnz > 0 && (x.col_idx == nullptr || x.values == nullptr)))
+	if (!is_dense(x) && (x.rows < 1 || x.cols < 1 || x.nnz < 0 || x.row_ptr == nullptr ||
+	                     (x.nnz > 0 && (x.col_idx == nullptr || x.values == nullptr))))
 		throw InvalidArgument(message("matrix view of ", x.rows, " x ", x.cols, " with ", x.nnz,
 		                              " cells is invalid"));
 	// Each option in its range (options.def), then what depends on the matrix.

@@ -180,6 +180,18 @@ matrix_size(int64_t rows, int64_t cols, int64_t nnz) noexcept
 }
 
 int64_t
+dense_matrix_size(int64_t rows, int64_t cols) noexcept
+{
+	int64_t cells;
+	if (!dim_ok(rows) || !dim_ok(cols) || !checked_mul(rows, cols, &cells))
+		return -1;
+	int64_t total = static_cast<int64_t>(sizeof(NmfMatrixFlat));
+	total = add_words(total, rows); // row_ids
+	total = add_words(total, cols); // col_ids
+	return add_words(total, cells); // values
+}
+
+int64_t
 state_size(int64_t count) noexcept
 {
 	int64_t bytes, total;
@@ -235,19 +247,31 @@ validate_matrix(const void *flat, size_t size, NmfcStatus status)
 {
 	const Checker c("nmf_matrix", status);
 	const NmfMatrixFlat h = c.header<NmfMatrixFlat>(flat, size, NMF_MATRIX_MAGIC);
-	c.check_zero("flags", h.flags);
+	if ((h.flags & ~NMF_MATRIX_DENSE) != 0)
+		c.fail("flags = ", h.flags, " has unknown bits");
+	const bool dense = (h.flags & NMF_MATRIX_DENSE) != 0;
 	if (h.nnz < 0)
 		c.fail("nnz = ", h.nnz, " is negative");
 	c.check_range("rows", h.rows, 1, NMF_MAX_DIM);
 	c.check_range("cols", h.cols, 1, NMF_MAX_DIM);
 	if (!nnz_fits(h.nnz, h.rows, h.cols))
 		c.fail("nnz = ", h.nnz, " is larger than rows * cols = ", h.rows * h.cols);
+	if (dense && h.nnz != h.rows * h.cols)
+		c.fail("nnz = ", h.nnz, " is not rows * cols = ", h.rows * h.cols, " in a dense matrix");
 	c.check_exact_size(image_size_without_keys(c, size, h.keys_bytes),
-	                   matrix_size(h.rows, h.cols, h.nnz));
+	                   dense ? dense_matrix_size(h.rows, h.cols)
+	                         : matrix_size(h.rows, h.cols, h.nnz));
 
 	const NmfMatrixFlat *m = static_cast<const NmfMatrixFlat *>(flat);
 	c.check_ascending_ids("row_ids", nmf_matrix_row_ids(m), h.rows);
 	c.check_ascending_ids("col_ids", nmf_matrix_col_ids(m), h.cols);
+	if (dense)
+	{
+		c.check_nonneg_array("values", nmf_matrix_values(m), h.nnz);
+		validate_keys(c, flat, size, h.keys_bytes, nmf_matrix_row_ids(m), h.rows,
+		              nmf_matrix_col_ids(m), h.cols);
+		return;
+	}
 
 	// row_ptr entirely before col_idx, so each row's bounds are within nnz.
 	const int64_t *row_ptr = nmf_matrix_row_ptr(m);

@@ -31,6 +31,8 @@ void upgrade_model(const void *flat, size_t size, void *out, size_t out_size,
 
 // Total bytes of an image, length word included; -1 when out of range.
 int64_t matrix_size(int64_t rows, int64_t cols, int64_t nnz) noexcept;
+// The same of a matrix stored dense (NMF_MATRIX_DENSE), every cell stored.
+int64_t dense_matrix_size(int64_t rows, int64_t cols) noexcept;
 int64_t state_size(int64_t count) noexcept;
 int64_t packed_state_size(int64_t count, int64_t nrows) noexcept;
 // bias: the model carries b_row and b_col; tune_len rows of nmf_tune's table.

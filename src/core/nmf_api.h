@@ -111,6 +111,9 @@ extern "C"
 	/*
 	 * A validated matrix image seen as plain arrays (not owned): the one view
 	 * of a matrix the core reads (its solvers' nmf::CsrView is this type).
+	 * Of a dense image (NMF_MATRIX_DENSE) row_ptr and col_idx are NULL and
+	 * values holds every cell row by row: only the fit (nmfc_fit_*) takes
+	 * such a view; every other reader takes the CSR form.
 	 */
 	typedef struct NmfcMatrixView
 	{
@@ -124,6 +127,17 @@ extern "C"
 
 	/* The view of a validated matrix image; all zero for NULL. */
 	NmfcMatrixView nmfc_matrix_view(const NmfMatrixFlat *m) NMFC_NOEXCEPT;
+
+	/*
+	 * A validated CSR image of `size` bytes that stores every cell, rewritten
+	 * in place in the dense form (NMF_MATRIX_DENSE); returns its new size
+	 * (`size` itself for any other image).
+	 */
+	size_t nmfc_matrix_densify(void *flat, size_t size) NMFC_NOEXCEPT;
+	/* Bytes of a validated image's CSR form (length word and keys included); -1: too large. */
+	int64_t nmfc_matrix_sparse_size(const NmfMatrixFlat *m) NMFC_NOEXCEPT;
+	/* That CSR form into out of nmfc_matrix_sparse_size(m) bytes, all but the length word. */
+	void nmfc_matrix_write_sparse(const NmfMatrixFlat *m, void *out) NMFC_NOEXCEPT;
 
 	/* ---- the nmf_matrix aggregate's state: a builder owned by the core ---- */
 

@@ -58,13 +58,17 @@ extern "C"
 	 *   int32  col_idx[nnz]      in [0, cols), strictly ascending within a row;
 	 *                            zero-padded to a multiple of 8 bytes
 	 *   double values[nnz]       finite and >= 0 (stored zeros are observed cells)
+	 * With flags NMF_MATRIX_DENSE, a matrix that stores every cell (nnz = rows
+	 * cols) has no row_ptr and col_idx: its values follow col_ids, row by row,
+	 * the same array the CSR form would hold (8 bytes a cell instead of 12).
 	 */
+#define NMF_MATRIX_DENSE 0x0001
 	typedef struct NmfMatrixFlat
 	{
 		int32_t vl_len_;
 		uint32_t magic;
 		uint16_t version;
-		uint16_t flags;      /* reserved, 0 */
+		uint16_t flags;      /* 0 or NMF_MATRIX_DENSE */
 		uint32_t keys_bytes; /* the key table's size at the image's end; 0: none */
 		int64_t rows;        /* >= 1 */
 		int64_t cols;        /* >= 1 */
@@ -323,7 +327,18 @@ extern "C"
 	NMF_IMAGE_ARRAY(nmf_matrix_col_ids, NmfMatrixFlat, int64_t, nmf_matrix_row_ids(x) + x->rows)
 	NMF_IMAGE_ARRAY(nmf_matrix_row_ptr, NmfMatrixFlat, int64_t, nmf_matrix_col_ids(x) + x->cols)
 	NMF_IMAGE_ARRAY(nmf_matrix_col_idx, NmfMatrixFlat, int32_t, nmf_matrix_row_ptr(x) + x->rows + 1)
-	NMF_IMAGE_ARRAY(nmf_matrix_values, NmfMatrixFlat, double, nmf_values_after(nmf_matrix_col_idx(x), x->nnz))
+	/* clang-format on */
+
+	/* Values of either form; row_ptr and col_idx exist only without NMF_MATRIX_DENSE. */
+	static inline const double *
+	nmf_matrix_values(const NmfMatrixFlat *x)
+	{
+		if (x->flags & NMF_MATRIX_DENSE)
+			return (const double *)(const void *)(nmf_matrix_col_ids(x) + x->cols);
+		return nmf_values_after(nmf_matrix_col_idx(x), x->nnz);
+	}
+
+	/* clang-format off */
 
 	NMF_IMAGE_ARRAY(nmf_state_triplets, NmfStateFlat, NmfTriplet, x + 1)
 	/* A packed state's arrays. */

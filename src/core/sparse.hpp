@@ -17,6 +17,14 @@ namespace nmf
 // that a view crosses from the glue to the solvers as it is.
 using CsrView = NmfcMatrixView;
 
+// A view of a matrix stored dense: no indexes, every cell's value row by row.
+inline bool
+is_dense(const CsrView &x) noexcept
+{
+	return x.row_ptr == nullptr && x.col_idx == nullptr && x.rows > 0 && x.cols > 0 &&
+	       x.nnz == x.rows * x.cols && x.values != nullptr;
+}
+
 // V's columns: rows of column j are row_idx[col_ptr[j] .. col_ptr[j + 1]), ascending.
 struct CscMatrix
 {

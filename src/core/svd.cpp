@@ -89,7 +89,8 @@ apply_vt(const Problem &p, const Matrix &f, Matrix &out, int threads)
 		poll_interrupts(p.intr);
 		const int64_t first = b * block, last = std::min(first + block, n);
 		if (p.dense != nullptr)
-			gather_dense(p.dense, p.x.rows, first, last, f, out.data() + first * l);
+			gather_dense(column_lines(p.dense, p.x.rows, n), first, last, f,
+			             out.data() + first * l);
 		else
 			gather(p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), first, last, f,
 			       out.data() + first * l);

@@ -343,7 +343,7 @@ nmf(PG_FUNCTION_ARGS)
 		        (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("nmf: matrix must not be NULL"),
 		         errhint("nmf_matrix() returns NULL when it aggregates no rows.")));
 	}
-	m = NMFPG_MATRIX_P(0);
+	m = nmfpg_matrix_arg_stored(PG_GETARG_DATUM(0));
 	x = nmfpg_matrix_view(m);
 	if (nmfpg_fit_skipped("nmf", &x, &opt))
 		PG_RETURN_NULL();

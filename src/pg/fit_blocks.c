@@ -275,6 +275,7 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 
 			m = palloc_extended(VARSIZE(v), MCXT_ALLOC_HUGE);
 			memcpy(m, v, VARSIZE(v));
+			m = (NmfMatrixFlat *)nmfpg_matrix_sparse(m); /* the blocks walk cells */
 			MemoryContextSwitchTo(old);
 		}
 	}

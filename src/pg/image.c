@@ -137,16 +137,52 @@ nmfpg_detoast_aligned(Datum d)
 
 /*
  * A matrix argument is validated in full: it costs one pass over the cells,
- * little beside a fit, and the solvers index arrays with its contents.
+ * little beside a fit, and the solvers index arrays with its contents. As
+ * stored: dense or CSR (only the fit reads the dense form).
  */
 const NmfMatrixFlat *
-nmfpg_matrix_arg(Datum d)
+nmfpg_matrix_arg_stored(Datum d)
 {
 	struct varlena *v = nmfpg_detoast_aligned(d);
 	NmfcError err;
 
 	nmfpg_raise(nmfc_matrix_validate(v, VARSIZE(v), &err), &err, ERRCODE_DATA_CORRUPTED);
 	return (const NmfMatrixFlat *)v;
+}
+
+/* A matrix argument in CSR form, what every reader but the fit walks. */
+const NmfMatrixFlat *
+nmfpg_matrix_arg(Datum d)
+{
+	return nmfpg_matrix_sparse(nmfpg_matrix_arg_stored(d));
+}
+
+/* The CSR form of a validated image: itself, or a new value of it when dense. */
+const NmfMatrixFlat *
+nmfpg_matrix_sparse(const NmfMatrixFlat *m)
+{
+	struct varlena *out;
+
+	if ((m->flags & NMF_MATRIX_DENSE) == 0)
+		return m;
+	out = nmfpg_alloc_image(nmfc_matrix_sparse_size(m), "the nmf_matrix's sparse form");
+	nmfc_matrix_write_sparse(m, out);
+	return (const NmfMatrixFlat *)out;
+}
+
+/*
+ * A new matrix image that stores every cell, in the dense form (8 bytes a
+ * cell instead of 12); any other as it is.
+ */
+struct varlena *
+nmfpg_matrix_compact(struct varlena *image)
+{
+	Size size = nmfc_matrix_densify(image, VARSIZE(image));
+
+	if (size == VARSIZE(image))
+		return image;
+	SET_VARSIZE(image, size);
+	return (struct varlena *)repalloc_huge(image, size);
 }
 
 /*

@@ -366,7 +366,7 @@ nmf_matrix_final(PG_FUNCTION_ARGS)
 
 		image = nmfpg_matrix_with_keys(image, &rows, &cols, 1);
 	}
-	PG_RETURN_POINTER(image);
+	PG_RETURN_POINTER(nmfpg_matrix_compact(image));
 }
 
 /*

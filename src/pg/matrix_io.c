@@ -50,7 +50,7 @@ nmfpg_matrix_from_triplets(NmfTriplet *t, int64 count)
 	image = nmfpg_alloc_image(nmfc_matrix_size(rows, cols, nnz), "the nmf_matrix");
 	nmfpg_raise(nmfc_matrix_write(t, nnz, rows, cols, image, VARSIZE(image), &err), &err,
 	            ERRCODE_PROGRAM_LIMIT_EXCEEDED);
-	return image;
+	return nmfpg_matrix_compact(image);
 }
 
 Datum
@@ -92,7 +92,7 @@ nmf_matrix_from_array(PG_FUNCTION_ARGS)
 Datum
 nmf_matrix_info(PG_FUNCTION_ARGS)
 {
-	const NmfMatrixFlat *m = NMFPG_MATRIX_P(0);
+	const NmfMatrixFlat *m = nmfpg_matrix_arg_stored(PG_GETARG_DATUM(0));
 	const double *values = nmf_matrix_values(m);
 	StringInfoData s;
 	double sum = 0.0;
@@ -100,15 +100,15 @@ nmf_matrix_info(PG_FUNCTION_ARGS)
 	for (int64 k = 0; k < m->nnz; k++)
 		sum += values[k];
 	initStringInfo(&s);
-	appendStringInfo(&s,
-	                 "{\"rows\": " INT64_FORMAT ", \"cols\": " INT64_FORMAT
-	                 ", \"nnz\": " INT64_FORMAT
-	                 ", \"density\": %s, \"sum\": %s, \"format_version\": %d"
-	                 ", \"row_keys\": \"%s\", \"col_keys\": \"%s\"}",
-	                 m->rows, m->cols, m->nnz,
-	                 nmfpg_json_number((double)m->nnz / ((double)m->rows * (double)m->cols)),
-	                 nmfpg_json_number(sum), (int)m->version,
-	                 nmfpg_key_kind_name(nmfpg_image_keys(m, NMFPG_ROWS).kind),
-	                 nmfpg_key_kind_name(nmfpg_image_keys(m, NMFPG_COLS).kind));
+	appendStringInfo(
+	    &s,
+	    "{\"rows\": " INT64_FORMAT ", \"cols\": " INT64_FORMAT ", \"nnz\": " INT64_FORMAT
+	    ", \"density\": %s, \"sum\": %s, \"format_version\": %d"
+	    ", \"storage\": \"%s\", \"row_keys\": \"%s\", \"col_keys\": \"%s\"}",
+	    m->rows, m->cols, m->nnz,
+	    nmfpg_json_number((double)m->nnz / ((double)m->rows * (double)m->cols)),
+	    nmfpg_json_number(sum), (int)m->version, (m->flags & NMF_MATRIX_DENSE) ? "dense" : "sparse",
+	    nmfpg_key_kind_name(nmfpg_image_keys(m, NMFPG_ROWS).kind),
+	    nmfpg_key_kind_name(nmfpg_image_keys(m, NMFPG_COLS).kind));
 	PG_RETURN_DATUM(nmfpg_jsonb_from_cstring(s.data));
 }

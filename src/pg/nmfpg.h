@@ -82,6 +82,9 @@ extern struct varlena *nmfpg_detoast_aligned(Datum d);
 	}
 
 extern const NmfMatrixFlat *nmfpg_matrix_arg(Datum d);
+extern const NmfMatrixFlat *nmfpg_matrix_arg_stored(Datum d);
+extern const NmfMatrixFlat *nmfpg_matrix_sparse(const NmfMatrixFlat *m);
+extern struct varlena *nmfpg_matrix_compact(struct varlena *image);
 extern struct varlena *nmfpg_model_current(struct varlena *v, int sqlstate);
 extern const NmfModelFlat *nmfpg_model_arg(Datum d);
 extern NmfcMatrixView nmfpg_matrix_view(const NmfMatrixFlat *m);

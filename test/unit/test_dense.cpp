@@ -145,7 +145,58 @@ TEST(Dense, MemoryCountsTheDenseBlock)
 	ASSERT_FALSE(nmf::Fit::dense_path(xs, opt));
 	const int64_t transpose =
 	    xs.nnz * 12 + (n + 1) * 8 + n * nmf::transpose_chunks(m, n, xs.nnz, 1) * 8;
-	EXPECT_EQ(nmfc_fit_memory(&xf, &opt) - nmfc_fit_memory(&xs, &opt), m * n * 8 - transpose);
+	// Every cell stored: the block is V's own values, no copy.
+	EXPECT_EQ(nmfc_fit_memory(&xf, &opt) - nmfc_fit_memory(&xs, &opt), -transpose);
+	// Stored dense, the fit makes the CSR indexes of its rows.
+	const Image dense = nmf_test::densified(full);
+	const NmfcMatrixView xd = nmf_test::view_of(dense);
+	EXPECT_EQ(nmfc_fit_memory(&xd, &opt) - nmfc_fit_memory(&xf, &opt), (m + 1) * 8 + m * n * 4);
+	// 80 % of the cells stored: a block of m n values with the absent ones 0.
+	const Image most = stored(planted_with_zeros(m, n, 0.2, 6), false);
+	const NmfcMatrixView xm = nmf_test::view_of(most);
+	ASSERT_TRUE(nmf::Fit::dense_path(xm, opt));
+	ASSERT_LT(xm.nnz, m * n);
+	EXPECT_GT(nmfc_fit_memory(&xm, &opt), m * n * 8);
+}
+
+// A matrix kept in the dense form (nmf_format.h's NMF_MATRIX_DENSE) fits to
+// the bits of its CSR form, on the dense path and off it (where the fit
+// makes the CSR indexes).
+TEST(Dense, TheDenseFormFitsToTheBitsOfTheCsrForm)
+{
+	const Eigen::MatrixXd v = planted_with_zeros(90, 140, 0.1, 8);
+	const Image csr = stored(v, true);
+	const Image dense = nmf_test::densified(csr);
+	ASSERT_EQ(nmf_test::flat(dense)->flags, NMF_MATRIX_DENSE);
+	ASSERT_LT(dense.size(), csr.size());
+	NmfcError err;
+	ASSERT_EQ(nmfc_matrix_validate(dense.data(), dense.size(), &err), NMFC_OK) << err.message;
+	struct Case
+	{
+		int solver, loss, missing;
+		bool bias;
+	};
+	for (const Case c : {Case{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO, false},
+	                     Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO, false},
+	                     Case{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO, false},
+	                     Case{NMF_SOLVER_MU, NMF_LOSS_KL, NMF_MISSING_ZERO, false},
+	                     Case{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE, true},
+	                     Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE, false}})
+	{
+		NmfcOptions opt = options(6, c.solver, NMF_INIT_NNDSVDA, 2);
+		opt.loss = c.loss;
+		opt.missing = c.missing;
+		opt.bias = c.bias ? 1 : 0;
+		if (c.missing == NMF_MISSING_IGNORE)
+			opt.init = NMF_INIT_RANDOM;
+		const Factors a = fit_factors(csr, opt);
+		const Factors b = fit_factors(dense, opt);
+		const auto where = ::testing::Message() << "solver " << c.solver << ", loss " << c.loss
+		                                        << ", missing " << c.missing << ", bias " << c.bias;
+		EXPECT_TRUE(a.w == b.w) << where;
+		EXPECT_TRUE(a.h == b.h) << where;
+		EXPECT_EQ(a.loss, b.loss) << where;
+	}
 }
 
 // KL on the dense path goes by blocks of W H formed by matrix products: the

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: PostgreSQL
 // The matrix image: sizes of both images, and every forged or damaged matrix
 // refused with NMFC_INVALID_DATA and a message, never read out of bounds.
+#include <cstring>
 #include <limits>
 
 #include "format_util.hpp"
@@ -29,11 +30,19 @@ at(Image &img, const T *(*array)(const NmfMatrixFlat *))
 
 void
 expect_matrix_refused(const char *what, const std::function<void(Image &)> &damage,
-                      const char *needle)
+                      const char *needle, const Image &base = small_matrix())
 {
 	const std::string message = nmf_test::expect_refused(
-	    nmfc_matrix_validate, small_matrix(), "invalid nmf_matrix: ", what, damage, needle);
+	    nmfc_matrix_validate, base, "invalid nmf_matrix: ", what, damage, needle);
 	EXPECT_FALSE(!message.empty() && message.back() == '.') << what;
+}
+
+// A 3 x 2 matrix that stores every cell, in the dense form.
+Image
+full_dense()
+{
+	return nmf_test::densified(nmf_test::matrix_from_triplets(
+	    {{1, 1, 1.0}, {1, 2, 0.0}, {2, 1, 3.0}, {2, 2, 4.0}, {5, 1, 5.0}, {5, 2, 6.0}}));
 }
 
 } // namespace
@@ -82,7 +91,10 @@ TEST(Format, MatrixDamageIsRefused)
 	expect_matrix_refused(
 	    "wrong version", [](Image &i) { mhead(i)->version = 2; }, "version");
 	expect_matrix_refused(
-	    "flags", [](Image &i) { mhead(i)->flags = 1; }, "flags");
+	    "flags", [](Image &i) { mhead(i)->flags = 2; }, "flags = 2 has unknown bits");
+	expect_matrix_refused(
+	    "dense flag on a sparse matrix", [](Image &i) { mhead(i)->flags = NMF_MATRIX_DENSE; },
+	    "in a dense matrix");
 	expect_matrix_refused(
 	    "keys_bytes", [](Image &i) { mhead(i)->keys_bytes = 7; }, "keys_bytes");
 	expect_matrix_refused(
@@ -150,4 +162,46 @@ TEST(Format, MatrixDamageIsRefused)
 TEST(Format, RandomByteFlipsOfAMatrixNeverCrash)
 {
 	nmf_test::flip_bytes(small_matrix(), nmfc_matrix_validate, 20000, 2);
+	nmf_test::flip_bytes(full_dense(), nmfc_matrix_validate, 20000, 3);
+}
+
+// A matrix that stores every cell goes dense (8 bytes a cell, no indexes) and
+// back to the same CSR bytes; any other stays as it is.
+TEST(Format, TheDenseFormRoundTrips)
+{
+	const Image csr = nmf_test::matrix_from_triplets(
+	    {{1, 1, 1.0}, {1, 2, 0.0}, {2, 1, 3.0}, {2, 2, 4.0}, {5, 1, 5.0}, {5, 2, 6.0}});
+	const Image dense = full_dense();
+	std::string message;
+	ASSERT_EQ(status_of(nmfc_matrix_validate, dense, &message), NMFC_OK) << message;
+	EXPECT_EQ(static_cast<const NmfMatrixFlat *>(dense.data())->flags, NMF_MATRIX_DENSE);
+	EXPECT_EQ(dense.size(), 40 + 8 * (3 + 2) + 8 * 6);
+	const NmfcMatrixView v = nmf_test::view_of(dense);
+	EXPECT_EQ(v.row_ptr, nullptr);
+	EXPECT_EQ(v.col_idx, nullptr);
+	EXPECT_EQ(v.values[2], 3.0);
+	const auto *m = static_cast<const NmfMatrixFlat *>(dense.data());
+	ASSERT_EQ(nmfc_matrix_sparse_size(m), static_cast<int64_t>(csr.size()));
+	Image back(csr.size());
+	nmfc_matrix_write_sparse(m, back.data());
+	std::memcpy(back.data(), csr.data(), sizeof(int32_t)); // the length word is the caller's
+	EXPECT_TRUE(back.same_bytes(csr));
+	Image sparse = small_matrix();
+	EXPECT_EQ(nmfc_matrix_densify(sparse.data(), sparse.size()), sparse.size());
+	EXPECT_EQ(static_cast<const NmfMatrixFlat *>(sparse.data())->flags, 0);
+}
+
+TEST(Format, DenseMatrixDamageIsRefused)
+{
+	const Image d = full_dense();
+	expect_matrix_refused(
+	    "dense nnz", [](Image &i) { mhead(i)->nnz = 5; }, "is not rows * cols", d);
+	expect_matrix_refused(
+	    "dense truncated", [](Image &i) { i.resize(i.size() - 8); }, "size", d);
+	expect_matrix_refused(
+	    "dense negative value",
+	    [](Image &i) { const_cast<double *>(nmf_matrix_values(mhead(i)))[4] = -2; },
+	    "values[4] = -2", d);
+	expect_matrix_refused(
+	    "dense cleared flag", [](Image &i) { mhead(i)->flags = 0; }, "size", d);
 }

@@ -94,6 +94,15 @@ dense_matrix(const Eigen::MatrixXd &v)
 	return matrix_from_triplets(t);
 }
 
+// The image in its dense form (a CSR image that stores every cell).
+inline Image
+densified(const Image &csr)
+{
+	Image img = csr;
+	img.resize(nmfc_matrix_densify(img.data(), img.size()));
+	return img;
+}
+
 // A random sparse matrix with every row and column present.
 inline Image
 random_sparse(int64_t m, int64_t n, double density, uint64_t seed, Eigen::MatrixXd *dense)
