@@ -58,13 +58,10 @@ Fit::memory(const CsrView &x, const NmfcOptions &given) noexcept
 		return std::numeric_limits<int64_t>::max();
 	const int64_t r = std::clamp<int64_t>(opt.rank, 1, NMF_MAX_RANK);
 	int64_t total = static_cast<int64_t>(sizeof(Fit));
-	if (is_dense(x)) // full_indexes
+	if (needs_indexes(x, opt)) // full_indexes
 		total = sat_mul_add(x.nnz, sizeof(int32_t), sat_mul_add(x.rows + 1, kDouble, total));
 	if (dense_path(x, opt))
-	{
-		if (x.nnz < x.rows * x.cols || opt.holdout > 0) // make_dense's copy
-			total = sat_mul_add(sat_mul_add(x.rows, x.cols, 0), kDouble, total);
-	}
+		total = sat_mul_add(sat_mul_add(x.rows, x.cols, 0), kDouble, total);
 	else
 	{
 		// The transpose, and the column cursors of its chunks used while building it.
@@ -129,7 +126,7 @@ Fit::lanes(const NmfcOptions &opt) noexcept
 Fit::Fit(const CsrView &given_x, const NmfcOptions &given, const NmfcInterrupts &intr)
 {
 	validate(given_x, given);
-	const CsrView x = full_indexes(given_x);
+	const CsrView x = needs_indexes(given_x, given) ? full_indexes(given_x) : given_x;
 	NmfcOptions opt = given;
 	options::resolve(opt);
 	p_.x = x;

@@ -27,7 +27,7 @@ class Fit
 	static void validate_combinations(const CsrView &x, const NmfcOptions &given);
 	static void check_positive(const CsrView &x, const NmfcOptions &opt);
 
-	// Whether the fit holds V as one dense row-major block instead of the
+	// Whether the fit holds V as one dense column-major block instead of the
 	// CSC transpose: a Frobenius or KL fit with absent cells as zeros
 	// (solvers hals, mu and gd; no bias, not implicit) of a matrix that
 	// stores at least kDenseFill of its cells. The Frobenius solvers give
@@ -105,9 +105,11 @@ class Fit
 
 	void make_dense();
 	// x itself, or when it is dense (is_dense) the same cells with CSR indexes
-	// made for it in full_ptr_ and full_idx_: a dense matrix's values row by
-	// row are the CSR's values.
+	// made for it in full_ptr_ and full_idx_ (a dense matrix's values row by
+	// row are the CSR's values): what a fit off the dense path, or with
+	// holdout, walks.
 	CsrView full_indexes(const CsrView &x);
+	static bool needs_indexes(const CsrView &x, const NmfcOptions &opt) noexcept;
 
 	// Whether the fit gives each lane a block of W H (ws.lane_beta): loss
 	// 'beta' with absent cells as zeros, and KL on the dense path.
@@ -152,9 +154,8 @@ class Fit
 	// The CSR indexes of a matrix given dense (full_indexes).
 	std::vector<int64_t> full_ptr_;
 	std::vector<int32_t> full_idx_;
-	CscMatrix xt_; // V by columns, unless dense_path
-	std::vector<double>
-	    dense_; // V row-major (rows x cols) when dense_path and not every cell is stored
+	CscMatrix xt_;              // V by columns, unless dense_path
+	std::vector<double> dense_; // V column-major (rows x cols) when dense_path
 	Problem p_;
 	// The training cells when holdout > 0 (p_.x points into them).
 	std::vector<int64_t> train_ptr_;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: PostgreSQL
 // The fit's dense path: when V stores nearly every cell, one dense
-// row-major block of it instead of the CSC transpose (see fit.hpp).
+// column-major block of it instead of the CSC transpose (see fit.hpp).
 #include "fit.hpp"
 #include "options.hpp"
 
@@ -25,34 +25,40 @@ Fit::block_scratch(const CsrView &x, const NmfcOptions &opt) noexcept
 	return solver::beta_dense(opt) || (solver::kl_like(opt) && dense_path(x, opt));
 }
 
-// V row by row (the training view's, after holdout): its own values when it
-// stores every cell (a CSR line of each row, in column order, is the row),
-// else a copy with the absent cells 0.
+// V's cells into dense_, column by column (the training view's, after
+// holdout); W's half reads V's rows from its own values when it stores every
+// cell (a CSR line of each row, or a dense image's row, is the row).
 void
 Fit::make_dense()
 {
 	const int64_t m = p_.x.rows, n = p_.x.cols;
-	if (p_.x.nnz == m * n)
-	{
-		p_.dense = p_.x.values;
-		return;
-	}
 	dense_.assign(static_cast<size_t>(m * n), 0.0);
 	for (int64_t i = 0; i < m; i++)
 	{
 		if (i % 1024 == 0)
 			poll_interrupts(p_.intr);
-		for (int64_t q = p_.x.row_ptr[i]; q < p_.x.row_ptr[i + 1]; q++)
-			dense_[static_cast<size_t>(i * n + p_.x.col_idx[q])] = p_.x.values[q];
+		if (p_.x.row_ptr == nullptr)
+			for (int64_t j = 0; j < n; j++)
+				dense_[static_cast<size_t>(j * m + i)] = p_.x.values[i * n + j];
+		else
+			for (int64_t q = p_.x.row_ptr[i]; q < p_.x.row_ptr[i + 1]; q++)
+				dense_[static_cast<size_t>(static_cast<int64_t>(p_.x.col_idx[q]) * m + i)] =
+				    p_.x.values[q];
 	}
 	p_.dense = dense_.data();
+	if (p_.x.nnz == m * n)
+		p_.dense_by_rows = p_.x.values;
+}
+
+bool
+Fit::needs_indexes(const CsrView &x, const NmfcOptions &opt) noexcept
+{
+	return is_dense(x) && (!dense_path(x, opt) || opt.holdout > 0);
 }
 
 CsrView
 Fit::full_indexes(const CsrView &x)
 {
-	if (!is_dense(x))
-		return x;
 	full_ptr_.resize(static_cast<size_t>(x.rows + 1));
 	for (int64_t i = 0; i <= x.rows; i++)
 		full_ptr_[static_cast<size_t>(i)] = i * x.cols;

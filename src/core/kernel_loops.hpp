@@ -73,29 +73,27 @@ gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
 	}
 }
 
-// The gather over the lines of a dense block: column c of out = sum over
-// i < len in order of v[(first + c) line + i step] fd[i], each an R-vector
-// (V's columns of a row-major block: line 1, step = its columns; its rows:
-// line = its columns, step 1). The same terms in the same order as gather
-// over a CSR or CSC holding every cell (a cell gather skips adds 0 times a
-// vector, which leaves a sum unchanged), so the same bits; without indexes,
-// and K lines side by side share each load of fd[i].
+// The gather over V's columns when V is dense (column-major, m rows): column
+// c of out = sum over i in order of v[(first + c) m + i] fd[i], each an
+// R-vector. The same terms in the same order as gather over a CSC holding
+// every cell (a cell gather skips adds 0 times a vector, which leaves a sum
+// unchanged), so the same bits; without indexes, and K columns side by side
+// share each load of fd[i].
 template <int R, int K>
 NMF_LOOP void
-dense_gather(const double *v, int64_t len, int64_t line, int64_t step, int64_t first, int64_t last,
-             const double *fd, double *out)
+dense_gather(const double *v, int64_t m, int64_t first, int64_t last, const double *fd, double *out)
 {
 	int64_t k = first;
 	for (; k + K <= last; k += K)
 	{
 		double acc[K][R] = {};
-		const double *at = v + k * line;
-		for (int64_t i = 0; i < len; i++, at += step)
+		const double *col = v + k * m;
+		for (int64_t i = 0; i < m; i++)
 		{
 			const double *o = fd + i * R;
 #pragma GCC unroll 8
 			for (int j = 0; j < K; j++)
-				add_scaled<R>(acc[j], at[j * line], o);
+				add_scaled<R>(acc[j], col[j * m + i], o);
 		}
 #pragma GCC unroll 8
 		for (int j = 0; j < K; j++)
@@ -104,9 +102,9 @@ dense_gather(const double *v, int64_t len, int64_t line, int64_t step, int64_t f
 	for (; k < last; k++)
 	{
 		double acc[R] = {};
-		const double *at = v + k * line;
-		for (int64_t i = 0; i < len; i++, at += step)
-			add_scaled<R>(acc, *at, fd + i * R);
+		const double *col = v + k * m;
+		for (int64_t i = 0; i < m; i++)
+			add_scaled<R>(acc, col[i], fd + i * R);
 		std::copy(acc, acc + R, out + (k - first) * R);
 	}
 }

@@ -84,10 +84,10 @@ dense_columns(int r, int width)
 	}                                                                                              \
 	template <int R>                                                                               \
 	ATTR void                                                                                      \
-	dense_gather(const double *v, int64_t len, int64_t line, int64_t step, int64_t first,          \
-	             int64_t last, const double *fd, double *out)                                      \
+	dense_gather(const double *v, int64_t m, int64_t first, int64_t last, const double *fd,        \
+	             double *out)                                                                      \
 	{                                                                                              \
-		loops::dense_gather<R, dense_columns(R, WIDTH)>(v, len, line, step, first, last, fd, out); \
+		loops::dense_gather<R, dense_columns(R, WIDTH)>(v, m, first, last, fd, out);               \
 	}                                                                                              \
 	template <int R>                                                                               \
 	ATTR void                                                                                      \

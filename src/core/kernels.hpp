@@ -181,50 +181,27 @@ gather(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
 	gather(ptr, idx, val, first, last, f, out.data());
 }
 
-// The lines of a dense block: value i (i < len) of line k at v[k line + i step].
-struct DenseLines
-{
-	const double *v = nullptr;
-	int64_t len = 0;
-	int64_t line = 0;
-	int64_t step = 1;
-};
-
-// The rows and the columns of a row-major rows x cols block.
-inline DenseLines
-row_lines(const double *v, int64_t cols)
-{
-	return DenseLines{v, cols, cols, 1};
-}
-
-inline DenseLines
-column_lines(const double *v, int64_t rows, int64_t cols)
-{
-	return DenseLines{v, rows, 1, cols};
-}
-
-// gather's result over the lines of a dense block: for k = first + c in
-// [first, last), out.col(c) = sum over i in order of d's value i of line k
-// times f.col(i). The same bits as gather over a CSR or CSC of the same
-// cells (kernel_loops.hpp's dense_gather says why).
+// gather's result when V is held dense, column-major with m rows: for k =
+// first + c in [first, last), out.col(c) = sum over i in order of
+// v[k m + i] f.col(i). The same bits as gather over the CSC of the same cells
+// (kernel_loops.hpp's dense_gather says why).
 inline void
-gather_dense(const DenseLines &d, int64_t first, int64_t last, const Matrix &f, double *out)
+gather_dense(const double *v, int64_t m, int64_t first, int64_t last, const Matrix &f, double *out)
 {
 	const int64_t r = f.rows();
 	if (r <= simd::kFixedRankMax)
 	{
-		simd::active().dense_gather[static_cast<size_t>(r)](d.v, d.len, d.line, d.step, first, last,
-		                                                    f.data(), out);
+		simd::active().dense_gather[static_cast<size_t>(r)](v, m, first, last, f.data(), out);
 		return;
 	}
 	for (int64_t k = first; k < last; k++)
 	{
 		double *o = out + (k - first) * r;
 		std::fill(o, o + r, 0.0);
-		const double *at = d.v + k * d.line;
-		for (int64_t i = 0; i < d.len; i++, at += d.step)
+		const double *col = v + k * m;
+		for (int64_t i = 0; i < m; i++)
 		{
-			const double x = *at;
+			const double x = col[i];
 			const double *src = f.data() + i * r;
 			for (int64_t t = 0; t < r; t++)
 				o[t] += x * src[t];

@@ -24,8 +24,8 @@ constexpr int kFixedRankMax = 32;
 
 using GatherFn = void (*)(const int64_t *ptr, const int32_t *idx, const double *val, int64_t first,
                           int64_t last, const double *fd, double *out);
-using DenseGatherFn = void (*)(const double *v, int64_t len, int64_t line, int64_t step,
-                               int64_t first, int64_t last, const double *fd, double *out);
+using DenseGatherFn = void (*)(const double *v, int64_t m, int64_t first, int64_t last,
+                               const double *fd, double *out);
 using ScatterFn = void (*)(const CsrView &v, const double *fd, int32_t c0, int32_t c1, double *out);
 
 struct Kernels

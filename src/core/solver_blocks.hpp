@@ -176,9 +176,13 @@ sum_over_cells(const Problem &p, const Matrix &w, const Matrix &h, Workspace &ws
 		    for (int64_t i = first; i < last; i++)
 		    {
 			    const double *wi = w.data() + i * r;
-			    for (int64_t q = v.row_ptr[i]; q < v.row_ptr[i + 1]; q++)
-				    cell(part, v.values[q],
-				         dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r));
+			    if (v.row_ptr == nullptr) // a dense image: every cell, row by row
+				    for (int64_t j = 0; j < v.cols; j++)
+					    cell(part, v.values[i * v.cols + j], dot(wi, h.data() + j * r, r));
+			    else
+				    for (int64_t q = v.row_ptr[i]; q < v.row_ptr[i + 1]; q++)
+					    cell(part, v.values[q],
+					         dot(wi, h.data() + static_cast<int64_t>(v.col_idx[q]) * r, r));
 		    }
 		    std::copy(part.begin(), part.end(), ws.part_cross.data() + n * blk);
 	    });

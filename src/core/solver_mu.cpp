@@ -71,7 +71,7 @@ mu_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram
 const Matrix *
 products_by_rows(const Problem &p, const Matrix &w, Workspace &ws)
 {
-	if (ws.products.cols() != p.x.cols || !scatter_wins(w))
+	if (ws.products.cols() != p.x.cols || !scatter_wins(w) || p.x.row_ptr == nullptr)
 		return nullptr;
 	scatter_products(p, w, ws);
 	return &ws.products;

@@ -160,8 +160,8 @@ masked_half(const Problem &p, const Beta &b, const Half &s, const Matrix &other,
 const double *
 full_line(const Half &s, int64_t k, int64_t cells)
 {
-	if (s.dense.v != nullptr && s.dense.step == 1)
-		return s.dense.v + k * s.dense.line;
+	if (s.dense != nullptr)
+		return s.dense + k * s.dense_len;
 	return s.ptr[k + 1] - s.ptr[k] == cells ? s.val + s.ptr[k] : nullptr;
 }
 
@@ -225,7 +225,7 @@ dense_half(const Problem &p, const Beta &b, const Half &s, const Matrix &other, 
 		}
 		// O [P | Z]: the dense gather of the rank's SIMD kernels (Eigen's product packs
 		// [P | Z] first, as costly as the product itself at small ranks).
-		gather_dense(row_lines(yd, cells), 0, 2 * len, other, rest);
+		gather_dense(yd, cells, 0, 2 * len, other, rest);
 		for (int64_t c = 0; c < len; c++)
 			update(b, f.data() + (k0 + c) * r, rest + (len + c) * r, rest + c * r, r, s.l1, s.l2);
 	    },

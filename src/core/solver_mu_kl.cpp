@@ -59,16 +59,9 @@ kl_dense_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, W
 		{
 			double *yc = buf + c * cells;
 			const int64_t k = k0 + c;
-			if (s.dense.v != nullptr && s.dense.step == 1)
+			if (s.dense != nullptr)
 			{
-				simd::active().kl_ratios(s.dense.v + k * s.dense.line, yc, cells, kEpsilon);
-				continue;
-			}
-			if (s.dense.v != nullptr)
-			{
-				const double *at = s.dense.v + k * s.dense.line;
-				for (int64_t i = 0; i < cells; i++, at += s.dense.step)
-					yc[i] = loops::kl_ratio(*at, yc[i], kEpsilon);
+				simd::active().kl_ratios(s.dense + k * s.dense_len, yc, cells, kEpsilon);
 				continue;
 			}
 			int64_t next = 0; // cells before it done; absent ones are 0
@@ -81,7 +74,7 @@ kl_dense_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, W
 			}
 			std::fill(yc + next, yc + cells, 0.0);
 		}
-		gather_dense(row_lines(buf, cells), 0, len, other, rest);
+		gather_dense(buf, cells, 0, len, other, rest);
 		for (int64_t c = 0; c < len; c++)
 			kl_update(f.data() + (k0 + c) * r, rest + c * r, ws.sums.data(), r, s.l1, s.l2);
 	    });

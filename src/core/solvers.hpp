@@ -24,9 +24,11 @@ struct Problem
 {
 	CsrView x;                     // V by rows
 	const CscMatrix *xt = nullptr; // V by columns; null when dense holds them
-	// V as one dense row-major rows x cols block, when the fit holds it so
-	// (Fit::dense_path); H's half then reads V's columns from it.
+	// V dense, when the fit holds it so (Fit::dense_path): a column-major
+	// rows x cols block, from which H's half reads V's columns, and the
+	// row-major one, from which W's half reads its rows.
 	const double *dense = nullptr;
+	const double *dense_by_rows = nullptr;
 	NmfcOptions opt{};
 	NmfcInterrupts intr{};
 	double x_norm_sq = 0.0; // ||V||^2 over the stored cells (all that count, either mode)
@@ -68,16 +70,17 @@ struct Half
 	bool masked = false;
 	double alpha = -1.0; // implicit feedback: a stored cell's confidence is 1 + alpha v; else < 0
 	int inner = 1;       // updates of F per product O V at most (inner_updates)
-	// The lines held dense instead (ptr, idx, val null) when dense.v is set.
-	DenseLines dense;
+	// Line k held dense instead (ptr, idx, val null): dense_len values at dense + k dense_len.
+	const double *dense = nullptr;
+	int64_t dense_len = 0;
 };
 
 // The block [first, last) of line products O V (ptr's lines) into out, r x (last - first).
 inline void
 gather_lines(const Half &s, int64_t first, int64_t last, const Matrix &other, double *out)
 {
-	if (s.dense.v != nullptr)
-		gather_dense(s.dense, first, last, other, out);
+	if (s.dense != nullptr)
+		gather_dense(s.dense, s.dense_len, first, last, other, out);
 	else
 		gather(s.ptr, s.idx, s.val, first, last, other, out);
 }
@@ -124,7 +127,7 @@ make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double
 	const double reg = p.opt.reg > 0 ? p.opt.reg : 0.0; // NMF_REG_AUTO is resolved by the fit
 	// Implicit feedback: the ridge is uniform, reg as the paper's lambda.
 	if (p.implicit())
-		return Half{ptr, idx, val, count, l1, l2 + reg, 0.0, false, p.opt.alpha, 1, DenseLines{}};
+		return Half{ptr, idx, val, count, l1, l2 + reg, 0.0, false, p.opt.alpha, 1};
 	return Half{ptr,
 	            idx,
 	            val,
@@ -134,8 +137,7 @@ make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double
 	            masked ? reg : 0.0,
 	            masked,
 	            -1.0,
-	            masked ? 1 : inner_updates(p.opt, p.nonzeros, count, other_count),
-	            DenseLines{}};
+	            masked ? 1 : inner_updates(p.opt, p.nonzeros, count, other_count)};
 }
 
 // H's half: V's columns, W fixed.
@@ -146,7 +148,8 @@ half_h(const Problem &p)
 	{
 		Half s =
 		    make_half(p, nullptr, nullptr, nullptr, p.x.cols, p.x.rows, p.opt.l1_h, p.opt.l2_h);
-		s.dense = column_lines(p.dense, p.x.rows, p.x.cols);
+		s.dense = p.dense;
+		s.dense_len = p.x.rows;
 		return s;
 	}
 	return make_half(p, p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), p.x.cols,
@@ -157,11 +160,12 @@ half_h(const Problem &p)
 inline Half
 half_w(const Problem &p)
 {
-	if (p.dense != nullptr)
+	if (p.dense_by_rows != nullptr)
 	{
 		Half s =
 		    make_half(p, nullptr, nullptr, nullptr, p.x.rows, p.x.cols, p.opt.l1_w, p.opt.l2_w);
-		s.dense = row_lines(p.dense, p.x.cols);
+		s.dense = p.dense_by_rows;
+		s.dense_len = p.x.cols;
 		return s;
 	}
 	return make_half(p, p.x.row_ptr, p.x.col_idx, p.x.values, p.x.rows, p.x.cols, p.opt.l1_w,

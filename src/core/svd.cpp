@@ -60,7 +60,10 @@ apply_v(const Problem &p, const Matrix &f, Matrix &out, int threads)
 	parallel_for(threads, (m + block - 1) / block, [&](int64_t b, int) {
 		poll_interrupts(p.intr);
 		const int64_t first = b * block, last = std::min(first + block, m);
-		gather(p.x.row_ptr, p.x.col_idx, p.x.values, first, last, f, out.data() + first * l);
+		if (p.dense_by_rows != nullptr)
+			gather_dense(p.dense_by_rows, p.x.cols, first, last, f, out.data() + first * l);
+		else
+			gather(p.x.row_ptr, p.x.col_idx, p.x.values, first, last, f, out.data() + first * l);
 	});
 }
 
@@ -74,7 +77,7 @@ apply_vt(const Problem &p, const Matrix &f, Matrix &out, int threads)
 {
 	const int64_t l = f.rows(), n = p.x.cols;
 	out.resize(l, n);
-	if (scatter_wins(f))
+	if (scatter_wins(f) && p.x.row_ptr != nullptr)
 	{
 		const int64_t lanes = std::min<int64_t>(threads, n);
 		parallel_for(threads, lanes, [&](int64_t k, int) {
@@ -89,8 +92,7 @@ apply_vt(const Problem &p, const Matrix &f, Matrix &out, int threads)
 		poll_interrupts(p.intr);
 		const int64_t first = b * block, last = std::min(first + block, n);
 		if (p.dense != nullptr)
-			gather_dense(column_lines(p.dense, p.x.rows, n), first, last, f,
-			             out.data() + first * l);
+			gather_dense(p.dense, p.x.rows, first, last, f, out.data() + first * l);
 		else
 			gather(p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), first, last, f,
 			       out.data() + first * l);
