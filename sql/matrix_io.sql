@@ -64,4 +64,13 @@ FROM mold o, mio n;
 -- a matrix with one cell absent stays sparse
 SELECT nmf_matrix_info(nmf_matrix(r, c, 1.0))->>'storage' AS storage
 FROM generate_series(1, 3) r, generate_series(1, 3) c WHERE (r, c) <> (2, 2);
-DROP TABLE mio, mold;
+-- text keys on a dense matrix: the key table moves with the values
+CREATE TEMP TABLE kc AS SELECT 'u' || r AS u, 'item-' || c AS i, ((r * c) % 7 + 1)::float8 AS x
+FROM generate_series(1, 6) r, generate_series(1, 5) c;
+CREATE TEMP TABLE kf AS SELECT m, nmf(m, 2, seed => 3) AS f FROM (SELECT nmf_matrix(u, i, x) AS m FROM kc) s;
+SELECT nmf_matrix_info(m)->>'storage' AS storage, nmf_matrix_info(m)->>'row_keys' AS row_keys,
+       (nmf_score(f, m)->>'cells')::int AS cells FROM kf;
+SELECT r.col_id, round(r.score::numeric, 6) AS score FROM kf, nmf_recommend(f, 'u3'::text, NULL::text, 2) r;
+SELECT (nmf_matrix_info(s.train)->>'nnz')::int + (nmf_matrix_info(s.test)->>'nnz')::int AS split_cells
+FROM kf, nmf_split(m, 5, 1, 1) s;
+DROP TABLE mio, mold, kc, kf;

@@ -140,18 +140,23 @@ make_half(const Problem &p, const int64_t *ptr, const int32_t *idx, const double
 	            masked ? 1 : inner_updates(p.opt, p.nonzeros, count, other_count)};
 }
 
+// A half whose `count` lines are held dense, line k at block + k other_count.
+inline Half
+dense_half(const Problem &p, const double *block, int64_t count, int64_t other_count, double l1,
+           double l2)
+{
+	Half s = make_half(p, nullptr, nullptr, nullptr, count, other_count, l1, l2);
+	s.dense = block;
+	s.dense_len = other_count;
+	return s;
+}
+
 // H's half: V's columns, W fixed.
 inline Half
 half_h(const Problem &p)
 {
 	if (p.dense != nullptr)
-	{
-		Half s =
-		    make_half(p, nullptr, nullptr, nullptr, p.x.cols, p.x.rows, p.opt.l1_h, p.opt.l2_h);
-		s.dense = p.dense;
-		s.dense_len = p.x.rows;
-		return s;
-	}
+		return dense_half(p, p.dense, p.x.cols, p.x.rows, p.opt.l1_h, p.opt.l2_h);
 	return make_half(p, p.xt->col_ptr.data(), p.xt->row_idx.data(), p.xt->values.data(), p.x.cols,
 	                 p.x.rows, p.opt.l1_h, p.opt.l2_h);
 }
@@ -161,13 +166,7 @@ inline Half
 half_w(const Problem &p)
 {
 	if (p.dense_by_rows != nullptr)
-	{
-		Half s =
-		    make_half(p, nullptr, nullptr, nullptr, p.x.rows, p.x.cols, p.opt.l1_w, p.opt.l2_w);
-		s.dense = p.dense_by_rows;
-		s.dense_len = p.x.cols;
-		return s;
-	}
+		return dense_half(p, p.dense_by_rows, p.x.rows, p.x.cols, p.opt.l1_w, p.opt.l2_w);
 	return make_half(p, p.x.row_ptr, p.x.col_idx, p.x.values, p.x.rows, p.x.cols, p.opt.l1_w,
 	                 p.opt.l2_w);
 }
