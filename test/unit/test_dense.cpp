@@ -173,24 +173,28 @@ TEST(Dense, TheDenseFormFitsToTheBitsOfTheCsrForm)
 	{
 		int solver, loss, missing;
 		bool bias;
+		double holdout;
 	};
-	for (const Case c : {Case{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO, false},
-	                     Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO, false},
-	                     Case{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO, false},
-	                     Case{NMF_SOLVER_MU, NMF_LOSS_KL, NMF_MISSING_ZERO, false},
-	                     Case{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE, true},
-	                     Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE, false}})
+	for (const Case c : {Case{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO, false, 0.0},
+	                     Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO, false, 0.0},
+	                     Case{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO, false, 0.0},
+	                     Case{NMF_SOLVER_MU, NMF_LOSS_KL, NMF_MISSING_ZERO, false, 0.0},
+	                     Case{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO, false, 0.2},
+	                     Case{NMF_SOLVER_HALS, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE, true, 0.0},
+	                     Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE, false, 0.0}})
 	{
 		NmfcOptions opt = options(6, c.solver, NMF_INIT_NNDSVDA, 2);
 		opt.loss = c.loss;
 		opt.missing = c.missing;
 		opt.bias = c.bias ? 1 : 0;
+		opt.holdout = c.holdout;
 		if (c.missing == NMF_MISSING_IGNORE)
 			opt.init = NMF_INIT_RANDOM;
 		const Factors a = fit_factors(csr, opt);
 		const Factors b = fit_factors(dense, opt);
-		const auto where = ::testing::Message() << "solver " << c.solver << ", loss " << c.loss
-		                                        << ", missing " << c.missing << ", bias " << c.bias;
+		const auto where = ::testing::Message()
+		                   << "solver " << c.solver << ", loss " << c.loss << ", missing "
+		                   << c.missing << ", bias " << c.bias << ", holdout " << c.holdout;
 		EXPECT_TRUE(a.w == b.w) << where;
 		EXPECT_TRUE(a.h == b.h) << where;
 		EXPECT_EQ(a.loss, b.loss) << where;
