@@ -46,7 +46,7 @@ Fit::make_dense()
 				    p_.x.values[q];
 	}
 	p_.dense = dense_.data();
-	if (p_.x.nnz == m * n)
+	if (every_cell(p_.x.nnz, m, n))
 		p_.dense_by_rows = p_.x.values;
 }
 

@@ -15,6 +15,7 @@
 
 #include "errors.hpp"
 #include "format_checker.hpp"
+#include "sparse.hpp"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
               "the image formats are little-endian; a big-endian port needs byte swapping");
@@ -256,8 +257,9 @@ validate_matrix(const void *flat, size_t size, NmfcStatus status)
 	c.check_range("cols", h.cols, 1, NMF_MAX_DIM);
 	if (!nnz_fits(h.nnz, h.rows, h.cols))
 		c.fail("nnz = ", h.nnz, " is larger than rows * cols = ", h.rows * h.cols);
-	if (dense && h.nnz != h.rows * h.cols)
-		c.fail("nnz = ", h.nnz, " is not rows * cols = ", h.rows * h.cols, " in a dense matrix");
+	if (dense && !every_cell(h.nnz, h.rows, h.cols))
+		c.fail("nnz = ", h.nnz, " is not rows * cols (", h.rows, " x ", h.cols,
+		       ") in a dense matrix");
 	c.check_exact_size(image_size_without_keys(c, size, h.keys_bytes),
 	                   dense ? dense_matrix_size(h.rows, h.cols)
 	                         : matrix_size(h.rows, h.cols, h.nnz));

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "format.hpp"
+#include "sparse.hpp"
 
 namespace nmf
 {
@@ -26,7 +27,7 @@ size_t
 densify(void *flat, size_t size) noexcept
 {
 	auto *m = static_cast<NmfMatrixFlat *>(flat);
-	if ((m->flags & NMF_MATRIX_DENSE) != 0 || m->nnz != m->rows * m->cols)
+	if ((m->flags & NMF_MATRIX_DENSE) != 0 || !every_cell(m->nnz, m->rows, m->cols))
 		return size;
 	// The values and the key table after them move down over row_ptr and col_idx.
 	const char *from = reinterpret_cast<const char *>(nmf_matrix_values(m));

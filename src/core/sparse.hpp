@@ -17,12 +17,20 @@ namespace nmf
 // that a view crosses from the glue to the solvers as it is.
 using CsrView = NmfcMatrixView;
 
+// Whether nnz cells are every cell of rows x cols (the product taken without overflow).
+inline bool
+every_cell(int64_t nnz, int64_t rows, int64_t cols) noexcept
+{
+	int64_t cells = 0;
+	return !__builtin_mul_overflow(rows, cols, &cells) && nnz == cells;
+}
+
 // A view of a matrix stored dense: no indexes, every cell's value row by row.
 inline bool
 is_dense(const CsrView &x) noexcept
 {
 	return x.row_ptr == nullptr && x.col_idx == nullptr && x.rows > 0 && x.cols > 0 &&
-	       x.nnz == x.rows * x.cols && x.values != nullptr;
+	       every_cell(x.nnz, x.rows, x.cols) && x.values != nullptr;
 }
 
 // V's columns: rows of column j are row_idx[col_ptr[j] .. col_ptr[j + 1]), ascending.

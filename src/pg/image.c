@@ -154,7 +154,13 @@ nmfpg_matrix_arg_stored(Datum d)
 const NmfMatrixFlat *
 nmfpg_matrix_arg(Datum d)
 {
-	return nmfpg_matrix_sparse(nmfpg_matrix_arg_stored(d));
+	const NmfMatrixFlat *m = nmfpg_matrix_arg_stored(d);
+	const NmfMatrixFlat *csr = nmfpg_matrix_sparse(m);
+
+	/* A detoasted copy of a dense image is not needed past its CSR form. */
+	if (csr != m && (Pointer)m != DatumGetPointer(d))
+		pfree((void *)m);
+	return csr;
 }
 
 /* The CSR form of a validated image: itself, or a new value of it when dense. */

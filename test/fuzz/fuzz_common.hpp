@@ -81,6 +81,20 @@ struct Sink
 inline void
 read_matrix(const NmfMatrixFlat *m, size_t size, Sink &s)
 {
+	if ((m->flags & NMF_MATRIX_DENSE) != 0)
+	{
+		// Its CSR form, as every reader but the fit gets it, must validate and read the same.
+		const int64_t sparse = nmfc_matrix_sparse_size(m);
+		require(sparse > 0, "a dense matrix has a sparse size");
+		std::vector<uint64_t> words(static_cast<size_t>(sparse + 7) / 8, 0);
+		nmfc_matrix_write_sparse(m, words.data());
+		NmfcError err;
+		require(nmfc_matrix_validate(words.data(), static_cast<size_t>(sparse), &err) == NMFC_OK,
+		        "the sparse form of a dense matrix validates");
+		read_matrix(reinterpret_cast<const NmfMatrixFlat *>(words.data()),
+		            static_cast<size_t>(sparse), s);
+		return;
+	}
 	require(nmfc_matrix_size(m->rows, m->cols, m->nnz) == static_cast<int64_t>(size),
 	        "matrix size matches its header");
 	const int64_t *row_ids = nmf_matrix_row_ids(m);

@@ -52,11 +52,13 @@ matrix_of(Triplets t, int64_t *size_out)
 	if (nmfc_triplets_sort_merge(t.data(), static_cast<int64_t>(t.size()), &nnz, &rows, &cols,
 	                             nullptr, &err) != NMFC_OK)
 		die("sort_merge", err);
-	const int64_t size = nmfc_matrix_size(rows, cols, nnz);
+	int64_t size = nmfc_matrix_size(rows, cols, nnz);
 	Words w(static_cast<size_t>(size + 7) / 8, 0);
 	if (nmfc_matrix_write(t.data(), nnz, rows, cols, w.data(), static_cast<size_t>(size), &err) !=
 	    NMFC_OK)
 		die("matrix_write", err);
+	// Every cell stored: the dense form, as the final step keeps it.
+	size = static_cast<int64_t>(nmfc_matrix_densify(w.data(), static_cast<size_t>(size)));
 	const uint32_t len = static_cast<uint32_t>(size << 2);
 	std::memcpy(w.data(), &len, 4);
 	*size_out = size;
