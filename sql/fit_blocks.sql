@@ -123,3 +123,12 @@ SELECT count(*) AS left_behind FROM pg_class WHERE relname LIKE 'nmf_blocks_%';
 DELETE FROM bratings;
 SELECT nmf_distributed('bratings', 'user_id', 'item_id', 'rating', 2) IS NULL AS is_null;
 DROP TABLE bratings;
+
+-- a fully stored table: the blocks read the CSR form of the dense matrix they build
+CREATE TEMP TABLE full_t AS SELECT r AS u, c AS i, ((r * 7 + c * 3) % 11 + 1)::float8 AS x
+FROM generate_series(1, 40) r, generate_series(1, 15) c;
+SELECT nmf_matrix_info(nmf_matrix(u, i, x))->>'storage' AS storage FROM full_t;
+WITH a AS (SELECT * FROM nmf_w(nmf_distributed('full_t', 'u', 'i', 'x', 3, seed => 2, max_iter => 30))),
+     b AS (SELECT * FROM nmf_w((SELECT nmf(nmf_matrix(u, i, x), 3, seed => 2, max_iter => 30) FROM full_t)))
+SELECT count(*) AS weights, max(abs(a.weight - b.weight)) AS largest_difference FROM a JOIN b USING (id, factor);
+DROP TABLE full_t;

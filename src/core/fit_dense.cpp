@@ -2,6 +2,7 @@
 // The fit's dense path: when V stores nearly every cell, one dense
 // column-major block of it instead of the CSC transpose (see fit.hpp).
 #include "fit.hpp"
+#include "matrix_forms.hpp"
 #include "options.hpp"
 
 namespace nmf
@@ -60,11 +61,8 @@ CsrView
 Fit::full_indexes(const CsrView &x)
 {
 	full_ptr_.resize(static_cast<size_t>(x.rows + 1));
-	for (int64_t i = 0; i <= x.rows; i++)
-		full_ptr_[static_cast<size_t>(i)] = i * x.cols;
 	full_idx_.resize(static_cast<size_t>(x.nnz));
-	for (int64_t q = 0; q < x.nnz; q++)
-		full_idx_[static_cast<size_t>(q)] = static_cast<int32_t>(q % x.cols);
+	write_full_indexes(x.rows, x.cols, full_ptr_.data(), full_idx_.data());
 	CsrView v = x;
 	v.row_ptr = full_ptr_.data();
 	v.col_idx = full_idx_.data();

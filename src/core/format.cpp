@@ -243,6 +243,41 @@ model_size(int64_t rows, int64_t cols, int64_t rank, int64_t history_len, bool b
 	return total;
 }
 
+namespace
+{
+
+// The CSR form's row_ptr and col_idx (a header and size already checked).
+void
+validate_csr_indexes(const Checker &c, const NmfMatrixFlat *m)
+{
+	// row_ptr entirely before col_idx, so each row's bounds are within nnz.
+	const int64_t *row_ptr = nmf_matrix_row_ptr(m);
+	if (row_ptr[0] != 0)
+		c.fail("row_ptr[0] = ", row_ptr[0], " is not 0");
+	for (int64_t i = 1; i <= m->rows; i++)
+		if (row_ptr[i] < row_ptr[i - 1])
+			c.fail("row_ptr[", i, "] = ", row_ptr[i], " is less than row_ptr[", i - 1,
+			       "] = ", row_ptr[i - 1]);
+	if (row_ptr[m->rows] != m->nnz)
+		c.fail("row_ptr[", m->rows, "] = ", row_ptr[m->rows], " is not nnz = ", m->nnz);
+
+	const int32_t *col_idx = nmf_matrix_col_idx(m);
+	for (int64_t i = 0; i < m->rows; i++)
+		for (int64_t p = row_ptr[i]; p < row_ptr[i + 1]; p++)
+		{
+			if (col_idx[p] < 0 || col_idx[p] >= m->cols)
+				c.fail("col_idx[", p, "] = ", col_idx[p], " is out of range [0, ", m->cols, ")");
+			if (p > row_ptr[i] && col_idx[p] <= col_idx[p - 1])
+				c.fail("col_idx[", p, "] = ", col_idx[p], " is not greater than col_idx[", p - 1,
+				       "] = ", col_idx[p - 1], " in row ", i);
+		}
+	// The padding is part of the bytes a binary send exposes: keep it canonical.
+	if (m->nnz % 2 != 0 && col_idx[m->nnz] != 0)
+		c.fail("padding after col_idx is not zero");
+}
+
+} // namespace
+
 void
 validate_matrix(const void *flat, size_t size, NmfcStatus status)
 {
@@ -267,39 +302,8 @@ validate_matrix(const void *flat, size_t size, NmfcStatus status)
 	const NmfMatrixFlat *m = static_cast<const NmfMatrixFlat *>(flat);
 	c.check_ascending_ids("row_ids", nmf_matrix_row_ids(m), h.rows);
 	c.check_ascending_ids("col_ids", nmf_matrix_col_ids(m), h.cols);
-	if (dense)
-	{
-		c.check_nonneg_array("values", nmf_matrix_values(m), h.nnz);
-		validate_keys(c, flat, size, h.keys_bytes, nmf_matrix_row_ids(m), h.rows,
-		              nmf_matrix_col_ids(m), h.cols);
-		return;
-	}
-
-	// row_ptr entirely before col_idx, so each row's bounds are within nnz.
-	const int64_t *row_ptr = nmf_matrix_row_ptr(m);
-	if (row_ptr[0] != 0)
-		c.fail("row_ptr[0] = ", row_ptr[0], " is not 0");
-	for (int64_t i = 1; i <= h.rows; i++)
-		if (row_ptr[i] < row_ptr[i - 1])
-			c.fail("row_ptr[", i, "] = ", row_ptr[i], " is less than row_ptr[", i - 1,
-			       "] = ", row_ptr[i - 1]);
-	if (row_ptr[h.rows] != h.nnz)
-		c.fail("row_ptr[", h.rows, "] = ", row_ptr[h.rows], " is not nnz = ", h.nnz);
-
-	const int32_t *col_idx = nmf_matrix_col_idx(m);
-	for (int64_t i = 0; i < h.rows; i++)
-		for (int64_t p = row_ptr[i]; p < row_ptr[i + 1]; p++)
-		{
-			if (col_idx[p] < 0 || col_idx[p] >= h.cols)
-				c.fail("col_idx[", p, "] = ", col_idx[p], " is out of range [0, ", h.cols, ")");
-			if (p > row_ptr[i] && col_idx[p] <= col_idx[p - 1])
-				c.fail("col_idx[", p, "] = ", col_idx[p], " is not greater than col_idx[", p - 1,
-				       "] = ", col_idx[p - 1], " in row ", i);
-		}
-	// The padding is part of the bytes a binary send exposes: keep it canonical.
-	if (h.nnz % 2 != 0 && col_idx[h.nnz] != 0)
-		c.fail("padding after col_idx is not zero");
-
+	if (!dense)
+		validate_csr_indexes(c, m);
 	c.check_nonneg_array("values", nmf_matrix_values(m), h.nnz);
 	validate_keys(c, flat, size, h.keys_bytes, nmf_matrix_row_ids(m), h.rows, nmf_matrix_col_ids(m),
 	              h.cols);

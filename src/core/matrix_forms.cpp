@@ -48,27 +48,26 @@ sparse_size(const NmfMatrixFlat *m) noexcept
 }
 
 void
+write_full_indexes(int64_t rows, int64_t cols, int64_t *row_ptr, int32_t *col_idx) noexcept
+{
+	for (int64_t i = 0; i <= rows; i++)
+		row_ptr[i] = i * cols;
+	for (int64_t i = 0; i < rows; i++)
+		for (int64_t j = 0; j < cols; j++)
+			col_idx[i * cols + j] = static_cast<int32_t>(j);
+}
+
+void
 write_sparse(const NmfMatrixFlat *m, void *out) noexcept
 {
-	const int64_t rows = m->rows, cols = m->cols, nnz = m->nnz;
-	if ((m->flags & NMF_MATRIX_DENSE) == 0)
-	{
-		std::memcpy(bytes(out) + sizeof(int32_t),
-		            reinterpret_cast<const char *>(m) + sizeof(int32_t),
-		            static_cast<size_t>(sparse_size(m)) - sizeof(int32_t));
-		return;
-	}
-	const size_t ids = static_cast<size_t>(rows + cols) * sizeof(int64_t);
+	const int64_t nnz = m->nnz;
+	const size_t ids = static_cast<size_t>(m->rows + m->cols) * sizeof(int64_t);
 	std::memcpy(bytes(out) + sizeof(int32_t), reinterpret_cast<const char *>(m) + sizeof(int32_t),
 	            sizeof(NmfMatrixFlat) - sizeof(int32_t) + ids);
 	auto *s = static_cast<NmfMatrixFlat *>(out);
 	s->flags = 0;
-	auto *row_ptr = const_cast<int64_t *>(nmf_matrix_row_ptr(s));
-	for (int64_t i = 0; i <= rows; i++)
-		row_ptr[i] = i * cols;
 	auto *col_idx = const_cast<int32_t *>(nmf_matrix_col_idx(s));
-	for (int64_t q = 0; q < nnz; q++)
-		col_idx[q] = static_cast<int32_t>(q % cols);
+	write_full_indexes(m->rows, m->cols, const_cast<int64_t *>(nmf_matrix_row_ptr(s)), col_idx);
 	if (nnz % 2 != 0)
 		col_idx[nnz] = 0; // the canonical padding
 	auto *values = const_cast<double *>(nmf_matrix_values(s));

@@ -18,8 +18,11 @@ size_t densify(void *flat, size_t size) noexcept;
 // Bytes of an image's CSR form, length word and key table included; -1 when out of range.
 int64_t sparse_size(const NmfMatrixFlat *m) noexcept;
 
-// The CSR form of m (either form) into out of sparse_size(m) bytes, all but the length word.
+// The CSR form of a dense image m into out of sparse_size(m) bytes, all but the length word.
 void write_sparse(const NmfMatrixFlat *m, void *out) noexcept;
+
+// The CSR indexes of a rows x cols matrix that stores every cell.
+void write_full_indexes(int64_t rows, int64_t cols, int64_t *row_ptr, int32_t *col_idx) noexcept;
 
 } // namespace nmf
 

@@ -136,7 +136,8 @@ extern "C"
 	size_t nmfc_matrix_densify(void *flat, size_t size) NMFC_NOEXCEPT;
 	/* Bytes of a validated image's CSR form (length word and keys included); -1: too large. */
 	int64_t nmfc_matrix_sparse_size(const NmfMatrixFlat *m) NMFC_NOEXCEPT;
-	/* That CSR form into out of nmfc_matrix_sparse_size(m) bytes, all but the length word. */
+	/* The CSR form of a dense image into out of nmfc_matrix_sparse_size(m) bytes, all but the
+	 * length word. */
 	void nmfc_matrix_write_sparse(const NmfMatrixFlat *m, void *out) NMFC_NOEXCEPT;
 
 	/* ---- the nmf_matrix aggregate's state: a builder owned by the core ---- */

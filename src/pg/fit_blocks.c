@@ -273,9 +273,13 @@ nmf_dist_block_open(PG_FUNCTION_ARGS)
 			struct varlena *v = nmfpg_detoast_aligned(d);
 			MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
 
-			m = palloc_extended(VARSIZE(v), MCXT_ALLOC_HUGE);
-			memcpy(m, v, VARSIZE(v));
-			m = (NmfMatrixFlat *)nmfpg_matrix_sparse(m); /* the blocks walk cells */
+			/* The blocks walk cells: a dense matrix's CSR form, else a copy. */
+			m = (NmfMatrixFlat *)nmfpg_matrix_sparse((const NmfMatrixFlat *)v);
+			if ((struct varlena *)m == v)
+			{
+				m = palloc_extended(VARSIZE(v), MCXT_ALLOC_HUGE);
+				memcpy(m, v, VARSIZE(v));
+			}
 			MemoryContextSwitchTo(old);
 		}
 	}
