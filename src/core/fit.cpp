@@ -416,6 +416,8 @@ Fit::summary() const noexcept
 	s.holdout_rmse = held_.empty() ? std::numeric_limits<double>::quiet_NaN() : best_rmse_;
 	s.max_product = max_product();
 	s.weight_bound = weight_bound_;
+	s.pilot_rmse = pilot_rmse_;
+	s.baseline_rmse = baseline_rmse_;
 	return s;
 }
 

@@ -5,6 +5,7 @@
 #define NMF_FIT_HPP
 
 #include <cstddef>
+#include <limits>
 #include <vector>
 
 #include "bias.hpp"
@@ -126,6 +127,7 @@ class Fit
 	void start_biases();
 
 	void choose_reg(const CsrView &x, const NmfcOptions &opt);
+	double baseline_rmse(const CsrView &x, const NmfcOptions &pilot);
 
 	void initialise();
 	double final_frobenius();
@@ -176,8 +178,10 @@ class Fit
 	double weight_bound_ = 0.0; // 0: not checked
 	double v_min_ = 0.0, v_max_ = 0.0;
 	int32_t stop_ = NMF_STOP_NORMAL;
-	int32_t iteration_cap_ = 0;      // > 0: the pilot's best iteration count, scaled to every cell
-	std::vector<double> pilot_;      // held-out RMSE of each pilot ridge tried
+	int32_t iteration_cap_ = 0; // > 0: the pilot's best iteration count, scaled to every cell
+	std::vector<double> pilot_; // held-out RMSE of each pilot ridge tried
+	double pilot_rmse_ = std::numeric_limits<double>::quiet_NaN();    // the chosen ridge's
+	double baseline_rmse_ = std::numeric_limits<double>::quiet_NaN(); // the baseline's
 	const double *values_ = nullptr; // V's values; p_.x.values is the residual when biased
 	BiasFit bias_;                   // opt.bias only
 

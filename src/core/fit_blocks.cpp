@@ -765,6 +765,8 @@ BlockFit::summary() const noexcept
 	if (masked() && kept_w_max_.size() > 0)
 		s.max_product = (kept_w_max_.array() * h_.rowwise().maxCoeff().array()).maxCoeff();
 	s.holdout_rmse = std::numeric_limits<double>::quiet_NaN();
+	s.pilot_rmse = std::numeric_limits<double>::quiet_NaN();
+	s.baseline_rmse = std::numeric_limits<double>::quiet_NaN();
 	return s;
 }
 

@@ -51,9 +51,28 @@ Fit::choose_reg(const CsrView &x, const NmfcOptions &opt)
 		best_iterations = s.best_iteration;
 	}
 	p_.opt.reg = best_reg;
+	pilot_rmse_ = best;
+	if (!opt.bias && opt.loss == NMF_LOSS_FROBENIUS)
+		baseline_rmse_ = baseline_rmse(x, pilot);
 	if (best_iterations < opt.max_iter)
 		iteration_cap_ = std::max<int32_t>(
 		    1, static_cast<int32_t>(std::lround(best_iterations / (1.0 - kPilotHoldout))));
+}
+
+// The baseline mu + b_row + b_col on the pilots' held-out cells: a biased fit
+// of no iterations predicts it (its H starts at 0). A plain fit worse than
+// it is worth a warning (rows or columns with a few cells are predicted from
+// them alone, shrunk toward 0 rather than toward an average).
+double
+Fit::baseline_rmse(const CsrView &x, const NmfcOptions &pilot)
+{
+	NmfcOptions base = pilot;
+	base.bias = 1;
+	base.solver = NMF_SOLVER_HALS;
+	base.init = NMF_INIT_RANDOM; // no SVD for factors that are not used
+	base.max_iter = 0;
+	const Fit f(x, base, p_.intr);
+	return f.summary().holdout_rmse;
 }
 
 void

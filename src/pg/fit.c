@@ -273,6 +273,14 @@ nmfpg_warn_about_ending(const NmfcSummary *s, const NmfcOptions *opt, const Nmfp
 		        (errmsg("nmf: not converged after %d iterations (tol %g)", s->iterations, opt->tol),
 		         errhint("Give a larger max_iter, or a larger tol; max_iter given explicitly "
 		                 "turns this warning off.")));
+	if (s->pilot_rmse > s->baseline_rmse) /* false when either is NaN */
+		ereport(
+		    WARNING,
+		    (errmsg("nmf: on held-out cells this fit predicts worse than the baseline "
+		            "mu + b_row + b_col (RMSE %.4f against %.4f)",
+		            s->pilot_rmse, s->baseline_rmse),
+		     errdetail("Rows or columns with few cells are predicted from those cells alone."),
+		     errhint("Add bias => true (the baseline plus factors), or tune with nmf_tune().")));
 }
 
 NmfModelFlat *

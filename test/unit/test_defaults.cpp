@@ -141,6 +141,39 @@ TEST(Defaults, MaskedDefaultFitGeneralises)
 	EXPECT_LT(test_rmse(model, r.test), 0.9 * mean_rmse);
 }
 
+// A plain masked fit with the ridge from the data also scores the baseline on
+// the pilots' held-out cells (the glue warns when the fit is worse); given a
+// ridge, or with biases, the baseline is not measured.
+TEST(Defaults, PlainFitIsComparedWithTheBaseline)
+{
+	const Ratings r = planted_ratings(120, 80, 3, 0.15, 0.3, 7);
+	NmfcSummary s;
+	fit_train(r, masked(3), &s);
+	ASSERT_TRUE(std::isfinite(s.pilot_rmse) && std::isfinite(s.baseline_rmse));
+	EXPECT_GT(s.baseline_rmse, 0.0);
+	EXPECT_GT(s.pilot_rmse, 0.0);
+	NmfcOptions given = masked(3);
+	given.reg = 0.1;
+	fit_train(r, given, &s);
+	EXPECT_TRUE(std::isnan(s.pilot_rmse) && std::isnan(s.baseline_rmse));
+	NmfcOptions biased = masked(3);
+	biased.bias = 1;
+	fit_train(r, biased, &s);
+	EXPECT_TRUE(std::isfinite(s.pilot_rmse));
+	EXPECT_TRUE(std::isnan(s.baseline_rmse));
+	// The baseline's figure is a biased fit of no iteration, holding out the
+	// pilots' share of the cells.
+	NmfcOptions baseline = masked(3);
+	baseline.bias = 1;
+	baseline.max_iter = 0;
+	baseline.holdout = 0.1;
+	baseline.reg = 0.1;
+	NmfcSummary b;
+	fit_train(r, baseline, &b);
+	fit_train(r, masked(3), &s);
+	EXPECT_EQ(s.baseline_rmse, b.holdout_rmse);
+}
+
 // Without a ridge, a masked fit of few cells per line grows its weights
 // without end: the fit stops at the bound and keeps the last iterate within it.
 TEST(Defaults, UnregularisedMaskedFitStopsAtTheBound)
