@@ -227,9 +227,9 @@ def table(name, calls, res, floors, note):
     out.append(f"Calls (m = the fold's training matrix): {calls_txt}.")
     warned = {}
     for label, _ in calls:
-        for r in res[label]:
-            for w in r.get("warnings", []):
-                warned.setdefault(label, w)
+        folds = [r["warnings"][0] for r in res[label] if r.get("warnings")]
+        if folds:
+            warned[f"{label} ({len(folds)} of {len(res[label])} folds)"] = folds[0]
     if errors:
         out += ["", "Errors: " + "; ".join(errors)]
     if warned:
