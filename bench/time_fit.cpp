@@ -10,12 +10,13 @@
 // NMF_MATRIX_CSV=file reads the matrix from a gen_synthetic.py CSV instead
 // (rows, cols and nnz are then ignored). NMF_LOSS=kl or NMF_LOSS=BETA (a
 // number: loss 'beta') times solver mu on that loss instead of the
-// frobenius solvers. Defaults: a seeded random 10,000 x 5,000 matrix with
-// 1,000,000 stored cells, rank 20, 20 iterations, threads 1 and 2; prints one line per solver and
-// thread count (median over 3 fits of the seconds per iteration, and of the
-// CPU seconds of all threads, steadier on a loaded machine) and the
-// final loss, which must not depend on the thread count nor on NMF_SIMD (the
-// kernels' instruction set; by default the widest the CPU has).
+// frobenius solvers. NMF_MASKED_REG=reg fits the stored cells only
+// (missing 'ignore') with biases and that count-scaled ridge. Defaults: a seeded random 10,000 x
+// 5,000 matrix with 1,000,000 stored cells, rank 20, 20 iterations, threads 1 and 2; prints one
+// line per solver and thread count (median over 3 fits of the seconds per iteration, and of the CPU
+// seconds of all threads, steadier on a loaded machine) and the final loss, which must not depend
+// on the thread count nor on NMF_SIMD (the kernels' instruction set; by default the widest the CPU
+// has).
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -133,6 +134,12 @@ time_fit(const Csr &x, int solver, int64_t rank, int iterations, int threads, do
 	set_loss(&opt);
 	opt.max_iter = iterations;
 	opt.tol = 0;
+	if (const char *reg = std::getenv("NMF_MASKED_REG"))
+	{
+		opt.missing = NMF_MISSING_IGNORE;
+		opt.bias = 1;
+		opt.reg = std::atof(reg);
+	}
 #ifndef NO_THREADS
 	opt.threads = threads;
 #else
