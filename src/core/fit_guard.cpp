@@ -70,6 +70,8 @@ Fit::baseline_rmse(const CsrView &x, const NmfcOptions &pilot)
 	base.bias = 1;
 	base.solver = NMF_SOLVER_HALS;
 	base.init = NMF_INIT_RANDOM; // no SVD for factors that are not used
+	base.w_init = base.h_init = nullptr;
+	base.warm_start = nullptr;
 	base.max_iter = 0;
 	const Fit f(x, base, p_.intr);
 	return f.summary().holdout_rmse;

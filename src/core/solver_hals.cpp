@@ -37,11 +37,11 @@ namespace
 // Sweeps per line of a masked half at most: forming G_j costs O(nnz_j r^2),
 // a sweep O(r^2), so a few more sweeps are nearly free.
 constexpr int kMaskedSweeps = 8;
-// Lines of a few cells (most columns of a rating set) cost little to form
-// and a sweep each as much again: sweeping on until nothing moves at all
-// took 57 % of a rank-40 fit of dslabs's MovieLens sample, stopping here
-// cuts its iteration by a quarter with the same test RMSE to 4 digits
-// (docs/performance.md, "Accuracy").
+// A line of a few cells (most columns of a rating set) costs about a sweep to
+// form, so sweeping until nothing moves at all would cost several times its
+// forming; a sweep that moves it by under this share of the first one's move
+// ends it, with the same test RMSEs to 4 digits (docs/performance.md,
+// "Masked sweeps").
 constexpr double kSweepSettled = 1e-2;
 
 // One coordinate sweep of min 1/2 f^T G f - (b - l1)^T f, f >= 0, in the
