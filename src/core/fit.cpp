@@ -84,7 +84,7 @@ Fit::memory(const CsrView &x, const NmfcOptions &given) noexcept
 	if (block_scratch(x, opt))
 		total = sat_mul_add(lanes(opt), solver::beta_scratch_bytes(x.rows, x.cols, r), total);
 	// (so does the baseline a plain fit's pilots compare with: choose_reg)
-	if (opt.bias || reg_from_data(opt))
+	if (opt.bias || compares_baseline(opt))
 		total = sat_mul_add(1, BiasFit::memory(x.rows, x.cols, x.nnz), total);
 	// A guarded fit keeps a copy of W, H and the biases; holdout copies the
 	// cells (so do the pilots of a ridge chosen from the data, which run one

@@ -67,6 +67,9 @@ class Fit
 	// 'ignore', no l1/l2, no holdout of its own): the fit then chooses it by
 	// pilot fits on held-out cells (choose_reg).
 	static bool reg_from_data(const NmfcOptions &opt) noexcept;
+	// Whether the pilots also score the baseline (a plain Frobenius fit):
+	// the glue warns when the fit is worse.
+	static bool compares_baseline(const NmfcOptions &opt) noexcept;
 
 	// The pilot ridges, largest first, and the share of cells they hold out.
 	static constexpr double kPilotRegs[] = {0.8,  0.56, 0.4,   0.28,  0.2,   0.14,  0.1,

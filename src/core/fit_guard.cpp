@@ -20,6 +20,12 @@ Fit::reg_from_data(const NmfcOptions &opt) noexcept
 	       opt.holdout == 0 && opt.max_iter > 0;
 }
 
+bool
+Fit::compares_baseline(const NmfcOptions &opt) noexcept
+{
+	return reg_from_data(opt) && !opt.bias && opt.loss == NMF_LOSS_FROBENIUS;
+}
+
 // The best ridge differs between rating sets by more than any one default
 // can cover (MovieLens 100k wants ~0.1, InstEval ~0.2-0.4: bench/accuracy),
 // so a masked fit left to its defaults measures it: pilot fits down the
@@ -52,7 +58,7 @@ Fit::choose_reg(const CsrView &x, const NmfcOptions &opt)
 	}
 	p_.opt.reg = best_reg;
 	pilot_rmse_ = best;
-	if (!opt.bias && opt.loss == NMF_LOSS_FROBENIUS)
+	if (compares_baseline(opt))
 		baseline_rmse_ = baseline_rmse(x, pilot);
 	if (best_iterations < opt.max_iter)
 		iteration_cap_ = std::max<int32_t>(

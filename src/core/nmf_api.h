@@ -516,9 +516,9 @@ extern "C"
 		double holdout_rmse;    /* RMSE on the held-out cells, or NaN without holdout */
 		double max_product;     /* max over factors of max(W_k) max(H_k) */
 		double weight_bound;    /* the bound max_product may not pass, or 0 when not checked */
-		/* A ridge chosen from the data without biases: the chosen ridge's RMSE
-		 * on the pilots' held-out cells, and the baseline mu + b_row + b_col's
-		 * on the same cells; NaN when not measured. */
+		/* A ridge chosen from the data: the chosen ridge's RMSE on the pilots'
+		 * held-out cells, and (a plain Frobenius fit only) the baseline
+		 * mu + b_row + b_col's on the same cells; NaN when not measured. */
 		double pilot_rmse;
 		double baseline_rmse;
 	} NmfcSummary;
