@@ -109,6 +109,16 @@ SELECT count(*) AS new_item_vec FROM updated, nmf_h_vectors(u) WHERE id = 50;
 SELECT count(*) AS recs FROM updated, nmf_recommend(u, 100, 3);
 -- the new user's factors fit their cells (item 2 rated 4, the others 5: clipped there)
 SELECT abs(nmf_predict(u, 100, 2) - 4) < 0.25 AS fits_new_user, nmf_predict(u, 100, 1) AS rated_5 FROM updated;
+-- a plain masked model's ridge pulls a new user toward the average user, as
+-- the fit's does: one rating of 1 puts them between it and the users' mean
+-- prediction (pulled toward 0, they would fall below 1)
+CREATE TABLE plain_update AS
+SELECT m0, nmf_update(m0, (SELECT nmf_matrix(200::bigint, 1::bigint, 1::float8))) AS u0
+FROM (SELECT nmf(x, 3, seed => 7, max_iter => 300, missing => 'ignore', reg => 5) AS m0 FROM model) s;
+SELECT bool_and(nmf_predict(u0, 200, i) > 1.5 AND nmf_predict(u0, 200, i) < a.mean_prediction)
+       AS new_user_between_rating_and_average
+FROM plain_update, generate_series(2, 9) i,
+     LATERAL (SELECT avg(nmf_predict(m0, u, i)) AS mean_prediction FROM generate_series(1, 12) u) a;
 -- untouched rows and columns keep their factors and biases; touched ones move
 SELECT bool_and(a.weights = b.weights) AS untouched_rows_kept
 FROM model, updated, nmf_w_wide(mb) a JOIN nmf_w_wide(u) b USING (id) WHERE id NOT IN (1, 3, 4);

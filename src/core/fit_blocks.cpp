@@ -50,7 +50,7 @@ sums_length(const NmfcOptions &opt, int64_t cols) noexcept
 {
 	const int64_t r = opt.rank;
 	if (opt.missing == NMF_MISSING_IGNORE)
-		return 1 + r + r * cols + (opt.solver == NMF_SOLVER_HALS ? triangle(r) : r) * cols +
+		return 2 + 2 * r + r * cols + (opt.solver == NMF_SOLVER_HALS ? triangle(r) : r) * cols +
 		       (opt.bias ? 1 : 0);
 	return opt.loss == NMF_LOSS_KL ? 4 + r + r * r + r * cols : 1 + r * r + r * cols;
 }
@@ -61,9 +61,10 @@ answer_length(const NmfcOptions &opt, int64_t cols, int32_t round) noexcept
 	if (round == NMFC_ROUND_BIAS_ROWS)
 		return cols;
 	// with biases a step's sums for H would be of a residual the next sweep
-	// replaces: the step sends the loss, W's largest weights and mu's sum only
+	// replaces: the step sends the loss, W's largest weights, W's row sums and
+	// count (for the prior) and mu's sum only
 	if (round == NMFC_ROUND_STEP && opt.bias)
-		return 2 + opt.rank;
+		return 3 + 2 * opt.rank;
 	return sums_length(opt, cols);
 }
 
@@ -168,6 +169,8 @@ RowBlock::take_h(const double *h)
 	const int64_t r = p_.opt.rank;
 	h_ = Eigen::Map<const Matrix>(h, r, p_.x.cols);
 	gram_h_ = Eigen::Map<const Matrix>(h + r * p_.x.cols, r, r);
+	if (p_.masked())
+		w_prior_ = gram_h_.col(0);
 }
 
 void
@@ -232,9 +235,19 @@ RowBlock::masked_sums(int32_t round, double *out)
 	const bool h_sums = len == blocks::sums_length(p_.opt, n);
 	const int64_t per_col = hals ? triangle(r) : r;
 	Eigen::Map<Eigen::VectorXd> w_max(out + 1, r);
-	Eigen::Map<Matrix> num(out + 1 + r, r, h_sums ? n : 0);
-	Eigen::Map<Matrix> second(out + 1 + r + r * n, per_col, h_sums ? n : 0);
+	Eigen::Map<Eigen::VectorXd> w_sum(out + 1 + r, r);
+	Eigen::Map<Matrix> num(out + 2 + 2 * r, r, h_sums ? n : 0);
+	Eigen::Map<Matrix> second(out + 2 + 2 * r + r * n, per_col, h_sums ? n : 0);
 	w_max = w_.cols() > 0 ? Eigen::VectorXd(w_.rowwise().maxCoeff()) : Eigen::VectorXd::Zero(r);
+	w_sum.setZero();
+	double with_cells = 0.0;
+	for (int64_t i = 0; i < p_.x.rows; i++)
+		if (p_.x.row_ptr[i + 1] > p_.x.row_ptr[i])
+		{
+			w_sum += w_.col(i);
+			with_cells += 1.0;
+		}
+	out[1 + 2 * r] = with_cells;
 	num.setZero();
 	second.setZero();
 	double sse = 0.0, mu_part = 0.0;
@@ -349,10 +362,17 @@ RowBlock::step(const double *h, double *out)
 	if (p_.masked())
 	{
 		w_before_ = w_;
+		// nmf()'s prior: W's mean row over every block, a line's mean cells over V
+		Half s = half_w(p_);
+		if (pulls_to_mean(p_.opt))
+		{
+			s.prior_cells = prior_cells_for(whole_.nonzeros, whole_.rows);
+			s.prior = w_prior_.data();
+		}
 		if (p_.opt.solver == NMF_SOLVER_HALS)
-			solver::hals_masked_half(p_, half_w(p_), h_, w_, ws_);
+			solver::hals_masked_half(p_, s, h_, w_, ws_);
 		else
-			solver::mu_masked_half(p_, half_w(p_), h_, w_, ws_);
+			solver::mu_masked_half(p_, s, h_, w_, ws_);
 		masked_sums(NMFC_ROUND_STEP, out);
 		return;
 	}
@@ -401,6 +421,7 @@ BlockFit::BlockFit(const Whole &whole, const Totals &totals, const NmfcOptions &
 		if (v_max_ > 0)
 			weight_bound_ = Fit::kWeightBound * std::max(std::fabs(v_min_), std::fabs(v_max_));
 		w_max_.resize(r);
+		w_mean_ = Eigen::VectorXd::Zero(r);
 		den_.resize(p_.opt.solver == NMF_SOLVER_HALS ? triangle(r) : r, whole.cols);
 	}
 	if (biased())
@@ -443,31 +464,39 @@ BlockFit::h_half(const Matrix &products, const Matrix &gram_w)
 {
 	const Half s = make_half(p_, nullptr, nullptr, nullptr, whole_.cols, whole_.rows, p_.opt.l1_h,
 	                         p_.opt.l2_h);
-	if (masked() && p_.opt.solver == NMF_SOLVER_HALS)
+	if (masked())
 	{
-		// solver hals's masked half from each column's Gram and W^T v_j
+		// the solver's masked half from the blocks' sums: W^T v_j and, for
+		// hals, each column's Gram, for mu the denominators; each column
+		// pulled toward H's mean column (toward_mean) as in nmf()
 		const int64_t r = p_.opt.rank;
+		Eigen::VectorXd prior = Eigen::VectorXd::Zero(r), b(r);
+		double with_cells = 0.0;
+		for (int64_t j = 0; j < whole_.cols && s.prior_cells > 0; j++)
+			if (col_counts_[static_cast<size_t>(j)] > 0)
+			{
+				prior += h_.col(j);
+				with_cells += 1.0;
+			}
+		if (with_cells > 0)
+			prior /= with_cells;
 		Matrix g(r, r);
 		for (int64_t j = 0; j < whole_.cols; j++)
 		{
-			const double *tri = den_.data() + j * triangle(r);
-			for (int64_t c = 0, k = 0; c < r; c++)
-				for (int64_t a = c; a < r; a++, k++)
-					g(a, c) = g(c, a) = tri[k];
-			solver::hals_line_solve(
-			    g, s.l2 + s.reg * static_cast<double>(col_counts_[static_cast<size_t>(j)]),
-			    products.data() + j * r, s.l1, h_.data() + j * r);
+			const double pull = pull_of(s, col_counts_[static_cast<size_t>(j)]);
+			b = Eigen::Map<const Eigen::VectorXd>(products.data() + j * r, r) + pull * prior;
+			if (p_.opt.solver == NMF_SOLVER_HALS)
+			{
+				const double *tri = den_.data() + j * triangle(r);
+				for (int64_t c = 0, k = 0; c < r; c++)
+					for (int64_t a = c; a < r; a++, k++)
+						g(a, c) = g(c, a) = tri[k];
+				solver::hals_line_solve(g, s.l2 + pull, b.data(), s.l1, h_.data() + j * r);
+			}
+			else
+				solver::multiply_update(h_.data() + j * r, b.data(), den_.data() + j * r, r, s.l1,
+				                        s.l2 + pull);
 		}
-		gram_h_.noalias() = h_ * h_.transpose();
-	}
-	else if (masked())
-	{
-		// solver mu's masked half from the blocks' numerators and denominators
-		const int64_t r = p_.opt.rank;
-		for (int64_t j = 0; j < whole_.cols; j++)
-			solver::multiply_update(
-			    h_.data() + j * r, products.data() + j * r, den_.data() + j * r, r, s.l1,
-			    s.l2 + s.reg * static_cast<double>(col_counts_[static_cast<size_t>(j)]));
 		gram_h_.noalias() = h_ * h_.transpose();
 	}
 	else if (p_.opt.loss == NMF_LOSS_KL)
@@ -512,10 +541,17 @@ BlockFit::payload(double *out)
 		std::copy(b_col_.data(), b_col_.data() + b_col_.size(), out);
 		return;
 	}
+	std::copy(h_.data(), h_.data() + h_.size(), out);
+	// missing 'ignore': W's half needs no H H^T but W's mean row (its prior)
+	if (masked())
+	{
+		std::fill(out + h_.size(), out + h_.size() + gram_h_.size(), 0.0);
+		std::copy(w_mean_.data(), w_mean_.data() + w_mean_.size(), out + h_.size());
+		return;
+	}
 	// before the first round no half has formed H H^T yet
 	if (!started_)
 		gram_h_.noalias() = h_ * h_.transpose();
-	std::copy(h_.data(), h_.data() + h_.size(), out);
 	std::copy(gram_h_.data(), gram_h_.data() + gram_h_.size(), out + h_.size());
 }
 
@@ -580,20 +616,26 @@ BlockFit::add_messages(const double *const *messages, int64_t count, double &cro
 		const bool h_sums = len == sums_length(p_.opt, n);
 		den_.setZero();
 		w_max_.setZero();
+		w_mean_.setZero();
+		double with_cells = 0.0;
 		mu_part_ = 0.0;
 		for (int64_t b = 0; b < count; b++)
 		{
 			const double *msg = messages[b];
 			cross += msg[0];
 			w_max_ = w_max_.cwiseMax(Eigen::Map<const Eigen::VectorXd>(msg + 1, r));
+			w_mean_ += Eigen::Map<const Eigen::VectorXd>(msg + 1 + r, r);
+			with_cells += msg[1 + 2 * r];
 			if (h_sums)
 			{
-				products_ += Eigen::Map<const Matrix>(msg + 1 + r, r, n);
-				den_ += Eigen::Map<const Matrix>(msg + 1 + r + r * n, den_.rows(), n);
+				products_ += Eigen::Map<const Matrix>(msg + 2 + 2 * r, r, n);
+				den_ += Eigen::Map<const Matrix>(msg + 2 + 2 * r + r * n, den_.rows(), n);
 			}
 			if (biased())
 				mu_part_ += msg[len - 1];
 		}
+		if (with_cells > 0)
+			w_mean_ /= with_cells;
 		return;
 	}
 	const bool kl = p_.opt.loss == NMF_LOSS_KL;

@@ -52,12 +52,15 @@ struct Totals
 
 // A block's message, sums_length doubles. missing 'ignore': the block's sum
 // of (v - (W H)_ij)^2 over its cells (v the residual with biases), W's
-// largest weight per factor (r), then per column over its stored cells:
+// largest weight per factor (r), the sum of its rows of W that have cells (r)
+// and their count (for nmf()'s prior, W's mean row), then per column over its
+// stored cells:
 // solver mu, H's numerators sum_i v_ij w_i and denominators
 // sum_i (W H)_ij w_i (r x n each); solver hals, sum_i v_ij w_i (r x n) and
 // the lower triangle of sum_i w_i w_i^T (r (r + 1) / 2 x n, by columns);
 // with biases, last, the sum of V - W H - b_row - b_col over its cells
-// (a biased step's answer is the loss, the largest weights and that sum only).
+// (a biased step's answer is the loss, the largest weights, W's row sums and
+// count, and that sum only).
 // Loss frobenius: <W, V H^T> (0 before the first iteration), W^T W (r x r),
 // W^T V (r x n). Loss kl: the three kl_cell_sums and W's column sums (r),
 // then as frobenius's but with H's numerators sum_i w_i v_ij / (W H)_ij
@@ -85,7 +88,8 @@ class RowBlock
 	// Bytes such a block holds (its cells, W, H and the scratch); saturates.
 	static int64_t memory(const CsrView &x, const Whole &whole, const NmfcOptions &opt) noexcept;
 	// The message of the initial W and H (h: H, r x n with column j at
-	// h + j r, then H H^T); then each iteration's, after W's half from H.
+	// h + j r, then H H^T, or with missing 'ignore' W's mean row: the
+	// payload); then each iteration's, after W's half from H.
 	void start(const double *h, double *out);
 	void step(const double *h, double *out);
 	// The bias rounds: NMFC_ROUND_BIAS_ROWS takes mu (1 double), sets b_row
@@ -140,6 +144,7 @@ class RowBlock
 	// message, and the biases
 	std::vector<double> v_, e_, b_row_, b_row_before_, b_col_;
 	double mu_ = 0.0;
+	Eigen::VectorXd w_prior_; // missing 'ignore': W's mean row, from the payload
 };
 
 class BlockFit
@@ -232,7 +237,8 @@ class BlockFit
 	std::vector<int64_t> col_counts_;
 	double v_min_ = 0.0, v_max_ = 0.0, weight_bound_ = 0.0;
 	Eigen::VectorXd w_max_, kept_w_max_;
-	Matrix den_, kept_h_; // den_: solver mu's denominators, hals's Grams (lower triangles)
+	Eigen::VectorXd w_mean_; // missing 'ignore': the mean of W's rows with cells (the prior)
+	Matrix den_, kept_h_;    // den_: solver mu's denominators, hals's Grams (lower triangles)
 	double kept_loss_ = 0.0;
 	int32_t kept_iteration_ = 0;
 	int32_t stop_ = NMF_STOP_NORMAL;

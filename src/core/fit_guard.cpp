@@ -30,7 +30,9 @@ Fit::compares_baseline(const NmfcOptions &opt) noexcept
 // can cover (MovieLens 100k wants ~0.1, InstEval ~0.2-0.4: bench/accuracy),
 // so a masked fit left to its defaults measures it: pilot fits down the
 // ridge path, each on 90 % of the cells and stopped early on the other 10 %,
-// until the held-out error rises. The fit then takes the best ridge, and the
+// until the held-out error has risen twice in a row (once can be noise: on
+// weak data a plain fit, pulled toward the mean line, would stop on a
+// plateau of average predictions and keep no factor of its own). The fit then takes the best ridge, and the
 // best pilot's iteration count scaled to every cell (early stopping carried
 // over: on weak interactions it beats a fit run to convergence).
 void
@@ -41,6 +43,7 @@ Fit::choose_reg(const CsrView &x, const NmfcOptions &opt)
 	double best = std::numeric_limits<double>::infinity();
 	double best_reg = kPilotRegs[0];
 	int32_t best_iterations = opt.max_iter;
+	int rises = 0;
 	for (double reg : kPilotRegs)
 	{
 		pilot.reg = reg;
@@ -51,7 +54,12 @@ Fit::choose_reg(const CsrView &x, const NmfcOptions &opt)
 		const NmfcSummary s = f.summary();
 		pilot_.push_back(s.holdout_rmse);
 		if (!(s.holdout_rmse < best))
-			break;
+		{
+			if (++rises >= 2)
+				break;
+			continue;
+		}
+		rises = 0;
 		best = s.holdout_rmse;
 		best_reg = reg;
 		best_iterations = s.best_iteration;

@@ -48,14 +48,15 @@ struct Workspace
 {
 	int64_t block = 1;
 	int threads = 1;
-	Matrix num;           // r x block: numerators, a block of W^T V or V H^T
-	Matrix den;           // r x block: denominators
-	Matrix gram_w;        // r x r: W^T W in the paper's orientation
-	Matrix gram_h;        // r x r: H H^T
-	Matrix gram_line;     // r x r: a Gram plus its ridge, or one line's masked Gram
-	Eigen::VectorXd sums; // r: a factor's sums over its rows or columns
-	Matrix grad;          // r x max(m, n), solver gd only: the gradient of a half-step
-	double step_w = 1.0;  // solver gd's adaptive steps, carried between iterations
+	Matrix num;                // r x block: numerators, a block of W^T V or V H^T
+	Matrix den;                // r x block: denominators
+	Matrix gram_w;             // r x r: W^T W in the paper's orientation
+	Matrix gram_h;             // r x r: H H^T
+	Matrix gram_line;          // r x r: a Gram plus its ridge, or one line's masked Gram
+	Eigen::VectorXd sums;      // r: a factor's sums over its rows or columns
+	Eigen::VectorXd mean_line; // r: a masked half's prior (toward_mean)
+	Matrix grad;               // r x max(m, n), solver gd only: the gradient of a half-step
+	double step_w = 1.0;       // solver gd's adaptive steps, carried between iterations
 	double step_h = 1.0;
 	std::vector<Matrix> lane_num, lane_den, lane_gram; // lanes 1.., as num, den, gram_line
 	std::vector<Matrix> lane_sweep; // r x 2 kSweepLanesMax per lane: hals's interleaved columns
@@ -72,7 +73,7 @@ struct Workspace
 	Workspace(int64_t rank, int64_t grad_cols, int64_t lines, int lanes, int64_t product_cols = 0)
 	    : block(block_columns(rank)), threads(std::max(lanes, 1)), num(rank, block),
 	      den(rank, block), gram_w(rank, rank), gram_h(rank, rank), gram_line(rank, rank),
-	      sums(rank), grad(rank, grad_cols),
+	      sums(rank), mean_line(rank), grad(rank, grad_cols),
 	      lane_num(static_cast<size_t>(threads - 1), Matrix(rank, block)),
 	      lane_den(static_cast<size_t>(threads - 1), Matrix(rank, block)),
 	      lane_gram(static_cast<size_t>(threads - 1), Matrix(rank, rank)),
@@ -98,7 +99,7 @@ struct Workspace
 		const int64_t extra = std::max(lanes, 1) - 1;
 		const int64_t nb = blocks(rank, lines);
 		return ((3 + 3 * extra) * rank * block_columns(rank) + (3 + extra + nb) * rank * rank +
-		        rank + rank * grad_cols + 3 * nb + rank * product_cols +
+		        2 * rank + rank * grad_cols + 3 * nb + rank * product_cols +
 		        (1 + extra) * 2 * loops::kSweepLanesMax * rank +
 		        (1 + extra) * 2 * block_columns(rank)) *
 		       static_cast<int64_t>(sizeof(double));

@@ -103,8 +103,9 @@ extern "C"
 	const double *nmfc_block_fit_initial_w(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
 	/*
 	 * The round the blocks run next (NMFC_ROUND_*), what it sends them
-	 * (payload_length doubles: H then H H^T for a step, mu or b_col for the
-	 * bias rounds) and the length of their answers.
+	 * (payload_length doubles: H then H H^T for a step, or with missing
+	 * 'ignore' H then W's mean row in that r x r place, zero-padded, for W's
+	 * prior; mu or b_col for the bias rounds) and the length of their answers.
 	 */
 	int32_t nmfc_block_fit_round(const NmfcBlockFit *fit) NMFC_NOEXCEPT;
 	int64_t nmfc_block_fit_payload_length(const NmfcBlockFit *fit) NMFC_NOEXCEPT;

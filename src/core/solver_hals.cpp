@@ -76,9 +76,10 @@ cd_sweep(const Matrix &g, const double *b, double l1, double *f, int64_t r)
 // b_k = sum of c o - l1 (p = 1 there, c = 1 + alpha v), so only the
 // correction is formed per line, from the copies scaled by sqrt(c - 1).
 void
-hals_line_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws,
+hals_line_half(const Problem &p, const Half &given, const Matrix &other, Matrix &f, Workspace &ws,
                const Matrix *gram_other)
 {
+	const Half s = toward_mean(given, f, ws);
 	const bool implicit = s.alpha >= 0;
 	const int64_t r = f.rows();
 	for_line_blocks(p, ws, s.count, [&](int64_t, int64_t first, int64_t last, int lane) {
@@ -122,6 +123,7 @@ hals_line_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, 
 				gram_add(g, copies.leftCols(len));
 			}
 			gram_mirror(g);
+			add_prior(s, k, bk, r);
 			hals_line_solve(g, line_l2(s, k), bk, s.l1, f.data() + k * r);
 		}
 	});

@@ -29,6 +29,7 @@
 
 #include "parallel.hpp"
 #include "serve.hpp"
+#include "solvers.hpp"
 
 namespace nmf
 {
@@ -86,6 +87,10 @@ struct Side
 	std::vector<double> b0;
 	std::vector<char> is_old; // the model had the line
 	double n_old = 0;         // the model's cells per line on this side
+	// missing 'ignore': the fit's prior, the mean of the model's lines, and
+	// its fixed share of a line's ridge (solvers.hpp, toward_mean)
+	Eigen::VectorXd prior;
+	double prior_cells = 0;
 	double l1 = 0, l2 = 0;
 };
 
@@ -104,6 +109,14 @@ mean_gram(const double *f, int64_t lines, int64_t r, bool bias)
 		g(r, r) = static_cast<double>(lines);
 	}
 	return lines > 0 ? Eigen::MatrixXd(g / static_cast<double>(lines)) : g;
+}
+
+// The mean of the model's lines of one side.
+Eigen::VectorXd
+mean_line(const double *f, int64_t lines, int64_t r)
+{
+	const Eigen::Map<const RowMajor> fm(f, lines, r);
+	return lines > 0 ? Eigen::VectorXd(fm.colwise().mean().transpose()) : Eigen::VectorXd::Zero(r);
 }
 
 // The cells of the touched lines of one side: line ids[t] (its new index)
@@ -167,6 +180,13 @@ solve_side(Side &side, const Side &other, const Lines &lines, int64_t r, bool bi
 			g = masked || old ? p : g_all;
 			g.diagonal().head(r).array() +=
 			    reg * static_cast<double>(n_new) + (old ? 0.0 : side.l2);
+			// the new cells' ridge (and a new line's fixed share) pulls toward the prior
+			if (side.prior.size() > 0)
+			{
+				const double fixed = old ? 0.0 : reg * side.prior_cells;
+				g.diagonal().head(r).array() += fixed;
+				rhs.head(r) += (reg * static_cast<double>(n_new) + fixed) * side.prior;
+			}
 			if (bias && !old)
 				g(r, r) += l2_bias;
 			for (int64_t q = lines.ptr[static_cast<size_t>(t)];
@@ -295,6 +315,13 @@ update(const apply::ModelView &m, double reg, double l1_w, double l1_h, double l
 	hs.b0 = u.b_col;
 	ws.n_old = static_cast<double>(model_nnz) / static_cast<double>(m.rows);
 	hs.n_old = static_cast<double>(model_nnz) / static_cast<double>(m.cols);
+	if (m.masked && !m.bias)
+	{
+		ws.prior = mean_line(m.w, m.rows, r);
+		hs.prior = mean_line(m.h, m.cols, r);
+		ws.prior_cells = prior_cells_for(model_nnz, m.rows);
+		hs.prior_cells = prior_cells_for(model_nnz, m.cols);
+	}
 	ws.l1 = l1_w;
 	ws.l2 = l2_w;
 	hs.l1 = l1_h;

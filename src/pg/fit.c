@@ -279,7 +279,8 @@ nmfpg_warn_about_ending(const NmfcSummary *s, const NmfcOptions *opt, const Nmfp
 		    (errmsg("nmf: on held-out cells this fit predicts worse than the baseline "
 		            "mu + b_row + b_col (RMSE %.4f against %.4f)",
 		            s->pilot_rmse, s->baseline_rmse),
-		     errdetail("Rows or columns with few cells are predicted from those cells alone."),
+		     errdetail("Rows or columns with few cells are predicted near the average line, "
+		               "without offsets of their own."),
 		     errhint("Add bias => true (the baseline plus factors), or tune with nmf_tune().")));
 }
 

@@ -101,7 +101,10 @@ TEST(Defaults, RegIsTheRidgeScaledByEachLinesCells)
 {
 	Eigen::MatrixXd dense;
 	const Image matrix = nmf_test::random_sparse(12, 9, 1.0, 3, &dense);
+	// solver mu: its ridge pulls toward 0, as the uniform l2 (hals's pulls
+	// toward the mean line: RidgePullsTowardTheMeanLine)
 	NmfcOptions scaled = masked(3);
+	scaled.solver = NMF_SOLVER_MU;
 	scaled.reg = 0.05;
 	scaled.tol = 0;
 	scaled.max_iter = 30;
@@ -119,6 +122,32 @@ TEST(Defaults, RegIsTheRidgeScaledByEachLinesCells)
 	Eigen::MatrixXd w3, h3;
 	nmf_test::model_factors(nmf_test::fit_model(matrix, none), &w3, &h3);
 	EXPECT_GT(((w1 * h1) - (w3 * h3)).cwiseAbs().maxCoeff(), 1e-3);
+}
+
+// Solver hals's count-scaled ridge pulls each line toward its side's mean
+// line: a large one leaves every line of H (and of W) near the mean, not
+// near 0, and a column of one cell is pulled to the others' level.
+TEST(Defaults, RidgePullsTowardTheMeanLine)
+{
+	Eigen::MatrixXd dense;
+	const Image matrix = nmf_test::random_sparse(30, 20, 0.5, 3, &dense);
+	NmfcOptions opt = masked(3);
+	opt.reg = 100;
+	opt.max_iter = 300;
+	Eigen::MatrixXd w, h;
+	nmf_test::model_factors(nmf_test::fit_model(matrix, opt), &w, &h);
+	const Eigen::VectorXd h_mean = h.rowwise().mean();
+	EXPECT_GT(h_mean.norm(), 0.1 * h.norm() / std::sqrt(20.0)) << "H shrunk to 0";
+	for (Eigen::Index j = 0; j < h.cols(); j++)
+		EXPECT_LT((h.col(j) - h_mean).norm(), 0.05 * h_mean.norm()) << "column " << j;
+	const Eigen::VectorXd w_mean = w.colwise().mean().transpose();
+	for (Eigen::Index i = 0; i < w.rows(); i++)
+		EXPECT_LT((w.row(i).transpose() - w_mean).norm(), 0.05 * w_mean.norm()) << "row " << i;
+	// solver mu's pulls toward 0 instead: the same ridge leaves W H near 0
+	opt.solver = NMF_SOLVER_MU;
+	Eigen::MatrixXd w0, h0;
+	nmf_test::model_factors(nmf_test::fit_model(matrix, opt), &w0, &h0);
+	EXPECT_LT((w0 * h0).norm(), 0.1 * (w * h).norm());
 }
 
 // Left to its defaults, a masked fit chooses its ridge, stays within the
@@ -265,12 +294,14 @@ TEST(Defaults, PredictionsAreClippedToTheTrainingRange)
 	EXPECT_TRUE(outside_unclipped) << "no prediction to clip: the test shows nothing";
 }
 
-// On a planted rank-3 matrix the search prefers rank 3 to ranks 1 and 8.
+// On a planted rank-3 matrix the search (with biases, as nmf_tune's
+// default) prefers rank 3 to ranks 1 and 8.
 TEST(Defaults, TunerPicksThePlantedRank)
 {
 	const Ratings r = planted_ratings(150, 100, 3, 0.3, 0.1, 19);
 	const Image matrix = nmf_test::matrix_from_triplets(r.train);
 	NmfcOptions base = masked(1);
+	base.bias = 1;
 	base.max_iter = 100;
 	nmf::TuneSpec spec;
 	spec.ranks = {1, 3, 8};
