@@ -32,9 +32,9 @@ Fit::compares_baseline(const NmfcOptions &opt) noexcept
 // ridge path, each on 90 % of the cells and stopped early on the other 10 %,
 // until the held-out error has risen twice in a row (once can be noise: on
 // weak data a plain fit, pulled toward the mean line, would stop on a
-// plateau of average predictions and keep no factor of its own). The fit then takes the best ridge, and the
-// best pilot's iteration count scaled to every cell (early stopping carried
-// over: on weak interactions it beats a fit run to convergence).
+// plateau of average predictions and keep no factor of its own). The fit then takes the best ridge,
+// and the best pilot's iteration count scaled to every cell (early stopping carried over: on weak
+// interactions it beats a fit run to convergence).
 void
 Fit::choose_reg(const CsrView &x, const NmfcOptions &opt)
 {
