@@ -57,10 +57,9 @@ for_lines(const Problem &p, const Half &s, Matrix &f, Workspace &ws, const Line 
 // o . f_k) for each cell's other-side line o, then update(k, f_k, num, den).
 template <typename Weights, typename Update>
 void
-masked_sums(const Problem &p, const Half &given, const Matrix &other, Matrix &f, Workspace &ws,
+masked_sums(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws,
             const Weights &weights, const Update &update)
 {
-	const Half s = toward_mean(given, f, ws);
 	const int64_t r = f.rows();
 	for_lines(p, s, f, ws, [&](int64_t k, double *fk, double *num, double *den) {
 		std::fill(den, den + r, 0.0);
@@ -74,7 +73,6 @@ masked_sums(const Problem &p, const Half &given, const Matrix &other, Matrix &f,
 				den[t] += ac.second * o[t];
 			}
 		}
-		add_prior(s, k, num, r);
 		update(k, fk, num, den);
 	});
 }

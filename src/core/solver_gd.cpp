@@ -74,8 +74,7 @@ gradient(const Problem &p, const Half &s, const Matrix &other, const Matrix &f, 
 			double *gk = ws.grad.data() + k * r;
 			const double l2 = line_l2(s, k);
 			for (int64_t t = 0; t < r; t++)
-				gk[t] =
-				    s.l1 + l2 * fk[t] - (s.prior != nullptr ? line_pull(s, k) * s.prior[t] : 0.0);
+				gk[t] = s.l1 + l2 * fk[t];
 			for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
 			{
 				const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;
@@ -240,8 +239,8 @@ gd_half(const Problem &p, const Half &s, const Matrix &other, const Matrix &gram
 double
 gd_iteration(const Problem &p, Matrix &w, Matrix &h, Workspace &ws)
 {
-	gd_half(p, toward_mean(half_h(p), h, ws), w, ws.gram_w, h, ws.gram_h, ws.step_h, ws);
-	gd_half(p, toward_mean(half_w(p), w, ws), h, ws.gram_h, w, ws.gram_w, ws.step_w, ws);
+	gd_half(p, half_h(p), w, ws.gram_w, h, ws.gram_h, ws.step_h, ws);
+	gd_half(p, half_w(p), h, ws.gram_h, w, ws.gram_w, ws.step_w, ws);
 	return loss(p, w, h, ws);
 }
 

@@ -85,9 +85,8 @@ kl_dense_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, W
 // Lines are independent: blocks of them run on ws.threads lanes, each with
 // its own scratch (ws.sums is only read).
 void
-kl_half(const Problem &p, const Half &given, const Matrix &other, Matrix &f, Workspace &ws)
+kl_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspace &ws)
 {
-	const Half s = toward_mean(given, f, ws);
 	if (!s.masked && p.dense != nullptr)
 	{
 		kl_dense_half(p, s, other, f, ws);
@@ -114,8 +113,6 @@ kl_half(const Problem &p, const Half &given, const Matrix &other, Matrix &f, Wor
 				for (int64_t t = 0; t < r; t++)
 					den[t] += o[t];
 		}
-		if (s.masked)
-			add_prior(s, k, num, r);
 		kl_update(fk, num, den, r, s.l1, s.masked ? line_l2(s, k) : s.l2);
 	});
 }
