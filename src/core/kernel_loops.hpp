@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "sparse.hpp"
 
@@ -177,12 +178,58 @@ cd_sweep_lanes(const double *g, int64_t r, const double *b, double l1, double *f
 	}
 }
 
+// W doubles in GCC's vector extension, one register of the set (W = 2 for
+// SSE2, 4 for AVX2, 8 for AVX-512). The element-wise loops below use it
+// because -O2 vectorises no loop whose length is unknown, nor any loop with a
+// select in it; loads and stores go through memcpy (unaligned). Element-wise
+// operations give the same bits at any width.
+template <int W> struct VecOf;
+template <> struct VecOf<2>
+{
+	typedef double type __attribute__((vector_size(16)));
+};
+template <> struct VecOf<4>
+{
+	typedef double type __attribute__((vector_size(32)));
+};
+template <> struct VecOf<8>
+{
+	typedef double type __attribute__((vector_size(64)));
+};
+
+// Every element x (out, not returned: a vector return would change the ABI).
+template <int W>
+NMF_LOOP void
+splat(typename VecOf<W>::type &v, double x)
+{
+	for (int u = 0; u < W; u++)
+		v[u] = x;
+}
+
 // f <- f o num / (den + l1 + l2 f), a zero denominator taken as eps.
+template <int W>
 NMF_LOOP void
 multiply_update(double *f, const double *num, const double *den, int64_t n, double l1, double l2,
                 double eps)
 {
-	for (int64_t k = 0; k < n; k++)
+	using Vec = typename VecOf<W>::type;
+	Vec vl1, vl2, e;
+	const Vec zero = {};
+	splat<W>(vl1, l1);
+	splat<W>(vl2, l2);
+	splat<W>(e, eps);
+	int64_t k = 0;
+	for (; k + W <= n; k += W)
+	{
+		Vec fk, nk, dk;
+		std::memcpy(&fk, f + k, sizeof fk);
+		std::memcpy(&nk, num + k, sizeof nk);
+		std::memcpy(&dk, den + k, sizeof dk);
+		const Vec d = dk + vl1 + vl2 * fk;
+		fk *= nk / (d == zero ? e : d);
+		std::memcpy(f + k, &fk, sizeof fk);
+	}
+	for (; k < n; k++)
 	{
 		const double d = den[k] + l1 + l2 * f[k];
 		f[k] *= num[k] / (d == 0.0 ? eps : d);
@@ -192,15 +239,36 @@ multiply_update(double *f, const double *num, const double *den, int64_t n, doub
 // The weights of a fully stored line under the Itakura-Saito divergence
 // (beta 0): p = 1 / y in place of y and z = v p / y, where y = 0 takes
 // zero_den for p and v zero_num for z (solver_mu_beta.cpp).
+template <int W>
 NMF_LOOP void
 is_weights(const double *v, double *y, double *z, int64_t n, double zero_num, double zero_den)
 {
-	for (int64_t i = 0; i < n; i++)
+	using Vec = typename VecOf<W>::type;
+	// The divisions are unconditional, so that the loop vectorises: a
+	// division under a branch is a possible trap the compiler may not hoist.
+	Vec one, num0, den0;
+	const Vec zero = {};
+	splat<W>(one, 1.0);
+	splat<W>(num0, zero_num);
+	splat<W>(den0, zero_den);
+	int64_t i = 0;
+	for (; i + W <= n; i += W)
+	{
+		Vec vi, yi;
+		std::memcpy(&vi, v + i, sizeof vi);
+		std::memcpy(&yi, y + i, sizeof yi);
+		const Vec inv = one / yi;
+		const Vec zi = vi * (yi == zero ? num0 : inv / yi);
+		const Vec pi = yi == zero ? den0 : inv;
+		std::memcpy(z + i, &zi, sizeof zi);
+		std::memcpy(y + i, &pi, sizeof pi);
+	}
+	for (; i < n; i++)
 	{
 		const double yi = y[i];
-		const double pi = yi == 0.0 ? zero_den : 1.0 / yi;
-		z[i] = yi == 0.0 ? v[i] * zero_num : v[i] * (pi / yi);
-		y[i] = pi;
+		const double inv = 1.0 / yi;
+		z[i] = v[i] * (yi == 0.0 ? zero_num : inv / yi);
+		y[i] = yi == 0.0 ? zero_den : inv;
 	}
 }
 
@@ -212,11 +280,79 @@ kl_ratio(double v, double wh, double eps)
 }
 
 // y <- kl_ratio(v, y) over n cells: the KL numerators' weights.
+template <int W>
 NMF_LOOP void
 kl_ratios(const double *v, double *y, int64_t n, double eps)
 {
-	for (int64_t i = 0; i < n; i++)
+	using Vec = typename VecOf<W>::type;
+	Vec e;
+	const Vec zero = {};
+	splat<W>(e, eps);
+	int64_t i = 0;
+	for (; i + W <= n; i += W)
+	{
+		Vec vi, yi;
+		std::memcpy(&vi, v + i, sizeof vi);
+		std::memcpy(&yi, y + i, sizeof yi);
+		const Vec q = vi / (yi == zero ? e : yi); // where v is 0, discarded
+		const Vec out = vi == zero ? zero : q;
+		std::memcpy(y + i, &out, sizeof out);
+	}
+	for (; i < n; i++)
 		y[i] = kl_ratio(v[i], y[i], eps);
+}
+
+// One line of the sparse KL half: for each of its n cells in order, with o
+// the other side's R-vector idx[c] and wh = o . f (t in order, as dot()),
+// num += (val[c] / wh) o and, when MASKED, den += o (a zero wh taken as eps).
+// The dot products of K cells run side by side: each still adds its terms
+// in order (the same bits as one at a time), but their K dependency chains
+// overlap, where one cell's R adds in a row would wait on each other.
+template <int R, int K, bool MASKED>
+NMF_LOOP void
+kl_line(const int32_t *idx, const double *val, int64_t n, const double *other, const double *f,
+        double eps, double *num, double *den)
+{
+	double acc[R], dacc[R];
+	std::copy(num, num + R, acc);
+	if (MASKED)
+		std::copy(den, den + R, dacc);
+	auto add = [&](const double *o, double wh, double v) {
+		add_scaled<R>(acc, v / (wh == 0.0 ? eps : wh), o);
+		if (MASKED)
+#pragma GCC unroll 32
+			for (int t = 0; t < R; t++)
+				dacc[t] += o[t];
+	};
+	int64_t c = 0;
+	for (; c + K <= n; c += K)
+	{
+		const double *o[K];
+		double wh[K] = {};
+#pragma GCC unroll 8
+		for (int j = 0; j < K; j++)
+			o[j] = other + static_cast<int64_t>(idx[c + j]) * R;
+#pragma GCC unroll 32
+		for (int t = 0; t < R; t++)
+#pragma GCC unroll 8
+			for (int j = 0; j < K; j++)
+				wh[j] += o[j][t] * f[t];
+#pragma GCC unroll 8
+		for (int j = 0; j < K; j++)
+			add(o[j], wh[j], val[c + j]);
+	}
+	for (; c < n; c++)
+	{
+		const double *o = other + static_cast<int64_t>(idx[c]) * R;
+		double wh = 0.0;
+#pragma GCC unroll 32
+		for (int t = 0; t < R; t++)
+			wh += o[t] * f[t];
+		add(o, wh, val[c]);
+	}
+	std::copy(acc, acc + R, num);
+	if (MASKED)
+		std::copy(dacc, dacc + R, den);
 }
 
 } // namespace nmf::loops

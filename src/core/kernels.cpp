@@ -95,6 +95,13 @@ dense_columns(int r, int width)
 	{                                                                                              \
 		loops::scatter<R>(v, fd, c0, c1, out);                                                     \
 	}                                                                                              \
+	template <int R, bool MASKED>                                                                  \
+	ATTR void                                                                                      \
+	kl_line(const int32_t *idx, const double *val, int64_t n, const double *other,                 \
+	        const double *f, double eps, double *num, double *den)                                 \
+	{                                                                                              \
+		loops::kl_line<R, 4, MASKED>(idx, val, n, other, f, eps, num, den);                        \
+	}                                                                                              \
 	ATTR void                                                                                      \
 	cd_sweep_columns(const double *g, int64_t r, const double *b, double l1, double *f,            \
 	                 int64_t count, double *scratch)                                               \
@@ -105,17 +112,17 @@ dense_columns(int r, int width)
 	multiply_update(double *f, const double *num, const double *den, int64_t n, double l1,         \
 	                double l2, double eps)                                                         \
 	{                                                                                              \
-		loops::multiply_update(f, num, den, n, l1, l2, eps);                                       \
+		loops::multiply_update<WIDTH>(f, num, den, n, l1, l2, eps);                                \
 	}                                                                                              \
 	ATTR void                                                                                      \
 	is_weights(const double *v, double *y, double *z, int64_t n, double zero_num, double zero_den) \
 	{                                                                                              \
-		loops::is_weights(v, y, z, n, zero_num, zero_den);                                         \
+		loops::is_weights<WIDTH>(v, y, z, n, zero_num, zero_den);                                  \
 	}                                                                                              \
 	ATTR void                                                                                      \
 	kl_ratios(const double *v, double *y, int64_t n, double eps)                                   \
 	{                                                                                              \
-		loops::kl_ratios(v, y, n, eps);                                                            \
+		loops::kl_ratios<WIDTH>(v, y, n, eps);                                                     \
 	}                                                                                              \
 	template <int... R>                                                                            \
 	Kernels                                                                                        \
@@ -125,6 +132,8 @@ dense_columns(int r, int width)
 		               {nullptr, &gather<R>...},                                                   \
 		               {nullptr, &scatter<R>...},                                                  \
 		               {nullptr, &dense_gather<R>...},                                             \
+		               {nullptr, &kl_line<R, false>...},                                           \
+		               {nullptr, &kl_line<R, true>...},                                            \
 		               &cd_sweep_columns,                                                          \
 		               &multiply_update,                                                           \
 		               &is_weights,                                                                \

@@ -27,6 +27,8 @@ using GatherFn = void (*)(const int64_t *ptr, const int32_t *idx, const double *
 using DenseGatherFn = void (*)(const double *v, int64_t m, int64_t first, int64_t last,
                                const double *fd, double *out);
 using ScatterFn = void (*)(const CsrView &v, const double *fd, int32_t c0, int32_t c1, double *out);
+using KlLineFn = void (*)(const int32_t *idx, const double *val, int64_t n, const double *other,
+                          const double *f, double eps, double *num, double *den);
 
 struct Kernels
 {
@@ -34,6 +36,9 @@ struct Kernels
 	std::array<GatherFn, kFixedRankMax + 1> gather;            // by rank; [0] unused
 	std::array<ScatterFn, kFixedRankMax + 1> scatter;          // by rank; [0] unused
 	std::array<DenseGatherFn, kFixedRankMax + 1> dense_gather; // by rank; [0] unused
+	// A line of the sparse KL half (kernel_loops.hpp), absent cells as zeros or masked.
+	std::array<KlLineFn, kFixedRankMax + 1> kl_line;        // by rank; [0] unused
+	std::array<KlLineFn, kFixedRankMax + 1> kl_line_masked; // by rank; [0] unused
 	// One coordinate-descent sweep of each of the `count` columns of f
 	// (r x count) with b (r x count), all sharing G; scratch holds
 	// 2 r loops::kSweepLanesMax doubles.

@@ -30,13 +30,7 @@ namespace nmf::solver
 void
 multiply_update(double *f, const double *num, const double *den, int64_t n, double l1, double l2)
 {
-	for (int64_t k = 0; k < n; k++)
-	{
-		double d = den[k] + l1 + l2 * f[k];
-		if (d == 0.0)
-			d = kEpsilon;
-		f[k] *= num[k] / d;
-	}
+	simd::active().multiply_update(f, num, den, n, l1, l2, kEpsilon);
 }
 
 // The masked half: line k's numerator sum v o_i and denominator

@@ -95,11 +95,22 @@ kl_half(const Problem &p, const Half &s, const Matrix &other, Matrix &f, Workspa
 	const int64_t r = f.rows();
 	if (!s.masked)
 		ws.sums.noalias() = other.rowwise().sum();
+	const simd::Kernels &kernels = simd::active();
+	const bool fixed = r <= simd::kFixedRankMax;
 	for_lines(p, s, f, ws, [&](int64_t k, double *fk, double *num, double *den) {
 		if (s.masked)
 			std::fill(den, den + r, 0.0);
 		else
 			std::copy(ws.sums.data(), ws.sums.data() + r, den);
+		if (fixed)
+		{
+			const auto line =
+			    (s.masked ? kernels.kl_line_masked : kernels.kl_line)[static_cast<size_t>(r)];
+			line(s.idx + s.ptr[k], s.val + s.ptr[k], s.ptr[k + 1] - s.ptr[k], other.data(), fk,
+			     kEpsilon, num, s.masked ? den : nullptr);
+			kl_update(fk, num, den, r, s.l1, s.masked ? line_l2(s, k) : s.l2);
+			return;
+		}
 		for (int64_t q = s.ptr[k]; q < s.ptr[k + 1]; q++)
 		{
 			const double *o = other.data() + static_cast<int64_t>(s.idx[q]) * r;

@@ -169,6 +169,54 @@ TEST(Simd, GatherAndScatterGiveTheScalarBitsAtEveryRank)
 	}
 }
 
+// A line of the sparse KL half gives, in every set and at every rank, the
+// bits of the plain loop: per cell in order, wh = o . f, num += v / wh o and
+// (masked) den += o; a cell whose o is zero takes eps for wh.
+TEST(Simd, KlLinesGiveTheScalarBitsAtEveryRank)
+{
+	const Sparse x =
+	    random_csr(1, 300, 37, 3); // one line of 37 cells or so: 4 at a time, and a tail
+	const double eps = 1e-3;
+	for (int r = 1; r <= nmf::simd::kFixedRankMax; r++)
+	{
+		Eigen::MatrixXd o = random_factor(r, x.view.cols, 70 + static_cast<uint64_t>(r));
+		o.col(x.idx[5]).setZero();
+		const Eigen::MatrixXd f = random_factor(r, 1, 90 + static_cast<uint64_t>(r));
+		const int64_t n = x.ptr[1];
+		for (bool masked : {false, true})
+		{
+			Eigen::MatrixXd num0 = Eigen::MatrixXd::Zero(r, 1);
+			Eigen::MatrixXd den0 = random_factor(r, 1, 5);
+			const Eigen::MatrixXd den_start = den0;
+			for (int64_t c = 0; c < n; c++)
+			{
+				const double *oc =
+				    o.data() + static_cast<int64_t>(x.idx[static_cast<size_t>(c)]) * r;
+				double wh = 0.0;
+				for (int t = 0; t < r; t++)
+					wh += oc[t] * f(t);
+				const double ratio = x.val[static_cast<size_t>(c)] / (wh == 0.0 ? eps : wh);
+				for (int t = 0; t < r; t++)
+				{
+					num0(t) += ratio * oc[t];
+					if (masked)
+						den0(t) += oc[t];
+				}
+			}
+			for (const Kernels *k : nmf::simd::available())
+			{
+				Eigen::MatrixXd num = Eigen::MatrixXd::Zero(r, 1);
+				Eigen::MatrixXd den = den_start;
+				(masked ? k->kl_line_masked : k->kl_line)[static_cast<size_t>(r)](
+				    x.idx.data(), x.val.data(), n, o.data(), f.data(), eps, num.data(),
+				    masked ? den.data() : nullptr);
+				EXPECT_TRUE(same_bits(num, num0) && same_bits(den, masked ? den0 : den_start))
+				    << k->name << ", rank " << r << (masked ? ", masked" : "");
+			}
+		}
+	}
+}
+
 // A dense gather (V column-major, every cell) gives the bits of the gather
 // over the CSC of the same cells, zeros included or left out, in every set.
 TEST(Simd, DenseGatherGivesTheCellGatherBitsAtEveryRank)
@@ -268,7 +316,7 @@ TEST(Simd, CoordinateSweepsGiveThePortableBits)
 		}
 }
 
-TEST(Simd, MultiplicativeUpdatesGiveThePortableBits)
+TEST(Simd, MultiplicativeUpdatesGiveTheScalarBits)
 {
 	const int64_t n = 203;
 	const Eigen::MatrixXd num = random_factor(1, n, 1);
@@ -282,13 +330,17 @@ TEST(Simd, MultiplicativeUpdatesGiveThePortableBits)
 		for (const Kernels *k : nmf::simd::available())
 		{
 			Eigen::MatrixXd f = f_in, ref = f_in;
-			portable().multiply_update(ref.data(), num.data(), den.data(), n, l1, 0.1, 1e-3);
+			for (int64_t i = 0; i < n; i++) // the plain scalar loop
+			{
+				const double d = den(0, i) + l1 + 0.1 * f_in(0, i);
+				ref(0, i) = f_in(0, i) * (num(0, i) / (d == 0.0 ? 1e-3 : d));
+			}
 			k->multiply_update(f.data(), num.data(), den.data(), n, l1, 0.1, 1e-3);
 			EXPECT_TRUE(same_bits(f, ref)) << k->name << ", l1 " << l1;
 		}
 }
 
-TEST(Simd, DenseLineWeightsGiveThePortableBits)
+TEST(Simd, DenseLineWeightsGiveTheScalarBits)
 {
 	const int64_t n = 203;
 	const Eigen::MatrixXd v = random_factor(1, n, 4);
@@ -296,9 +348,15 @@ TEST(Simd, DenseLineWeightsGiveThePortableBits)
 	y_in(0, 7) = 0.0; // a zero W H takes the given values (kl: eps)
 	Eigen::MatrixXd v0 = v;
 	v0(0, 9) = 0.0; // a zero V gives a zero KL weight
+	// The plain scalar loops (the sets run them as vectors).
 	Eigen::MatrixXd y_is = y_in, z_is(1, n), y_kl = y_in;
-	portable().is_weights(v.data(), y_is.data(), z_is.data(), n, 3.0, 5.0);
-	portable().kl_ratios(v0.data(), y_kl.data(), n, 1e-3);
+	for (int64_t i = 0; i < n; i++)
+	{
+		const double yi = y_in(0, i);
+		y_is(0, i) = yi == 0.0 ? 5.0 : 1.0 / yi;
+		z_is(0, i) = yi == 0.0 ? v(0, i) * 3.0 : v(0, i) * (y_is(0, i) / yi);
+		y_kl(0, i) = v0(0, i) == 0.0 ? 0.0 : v0(0, i) / (yi == 0.0 ? 1e-3 : yi);
+	}
 	EXPECT_EQ(y_is(0, 7), 5.0);
 	EXPECT_EQ(z_is(0, 7), v(0, 7) * 3.0);
 	EXPECT_EQ(y_is(0, 1), 1.0 / y_in(0, 1));
@@ -329,6 +387,7 @@ TEST(Simd, FitsAreBitIdenticalUnderEverySet)
 	                      Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO},
 	                      Case{NMF_SOLVER_MU, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE},
 	                      Case{NMF_SOLVER_MU, NMF_LOSS_KL, NMF_MISSING_ZERO},
+	                      Case{NMF_SOLVER_MU, NMF_LOSS_KL, NMF_MISSING_IGNORE},
 	                      Case{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS, NMF_MISSING_ZERO},
 	                      Case{NMF_SOLVER_GD, NMF_LOSS_FROBENIUS, NMF_MISSING_IGNORE}})
 	{
