@@ -244,8 +244,6 @@ NMF_LOOP void
 is_weights(const double *v, double *y, double *z, int64_t n, double zero_num, double zero_den)
 {
 	using Vec = typename VecOf<W>::type;
-	// The divisions are unconditional, so that the loop vectorises: a
-	// division under a branch is a possible trap the compiler may not hoist.
 	Vec one, num0, den0;
 	const Vec zero = {};
 	splat<W>(one, 1.0);
