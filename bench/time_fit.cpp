@@ -11,12 +11,13 @@
 // (rows, cols and nnz are then ignored). NMF_LOSS=kl or NMF_LOSS=BETA (a
 // number: loss 'beta') times solver mu on that loss instead of the
 // frobenius solvers. NMF_MASKED_REG=reg fits the stored cells only
-// (missing 'ignore') with biases and that count-scaled ridge. Defaults: a seeded random 10,000 x
-// 5,000 matrix with 1,000,000 stored cells, rank 20, 20 iterations, threads 1 and 2; prints one
-// line per solver and thread count (median over 3 fits of the seconds per iteration, and of the CPU
-// seconds of all threads, steadier on a loaded machine) and the final loss, which must not depend
-// on the thread count nor on NMF_SIMD (the kernels' instruction set; by default the widest the CPU
-// has).
+// (missing 'ignore') with biases and that count-scaled ridge. NMF_INNER_UPDATES=k
+// sets inner_updates; NMF_NNDSVDA=1 starts from nndsvda (else random). Defaults: a seeded random
+// 10,000 x 5,000 matrix with 1,000,000 stored cells, rank 20, 20 iterations, threads 1 and 2;
+// prints one line per solver and thread count (median over 3 fits of the seconds per iteration, and
+// of the CPU seconds of all threads, steadier on a loaded machine) and the final loss, which must
+// not depend on the thread count nor on NMF_SIMD (the kernels' instruction set; by default the
+// widest the CPU has).
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -132,6 +133,10 @@ time_fit(const Csr &x, int solver, int64_t rank, int iterations, int threads, do
 	nmfc_options_default(&opt, rank);
 	opt.solver = solver;
 	set_loss(&opt);
+	if (const char *inner = std::getenv("NMF_INNER_UPDATES"))
+		opt.inner_updates = std::atoi(inner);
+	if (std::getenv("NMF_NNDSVDA") != nullptr)
+		opt.init = NMF_INIT_NNDSVDA;
 	opt.max_iter = iterations;
 	opt.tol = 0;
 	if (const char *reg = std::getenv("NMF_MASKED_REG"))
