@@ -119,6 +119,12 @@ SELECT bool_and(nmf_predict(u0, 200, i) > 1.5 AND nmf_predict(u0, 200, i) < a.me
        AS new_user_between_rating_and_average
 FROM plain_update, generate_series(2, 9) i,
      LATERAL (SELECT avg(nmf_predict(m0, u, i)) AS mean_prediction FROM generate_series(1, 12) u) a;
+-- a masked model of solver mu pulled its lines toward 0, and so does its
+-- update: the same new user stays near their one rating of 1
+SELECT bool_and(nmf_predict(u1, 200, i) < 1.5) AS mu_new_user_near_rating
+FROM (SELECT nmf_update(m1, (SELECT nmf_matrix(200::bigint, 1::bigint, 1::float8))) AS u1
+      FROM (SELECT nmf(x, 3, solver => 'mu', seed => 7, max_iter => 300, missing => 'ignore', reg => 0.5) AS m1
+            FROM model) s) q, generate_series(2, 9) i;
 -- untouched rows and columns keep their factors and biases; touched ones move
 SELECT bool_and(a.weights = b.weights) AS untouched_rows_kept
 FROM model, updated, nmf_w_wide(mb) a JOIN nmf_w_wide(u) b USING (id) WHERE id NOT IN (1, 3, 4);

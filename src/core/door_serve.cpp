@@ -8,6 +8,7 @@
 #include "format.hpp"
 #include "parallel.hpp"
 #include "serve.hpp"
+#include "solvers.hpp"
 
 using nmf::door::guarded;
 using nmf::door::interrupts_or_none;
@@ -139,8 +140,11 @@ extern "C"
 			auto u = std::make_unique<NmfcUpdate>();
 			u->model = model;
 			u->result = nmf::serve::update(
-			    v, model->reg, model->l1_w, model->l1_h, model->l2_w, model->l2_h, model->nnz, *x,
-			    sweeps, threads > 0 ? threads : nmf::default_threads(), interrupts_or_none(intr));
+			    v, model->reg, model->l1_w, model->l1_h, model->l2_w, model->l2_h, model->nnz,
+			    nmf::pulls_to_mean(model->missing, model->solver, model->feedback,
+			                       model->bias != 0),
+			    *x, sweeps, threads > 0 ? threads : nmf::default_threads(),
+			    interrupts_or_none(intr));
 			NmfModelFlat &h = u->header;
 			h = *model;
 			h.keys_bytes = 0; // the glue gives the new model its keys

@@ -239,15 +239,14 @@ RowBlock::masked_sums(int32_t round, double *out)
 	Eigen::Map<Matrix> num(out + 2 + 2 * r, r, h_sums ? n : 0);
 	Eigen::Map<Matrix> second(out + 2 + 2 * r + r * n, per_col, h_sums ? n : 0);
 	w_max = w_.cols() > 0 ? Eigen::VectorXd(w_.rowwise().maxCoeff()) : Eigen::VectorXd::Zero(r);
+	// W's prior; other masked fits pull toward 0 and send zeros
 	w_sum.setZero();
-	double with_cells = 0.0;
-	for (int64_t i = 0; i < p_.x.rows; i++)
-		if (p_.x.row_ptr[i + 1] > p_.x.row_ptr[i])
-		{
-			w_sum += w_.col(i);
-			with_cells += 1.0;
-		}
-	out[1 + 2 * r] = with_cells;
+	out[1 + 2 * r] =
+	    pulls_to_mean(p_.opt)
+	        ? sum_lines_with_cells(
+	              w_, p_.x.rows, [&](int64_t i) { return p_.x.row_ptr[i + 1] > p_.x.row_ptr[i]; },
+	              w_sum)
+	        : 0.0;
 	num.setZero();
 	second.setZero();
 	double sse = 0.0, mu_part = 0.0;
@@ -471,13 +470,12 @@ BlockFit::h_half(const Matrix &products, const Matrix &gram_w)
 		// pulled toward H's mean column (toward_mean) as in nmf()
 		const int64_t r = p_.opt.rank;
 		Eigen::VectorXd prior = Eigen::VectorXd::Zero(r), b(r);
-		double with_cells = 0.0;
-		for (int64_t j = 0; j < whole_.cols && s.prior_cells > 0; j++)
-			if (col_counts_[static_cast<size_t>(j)] > 0)
-			{
-				prior += h_.col(j);
-				with_cells += 1.0;
-			}
+		const double with_cells =
+		    s.prior_cells > 0
+		        ? sum_lines_with_cells(
+		              h_, whole_.cols,
+		              [&](int64_t j) { return col_counts_[static_cast<size_t>(j)] > 0; }, prior)
+		        : 0.0;
 		if (with_cells > 0)
 			prior /= with_cells;
 		Matrix g(r, r);

@@ -11,16 +11,10 @@ toward_mean(const Half &s, const Matrix &f, Workspace &ws)
 {
 	if (s.prior_cells <= 0 || s.reg <= 0 || s.prior != nullptr)
 		return s;
-	ws.mean_line.setZero();
-	int64_t seen = 0;
-	for (int64_t k = 0; k < s.count; k++)
-		if (s.ptr[k + 1] > s.ptr[k])
-		{
-			ws.mean_line += f.col(k);
-			seen++;
-		}
+	const double seen = sum_lines_with_cells(
+	    f, s.count, [&](int64_t k) { return s.ptr[k + 1] > s.ptr[k]; }, ws.mean_line);
 	if (seen > 0)
-		ws.mean_line /= static_cast<double>(seen);
+		ws.mean_line /= seen;
 	Half out = s;
 	out.prior = ws.mean_line.data();
 	return out;

@@ -84,9 +84,11 @@ struct Updated
 };
 
 // Takes the cells of x (ids row_ids, col_ids) into model m: see update.cpp.
+// to_mean: the model's fit pulled its lines toward the mean line
+// (solvers.hpp, pulls_to_mean), so the new cells' ridge does too.
 Updated update(const apply::ModelView &m, double reg, double l1_w, double l1_h, double l2_w,
-               double l2_h, int64_t model_nnz, const CsrView &x, int32_t sweeps, int threads,
-               const NmfcInterrupts &intr);
+               double l2_h, int64_t model_nnz, bool to_mean, const CsrView &x, int32_t sweeps,
+               int threads, const NmfcInterrupts &intr);
 
 } // namespace serve
 } // namespace nmf

@@ -125,10 +125,33 @@ inner_updates(const NmfcOptions &opt, int64_t nnz, int64_t count, int64_t other_
 constexpr double kPriorLines = 10.0;
 
 inline bool
+pulls_to_mean(int32_t missing, int32_t solver, int32_t feedback, bool bias)
+{
+	return missing == NMF_MISSING_IGNORE && solver == NMF_SOLVER_HALS &&
+	       feedback != NMF_FEEDBACK_IMPLICIT && !bias;
+}
+
+inline bool
 pulls_to_mean(const NmfcOptions &opt)
 {
-	return opt.missing == NMF_MISSING_IGNORE && opt.solver == NMF_SOLVER_HALS &&
-	       opt.feedback != NMF_FEEDBACK_IMPLICIT && !opt.bias;
+	return pulls_to_mean(opt.missing, opt.solver, opt.feedback, opt.bias != 0);
+}
+
+// The sum of f's lines k < count with has_cells(k), and how many there are.
+template <typename HasCells>
+double
+sum_lines_with_cells(const Matrix &f, int64_t count, const HasCells &has_cells,
+                     Eigen::Ref<Eigen::VectorXd> sum)
+{
+	sum.setZero();
+	double seen = 0.0;
+	for (int64_t k = 0; k < count; k++)
+		if (has_cells(k))
+		{
+			sum += f.col(k);
+			seen += 1.0;
+		}
+	return seen;
 }
 
 inline double

@@ -271,7 +271,8 @@ place(const double *src, int64_t lines, int64_t width, const std::vector<int64_t
 
 Updated
 update(const apply::ModelView &m, double reg, double l1_w, double l1_h, double l2_w, double l2_h,
-       int64_t model_nnz, const CsrView &x, int32_t sweeps, int threads, const NmfcInterrupts &intr)
+       int64_t model_nnz, bool to_mean, const CsrView &x, int32_t sweeps, int threads,
+       const NmfcInterrupts &intr)
 {
 	if (sweeps < 1 || sweeps > 100)
 		throw InvalidArgument(message("sweeps must be between 1 and 100, not ", sweeps));
@@ -315,7 +316,7 @@ update(const apply::ModelView &m, double reg, double l1_w, double l1_h, double l
 	hs.b0 = u.b_col;
 	ws.n_old = static_cast<double>(model_nnz) / static_cast<double>(m.rows);
 	hs.n_old = static_cast<double>(model_nnz) / static_cast<double>(m.cols);
-	if (m.masked && !m.bias)
+	if (to_mean)
 	{
 		ws.prior = mean_line(m.w, m.rows, r);
 		hs.prior = mean_line(m.h, m.cols, r);
